@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Options;
+using VitalTwin.Clinical;
+using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Gateway.Devices;
+
+namespace VitalTwin.Gateway.Ingestion;
+
+/// <summary>The verdict on one reading: either the normalised reading, or why it was refused.</summary>
+internal readonly record struct Validation(VitalSignReading? Normalised, RejectionReason Reason, string Detail)
+{
+    public bool Accepted => Normalised is not null;
+
+    public static Validation Reject(RejectionReason reason, string detail) => new(null, reason, detail);
+}
+
+/// <summary>
+/// Checks a reading against the device registry, the clock and the vital-sign catalogue, and brings an
+/// accepted one to the catalogue's canonical code and unit. Details never quote values: they may be logged.
+/// </summary>
+internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings devices, TimeProvider clock, IOptions<GatewayOptions> options)
+{
+    public Validation Validate(VitalSignReading reading)
+    {
+        if (string.IsNullOrWhiteSpace(reading.PatientId))
+        {
+            return Validation.Reject(RejectionReason.Malformed, "patient_id is required");
+        }
+        if (string.IsNullOrWhiteSpace(reading.DeviceId))
+        {
+            return Validation.Reject(RejectionReason.Malformed, "device_id is required");
+        }
+        if (reading.ObservedAt is null)
+        {
+            return Validation.Reject(RejectionReason.Malformed, "observed_at is required");
+        }
+        if (reading.Code is null || (string.IsNullOrEmpty(reading.Code.Loinc) && string.IsNullOrEmpty(reading.Code.Mdc)))
+        {
+            return Validation.Reject(RejectionReason.Malformed, "code needs a LOINC or an MDC code");
+        }
+        if (!devices.TryGetPatient(reading.DeviceId, out var boundPatient))
+        {
+            return Validation.Reject(RejectionReason.UnknownDevice, "device is not registered");
+        }
+        if (!string.Equals(boundPatient, reading.PatientId, StringComparison.Ordinal))
+        {
+            return Validation.Reject(RejectionReason.DevicePatientMismatch, "device is bound to another patient");
+        }
+
+        var now = clock.GetUtcNow();
+        var observedAt = reading.ObservedAt.ToDateTimeOffset();
+        if (observedAt > now + options.Value.MaxClockSkew || observedAt < now - options.Value.MaxReadingAge)
+        {
+            return Validation.Reject(RejectionReason.TimestampOutOfBounds, "observed_at is outside the accepted time window");
+        }
+
+        var check = catalogue.Check(reading.Code.Loinc, reading.Code.Mdc, reading.Value, reading.Unit);
+        return check.Verdict switch
+        {
+            CatalogueVerdict.Accepted => new Validation(Normalise(reading, check.Definition!, check.CanonicalValue), RejectionReason.Unspecified, string.Empty),
+            CatalogueVerdict.NotANumber => Validation.Reject(RejectionReason.Malformed, check.Detail),
+            CatalogueVerdict.UnknownVital => Validation.Reject(RejectionReason.UnknownVital, check.Detail),
+            CatalogueVerdict.UnknownUnit => Validation.Reject(RejectionReason.UnknownUnit, check.Detail),
+            CatalogueVerdict.OutOfRange => Validation.Reject(RejectionReason.OutOfRange, check.Detail),
+            _ => throw new InvalidOperationException($"Unhandled catalogue verdict {check.Verdict}"),
+        };
+    }
+
+    private static VitalSignReading Normalise(VitalSignReading reading, VitalDefinition definition, double canonicalValue)
+    {
+        var normalised = reading.Clone();
+        normalised.Code = new VitalCode { Loinc = definition.Loinc, Mdc = definition.Mdc };
+        normalised.Value = canonicalValue;
+        normalised.Unit = definition.CanonicalUnit;
+        return normalised;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using VitalTwin.Clinical;
+
+namespace VitalTwin.Notification.Core;
+
+/// <summary>
+/// Decides when a patient's state deserves an alert. NEWS2 (RCP 2017): aggregate 5-6 is the key
+/// threshold (medium), 7 or more is high, and 3 in a single parameter needs an urgent review. A
+/// condition alerts when it is entered, not on every event while it holds; rising from medium to high
+/// alerts again, falling back does not. A spike alerts once per vital and direction within a quiet period.
+/// </summary>
+public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catalogue)
+{
+    private readonly ConcurrentDictionary<string, PatientAlertState> _patients = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<AlertDecision> OnNews2Changed(string patientId, News2Result news2, IReadOnlyList<VitalValue> vitals)
+    {
+        ArgumentNullException.ThrowIfNull(news2);
+        var state = _patients.GetOrAdd(patientId, static _ => new PatientAlertState());
+        var decisions = new List<AlertDecision>(2);
+        lock (state)
+        {
+            var level = news2.Risk switch
+            {
+                News2Risk.High => AlertCondition.News2High,
+                News2Risk.Medium => AlertCondition.News2Medium,
+                _ => (AlertCondition?)null,
+            };
+            if (level is { } entered && (state.AggregateLevel is null || entered > state.AggregateLevel))
+            {
+                var priority = entered == AlertCondition.News2High ? AlertPriority.High : AlertPriority.Medium;
+                var summary = string.Create(CultureInfo.InvariantCulture, $"NEWS2 {news2.Total} ({(entered == AlertCondition.News2High ? "high" : "medium")} risk)");
+                decisions.Add(new AlertDecision(patientId, entered, priority, summary, Reasons(news2, vitals, minimumScore: 1), news2.Total));
+            }
+            state.AggregateLevel = level;
+
+            var singleParameter = news2.MaxSingle >= 3;
+            if (singleParameter && !state.SingleParameterActive)
+            {
+                var reasons = Reasons(news2, vitals, minimumScore: 3);
+                var summary = "Single NEWS2 parameter scores 3: " + string.Join(", ", reasons.Select(r => r.Text));
+                decisions.Add(new AlertDecision(patientId, AlertCondition.News2SingleParameter, AlertPriority.Medium, summary, reasons, news2.Total));
+            }
+            state.SingleParameterActive = singleParameter;
+        }
+        return decisions;
+    }
+
+    public AlertDecision? OnSpike(SpikeObservation spike)
+    {
+        ArgumentNullException.ThrowIfNull(spike);
+        var state = _patients.GetOrAdd(spike.PatientId, static _ => new PatientAlertState());
+        lock (state)
+        {
+            var key = (spike.Sign, spike.Upward);
+            if (state.LastSpike.TryGetValue(key, out var last) && spike.ObservedAt - last < options.SpikeQuietPeriod)
+            {
+                return null;
+            }
+            state.LastSpike[key] = spike.ObservedAt;
+        }
+        var name = catalogue[spike.Sign].Name;
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{Capitalise(name)} {spike.Value:0.#} {spike.Unit}, {(spike.Upward ? "up" : "down")} from a recent mean of {spike.BaselineMean:0.#} (p = {spike.PValue:0.####})");
+        return new AlertDecision(
+            spike.PatientId,
+            AlertCondition.VitalSpike,
+            AlertPriority.Low,
+            $"Sudden {(spike.Upward ? "rise" : "fall")} in {name}",
+            [new AlertReason(text, spike.Sign, spike.Value, spike.Unit)],
+            News2Total: 0);
+    }
+
+    private List<AlertReason> Reasons(News2Result news2, IReadOnlyList<VitalValue> vitals, int minimumScore)
+    {
+        var reasons = new List<AlertReason>();
+        foreach (var sub in news2.SubScores.Where(s => s.Score >= minimumScore))
+        {
+            var vital = vitals.FirstOrDefault(v => News2.ParameterOf(v.Sign) == sub.Parameter);
+            reasons.Add(vital.Unit is null
+                ? new AlertReason(string.Create(CultureInfo.InvariantCulture, $"{ParameterName(sub.Parameter)} scores {sub.Score}"))
+                : new AlertReason(
+                    string.Create(CultureInfo.InvariantCulture, $"{Capitalise(catalogue[vital.Sign].Name)} {vital.Value:0.#} {vital.Unit} scores {sub.Score}"),
+                    vital.Sign, vital.Value, vital.Unit));
+        }
+        return reasons;
+    }
+
+    private static string ParameterName(News2Parameter parameter) => parameter switch
+    {
+        News2Parameter.AirOrOxygen => "Supplemental oxygen",
+        News2Parameter.Consciousness => "Consciousness",
+        _ => parameter.ToString(),
+    };
+
+    private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    private sealed class PatientAlertState
+    {
+        public AlertCondition? AggregateLevel { get; set; }
+        public bool SingleParameterActive { get; set; }
+        public Dictionary<(VitalSign Sign, bool Upward), DateTimeOffset> LastSpike { get; } = [];
+    }
+}

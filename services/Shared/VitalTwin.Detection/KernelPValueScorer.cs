@@ -1,0 +1,206 @@
+namespace VitalTwin.Detection;
+
+// ML.NET's SequentialAnomalyDetectionTransformBase (DETECTORS.md §1.1): kernel-density p-values, martingales and
+// alerts over a sliding window of raw scores. Detectors differ only in their raw score, so they all share this.
+internal sealed class KernelPValueScorer
+{
+    private const double MinPValue = 1e-8;
+    private const double MaxPValue = 1 - MinPValue;
+    private const double MinBandwidth = 1e-6;
+
+    private readonly AnomalySide _side;
+    private readonly MartingaleType _martingale;
+    private readonly double _epsilon;
+    private readonly float[] _scores;
+    private readonly double[] _logBets;
+    private int _oldestScore;
+    private int _scoreCount;
+    private int _oldestBet;
+    private bool _martingaleStarted;
+    private double _sumSquaredDist;
+    private double _logMartingale;
+    private int _alertCooldown;
+
+    private KernelPValueScorer(int windowSize, AnomalySide side, MartingaleType martingale, double epsilon, double alertThreshold)
+    {
+        _side = side;
+        _martingale = martingale;
+        _epsilon = epsilon;
+        _scores = new float[windowSize];
+        _logBets = martingale == MartingaleType.None ? [] : new double[windowSize];
+        AlertThreshold = alertThreshold;
+    }
+
+    public int WindowSize => _scores.Length;
+
+    // A p-value at or below this (spikes) or a martingale at or above it (change points) alerts.
+    public double AlertThreshold { get; }
+
+    public double BaselineMean { get; private set; } = double.NaN;
+
+    private bool IsFull => _scoreCount == _scores.Length;
+
+    public static KernelPValueScorer ForSpikes(int windowSize, AnomalySide side, double confidence) =>
+        new(windowSize, side, MartingaleType.None, epsilon: double.NaN, 1 - (confidence / 100));
+
+    // The threshold is what W consecutive p-values of q = 1 − confidence/100 would bet the martingale up to.
+    public static KernelPValueScorer ForChangePoints(int windowSize, MartingaleType martingale, double epsilon, double confidence)
+    {
+        double q = 1 - (confidence / 100);
+        double logBet = martingale switch
+        {
+            MartingaleType.Power => LogPowerBet(q, epsilon),
+            MartingaleType.Mixture => LogMixtureBet(q),
+            _ => throw new ArgumentOutOfRangeException(nameof(martingale), martingale, "Change points need a martingale."),
+        };
+        return new(windowSize, AnomalySide.TwoSided, martingale, epsilon, Math.Exp(windowSize * logBet));
+    }
+
+    public KernelScore Score(double rawScore)
+    {
+        // ML.NET keeps raw scores as float32 and computes the p-value from the rounded score.
+        float score = (float)rawScore;
+
+        // ML.NET skips NaN; an infinite score would poison the pairwise sum for good, so it is skipped too.
+        if (!float.IsFinite(score))
+        {
+            BaselineMean = double.NaN;
+            return new KernelScore(false, double.NaN, double.NaN);
+        }
+
+        double pValue = SidedPValue(KernelPValue(score));
+        Append(score);
+
+        double martingale = _martingale == MartingaleType.None ? double.NaN : UpdateMartingale(pValue);
+        bool alert = IsFull && (_martingale == MartingaleType.None ? pValue <= AlertThreshold : MartingaleAlert(martingale));
+        return new KernelScore(alert, pValue, martingale);
+    }
+
+    internal static double LogPowerBet(double pValue, double epsilon) => Math.Log(epsilon) + ((epsilon - 1) * Math.Log(pValue));
+
+    internal static double LogMixtureBet(double pValue)
+    {
+        double logP = Math.Log(pValue);
+        return Math.Log((pValue * logP) + 1 - pValue) - (2 * Math.Log(-logP)) - logP;
+    }
+
+    // Upper-tail probability under a Gaussian kernel density over the buffered scores; the running sum of squared
+    // pairwise distances gives the bandwidth (σ = population std-dev) in O(W). Sums run oldest to newest, as in
+    // ML.NET, so results match it to the last bit.
+    private double KernelPValue(double score)
+    {
+        int n = _scoreCount;
+        if (n == 0)
+        {
+            BaselineMean = double.NaN;
+            return 0.5;
+        }
+
+        // Cancellation can leave the sum a hair below zero, where ML.NET would take the root of a negative number.
+        double bandwidth = Math.Sqrt(2) * (n == 1 ? 1 : Math.Sqrt(Math.Max(_sumSquaredDist, 0)) / n);
+        bandwidth = Math.Max(bandwidth, MinBandwidth);
+
+        double pValue = 0;
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double buffered = ScoreAt(i);
+            double diff = score - buffered;
+            pValue -= AbramowitzStegun.Erf(diff / bandwidth);
+            _sumSquaredDist += diff * diff;
+            sum += buffered;
+        }
+
+        BaselineMean = sum / n;
+        pValue = 0.5 + (pValue / (2 * n));
+
+        if (IsFull)
+        {
+            float oldest = ScoreAt(0);
+            for (int i = 1; i < n; i++)
+            {
+                // ML.NET subtracts these two in float32 before squaring in double.
+                double diff = (float)(oldest - ScoreAt(i));
+                _sumSquaredDist -= diff * diff;
+            }
+
+            double evicted = oldest - score;
+            _sumSquaredDist -= evicted * evicted;
+        }
+
+        return pValue;
+    }
+
+    private double SidedPValue(double pValue)
+    {
+        pValue = _side switch
+        {
+            AnomalySide.Positive => pValue,
+            AnomalySide.Negative => 1 - pValue,
+            _ => Math.Min(pValue, 1 - pValue),
+        };
+        return Math.Clamp(pValue, MinPValue, MaxPValue);
+    }
+
+    private float ScoreAt(int age)
+    {
+        int index = _oldestScore + age;
+        return _scores[index < _scores.Length ? index : index - _scores.Length];
+    }
+
+    private void Append(float score)
+    {
+        if (IsFull)
+        {
+            _scores[_oldestScore] = score;
+            _oldestScore = _oldestScore + 1 == _scores.Length ? 0 : _oldestScore + 1;
+        }
+        else
+        {
+            int index = _oldestScore + _scoreCount;
+            _scores[index < _scores.Length ? index : index - _scores.Length] = score;
+            _scoreCount++;
+        }
+    }
+
+    // M = product of the last W bets; ML.NET starts the window filled with copies of the first bet.
+    private double UpdateMartingale(double pValue)
+    {
+        double logBet = _martingale == MartingaleType.Power ? LogPowerBet(pValue, _epsilon) : LogMixtureBet(pValue);
+        if (_martingaleStarted)
+        {
+            _logMartingale += logBet;
+            _logMartingale -= _logBets[_oldestBet];
+            _logBets[_oldestBet] = logBet;
+            _oldestBet = _oldestBet + 1 == _logBets.Length ? 0 : _oldestBet + 1;
+        }
+        else
+        {
+            Array.Fill(_logBets, logBet);
+            _logMartingale += _logBets.Length * logBet;
+            _martingaleStarted = true;
+        }
+
+        return Math.Exp(_logMartingale);
+    }
+
+    // After an alert the next W − 1 crossings are suppressed, so one change raises one alert.
+    private bool MartingaleAlert(double martingale)
+    {
+        bool alert = martingale >= AlertThreshold;
+        if (alert)
+        {
+            if (_alertCooldown > 0)
+            {
+                alert = false;
+            }
+            else
+            {
+                _alertCooldown = WindowSize;
+            }
+        }
+
+        _alertCooldown = Math.Max(_alertCooldown - 1, 0);
+        return alert;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace VitalTwin.Kafka;
+
+/// <summary>
+/// The consumer loop every service shares. An offset is stored only after its event was handled (or,
+/// when it cannot be handled, after it was written to the dead-letter topic), so nothing is lost or
+/// silently skipped; auto-commit then commits stored offsets. Partitions of one topic are handled in
+/// order, one event at a time.
+/// </summary>
+public abstract partial class EventConsumer : BackgroundService
+{
+    private readonly KafkaOptions _options;
+    private readonly KafkaTopics _topics;
+    private readonly EventProducer _producer;
+    private readonly ILogger _logger;
+    private readonly string _groupId;
+    private readonly string _clientId;
+
+    protected EventConsumer(
+        IOptions<KafkaOptions> options,
+        IOptions<KafkaTopics> topics,
+        EventProducer producer,
+        IHostEnvironment environment,
+        ILogger logger)
+    {
+        _options = options.Value;
+        _topics = topics.Value;
+        _producer = producer;
+        _logger = logger;
+        _groupId = _options.GroupId ?? environment.ApplicationName;
+        _clientId = _options.ClientId ?? environment.ApplicationName;
+    }
+
+    /// <summary>The process's producer, for the events a handler publishes.</summary>
+    protected EventProducer Producer => _producer;
+
+    /// <summary>Topic names, for the events a handler publishes.</summary>
+    protected KafkaTopics Topics => _topics;
+
+    /// <summary>The topics this consumer reads.</summary>
+    protected abstract IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics);
+
+    /// <summary>Applies one event. Must be idempotent: after a crash the event may be seen again.</summary>
+    protected abstract Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken);
+
+    /// <summary>Signalled the first time this consumer is given partitions; lets hosts and tests wait for readiness.</summary>
+    public Task Assigned => _assigned.Task;
+
+    private readonly TaskCompletionSource _assigned = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume() blocks, so the loop gets a thread of its own rather than starving the host's start-up.
+        Task.Factory.StartNew(() => ConsumeLoopAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task ConsumeLoopAsync(CancellationToken stoppingToken)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = _options.BootstrapServers,
+            GroupId = _groupId,
+            ClientId = _clientId,
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+        };
+        using var consumer = new ConsumerBuilder<string, byte[]>(config)
+            .SetErrorHandler((_, error) => LogKafkaError(_logger, error.Code, error.Reason))
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                LogAssigned(_logger, partitions.Count);
+                _assigned.TrySetResult();
+            })
+            .SetPartitionsRevokedHandler((_, partitions) => LogRevoked(_logger, partitions.Count))
+            .Build();
+        consumer.Subscribe(SubscribedTopics(_topics));
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var result = consumer.Consume(stoppingToken);
+                if (result?.Message is null)
+                {
+                    continue;
+                }
+                await ProcessAsync(result, stoppingToken);
+                consumer.StoreOffset(result);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Commits what was stored and leaves the group at once, so partitions move without waiting for a timeout.
+            consumer.Close();
+        }
+    }
+
+    private async Task ProcessAsync(ConsumeResult<string, byte[]> result, CancellationToken stoppingToken)
+    {
+        using var activity = KafkaInstrumentation.StartProcess(result, _groupId);
+        try
+        {
+            await HandleAsync(new ConsumedEvent(result), stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
+            await DeadLetterAsync(result, ex, stoppingToken);
+        }
+    }
+
+    private async Task DeadLetterAsync(ConsumeResult<string, byte[]> result, Exception error, CancellationToken stoppingToken)
+    {
+        // Only the exception type goes along: messages may quote the payload, which holds patient data.
+        LogDeadLettered(_logger, result.Topic, result.Partition.Value, result.Offset.Value, error.GetType().Name);
+        var headers = new Headers();
+        foreach (var header in result.Message.Headers ?? [])
+        {
+            headers.Add(header.Key, header.GetValueBytes());
+        }
+        headers.Add(EventHeaders.DeadLetterReason, Encoding.UTF8.GetBytes(error.GetType().Name));
+        headers.Add(EventHeaders.DeadLetterSourceTopic, Encoding.UTF8.GetBytes(result.Topic));
+        await _producer.PublishRawAsync(_topics.DeadLetter, result.Message.Key, result.Message.Value, headers, stoppingToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer error {Code}: {Reason}")]
+    private static partial void LogKafkaError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Assigned {Count} partitions")]
+    private static partial void LogAssigned(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Revoked {Count} partitions")]
+    private static partial void LogRevoked(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event at {Topic}[{Partition}]@{Offset} could not be handled ({Error}); sent to the dead-letter topic")]
+    private static partial void LogDeadLettered(ILogger logger, string topic, int partition, long offset, string error);
+}

@@ -1,0 +1,13 @@
+namespace VitalTwin.Kafka;
+
+/// <summary>Headers on every VitalTwin event, so any Kafka client can route and decode it.</summary>
+public static class EventHeaders
+{
+    public const string ContentType = "content-type";
+    public const string Schema = "schema";
+    public const string MessageId = "message-id";
+    public const string DeadLetterReason = "dead-letter-reason";
+    public const string DeadLetterSourceTopic = "dead-letter-source-topic";
+
+    public const string ProtobufContentType = "application/x-protobuf";
+}
