@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Sockets;
+using VitalTwin.Kafka;
+using VitalTwin.Kafka.Embedded;
+
+namespace VitalTwin.DevHost;
+
+/// <summary>Where a running service answers.</summary>
+public sealed record ServiceEndpoints(string Name, Uri Grpc, Uri Http);
+
+/// <summary>
+/// Embedded Kafka with VitalTwin's topics and the four services, each in its own process, on free
+/// loopback ports. Used by the one-machine demo and by the end-to-end tests.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private static readonly (string Name, string Assembly)[] Services =
+    [
+        ("Gateway", "VitalTwin.Gateway"),
+        ("AnomalyDetection", "VitalTwin.AnomalyDetection"),
+        ("TwinState", "VitalTwin.TwinState"),
+        ("Notification", "VitalTwin.Notification"),
+    ];
+
+    private readonly List<ServiceProcess> _processes = [];
+    private readonly Dictionary<string, ServiceEndpoints> _endpoints = new(StringComparer.Ordinal);
+
+    private LocalCluster(EmbeddedKafka kafka, KafkaTopics topics)
+    {
+        Kafka = kafka;
+        Topics = topics;
+    }
+
+    public EmbeddedKafka Kafka { get; }
+
+    public KafkaTopics Topics { get; }
+
+    public IReadOnlyDictionary<string, ServiceEndpoints> Endpoints => _endpoints;
+
+    public ServiceEndpoints this[string service] => _endpoints[service];
+
+    /// <summary>Starts Kafka and every service, and returns once each answers its readiness probe.</summary>
+    public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var topics = new KafkaTopics();
+        var cluster = new LocalCluster(EmbeddedKafka.Start(topics.Specs(options.Partitions)), topics);
+        try
+        {
+            foreach (var (name, assembly) in Services)
+            {
+                var endpoints = new ServiceEndpoints(name, FreeLoopbackUri(), FreeLoopbackUri());
+                var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
+                {
+                    ["Kafka__BootstrapServers"] = cluster.Kafka.BootstrapServers,
+                    ["Kestrel__Endpoints__Grpc__Url"] = endpoints.Grpc.ToString(),
+                    ["Kestrel__Endpoints__Http__Url"] = endpoints.Http.ToString(),
+                };
+                cluster._processes.Add(ServiceProcess.Start(name, assembly, environment, options.Output));
+                cluster._endpoints[name] = endpoints;
+            }
+            await cluster.WaitUntilReadyAsync(options.StartTimeout, cancellationToken);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts another VitalTwin program (the simulator, say) that is stopped with the cluster.</summary>
+    public ServiceProcess StartProgram(string name, string assembly, IReadOnlyDictionary<string, string> environment, Action<string, string> output)
+    {
+        var process = ServiceProcess.Start(name, assembly, environment, output);
+        _processes.Add(process);
+        return process;
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        var pending = _endpoints.Values.ToList();
+        try
+        {
+            while (pending.Count > 0)
+            {
+                if (_processes.FirstOrDefault(p => p.HasExited) is { } exited)
+                {
+                    throw new InvalidOperationException($"{exited.Name} exited during start-up; its output above says why.");
+                }
+                for (var i = pending.Count - 1; i >= 0; i--)
+                {
+                    if (await IsReadyAsync(http, pending[i], deadline.Token))
+                    {
+                        pending.RemoveAt(i);
+                    }
+                }
+                if (pending.Count > 0)
+                {
+                    await poll.WaitForNextTickAsync(deadline.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Not ready within {timeout}: {string.Join(", ", pending.Select(p => p.Name))}.");
+        }
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http, ServiceEndpoints service, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(service.Http, "/health"), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static Uri FreeLoopbackUri()
+    {
+        // The OS hands out a free port; the service binds it a moment later.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Last started, first stopped: the simulator before the services, the services before Kafka.
+        for (var i = _processes.Count - 1; i >= 0; i--)
+        {
+            await _processes[i].DisposeAsync();
+        }
+        Kafka.Dispose();
+    }
+}
+
+public sealed class LocalClusterOptions
+{
+    /// <summary>Partitions per topic.</summary>
+    public int Partitions { get; init; } = 6;
+
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Extra configuration for every service, as environment variables.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Receives (service, line) for every line a service prints.</summary>
+    public Action<string, string> Output { get; init; } = static (_, _) => { };
+}

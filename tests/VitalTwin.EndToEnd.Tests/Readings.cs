@@ -1,0 +1,45 @@
+using Google.Protobuf.WellKnownTypes;
+using VitalTwin.Contracts.Telemetry.V1;
+
+namespace VitalTwin.EndToEnd.Tests;
+
+/// <summary>Builds readings the way a bedside monitor would send them.</summary>
+internal sealed class Readings(string patientId, string deviceId)
+{
+    private ulong _sequence;
+
+    public static readonly VitalCode HeartRate = new() { Loinc = "8867-4" };
+    public static readonly VitalCode OxygenSaturation = new() { Loinc = "59408-5" };
+    public static readonly VitalCode RespiratoryRate = new() { Loinc = "9279-1" };
+    public static readonly VitalCode SystolicPressure = new() { Loinc = "8480-6" };
+    public static readonly VitalCode Temperature = new() { Loinc = "8310-5" };
+
+    public string PatientId => patientId;
+    public string DeviceId => deviceId;
+
+    public VitalSignReading Reading(VitalCode code, double value, string unit, DateTimeOffset? at = null) => new()
+    {
+        PatientId = patientId,
+        DeviceId = deviceId,
+        SequenceNumber = ++_sequence,
+        ObservedAt = Timestamp.FromDateTimeOffset(at ?? DateTimeOffset.UtcNow),
+        Code = code,
+        Value = value,
+        Unit = unit,
+    };
+
+    /// <summary>All five monitored vitals in one batch.</summary>
+    public VitalSignBatch Vitals(double heartRate, double spo2, double respiratoryRate, double systolic, double temperature)
+    {
+        var batch = new VitalSignBatch();
+        batch.Readings.Add(Reading(HeartRate, heartRate, "/min"));
+        batch.Readings.Add(Reading(OxygenSaturation, spo2, "%"));
+        batch.Readings.Add(Reading(RespiratoryRate, respiratoryRate, "/min"));
+        batch.Readings.Add(Reading(SystolicPressure, systolic, "mm[Hg]"));
+        batch.Readings.Add(Reading(Temperature, temperature, "Cel"));
+        return batch;
+    }
+
+    public static Readings ForNewPatient(string test) =>
+        new($"e2e-{test}-{Guid.NewGuid():N}", $"e2e-device-{Guid.NewGuid():N}");
+}

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using Grpc.Net.Client;
+using VitalTwin.DevHost;
+
+namespace VitalTwin.EndToEnd.Tests;
+
+/// <summary>
+/// One running system for all end-to-end tests: embedded Kafka and the four services as processes, at
+/// their default log levels. Tests use patient ids of their own, so they do not see each other's data.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<string> _output = new();
+    private readonly List<GrpcChannel> _channels = [];
+
+    public LocalCluster Cluster { get; private set; } = null!;
+
+    /// <summary>Every line any service printed so far, prefixed with the service name.</summary>
+    public IReadOnlyCollection<string> Output => _output;
+
+    /// <summary>Signalled whenever a service prints a line, so a test can wait for one.</summary>
+    public event Action<string>? LinePrinted;
+
+    public GrpcChannel Channel(string service)
+    {
+        var channel = GrpcChannel.ForAddress(Cluster[service].Grpc);
+        lock (_channels)
+        {
+            _channels.Add(channel);
+        }
+        return channel;
+    }
+
+    public async Task InitializeAsync()
+    {
+        Cluster = await LocalCluster.StartAsync(
+            new LocalClusterOptions
+            {
+                Partitions = 4,
+                Output = (service, line) =>
+                {
+                    var printed = $"[{service}] {line}";
+                    _output.Enqueue(printed);
+                    LinePrinted?.Invoke(printed);
+                },
+            },
+            CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+        await Cluster.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<SystemFixture>
+{
+    public const string Name = "Running system";
+}

@@ -1,0 +1,95 @@
+using VitalTwin.TwinState.Core;
+
+namespace VitalTwin.TwinState.Tests;
+
+public class TwinRegistryTests
+{
+    private readonly TwinRegistry _registry = new();
+
+    [Fact]
+    public void Get_or_create_returns_the_same_twin_for_the_same_patient()
+    {
+        var first = _registry.GetOrCreate("patient-1");
+        var second = _registry.GetOrCreate("patient-1");
+
+        Assert.Same(first, second);
+        Assert.Equal(1, _registry.Count);
+        Assert.True(_registry.TryGet("patient-1", out var found));
+        Assert.Same(first, found);
+        Assert.False(_registry.TryGet("PATIENT-1", out _));
+    }
+
+    [Fact]
+    public void Page_orders_by_patient_id_ordinal()
+    {
+        string[] ids = ["b", "a", "B", "a-2", "A", "_", "10", "9"];
+        foreach (var id in ids)
+        {
+            _registry.GetOrCreate(id);
+        }
+
+        var page = _registry.Page(afterPatientId: null, pageSize: ids.Length);
+
+        Assert.Equal(["10", "9", "A", "B", "_", "a", "a-2", "b"], page.Select(t => t.PatientId));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(25)]
+    public void Paging_with_the_after_cursor_visits_every_twin_once_in_order(int pageSize)
+    {
+        var ids = Enumerable.Range(0, 25).Select(i => $"patient-{i * 7 % 25:00}").ToList();
+        foreach (var id in ids)
+        {
+            _registry.GetOrCreate(id);
+        }
+
+        var visited = new List<string>();
+        string? after = null;
+        var pages = 0;
+        while (true)
+        {
+            var page = _registry.Page(after, pageSize);
+            Assert.InRange(page.Count, 0, pageSize);
+            if (page.Count == 0)
+            {
+                break;
+            }
+            visited.AddRange(page.Select(t => t.PatientId));
+            after = page[^1].PatientId;
+            pages++;
+        }
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), visited);
+        Assert.Equal((ids.Count + pageSize - 1) / pageSize, pages);
+    }
+
+    [Fact]
+    public void A_cursor_that_names_no_twin_starts_after_where_it_would_sort()
+    {
+        foreach (var id in new[] { "p-1", "p-3", "p-5" })
+        {
+            _registry.GetOrCreate(id);
+        }
+
+        var page = _registry.Page("p-2", pageSize: 10);
+
+        Assert.Equal(["p-3", "p-5"], page.Select(t => t.PatientId));
+    }
+
+    [Fact]
+    public void A_page_carries_each_twin_snapshot()
+    {
+        _registry.GetOrCreate("patient-1").Apply(Readings.HeartRate(125, sequence: 1));
+        _registry.GetOrCreate("patient-2");
+
+        var page = _registry.Page(afterPatientId: null, pageSize: 10);
+
+        Assert.Equal(1ul, page[0].ReadingsApplied);
+        Assert.Equal(2, page[0].News2.Total);
+        Assert.Equal(0ul, page[1].ReadingsApplied);
+        Assert.Empty(page[1].Latest);
+    }
+}
