@@ -21,6 +21,32 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>Signalled whenever a service prints a line, so a test can wait for one.</summary>
     public event Action<string>? LinePrinted;
 
+    /// <summary>Waits until some service prints a line that matches.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLine(string line)
+        {
+            if (match(line))
+            {
+                found.TrySetResult(line);
+            }
+        }
+        LinePrinted += OnLine;
+        try
+        {
+            if (_output.FirstOrDefault(match) is { } earlier)
+            {
+                return earlier;
+            }
+            return await found.Task.WaitAsync(timeout);
+        }
+        finally
+        {
+            LinePrinted -= OnLine;
+        }
+    }
+
     public GrpcChannel Channel(string service)
     {
         var channel = GrpcChannel.ForAddress(Cluster[service].Grpc);

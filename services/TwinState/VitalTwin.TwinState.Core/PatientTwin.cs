@@ -49,7 +49,10 @@ public sealed class PatientTwin(string patientId)
                 return new TwinChange(true, false, _news2, SnapshotLocked());
             }
             _latest[observation.Sign] = observation;
-            _updatedAt = observation.ObservedAt;
+            if (observation.ObservedAt > _updatedAt)
+            {
+                _updatedAt = observation.ObservedAt;
+            }
             var previous = _news2;
             _news2 = News2.Score(Observations());
             return new TwinChange(true, !SameScore(previous, _news2), previous, SnapshotLocked());
