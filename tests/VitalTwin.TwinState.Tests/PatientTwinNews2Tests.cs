@@ -86,22 +86,6 @@ public class PatientTwinNews2Tests
     }
 
     [Fact]
-    public void Sub_scores_that_trade_places_change_news2_although_total_and_risk_stay()
-    {
-        _twin.Apply(Readings.HeartRate(95, sequence: 1, atSecond: 0));
-        _twin.Apply(Readings.Of(VitalSign.BodyTemperature, 37.0, sequence: 2, atSecond: 1));
-
-        var pulseBack = _twin.Apply(Readings.HeartRate(70, sequence: 3, atSecond: 2));
-        var feverUp = _twin.Apply(Readings.Of(VitalSign.BodyTemperature, 38.5, sequence: 4, atSecond: 3));
-
-        Assert.True(pulseBack.News2Changed);
-        Assert.True(feverUp.News2Changed);
-        Assert.Equal(1, pulseBack.Previous.Total);
-        Assert.Equal(1, feverUp.Current.News2.Total);
-        Assert.Equal(News2Risk.Low, feverUp.Current.News2.Risk);
-    }
-
-    [Fact]
     public void Crossing_into_a_higher_risk_band_changes_news2()
     {
         _twin.Apply(Readings.Of(VitalSign.RespiratoryRate, 16, sequence: 1, atSecond: 0));
