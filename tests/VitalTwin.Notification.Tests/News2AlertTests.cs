@@ -6,7 +6,9 @@ namespace VitalTwin.Notification.Tests;
 public class News2AlertTests
 {
     private const string Patient = "patient-1";
-    private readonly AlertPolicy _policy = new(new AlertPolicyOptions(), VitalCatalogue.Default);
+    // Clearing at once isolates the enter/leave rules from the hysteresis, which ClearAfterTests covers.
+    private readonly AlertPolicy _policy = new(new AlertPolicyOptions { ClearAfter = TimeSpan.Zero }, VitalCatalogue.Default);
+    private DateTimeOffset _now = new(2025, 3, 1, 8, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public void The_named_sets_score_as_the_rcp_chart_says()
@@ -233,5 +235,5 @@ public class News2AlertTests
     }
 
     private IReadOnlyList<AlertDecision> Observe(Vitals vitals, string patientId = Patient) =>
-        _policy.OnNews2Changed(patientId, vitals.Score(), vitals.Values());
+        _policy.OnNews2Changed(patientId, vitals.Score(), vitals.Values(), _now = _now.AddSeconds(1));
 }

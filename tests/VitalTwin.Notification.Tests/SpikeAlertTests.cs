@@ -130,9 +130,9 @@ public class SpikeAlertTests
         var medium = Vitals.Medium5;
 
         Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
-        Assert.Single(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values()));
+        Assert.Single(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), DateTimeOffset.UnixEpoch));
         Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: false, at: TimeSpan.FromMinutes(1))));
-        Assert.Empty(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values()));
+        Assert.Empty(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), DateTimeOffset.UnixEpoch));
     }
 
     private static SpikeObservation HeartRateSpike(bool upward, TimeSpan at) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using VitalTwin.DevHost;
 
@@ -9,11 +10,14 @@ var patients = settings.GetValue("patients", 20);
 var deteriorating = settings.GetValue("deteriorating", 3);
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+// Ctrl-C, and SIGTERM from a supervisor, stop everything in order instead of killing this process outright.
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 if (duration is { } seconds)
 {
     stop.CancelAfter(TimeSpan.FromSeconds(seconds));

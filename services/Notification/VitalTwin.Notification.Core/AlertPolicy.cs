@@ -8,41 +8,41 @@ namespace VitalTwin.Notification.Core;
 /// Decides when a patient's state deserves an alert. NEWS2 (RCP 2017): aggregate 5-6 is the key
 /// threshold (medium), 7 or more is high, and 3 in a single parameter needs an urgent review. A
 /// condition alerts when it is entered, not on every event while it holds; rising from medium to high
-/// alerts again, falling back does not. A spike alerts once per vital and direction within a quiet period.
+/// alerts again, falling back does not, and a condition is entered again only after it has cleared for
+/// a while. A spike alerts once per vital and direction within a quiet period.
 /// </summary>
 public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catalogue)
 {
     private readonly ConcurrentDictionary<string, PatientAlertState> _patients = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<AlertDecision> OnNews2Changed(string patientId, News2Result news2, IReadOnlyList<VitalValue> vitals)
+    public IReadOnlyList<AlertDecision> OnNews2Changed(string patientId, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset observedAt)
     {
         ArgumentNullException.ThrowIfNull(news2);
         var state = _patients.GetOrAdd(patientId, static _ => new PatientAlertState());
         var decisions = new List<AlertDecision>(2);
         lock (state)
         {
+            state.News2Total = news2.Total;
             var level = news2.Risk switch
             {
                 News2Risk.High => AlertCondition.News2High,
                 News2Risk.Medium => AlertCondition.News2Medium,
                 _ => (AlertCondition?)null,
             };
-            if (level is { } entered && (state.AggregateLevel is null || entered > state.AggregateLevel))
+            if (state.Aggregate.Enter(level, observedAt, options.ClearAfter) is { } entered)
             {
                 var priority = entered == AlertCondition.News2High ? AlertPriority.High : AlertPriority.Medium;
                 var summary = string.Create(CultureInfo.InvariantCulture, $"NEWS2 {news2.Total} ({(entered == AlertCondition.News2High ? "high" : "medium")} risk)");
                 decisions.Add(new AlertDecision(patientId, entered, priority, summary, Reasons(news2, vitals, minimumScore: 1), news2.Total));
             }
-            state.AggregateLevel = level;
 
-            var singleParameter = news2.MaxSingle >= 3;
-            if (singleParameter && !state.SingleParameterActive)
+            var singleParameter = news2.MaxSingle >= 3 ? AlertCondition.News2SingleParameter : (AlertCondition?)null;
+            if (state.SingleParameter.Enter(singleParameter, observedAt, options.ClearAfter) is not null)
             {
                 var reasons = Reasons(news2, vitals, minimumScore: 3);
                 var summary = "Single NEWS2 parameter scores 3: " + string.Join(", ", reasons.Select(r => r.Text));
                 decisions.Add(new AlertDecision(patientId, AlertCondition.News2SingleParameter, AlertPriority.Medium, summary, reasons, news2.Total));
             }
-            state.SingleParameterActive = singleParameter;
         }
         return decisions;
     }
@@ -51,6 +51,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
     {
         ArgumentNullException.ThrowIfNull(spike);
         var state = _patients.GetOrAdd(spike.PatientId, static _ => new PatientAlertState());
+        int news2Total;
         lock (state)
         {
             var key = (spike.Sign, spike.Upward);
@@ -59,17 +60,18 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                 return null;
             }
             state.LastSpike[key] = spike.ObservedAt;
+            news2Total = state.News2Total;
         }
         var name = catalogue[spike.Sign].Name;
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"{Capitalise(name)} {spike.Value:0.#} {spike.Unit}, {(spike.Upward ? "up" : "down")} from a recent mean of {spike.BaselineMean:0.#} (p = {spike.PValue:0.####})");
+            $"{Capitalise(name)} {spike.Value:0.#} {spike.Unit}, {(spike.Upward ? "up" : "down")} from a recent mean of {spike.BaselineMean:0.#} ({PValueText(spike.PValue)})");
         return new AlertDecision(
             spike.PatientId,
             AlertCondition.VitalSpike,
             AlertPriority.Low,
             $"Sudden {(spike.Upward ? "rise" : "fall")} in {name}",
             [new AlertReason(text, spike.Sign, spike.Value, spike.Unit)],
-            News2Total: 0);
+            news2Total);
     }
 
     private List<AlertReason> Reasons(News2Result news2, IReadOnlyList<VitalValue> vitals, int minimumScore)
@@ -87,19 +89,58 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         return reasons;
     }
 
-    private static string ParameterName(News2Parameter parameter) => parameter switch
+    private string ParameterName(News2Parameter parameter) => parameter switch
     {
         News2Parameter.AirOrOxygen => "Supplemental oxygen",
         News2Parameter.Consciousness => "Consciousness",
-        _ => parameter.ToString(),
+        _ => Capitalise(catalogue.All.First(d => News2.ParameterOf(d.Sign) == parameter).Name),
     };
+
+    private static string PValueText(double p) =>
+        p < 0.0001 ? "p < 0.0001" : string.Create(CultureInfo.InvariantCulture, $"p = {p:0.####}");
 
     private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private sealed class PatientAlertState
     {
-        public AlertCondition? AggregateLevel { get; set; }
-        public bool SingleParameterActive { get; set; }
+        public OpenCondition Aggregate { get; } = new();
+        public OpenCondition SingleParameter { get; } = new();
+        public int News2Total { get; set; }
         public Dictionary<(VitalSign Sign, bool Upward), DateTimeOffset> LastSpike { get; } = [];
+    }
+
+    /// <summary>
+    /// The highest level of a condition that has alerted and not yet cleared. It clears (down to the current
+    /// level) only once the current level has stayed below it for the clear-after time.
+    /// </summary>
+    private sealed class OpenCondition
+    {
+        private AlertCondition? _open;
+        private DateTimeOffset? _belowSince;
+
+        /// <returns>The level to alert on, when <paramref name="current"/> is above what is open.</returns>
+        public AlertCondition? Enter(AlertCondition? current, DateTimeOffset at, TimeSpan clearAfter)
+        {
+            if (current is { } level && (_open is null || level > _open))
+            {
+                _open = level;
+                _belowSince = null;
+                return level;
+            }
+            if (_open is { } open && (current is null || current < open))
+            {
+                _belowSince ??= at;
+                if (at - _belowSince >= clearAfter)
+                {
+                    _open = current;
+                    _belowSince = null;
+                }
+            }
+            else
+            {
+                _belowSince = null;
+            }
+            return null;
+        }
     }
 }

@@ -28,7 +28,7 @@ internal sealed partial class AlertConsumer(
         if (consumed.Is(TwinNews2Changed.Descriptor))
         {
             var changed = consumed.Parse(TwinNews2Changed.Parser);
-            foreach (var decision in policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue)))
+            foreach (var decision in policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue), changed.ObservedAt.ToDateTimeOffset()))
             {
                 await RaiseAsync(decision, changed.EventId, cancellationToken);
             }

@@ -63,7 +63,7 @@ internal static class AlertMapping
 
     public static News2Result ToDomain(this News2Score score) => new(
         score.Total,
-        score.SubScores.Select(s => new Clinical.News2SubScore((Clinical.News2Parameter)((int)s.Parameter - 1), s.Score, s.Assumed, s.Missing)).ToList(),
+        score.SubScores.Select(s => new Clinical.News2SubScore(s.Parameter.ToDomain(), s.Score, s.Assumed, s.Missing)).ToList(),
         score.Risk switch
         {
             Contracts.Twin.V1.News2Risk.High => Clinical.News2Risk.High,
@@ -72,6 +72,18 @@ internal static class AlertMapping
             _ => Clinical.News2Risk.Low,
         },
         score.Complete);
+
+    private static Clinical.News2Parameter ToDomain(this Contracts.Twin.V1.News2Parameter parameter) => parameter switch
+    {
+        Contracts.Twin.V1.News2Parameter.RespirationRate => Clinical.News2Parameter.RespirationRate,
+        Contracts.Twin.V1.News2Parameter.OxygenSaturation => Clinical.News2Parameter.OxygenSaturation,
+        Contracts.Twin.V1.News2Parameter.AirOrOxygen => Clinical.News2Parameter.AirOrOxygen,
+        Contracts.Twin.V1.News2Parameter.SystolicBloodPressure => Clinical.News2Parameter.SystolicBloodPressure,
+        Contracts.Twin.V1.News2Parameter.Pulse => Clinical.News2Parameter.Pulse,
+        Contracts.Twin.V1.News2Parameter.Consciousness => Clinical.News2Parameter.Consciousness,
+        Contracts.Twin.V1.News2Parameter.Temperature => Clinical.News2Parameter.Temperature,
+        _ => throw new InvalidDataException($"Unknown NEWS2 parameter {parameter}"),
+    };
 
     public static IReadOnlyList<VitalValue> ToDomain(this IEnumerable<LatestVital> vitals, VitalCatalogue catalogue) =>
         vitals
