@@ -33,21 +33,35 @@ internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
                 var readings = Interlocked.Read(ref _readings);
                 var rate = (readings - lastReadings) / interval.TotalSeconds;
                 lastReadings = readings;
-                var page = await twins.ListTwinsAsync(new ListTwinsRequest { PageSize = 500 }, cancellationToken: cancellationToken);
-                var elevated = page.Twins.Count(t => t.News2.Total >= 5);
+                var (twinCount, elevated) = await CountTwinsAsync(twins, cancellationToken);
                 int patients;
                 lock (_patients)
                 {
                     patients = _patients.Count;
                 }
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[{DateTime.UtcNow - started:mm\\:ss}] patients {patients} | readings/s {rate:0} | twins {page.Twins.Count} (NEWS2>=5: {elevated}) | alerts {Interlocked.Read(ref _alerts)} (high {_alertsByPriority[3]}, medium {_alertsByPriority[2]}, low {_alertsByPriority[1]})"));
+                    $"[{DateTime.UtcNow - started:mm\\:ss}] patients {patients} | readings/s {rate:0} | twins {twinCount} (NEWS2>=5: {elevated}) | alerts {Interlocked.Read(ref _alerts)} (high {_alertsByPriority[3]}, medium {_alertsByPriority[2]}, low {_alertsByPriority[1]})"));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
         await consuming;
+    }
+
+    private static async Task<(int Twins, int Elevated)> CountTwinsAsync(TwinQuery.TwinQueryClient twins, CancellationToken cancellationToken)
+    {
+        int count = 0, elevated = 0;
+        var request = new ListTwinsRequest { PageSize = 500 };
+        do
+        {
+            var page = await twins.ListTwinsAsync(request, cancellationToken: cancellationToken);
+            count += page.Twins.Count;
+            elevated += page.Twins.Count(t => t.News2.Total >= 5);
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+        return (count, elevated);
     }
 
     private void Consume(CancellationToken cancellationToken)

@@ -28,5 +28,12 @@ public sealed class SimulatorOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan DeteriorationRamp { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Ingest calls in flight at once. Each call waits for Kafka's acknowledgement, so with few in flight
+    /// a large ward cannot keep its rate.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentCalls { get; set; } = 64;
+
     public int Seed { get; set; } = 42;
 }

@@ -44,7 +44,8 @@ public sealed partial class WardSimulator(IOptions<SimulatorOptions> options, Vi
         {
             var elapsed = clock.GetElapsedTime(start);
             var now = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
-            await Parallel.ForEachAsync(Enumerable.Range(0, patients.Count), stoppingToken, async (i, ct) =>
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.MaxConcurrentCalls, CancellationToken = stoppingToken };
+            await Parallel.ForEachAsync(Enumerable.Range(0, patients.Count), parallel, async (i, ct) =>
             {
                 var patient = patients[i];
                 foreach (var (sign, value) in patient.Sample(elapsed))

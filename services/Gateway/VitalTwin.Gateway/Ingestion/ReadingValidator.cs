@@ -33,7 +33,11 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
         {
             return Validation.Reject(RejectionReason.Malformed, "observed_at is required");
         }
-        if (reading.Code is null || (string.IsNullOrEmpty(reading.Code.Loinc) && string.IsNullOrEmpty(reading.Code.Mdc)))
+        if (!IsRepresentable(reading.ObservedAt))
+        {
+            return Validation.Reject(RejectionReason.Malformed, "observed_at is not a valid timestamp");
+        }
+        if (reading.Code is null || (string.IsNullOrWhiteSpace(reading.Code.Loinc) && string.IsNullOrWhiteSpace(reading.Code.Mdc)))
         {
             return Validation.Reject(RejectionReason.Malformed, "code needs a LOINC or an MDC code");
         }
@@ -64,6 +68,10 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
             _ => throw new InvalidOperationException($"Unhandled catalogue verdict {check.Verdict}"),
         };
     }
+
+    // The wire accepts any seconds and nanos; only years 0001-9999 with nanos below one second convert.
+    private static bool IsRepresentable(Google.Protobuf.WellKnownTypes.Timestamp timestamp) =>
+        timestamp.Nanos is >= 0 and <= 999_999_999 && timestamp.Seconds is >= -62_135_596_800 and <= 253_402_300_799;
 
     private static VitalSignReading Normalise(VitalSignReading reading, VitalDefinition definition, double canonicalValue)
     {
