@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Reflection.V1Alpha;
 using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
@@ -78,6 +79,36 @@ public sealed class PipelineTests(SystemFixture system)
         Assert.True(headers.TryGetLastBytes(EventHeaders.Schema, out var schema));
         Assert.Equal("vitaltwin.alerting.v1.AlertRaised", System.Text.Encoding.UTF8.GetString(schema));
         Assert.True(headers.TryGetLastBytes("traceparent", out _), "alerts carry the W3C trace context");
+    }
+
+    [Fact]
+    public async Task A_spike_against_the_patients_own_recent_values_is_detected_and_alerted()
+    {
+        using var anomalies = new TopicWatcher(system.Cluster.Kafka.BootstrapServers, system.Cluster.Topics.Anomalies);
+        using var alerts = new TopicWatcher(system.Cluster.Kafka.BootstrapServers, system.Cluster.Topics.Alerts);
+        var patient = await RegisteredPatientAsync("spike");
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var batch = new VitalSignBatch();
+        // 150 s of a steady pulse (the detector needs its 120-reading window full), then a jump to 150.
+        for (var second = 0; second < 150; second++)
+        {
+            batch.Readings.Add(patient.Reading(Readings.HeartRate, 70 + (second % 5) - 2, "/min", start.AddSeconds(second)));
+        }
+        var spike = patient.Reading(Readings.HeartRate, 150, "/min", start.AddSeconds(150));
+        batch.Readings.Add(spike);
+
+        await _ingestion.IngestAsync(batch);
+
+        var (anomaly, _) = await anomalies.WaitForAsync(patient.PatientId, AnomalyDetected.Parser, _ => true, Timeout);
+        Assert.Equal(spike.SequenceNumber, ulong.Parse(anomaly.SourceEventId.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Detector.IidSpike, anomaly.Detector);
+        Assert.Equal(Direction.Up, anomaly.Direction);
+        Assert.Equal(150, anomaly.Value);
+        Assert.InRange(anomaly.BaselineMean, 69, 71);
+        Assert.True(anomaly.PValue <= 0.001);
+        var (alert, _) = await alerts.WaitForAsync(patient.PatientId, AlertRaised.Parser, a => a.Condition == AlertCondition.VitalSpike, Timeout);
+        Assert.Equal(AlertPriority.Low, alert.Priority);
+        Assert.Equal(anomaly.EventId, alert.SourceEventId);
     }
 
     [Fact]
