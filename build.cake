@@ -2,6 +2,8 @@
 //   Build   restore and compile everything (warnings are errors)
 //   Test    every test project; prints "N passed, N failed" and writes it to artifacts/test-results/summary.txt
 //   Demo    the whole system on this machine; --duration=<seconds> stops it, otherwise Ctrl-C
+//   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
+//   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 using System.Xml.Linq;
 
 var target = Argument("target", "Test");
@@ -9,6 +11,8 @@ var configuration = Argument("configuration", "Release");
 var duration = Argument<string>("duration", null);
 var patients = Argument("patients", 20);
 var deteriorating = Argument("deteriorating", 3);
+var nabDir = Argument("nab-dir", "../shared/data/nab");
+var benchFilter = Argument("filter", "*");
 
 var solution = File("./VitalTwin.slnx");
 var testResults = Directory("./artifacts/test-results");
@@ -79,6 +83,23 @@ Task("Demo")
     {
         throw new Exception($"The demo exited with code {exitCode}.");
     }
+});
+
+Task("Nab")
+    .Does(() =>
+{
+    DotNetRun("./services/Tools/VitalTwin.Nab/VitalTwin.Nab.csproj",
+        new ProcessArgumentBuilder().Append($"--nab-dir={MakeAbsolute(Directory(nabDir))}"),
+        new DotNetRunSettings { Configuration = "Release" });
+});
+
+Task("Bench")
+    .Does(() =>
+{
+    // BenchmarkDotNet needs a Release build; its reports go to artifacts/benchmarks.
+    DotNetRun("./tests/VitalTwin.Detection.Benchmarks/VitalTwin.Detection.Benchmarks.csproj",
+        new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter).Append("--artifacts").AppendQuoted(MakeAbsolute(Directory("./artifacts/benchmarks")).FullPath),
+        new DotNetRunSettings { Configuration = "Release" });
 });
 
 RunTarget(target);

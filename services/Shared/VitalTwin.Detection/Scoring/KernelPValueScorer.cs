@@ -33,6 +33,12 @@ internal sealed class KernelPValueScorer
 
     public int WindowSize => _scores.Length;
 
+    public AnomalySide Side => _side;
+
+    public MartingaleType Martingale => _martingale;
+
+    public double Epsilon => _epsilon;
+
     // A p-value at or below this (spikes) or a martingale at or above it (change points) alerts.
     public double AlertThreshold { get; }
 
@@ -74,6 +80,60 @@ internal sealed class KernelPValueScorer
         double martingale = _martingale == MartingaleType.None ? double.NaN : UpdateMartingale(pValue);
         bool alert = IsFull && (_martingale == MartingaleType.None ? pValue <= AlertThreshold : MartingaleAlert(martingale));
         return new KernelScore(alert, pValue, martingale);
+    }
+
+    // The window is written oldest first, so the restored scorer sums in the same order and matches bit for bit.
+    public void WriteState(BinaryWriter writer)
+    {
+        writer.Write((byte)_side);
+        writer.Write((byte)_martingale);
+        writer.Write(_epsilon);
+        writer.Write(AlertThreshold);
+        writer.Write(_scores.Length);
+        writer.Write(_scoreCount);
+        for (int i = 0; i < _scoreCount; i++)
+        {
+            writer.Write(ScoreAt(i));
+        }
+        writer.Write(_martingaleStarted);
+        for (int i = 0; i < _logBets.Length; i++)
+        {
+            writer.Write(_logBets[(_oldestBet + i) % _logBets.Length]);
+        }
+        writer.Write(_sumSquaredDist);
+        writer.Write(_logMartingale);
+        writer.Write(_alertCooldown);
+        writer.Write(BaselineMean);
+    }
+
+    public static KernelPValueScorer ReadState(BinaryReader reader)
+    {
+        var side = (AnomalySide)reader.ReadByte();
+        var martingale = (MartingaleType)reader.ReadByte();
+        double epsilon = reader.ReadDouble();
+        double threshold = reader.ReadDouble();
+        int windowSize = reader.ReadInt32();
+        int count = reader.ReadInt32();
+        if (windowSize < 1 || count < 0 || count > windowSize || !Enum.IsDefined(side) || !Enum.IsDefined(martingale))
+        {
+            throw new InvalidDataException("Scorer state is inconsistent.");
+        }
+        var scorer = new KernelPValueScorer(windowSize, side, martingale, epsilon, threshold);
+        for (int i = 0; i < count; i++)
+        {
+            scorer._scores[i] = reader.ReadSingle();
+        }
+        scorer._scoreCount = count;
+        scorer._martingaleStarted = reader.ReadBoolean();
+        for (int i = 0; i < scorer._logBets.Length; i++)
+        {
+            scorer._logBets[i] = reader.ReadDouble();
+        }
+        scorer._sumSquaredDist = reader.ReadDouble();
+        scorer._logMartingale = reader.ReadDouble();
+        scorer._alertCooldown = reader.ReadInt32();
+        scorer.BaselineMean = reader.ReadDouble();
+        return scorer;
     }
 
     internal static double LogPowerBet(double pValue, double epsilon) => Math.Log(epsilon) + ((epsilon - 1) * Math.Log(pValue));

@@ -4,7 +4,7 @@ namespace VitalTwin.Detection;
 /// Flags values that are improbable under a kernel density of the last W values: ML.NET's DetectIidSpike,
 /// output for output. Suits series whose values are independent and identically distributed. Not thread-safe.
 /// </summary>
-public sealed class IidSpikeDetector
+public sealed class IidSpikeDetector : IStatefulDetector
 {
     private readonly KernelPValueScorer _scorer;
 
@@ -20,6 +20,29 @@ public sealed class IidSpikeDetector
         Confidence = confidence;
         Side = side;
         _scorer = KernelPValueScorer.ForSpikes(pvalueHistoryLength, side, confidence);
+    }
+
+    private IidSpikeDetector(double confidence, AnomalySide side, KernelPValueScorer scorer)
+    {
+        Confidence = confidence;
+        Side = side;
+        _scorer = scorer;
+    }
+
+    public DetectorKind Kind => DetectorKind.IidSpike;
+
+    public void WriteState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Confidence);
+        _scorer.WriteState(writer);
+    }
+
+    internal static IidSpikeDetector ReadState(BinaryReader reader)
+    {
+        double confidence = reader.ReadDouble();
+        var scorer = KernelPValueScorer.ReadState(reader);
+        return new IidSpikeDetector(confidence, scorer.Side, scorer);
     }
 
     public double Confidence { get; }

@@ -4,7 +4,7 @@ namespace VitalTwin.Detection;
 /// Flags a lasting shift in level or spread by betting against a run of small p-values: ML.NET's
 /// DetectIidChangePoint, output for output. Suits series whose values are independent between shifts. Not thread-safe.
 /// </summary>
-public sealed class IidChangePointDetector
+public sealed class IidChangePointDetector : IStatefulDetector
 {
     private readonly KernelPValueScorer _scorer;
 
@@ -35,6 +35,26 @@ public sealed class IidChangePointDetector
         Epsilon = epsilon;
         _scorer = KernelPValueScorer.ForChangePoints(changeHistoryLength, martingale, epsilon, confidence);
     }
+
+    private IidChangePointDetector(double confidence, KernelPValueScorer scorer)
+    {
+        Confidence = confidence;
+        Martingale = scorer.Martingale;
+        Epsilon = scorer.Epsilon;
+        _scorer = scorer;
+    }
+
+    public DetectorKind Kind => DetectorKind.IidChangePoint;
+
+    public void WriteState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(Confidence);
+        _scorer.WriteState(writer);
+    }
+
+    internal static IidChangePointDetector ReadState(BinaryReader reader) =>
+        new(reader.ReadDouble(), KernelPValueScorer.ReadState(reader));
 
     public double Confidence { get; }
 
