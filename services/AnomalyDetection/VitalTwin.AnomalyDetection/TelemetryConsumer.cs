@@ -1,17 +1,25 @@
-using Google.Protobuf.WellKnownTypes;
+using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Kafka;
+using AnomalyKind = VitalTwin.Contracts.Anomaly.V1.AnomalyKind;
 
 namespace VitalTwin.AnomalyDetection;
 
-/// <summary>Feeds each recorded vital to its patient's detector and publishes what they flag.</summary>
+/// <summary>
+/// Feeds each recorded vital to its patient's monitor and publishes what the detectors flag. State is
+/// partition-local: when given a partition it restores that partition's patients, and it stores a
+/// partition's offset only together with a checkpoint of its patients, so after a restart every patient
+/// continues where the checkpoint left off and no reading is applied twice.
+/// </summary>
 internal sealed partial class TelemetryConsumer(
-    SpikeDetectorBank detectors,
+    DetectorStateStore store,
+    IOptions<DetectionOptions> detection,
     VitalCatalogue catalogue,
+    TimeProvider clock,
     EventProducer producer,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
@@ -19,52 +27,117 @@ internal sealed partial class TelemetryConsumer(
     ILogger<TelemetryConsumer> logger)
     : EventConsumer(kafka, topics, producer, environment, logger)
 {
-    // A device that says its reading is unreliable has told us it is an artifact, not physiology.
     private static readonly HashSet<QualityFlag> ArtifactFlags = [QualityFlag.MotionArtifact, QualityFlag.ProbeOff, QualityFlag.Calibrating];
+
+    private readonly ILogger _logger = logger;
+    private readonly Dictionary<int, PartitionState> _partitions = [];
 
     protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry];
 
-    protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
-    {
-        if (!consumed.Is(VitalSignsRecorded.Descriptor))
-        {
-            return;
-        }
-        var recorded = consumed.Parse(VitalSignsRecorded.Parser);
-        var reading = recorded.Reading;
-        if (reading.QualityFlags.Any(ArtifactFlags.Contains) || !catalogue.TryFind(reading.Code.Loinc, reading.Code.Mdc, out var definition))
-        {
-            return;
-        }
-        var finding = detectors.Observe(reading.PatientId, definition.Sign, reading.Value);
-        if (finding is null)
-        {
-            return;
-        }
+    protected override bool StoresOffsetsItself => true;
 
-        LogSpike(logger, definition.Sign);
-        var anomaly = new AnomalyDetected
+    protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
         {
-            // Derived from the reading, so a replayed reading yields the same event id and downstream de-duplicates it.
-            EventId = $"{recorded.EventId}/iid-spike",
-            PatientId = reading.PatientId,
-            Code = reading.Code,
-            Value = reading.Value,
-            Unit = reading.Unit,
-            ObservedAt = reading.ObservedAt,
-            Kind = AnomalyKind.Spike,
-            Detector = Detector.IidSpike,
-            Direction = finding.Upward ? Direction.Up : Direction.Down,
-            PValue = finding.PValue,
-            BaselineMean = finding.BaselineMean,
-            WindowSize = (uint)finding.WindowSize,
-            Confidence = finding.Confidence,
-            SourceEventId = recorded.EventId,
-            DeviceId = reading.DeviceId,
-        };
-        await Producer.PublishAsync(Topics.Anomalies, reading.PatientId, anomaly, anomaly.EventId, cancellationToken);
+            var restored = store.Load(partition.Partition.Value, CancellationToken.None);
+            _partitions[partition.Partition.Value] = new PartitionState(restored, clock.GetUtcNow());
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Spike detected on {Sign}")]
-    private static partial void LogSpike(ILogger logger, VitalSign sign);
+    protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (_partitions.Remove(partition.Partition.Value, out var state) && state.NextOffset is { } next)
+            {
+                // librdkafka calls this synchronously on the consuming thread (a dedicated one), and the
+                // offset may only be stored once the checkpoint is in Kafka, so waiting here is the point.
+                CheckpointAsync(partition, state, next, CancellationToken.None).GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
+    {
+        var partition = consumed.Position.Partition.Value;
+        var state = _partitions[partition];
+        state.NextOffset = consumed.Position.Offset.Value + 1;
+
+        if (consumed.Is(VitalSignsRecorded.Descriptor))
+        {
+            await ObserveAsync(consumed, consumed.Parse(VitalSignsRecorded.Parser), state, cancellationToken);
+        }
+
+        if (clock.GetUtcNow() - state.LastCheckpoint >= detection.Value.CheckpointInterval)
+        {
+            await CheckpointAsync(consumed.Position.TopicPartition, state, state.NextOffset.Value, cancellationToken);
+        }
+    }
+
+    private async Task ObserveAsync(ConsumedEvent consumed, VitalSignsRecorded recorded, PartitionState state, CancellationToken cancellationToken)
+    {
+        var reading = recorded.Reading;
+        if (!catalogue.TryFind(reading.Code?.Loinc, reading.Code?.Mdc, out var definition))
+        {
+            return;
+        }
+        if (state.AlreadyApplied(reading.PatientId, consumed.Position.Offset.Value))
+        {
+            return;
+        }
+        var patient = state.Patient(reading.PatientId, detection.Value);
+        var outcome = patient.Observe(definition.Sign, reading.Value, reading.ObservedAt.ToDateTimeOffset(), reading.QualityFlags.Any(ArtifactFlags.Contains));
+        if (outcome.IsArtifact)
+        {
+            LogArtifact(_logger, definition.Sign, outcome.Artifact);
+            return;
+        }
+        foreach (var finding in outcome.Findings)
+        {
+            LogFinding(_logger, finding.Kind, definition.Sign, finding.Detector);
+            var anomaly = finding.ToContract(recorded, definition);
+            await Producer.PublishAsync(Topics.Anomalies, reading.PatientId, anomaly, anomaly.EventId, cancellationToken);
+        }
+    }
+
+    private async Task CheckpointAsync(TopicPartition partition, PartitionState state, long nextOffset, CancellationToken cancellationToken)
+    {
+        await store.SaveAsync(partition.Partition.Value, nextOffset, state.Patients, cancellationToken);
+        StoreOffset(new TopicPartitionOffset(partition, nextOffset));
+        state.LastCheckpoint = clock.GetUtcNow();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Sign} reading kept from the detectors as an artifact ({Reason})")]
+    private static partial void LogArtifact(ILogger logger, VitalSign sign, ArtifactReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} on {Sign} flagged by {Detector}")]
+    private static partial void LogFinding(ILogger logger, Core.AnomalyKind kind, VitalSign sign, DetectorType detector);
+
+    /// <summary>The patients of one telemetry partition and how far their state reaches.</summary>
+    private sealed class PartitionState(IReadOnlyDictionary<string, RestoredPatient> restored, DateTimeOffset now)
+    {
+        private readonly Dictionary<string, PatientMonitor> _patients = restored.ToDictionary(r => r.Key, r => r.Value.Monitor, StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _restoredUpTo = restored.ToDictionary(r => r.Key, r => r.Value.NextOffset, StringComparer.Ordinal);
+
+        public IEnumerable<PatientMonitor> Patients => _patients.Values;
+
+        public long? NextOffset { get; set; }
+
+        public DateTimeOffset LastCheckpoint { get; set; } = now;
+
+        /// <summary>A reading before the patient's checkpoint offset is already in its restored state.</summary>
+        public bool AlreadyApplied(string patientId, long offset) =>
+            _restoredUpTo.TryGetValue(patientId, out var next) && offset < next;
+
+        public PatientMonitor Patient(string patientId, DetectionOptions options)
+        {
+            if (!_patients.TryGetValue(patientId, out var patient))
+            {
+                patient = new PatientMonitor(patientId, options);
+                _patients[patientId] = patient;
+            }
+            return patient;
+        }
+    }
 }

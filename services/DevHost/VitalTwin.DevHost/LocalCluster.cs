@@ -53,6 +53,8 @@ public sealed class LocalCluster : IAsyncDisposable
                 var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
                 {
                     ["Kafka__BootstrapServers"] = cluster.Kafka.BootstrapServers,
+                    // The mock keeps a restarted member out of its group for the whole session timeout.
+                    ["Kafka__SessionTimeout"] = "00:00:06",
                     ["Kestrel__Endpoints__Grpc__Url"] = endpoints.Grpc.ToString(),
                     ["Kestrel__Endpoints__Http__Url"] = endpoints.Http.ToString(),
                 };

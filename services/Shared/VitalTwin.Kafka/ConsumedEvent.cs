@@ -12,6 +12,7 @@ public sealed class ConsumedEvent(ConsumeResult<string, byte[]> result)
     public string? Schema { get; } = HeaderString(result.Message.Headers, EventHeaders.Schema);
     public string? MessageId { get; } = HeaderString(result.Message.Headers, EventHeaders.MessageId);
     public ReadOnlyMemory<byte> Value => result.Message.Value;
+    public TopicPartitionOffset Position => result.TopicPartitionOffset;
 
     internal ConsumeResult<string, byte[]> Result => result;
 

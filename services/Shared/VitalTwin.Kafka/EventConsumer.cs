@@ -48,6 +48,34 @@ public abstract partial class EventConsumer : BackgroundService
     /// <summary>Applies one event. Must be idempotent: after a crash the event may be seen again.</summary>
     protected abstract Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Called on the consuming thread when partitions are assigned, before any of their events is handled:
+    /// the place to restore state for them.
+    /// </summary>
+    protected virtual void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>
+    /// Called on the consuming thread when partitions are taken away, on a rebalance or at shutdown, before
+    /// offsets are committed: the place to checkpoint state for them.
+    /// </summary>
+    protected virtual void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>
+    /// False: the offset of each event is stored as soon as it is handled. True: the consumer stores offsets
+    /// itself with <see cref="StoreOffset"/>, e.g. only once the state they reflect is checkpointed.
+    /// </summary>
+    protected virtual bool StoresOffsetsItself => false;
+
+    /// <summary>Marks everything before <paramref name="next"/> as done; committed with the next auto-commit.</summary>
+    protected void StoreOffset(TopicPartitionOffset next) =>
+        (_consumer ?? throw new InvalidOperationException("The consumer is not running.")).StoreOffset(next);
+
+    private IConsumer<string, byte[]>? _consumer;
+
     /// <summary>Signalled the first time this consumer is given partitions; lets hosts and tests wait for readiness.</summary>
     public Task Assigned => _assigned.Task;
 
@@ -68,16 +96,28 @@ public abstract partial class EventConsumer : BackgroundService
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
         };
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => LogKafkaError(_logger, error.Code, error.Reason))
             .SetPartitionsAssignedHandler((_, partitions) =>
             {
                 LogAssigned(_logger, partitions.Count);
+                OnPartitionsAssigned(partitions);
                 _assigned.TrySetResult();
             })
-            .SetPartitionsRevokedHandler((_, partitions) => LogRevoked(_logger, partitions.Count))
+            .SetPartitionsRevokedHandler((_, partitions) =>
+            {
+                LogRevoked(_logger, partitions.Count);
+                OnPartitionsRevoked(partitions.Select(p => p.TopicPartition).ToList());
+            })
+            .SetPartitionsLostHandler((_, partitions) =>
+            {
+                // Lost, not revoked: another member may own them already, so their state must not be written.
+                LogLost(_logger, partitions.Count);
+            })
             .Build();
+        _consumer = consumer;
         consumer.Subscribe(SubscribedTopics(_topics));
         try
         {
@@ -89,7 +129,10 @@ public abstract partial class EventConsumer : BackgroundService
                     continue;
                 }
                 await ProcessAsync(result, stoppingToken);
-                consumer.StoreOffset(result);
+                if (!StoresOffsetsItself)
+                {
+                    consumer.StoreOffset(result);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -99,6 +142,7 @@ public abstract partial class EventConsumer : BackgroundService
         {
             // Commits what was stored and leaves the group at once, so partitions move without waiting for a timeout.
             consumer.Close();
+            _consumer = null;
         }
     }
 
@@ -138,6 +182,9 @@ public abstract partial class EventConsumer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revoked {Count} partitions")]
     private static partial void LogRevoked(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost {Count} partitions")]
+    private static partial void LogLost(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Event at {Topic}[{Partition}]@{Offset} could not be handled ({Error}); sent to the dead-letter topic")]
     private static partial void LogDeadLettered(ILogger logger, string topic, int partition, long offset, string error);

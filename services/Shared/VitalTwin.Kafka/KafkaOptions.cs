@@ -14,6 +14,14 @@ public sealed class KafkaOptions
     /// <summary>Consumer group of this service; every instance of a service shares it.</summary>
     public string? GroupId { get; set; }
 
+    /// <summary>
+    /// How long the group waits for a silent member before moving its partitions. Kafka's default (45 s) suits
+    /// real clusters; the embedded mock also makes a restarted member wait this long to rejoin, so one-machine
+    /// runs shorten it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:03", "00:30:00")]
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
     /// <summary>Client id reported to the brokers; defaults to the application name.</summary>
     public string? ClientId { get; set; }
 }

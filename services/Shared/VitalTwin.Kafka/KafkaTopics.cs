@@ -17,6 +17,7 @@ public sealed class KafkaTopics
     [Required] public string TwinEvents { get; set; } = "vitaltwin.twin-events.v1";
     [Required] public string Alerts { get; set; } = "vitaltwin.alerts.v1";
     [Required] public string DeadLetter { get; set; } = "vitaltwin.deadletter.v1";
+    [Required] public string DetectorState { get; set; } = "vitaltwin.anomaly-detection.state.v1";
 
     /// <summary>
     /// Every topic with its layout. All topics keyed by patient share one partition count, so they are
@@ -30,6 +31,7 @@ public sealed class KafkaTopics
         new(Twins, partitions, Compacted: true),
         new(TwinEvents, partitions, Compacted: false),
         new(Alerts, partitions, Compacted: false),
+        new(DetectorState, partitions, Compacted: true),
         new(DeadLetter, 1, Compacted: false),
     ];
 }

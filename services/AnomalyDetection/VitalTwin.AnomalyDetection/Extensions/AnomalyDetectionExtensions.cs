@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
 using VitalTwin.Kafka;
@@ -9,9 +8,10 @@ internal static class AnomalyDetectionExtensions
 {
     public static void AddAnomalyDetection(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SpikeDetectionOptions>().BindConfiguration(SpikeDetectionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DetectionOptions>().BindConfiguration(DetectionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
-        builder.Services.AddSingleton(sp => new SpikeDetectorBank(sp.GetRequiredService<IOptions<SpikeDetectionOptions>>().Value));
+        builder.Services.AddSingleton<DetectorStateStore>();
         builder.Services.AddEventConsumer<TelemetryConsumer>();
     }
 }

@@ -1,0 +1,81 @@
+using System.ComponentModel.DataAnnotations;
+using VitalTwin.Clinical;
+using VitalTwin.Detection;
+
+namespace VitalTwin.AnomalyDetection.Core;
+
+/// <summary>Which detectors watch each vital, and how readings are screened first. Bound from <c>Detection</c>.</summary>
+public sealed class DetectionOptions
+{
+    public const string SectionName = "Detection";
+
+    /// <summary>
+    /// The bank every vital gets unless <see cref="Vitals"/> overrides it (<see cref="DefaultBank"/> when unset): a spike detector for sudden jumps
+    /// and a change-point detector for lasting shifts. Confidence is higher than ML.NET's defaults because at
+    /// 1 Hz per vital, 99 % would flag noise every few minutes per patient.
+    /// </summary>
+    // Configured lists replace this rather than add to it (the binder appends to a list it finds filled).
+    public List<DetectorSpec>? Detectors { get; set; }
+
+    /// <summary>Per-vital banks, replacing <see cref="Detectors"/> for that vital.</summary>
+    public Dictionary<VitalSign, List<DetectorSpec>> Vitals { get; set; } = [];
+
+    public static IReadOnlyList<DetectorSpec> DefaultBank { get; } =
+    [
+        new() { Type = DetectorType.IidSpike, Confidence = 99.9, WindowSize = 120 },
+        new() { Type = DetectorType.IidChangePoint, Confidence = 99.5, WindowSize = 60 },
+    ];
+
+    public ArtifactRules Artifacts { get; set; } = new();
+
+    /// <summary>How often detector state is checkpointed, so a restart resumes instead of re-learning.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<DetectorSpec> BankFor(VitalSign sign) =>
+        Vitals.TryGetValue(sign, out var bank) && bank.Count > 0 ? bank
+        : Detectors is { Count: > 0 } configured ? configured
+        : DefaultBank;
+}
+
+public enum DetectorType { IidSpike, IidChangePoint }
+
+/// <summary>One detector of a bank, with ML.NET's parameters.</summary>
+public sealed class DetectorSpec
+{
+    public DetectorType Type { get; set; }
+
+    /// <summary>Percent, in (0, 100).</summary>
+    [Range(0.000001, 99.999999)]
+    public double Confidence { get; set; } = 99;
+
+    /// <summary>The p-value history (spikes) or change history (change points), in readings.</summary>
+    [Range(2, 10_000)]
+    public int WindowSize { get; set; } = 100;
+
+    public AnomalySide Side { get; set; } = AnomalySide.TwoSided;
+
+    public MartingaleType Martingale { get; set; } = MartingaleType.Power;
+
+    public IStatefulDetector Create() => Type switch
+    {
+        DetectorType.IidSpike => new IidSpikeDetector(Confidence, WindowSize, Side),
+        DetectorType.IidChangePoint => new IidChangePointDetector(Confidence, WindowSize, Martingale),
+        _ => throw new InvalidOperationException($"Unknown detector type {Type}."),
+    };
+}
+
+/// <summary>Screening that keeps sensor artifacts away from the detectors.</summary>
+public sealed class ArtifactRules
+{
+    /// <summary>
+    /// More identical consecutive readings than this are a stuck sensor. They are kept out of the window,
+    /// where they would shrink the spread until the first real reading looked like a spike.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int FlatLineLength { get; set; } = 10;
+
+    /// <summary>After a silence this long the window no longer describes the patient: learning starts over.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxGap { get; set; } = TimeSpan.FromMinutes(15);
+}

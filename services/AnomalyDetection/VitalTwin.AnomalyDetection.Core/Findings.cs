@@ -1,0 +1,50 @@
+using System.Globalization;
+using VitalTwin.Clinical;
+
+namespace VitalTwin.AnomalyDetection.Core;
+
+public enum AnomalyKind { Spike, ChangePoint }
+
+public enum ArtifactReason { None, DeviceFlagged, Dropout, FlatLine }
+
+/// <summary>What a detector flagged on one reading, with what it was judged against.</summary>
+public sealed record AnomalyFinding(
+    VitalSign Sign,
+    DetectorType Detector,
+    AnomalyKind Kind,
+    double Value,
+    double PValue,
+    double Martingale,
+    double WindowMean,
+    int WindowSize,
+    double Confidence,
+    double BaselineLevel,
+    double BaselineSpread)
+{
+    public bool Upward => Value > WindowMean;
+
+    /// <summary>One sentence a nurse can read, e.g. "Heart rate 142 /min, up from 78 over the last 120 readings (usual 76 ± 3; p = 0.0002, IID spike)".</summary>
+    public string Explain(VitalDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var name = char.ToUpperInvariant(definition.Name[0]) + definition.Name[1..];
+        var usual = double.IsNaN(BaselineLevel) ? "no personal baseline yet" : string.Create(CultureInfo.InvariantCulture, $"usual {BaselineLevel:0.#} ± {BaselineSpread:0.#}");
+        var evidence = Kind == AnomalyKind.Spike
+            ? (PValue < 0.0001 ? "p < 0.0001" : string.Create(CultureInfo.InvariantCulture, $"p = {PValue:0.####}"))
+            : string.Create(CultureInfo.InvariantCulture, $"martingale {Martingale:0.##E+0}");
+        var detector = Detector switch
+        {
+            DetectorType.IidSpike => "IID spike",
+            DetectorType.IidChangePoint => "IID change point",
+            _ => Detector.ToString(),
+        };
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{name} {Value:0.#} {definition.CanonicalUnit}, {(Upward ? "up" : "down")} from {WindowMean:0.#} over the last {WindowSize} readings ({usual}; {evidence}, {detector})");
+    }
+}
+
+/// <summary>The verdict on one reading: an artifact kept from the detectors, or what the detectors found.</summary>
+public readonly record struct MonitorOutcome(ArtifactReason Artifact, IReadOnlyList<AnomalyFinding> Findings, bool LearningRestarted)
+{
+    public bool IsArtifact => Artifact != ArtifactReason.None;
+}

@@ -1,0 +1,79 @@
+using VitalTwin.Clinical;
+
+namespace VitalTwin.AnomalyDetection.Core;
+
+/// <summary>All monitored vitals of one patient; the unit that is checkpointed.</summary>
+public sealed class PatientMonitor(string patientId, DetectionOptions options)
+{
+    private const byte FormatVersion = 1;
+    private readonly Dictionary<VitalSign, VitalMonitor> _vitals = [];
+
+    public string PatientId { get; } = patientId;
+
+    /// <summary>True when something changed since the last checkpoint.</summary>
+    public bool Dirty { get; private set; }
+
+    public IReadOnlyDictionary<VitalSign, VitalMonitor> Vitals => _vitals;
+
+    public MonitorOutcome Observe(VitalSign sign, double value, DateTimeOffset observedAt, bool deviceFlaggedArtifact)
+    {
+        if (!_vitals.TryGetValue(sign, out var monitor))
+        {
+            monitor = new VitalMonitor(sign, options.BankFor(sign), options.Artifacts);
+            _vitals[sign] = monitor;
+        }
+        Dirty = true;
+        return monitor.Observe(value, observedAt, deviceFlaggedArtifact);
+    }
+
+    public byte[] Checkpoint()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream))
+        {
+            writer.Write(FormatVersion);
+            writer.Write(_vitals.Count);
+            foreach (var (sign, monitor) in _vitals)
+            {
+                writer.Write((int)sign);
+                monitor.WriteState(writer);
+            }
+        }
+        Dirty = false;
+        return stream.ToArray();
+    }
+
+    /// <exception cref="InvalidDataException">The checkpoint is corrupt or was taken with another configuration.</exception>
+    public static PatientMonitor Restore(string patientId, ReadOnlySpan<byte> checkpoint, DetectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var patient = new PatientMonitor(patientId, options);
+        using var reader = new BinaryReader(new MemoryStream(checkpoint.ToArray(), writable: false));
+        try
+        {
+            if (reader.ReadByte() != FormatVersion)
+            {
+                throw new InvalidDataException("Unknown patient checkpoint format.");
+            }
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                var sign = (VitalSign)reader.ReadInt32();
+                if (!Enum.IsDefined(sign))
+                {
+                    throw new InvalidDataException("Unknown vital in patient checkpoint.");
+                }
+                patient._vitals[sign] = VitalMonitor.ReadState(reader, sign, options.BankFor(sign), options.Artifacts);
+            }
+            if (reader.BaseStream.Position != reader.BaseStream.Length)
+            {
+                throw new InvalidDataException("Patient checkpoint has trailing bytes.");
+            }
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException("Patient checkpoint is truncated.", ex);
+        }
+        return patient;
+    }
+}

@@ -1,0 +1,155 @@
+using VitalTwin.Clinical;
+using VitalTwin.Detection;
+
+namespace VitalTwin.AnomalyDetection.Core;
+
+/// <summary>
+/// Watches one vital of one patient: screens each reading for artifacts, runs the vital's detector bank on
+/// what passes, and keeps the patient's personal baseline from the readings nothing flagged. Its whole state
+/// checkpoints to bytes and restores to a monitor that continues exactly as this one would.
+/// </summary>
+public sealed class VitalMonitor
+{
+    private readonly DetectorSpec[] _specs;
+    private readonly IStatefulDetector[] _detectors;
+    private readonly ArtifactRules _rules;
+    private double _lastValue = double.NaN;
+    private int _repeats;
+    private DateTimeOffset _lastAccepted;
+
+    public VitalMonitor(VitalSign sign, IReadOnlyList<DetectorSpec> bank, ArtifactRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        Sign = sign;
+        _specs = [.. bank];
+        _detectors = _specs.Select(s => s.Create()).ToArray();
+        _rules = rules;
+    }
+
+    public VitalSign Sign { get; }
+
+    public PersonalBaseline Baseline { get; private set; } = new();
+
+    public MonitorOutcome Observe(double value, DateTimeOffset observedAt, bool deviceFlaggedArtifact)
+    {
+        var artifact = Screen(value, deviceFlaggedArtifact);
+        if (artifact != ArtifactReason.None)
+        {
+            return new MonitorOutcome(artifact, [], false);
+        }
+
+        var restarted = _lastAccepted != default && observedAt - _lastAccepted > _rules.MaxGap;
+        if (restarted)
+        {
+            for (var i = 0; i < _detectors.Length; i++)
+            {
+                _detectors[i] = _specs[i].Create();
+            }
+        }
+        _lastAccepted = observedAt;
+
+        List<AnomalyFinding>? findings = null;
+        for (var i = 0; i < _detectors.Length; i++)
+        {
+            if (Run(_detectors[i], _specs[i], (float)value) is { } finding)
+            {
+                (findings ??= []).Add(finding);
+            }
+        }
+        // Anomalous readings stay out of the baseline: it describes the patient's normal, not the event.
+        if (findings is null)
+        {
+            Baseline.Add(value);
+        }
+        return new MonitorOutcome(ArtifactReason.None, findings ?? (IReadOnlyList<AnomalyFinding>)[], restarted);
+    }
+
+    private ArtifactReason Screen(double value, bool deviceFlaggedArtifact)
+    {
+        if (deviceFlaggedArtifact)
+        {
+            return ArtifactReason.DeviceFlagged;
+        }
+        // A probe that falls off reads zero; for every monitored vital but temperature zero is no physiology a
+        // detector should learn from. (The twin still shows it, and NEWS2 still scores it.)
+        if (value <= 0 && Sign != VitalSign.BodyTemperature)
+        {
+            return ArtifactReason.Dropout;
+        }
+        _repeats = value.Equals(_lastValue) ? _repeats + 1 : 0;
+        _lastValue = value;
+        return _repeats >= _rules.FlatLineLength ? ArtifactReason.FlatLine : ArtifactReason.None;
+    }
+
+    private AnomalyFinding? Run(IStatefulDetector detector, DetectorSpec spec, float value)
+    {
+        switch (detector)
+        {
+            case IidSpikeDetector spike:
+                var s = spike.Update(value);
+                return s.Alert ? Finding(spec, AnomalyKind.Spike, value, s.PValue, double.NaN, spike.BaselineMean) : null;
+            case IidChangePointDetector changePoint:
+                var c = changePoint.Update(value);
+                return c.Alert ? Finding(spec, AnomalyKind.ChangePoint, value, c.PValue, c.Martingale, changePoint.BaselineMean) : null;
+            default:
+                throw new InvalidOperationException($"No runner for {detector.GetType().Name}.");
+        }
+    }
+
+    private static bool Matches(IStatefulDetector detector, DetectorSpec spec) => detector switch
+    {
+        IidSpikeDetector spike => spec.Type == DetectorType.IidSpike && spike.WindowSize == spec.WindowSize && spike.Confidence == spec.Confidence && spike.Side == spec.Side,
+        IidChangePointDetector cp => spec.Type == DetectorType.IidChangePoint && cp.WindowSize == spec.WindowSize && cp.Confidence == spec.Confidence && cp.Martingale == spec.Martingale,
+        _ => false,
+    };
+
+    private AnomalyFinding Finding(DetectorSpec spec, AnomalyKind kind, double value, double pValue, double martingale, double windowMean) =>
+        new(Sign, spec.Type, kind, value, pValue, martingale, windowMean, spec.WindowSize, spec.Confidence, Baseline.Level, Baseline.Spread);
+
+    public void WriteState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(_lastValue);
+        writer.Write(_repeats);
+        writer.Write(_lastAccepted.UtcTicks);
+        Baseline.Write(writer);
+        writer.Write(_detectors.Length);
+        foreach (var detector in _detectors)
+        {
+            var bytes = DetectorCheckpoint.Save(detector);
+            writer.Write(bytes.Length);
+            writer.Write(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Restores a monitor written by <see cref="WriteState"/>. The bank must be the one configured now; a
+    /// checkpoint taken under another bank is refused (the caller then starts learning afresh).
+    /// </summary>
+    public static VitalMonitor ReadState(BinaryReader reader, VitalSign sign, IReadOnlyList<DetectorSpec> bank, ArtifactRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var monitor = new VitalMonitor(sign, bank, rules)
+        {
+            _lastValue = reader.ReadDouble(),
+            _repeats = reader.ReadInt32(),
+            _lastAccepted = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero),
+            Baseline = PersonalBaseline.Read(reader),
+        };
+        var count = reader.ReadInt32();
+        if (count != monitor._detectors.Length)
+        {
+            throw new InvalidDataException("The checkpoint was taken with another detector bank.");
+        }
+        for (var i = 0; i < count; i++)
+        {
+            var restored = DetectorCheckpoint.Restore(reader.ReadBytes(reader.ReadInt32()));
+            if (!Matches(restored, monitor._specs[i]))
+            {
+                throw new InvalidDataException("The checkpoint was taken with another detector bank.");
+            }
+            monitor._detectors[i] = restored;
+        }
+        return monitor;
+    }
+}

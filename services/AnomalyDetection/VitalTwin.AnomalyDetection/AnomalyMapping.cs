@@ -1,0 +1,43 @@
+using VitalTwin.AnomalyDetection.Core;
+using VitalTwin.Clinical;
+using VitalTwin.Contracts.Anomaly.V1;
+using VitalTwin.Contracts.Telemetry.V1;
+
+namespace VitalTwin.AnomalyDetection;
+
+internal static class AnomalyMapping
+{
+    public static AnomalyDetected ToContract(this AnomalyFinding finding, VitalSignsRecorded recorded, VitalDefinition definition)
+    {
+        var reading = recorded.Reading;
+        var (kind, detector, suffix) = finding.Detector switch
+        {
+            DetectorType.IidSpike => (Contracts.Anomaly.V1.AnomalyKind.Spike, Detector.IidSpike, "iid-spike"),
+            DetectorType.IidChangePoint => (Contracts.Anomaly.V1.AnomalyKind.ChangePoint, Detector.IidChangePoint, "iid-change-point"),
+            _ => throw new InvalidOperationException($"Unmapped detector {finding.Detector}."),
+        };
+        return new AnomalyDetected
+        {
+            // Derived from the reading, so a replayed reading yields the same event id and downstream de-duplicates it.
+            EventId = $"{recorded.EventId}/{suffix}",
+            PatientId = reading.PatientId,
+            Code = reading.Code,
+            Value = reading.Value,
+            Unit = reading.Unit,
+            ObservedAt = reading.ObservedAt,
+            Kind = kind,
+            Detector = detector,
+            Direction = finding.Upward ? Direction.Up : Direction.Down,
+            PValue = finding.PValue,
+            Martingale = double.IsNaN(finding.Martingale) ? 0 : finding.Martingale,
+            BaselineMean = finding.WindowMean,
+            WindowSize = (uint)finding.WindowSize,
+            Confidence = finding.Confidence,
+            SourceEventId = recorded.EventId,
+            DeviceId = reading.DeviceId,
+            PersonalBaseline = finding.BaselineLevel,
+            PersonalSpread = finding.BaselineSpread,
+            Explanation = finding.Explain(definition),
+        };
+    }
+}
