@@ -63,6 +63,8 @@ public sealed class SystemFixture : IAsyncLifetime
             new LocalClusterOptions
             {
                 Partitions = 4,
+                // Frequent checkpoints, so the restart test need not wait for the 30 s default.
+                Environment = new Dictionary<string, string> { ["Detection__CheckpointInterval"] = "00:00:01" },
                 Output = (service, line) =>
                 {
                     var printed = $"[{service}] {line}";

@@ -85,6 +85,17 @@ public sealed class TopicWatcher : IDisposable
         throw new TimeoutException($"No matching {typeof(T).Name} for the test's key within {timeout}.");
     }
 
+    /// <summary>Every event read so far that is keyed by <paramref name="key"/> and of type <typeparamref name="T"/>.</summary>
+    public IReadOnlyList<T> Seen<T>(string key, MessageParser<T> parser)
+        where T : IMessage<T>, new()
+    {
+        var schema = new T().Descriptor.FullName;
+        return _seen
+            .Where(r => r.Message.Key == key && new ConsumedEvent(r).Schema == schema)
+            .Select(r => parser.ParseFrom(r.Message.Value))
+            .ToList();
+    }
+
     public void Dispose()
     {
         _stop.Cancel();

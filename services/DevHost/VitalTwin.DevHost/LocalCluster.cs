@@ -24,6 +24,8 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private readonly List<ServiceProcess> _processes = [];
     private readonly Dictionary<string, ServiceEndpoints> _endpoints = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Assembly, Dictionary<string, string> Environment)> _launches = new(StringComparer.Ordinal);
+    private Action<string, string> _output = static (_, _) => { };
 
     private LocalCluster(EmbeddedKafka kafka, KafkaTopics topics)
     {
@@ -44,7 +46,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var topics = new KafkaTopics();
-        var cluster = new LocalCluster(EmbeddedKafka.Start(topics.Specs(options.Partitions)), topics);
+        var cluster = new LocalCluster(EmbeddedKafka.Start(topics.Specs(options.Partitions)), topics) { _output = options.Output };
         try
         {
             foreach (var (name, assembly) in Services)
@@ -60,8 +62,9 @@ public sealed class LocalCluster : IAsyncDisposable
                 };
                 cluster._processes.Add(ServiceProcess.Start(name, assembly, environment, options.Output));
                 cluster._endpoints[name] = endpoints;
+                cluster._launches[name] = (assembly, environment);
             }
-            await cluster.WaitUntilReadyAsync(options.StartTimeout, cancellationToken);
+            await cluster.WaitUntilReadyAsync(cluster._endpoints.Values, options.StartTimeout, cancellationToken);
             return cluster;
         }
         catch
@@ -79,13 +82,26 @@ public sealed class LocalCluster : IAsyncDisposable
         return process;
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops a service the way Kubernetes would (SIGTERM, so it finishes in-flight work and hands its
+    /// partitions back) and starts it again on the same ports; returns once it is ready.
+    /// </summary>
+    public async Task RestartAsync(string service, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var index = _processes.FindIndex(p => p.Name == service);
+        await _processes[index].DisposeAsync();
+        var (assembly, environment) = _launches[service];
+        _processes[index] = ServiceProcess.Start(service, assembly, environment, _output);
+        await WaitUntilReadyAsync([_endpoints[service]], timeout, cancellationToken);
+    }
+
+    private async Task WaitUntilReadyAsync(IEnumerable<ServiceEndpoints> services, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        var pending = _endpoints.Values.ToList();
+        var pending = services.ToList();
         try
         {
             while (pending.Count > 0)
