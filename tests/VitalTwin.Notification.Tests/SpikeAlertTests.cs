@@ -135,6 +135,32 @@ public class SpikeAlertTests
         Assert.Empty(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), DateTimeOffset.UnixEpoch));
     }
 
+    [Fact]
+    public void A_lasting_change_raises_its_own_alert_with_the_detectors_explanation()
+    {
+        Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
+        var change = HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1)) with { LastingChange = true, Explanation = "Heart rate 112 /min, up from 80 over the last 60 readings" };
+
+        var alert = _policy.OnSpike(change);
+
+        Assert.NotNull(alert);
+        Assert.Equal(AlertCondition.VitalChange, alert.Condition);
+        Assert.Equal("Lasting rise in heart rate", alert.Summary);
+        Assert.Equal(change.Explanation, Assert.Single(alert.Reasons).Text);
+        Assert.Null(_policy.OnSpike(change with { ObservedAt = change.ObservedAt.AddMinutes(1) }));
+    }
+
+    [Fact]
+    public void A_spike_alert_carries_the_patients_current_news2()
+    {
+        var medium = Vitals.Medium5;
+        _policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), Start);
+
+        var alert = _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1)));
+
+        Assert.Equal(5, alert!.News2Total);
+    }
+
     private static SpikeObservation HeartRateSpike(bool upward, TimeSpan at) =>
         new(Patient, VitalSign.HeartRate, upward ? 140 : 40, "/min", 75, 0.001, upward, Start + at);
 }

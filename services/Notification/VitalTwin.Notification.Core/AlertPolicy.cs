@@ -9,7 +9,7 @@ namespace VitalTwin.Notification.Core;
 /// threshold (medium), 7 or more is high, and 3 in a single parameter needs an urgent review. A
 /// condition alerts when it is entered, not on every event while it holds; rising from medium to high
 /// alerts again, falling back does not, and a condition is entered again only after it has cleared for
-/// a while. A spike alerts once per vital and direction within a quiet period.
+/// a while. A spike or a lasting change alerts once per vital and direction within a quiet period.
 /// </summary>
 public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catalogue)
 {
@@ -54,7 +54,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         int news2Total;
         lock (state)
         {
-            var key = (spike.Sign, spike.Upward);
+            var key = (spike.Sign, spike.Upward, spike.LastingChange);
             if (state.LastSpike.TryGetValue(key, out var last) && spike.ObservedAt - last < options.SpikeQuietPeriod)
             {
                 return null;
@@ -63,13 +63,16 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             news2Total = state.News2Total;
         }
         var name = catalogue[spike.Sign].Name;
-        var text = string.Create(CultureInfo.InvariantCulture,
+        var text = spike.Explanation ?? string.Create(CultureInfo.InvariantCulture,
             $"{Capitalise(name)} {spike.Value:0.#} {spike.Unit}, {(spike.Upward ? "up" : "down")} from a recent mean of {spike.BaselineMean:0.#} ({PValueText(spike.PValue)})");
+        var summary = spike.LastingChange
+            ? $"Lasting {(spike.Upward ? "rise" : "fall")} in {name}"
+            : $"Sudden {(spike.Upward ? "rise" : "fall")} in {name}";
         return new AlertDecision(
             spike.PatientId,
-            AlertCondition.VitalSpike,
+            spike.LastingChange ? AlertCondition.VitalChange : AlertCondition.VitalSpike,
             AlertPriority.Low,
-            $"Sudden {(spike.Upward ? "rise" : "fall")} in {name}",
+            summary,
             [new AlertReason(text, spike.Sign, spike.Value, spike.Unit)],
             news2Total);
     }
@@ -106,7 +109,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         public OpenCondition Aggregate { get; } = new();
         public OpenCondition SingleParameter { get; } = new();
         public int News2Total { get; set; }
-        public Dictionary<(VitalSign Sign, bool Upward), DateTimeOffset> LastSpike { get; } = [];
+        public Dictionary<(VitalSign Sign, bool Upward, bool LastingChange), DateTimeOffset> LastSpike { get; } = [];
     }
 
     /// <summary>

@@ -36,13 +36,15 @@ internal sealed partial class AlertConsumer(
         else if (consumed.Is(AnomalyDetected.Descriptor))
         {
             var anomaly = consumed.Parse(AnomalyDetected.Parser);
-            if (anomaly.Kind != AnomalyKind.Spike || !catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition))
+            if (anomaly.Kind is not (AnomalyKind.Spike or AnomalyKind.ChangePoint) || !catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition))
             {
                 return;
             }
             var spike = new SpikeObservation(
                 anomaly.PatientId, definition.Sign, anomaly.Value, anomaly.Unit, anomaly.BaselineMean, anomaly.PValue,
-                anomaly.Direction == Direction.Up, anomaly.ObservedAt.ToDateTimeOffset());
+                anomaly.Direction == Direction.Up, anomaly.ObservedAt.ToDateTimeOffset(),
+                LastingChange: anomaly.Kind == AnomalyKind.ChangePoint,
+                Explanation: string.IsNullOrEmpty(anomaly.Explanation) ? null : anomaly.Explanation);
             if (policy.OnSpike(spike) is { } decision)
             {
                 await RaiseAsync(decision, anomaly.EventId, cancellationToken);

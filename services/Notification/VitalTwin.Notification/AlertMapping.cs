@@ -27,6 +27,7 @@ internal static class AlertMapping
                 AlertCondition.News2High => Contracts.Alerting.V1.AlertCondition.News2High,
                 AlertCondition.News2SingleParameter => Contracts.Alerting.V1.AlertCondition.News2SingleParameter,
                 AlertCondition.VitalSpike => Contracts.Alerting.V1.AlertCondition.VitalSpike,
+                AlertCondition.VitalChange => Contracts.Alerting.V1.AlertCondition.VitalChange,
                 _ => Contracts.Alerting.V1.AlertCondition.Unspecified,
             },
             Priority = decision.Priority switch
