@@ -15,6 +15,8 @@ var nabDir = Argument("nab-dir", "../shared/data/nab");
 var benchFilter = Argument("filter", "*");
 
 var solution = File("./VitalTwin.slnx");
+// A target's closing lines (test counts, scores): build.sh prints this file last, after Cake's own report.
+var summaryFile = File("./artifacts/summary.txt");
 var testResults = Directory("./artifacts/test-results");
 
 Task("Clean")
@@ -27,8 +29,32 @@ Task("Build")
     .IsDependentOn("Restore")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 
+// Integration tests run a real InfluxDB: Debian's influxd, installed here when missing (CI machines start bare).
+Task("Servers")
+    .Does(() =>
+{
+    if (System.IO.File.Exists("/usr/bin/influxd"))
+    {
+        return;
+    }
+    if (!IsRunningOnLinux() || !System.IO.File.Exists("/usr/bin/apt-get"))
+    {
+        throw new Exception("The tests need InfluxDB's influxd on the PATH; install the influxdb package of your distribution.");
+    }
+    Information("Installing Debian's influxdb for the integration tests...");
+    var sudo = Environment.UserName == "root" ? "" : "sudo ";
+    foreach (var command in new[] { "apt-get update -qq", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb" })
+    {
+        if (StartProcess("bash", new ProcessSettings { Arguments = $"-c \"{sudo}{command}\"" }) != 0)
+        {
+            throw new Exception($"'{command}' failed.");
+        }
+    }
+});
+
 Task("Test")
     .IsDependentOn("Build")
+    .IsDependentOn("Servers")
     .Does(() =>
 {
     CleanDirectory(testResults);
@@ -58,7 +84,7 @@ Task("Test")
         skipped += (int)counters.Attribute("notExecuted");
     }
     var summary = $"{passed} passed, {failed} failed" + (skipped > 0 ? $", {skipped} skipped" : "");
-    System.IO.File.WriteAllText($"{testResults}/summary.txt", summary + Environment.NewLine);
+    System.IO.File.WriteAllText(summaryFile, summary + Environment.NewLine);
     Information(summary);
     if (failure != null || failed > 0 || passed == 0)
     {
@@ -88,9 +114,30 @@ Task("Demo")
 Task("Nab")
     .Does(() =>
 {
-    DotNetRun("./services/Tools/VitalTwin.Nab/VitalTwin.Nab.csproj",
-        new ProcessArgumentBuilder().Append($"--nab-dir={MakeAbsolute(Directory(nabDir))}"),
-        new DotNetRunSettings { Configuration = "Release" });
+    DotNetBuild("./services/Tools/VitalTwin.Nab/VitalTwin.Nab.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var scores = new List<string>();
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = new ProcessArgumentBuilder()
+            .Append("artifacts/bin/VitalTwin.Nab/release/VitalTwin.Nab.dll")
+            .Append($"--nab-dir={MakeAbsolute(Directory(nabDir))}"),
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null)
+            {
+                Console.WriteLine(line);
+                if (System.Text.RegularExpressions.Regex.IsMatch(line, "^NAB (standard|reward_low_FP_rate|reward_low_FN_rate): ")) { scores.Add(line); }
+            }
+            return line;
+        },
+    });
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.WriteAllLines(summaryFile, scores);
+    if (exitCode != 0)
+    {
+        throw new Exception($"The NAB run exited with code {exitCode}.");
+    }
 });
 
 Task("Bench")

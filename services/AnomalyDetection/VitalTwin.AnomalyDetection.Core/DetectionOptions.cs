@@ -38,7 +38,7 @@ public sealed class DetectionOptions
         : DefaultBank;
 }
 
-public enum DetectorType { IidSpike, IidChangePoint }
+public enum DetectorType { IidSpike, IidChangePoint, SsaSpike, SsaChangePoint, SrCnn }
 
 /// <summary>One detector of a bank, with ML.NET's parameters.</summary>
 public sealed class DetectorSpec
@@ -53,6 +53,18 @@ public sealed class DetectorSpec
     [Range(2, 10_000)]
     public int WindowSize { get; set; } = 100;
 
+    /// <summary>SSA only: readings buffered to train the model before scoring starts (more than twice the seasonality window).</summary>
+    [Range(5, 100_000)]
+    public int TrainingWindowSize { get; set; } = 300;
+
+    /// <summary>SSA only: the embedding window L.</summary>
+    [Range(2, 1_000)]
+    public int SeasonalityWindowSize { get; set; } = 30;
+
+    /// <summary>Spectral residual only: the saliency score above which a reading alerts, in (0, 1).</summary>
+    [Range(0.000001, 0.999999)]
+    public double Threshold { get; set; } = 0.3;
+
     public AnomalySide Side { get; set; } = AnomalySide.TwoSided;
 
     public MartingaleType Martingale { get; set; } = MartingaleType.Power;
@@ -61,6 +73,9 @@ public sealed class DetectorSpec
     {
         DetectorType.IidSpike => new IidSpikeDetector(Confidence, WindowSize, Side),
         DetectorType.IidChangePoint => new IidChangePointDetector(Confidence, WindowSize, Martingale),
+        DetectorType.SsaSpike => new SsaSpikeDetector(Confidence, WindowSize, TrainingWindowSize, SeasonalityWindowSize, Side),
+        DetectorType.SsaChangePoint => new SsaChangePointDetector(Confidence, WindowSize, TrainingWindowSize, SeasonalityWindowSize, martingale: Martingale),
+        DetectorType.SrCnn => new SrCnnDetector(windowSize: WindowSize, threshold: Threshold),
         _ => throw new InvalidOperationException($"Unknown detector type {Type}."),
     };
 }

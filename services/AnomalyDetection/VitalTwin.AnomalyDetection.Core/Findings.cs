@@ -29,13 +29,17 @@ public sealed record AnomalyFinding(
         ArgumentNullException.ThrowIfNull(definition);
         var name = char.ToUpperInvariant(definition.Name[0]) + definition.Name[1..];
         var usual = double.IsNaN(BaselineLevel) ? "no personal baseline yet" : string.Create(CultureInfo.InvariantCulture, $"usual {BaselineLevel:0.#} ± {BaselineSpread:0.#}");
-        var evidence = Kind == AnomalyKind.Spike
-            ? (PValue < 0.0001 ? "p < 0.0001" : string.Create(CultureInfo.InvariantCulture, $"p = {PValue:0.####}"))
-            : string.Create(CultureInfo.InvariantCulture, $"martingale {Martingale:0.##E+0}");
+        var evidence = Kind == AnomalyKind.ChangePoint ? string.Create(CultureInfo.InvariantCulture, $"martingale {Martingale:0.##E+0}")
+            : double.IsNaN(PValue) ? "spectral saliency above threshold"
+            : PValue < 0.0001 ? "p < 0.0001"
+            : string.Create(CultureInfo.InvariantCulture, $"p = {PValue:0.####}");
         var detector = Detector switch
         {
             DetectorType.IidSpike => "IID spike",
             DetectorType.IidChangePoint => "IID change point",
+            DetectorType.SsaSpike => "SSA spike",
+            DetectorType.SsaChangePoint => "SSA change point",
+            DetectorType.SrCnn => "spectral residual",
             _ => Detector.ToString(),
         };
         return string.Create(CultureInfo.InvariantCulture,

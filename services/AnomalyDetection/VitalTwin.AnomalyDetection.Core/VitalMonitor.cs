@@ -91,6 +91,16 @@ public sealed class VitalMonitor
             case IidChangePointDetector changePoint:
                 var c = changePoint.Update(value);
                 return c.Alert ? Finding(spec, AnomalyKind.ChangePoint, value, c.PValue, c.Martingale, changePoint.BaselineMean) : null;
+            case SsaSpikeDetector ssaSpike:
+                var ss = ssaSpike.Update(value);
+                return ss.Alert ? Finding(spec, AnomalyKind.Spike, value, ss.PValue, double.NaN, ssaSpike.ExpectedValue) : null;
+            case SsaChangePointDetector ssaChange:
+                var sc = ssaChange.Update(value);
+                return sc.Alert ? Finding(spec, AnomalyKind.ChangePoint, value, sc.PValue, sc.Martingale, ssaChange.ExpectedValue) : null;
+            case SrCnnDetector spectral:
+                var sr = spectral.Update(value);
+                // The saliency score stands in for a p-value: SR has no probability, only how far the point stands out.
+                return sr.Alert ? Finding(spec, AnomalyKind.Spike, value, double.NaN, double.NaN, Baseline.Level) : null;
             default:
                 throw new InvalidOperationException($"No runner for {detector.GetType().Name}.");
         }
@@ -100,6 +110,11 @@ public sealed class VitalMonitor
     {
         IidSpikeDetector spike => spec.Type == DetectorType.IidSpike && spike.WindowSize == spec.WindowSize && spike.Confidence == spec.Confidence && spike.Side == spec.Side,
         IidChangePointDetector cp => spec.Type == DetectorType.IidChangePoint && cp.WindowSize == spec.WindowSize && cp.Confidence == spec.Confidence && cp.Martingale == spec.Martingale,
+        SsaSpikeDetector ss => spec.Type == DetectorType.SsaSpike && ss.WindowSize == spec.WindowSize && ss.Confidence == spec.Confidence
+            && ss.TrainingWindowSize == spec.TrainingWindowSize && ss.SeasonalityWindowSize == spec.SeasonalityWindowSize && ss.Side == spec.Side,
+        SsaChangePointDetector sc => spec.Type == DetectorType.SsaChangePoint && sc.WindowSize == spec.WindowSize && sc.Confidence == spec.Confidence
+            && sc.TrainingWindowSize == spec.TrainingWindowSize && sc.SeasonalityWindowSize == spec.SeasonalityWindowSize && sc.Martingale == spec.Martingale,
+        SrCnnDetector sr => spec.Type == DetectorType.SrCnn && sr.WindowSize == spec.WindowSize && sr.Threshold == spec.Threshold,
         _ => false,
     };
 

@@ -14,6 +14,9 @@ internal static class AnomalyMapping
         {
             DetectorType.IidSpike => (Contracts.Anomaly.V1.AnomalyKind.Spike, Detector.IidSpike, "iid-spike"),
             DetectorType.IidChangePoint => (Contracts.Anomaly.V1.AnomalyKind.ChangePoint, Detector.IidChangePoint, "iid-change-point"),
+            DetectorType.SsaSpike => (Contracts.Anomaly.V1.AnomalyKind.Spike, Detector.SsaSpike, "ssa-spike"),
+            DetectorType.SsaChangePoint => (Contracts.Anomaly.V1.AnomalyKind.ChangePoint, Detector.SsaChangePoint, "ssa-change-point"),
+            DetectorType.SrCnn => (Contracts.Anomaly.V1.AnomalyKind.Spike, Detector.SpectralResidual, "spectral-residual"),
             _ => throw new InvalidOperationException($"Unmapped detector {finding.Detector}."),
         };
         return new AnomalyDetected
@@ -28,7 +31,7 @@ internal static class AnomalyMapping
             Kind = kind,
             Detector = detector,
             Direction = finding.Upward ? Direction.Up : Direction.Down,
-            PValue = finding.PValue,
+            PValue = double.IsNaN(finding.PValue) ? 0 : finding.PValue,
             Martingale = double.IsNaN(finding.Martingale) ? 0 : finding.Martingale,
             BaselineMean = finding.WindowMean,
             WindowSize = (uint)finding.WindowSize,

@@ -11,10 +11,9 @@ internal sealed class KernelPValueScorer
     private readonly AnomalySide _side;
     private readonly MartingaleType _martingale;
     private readonly double _epsilon;
-    private readonly float[] _scores;
+    private readonly double _logEpsilon;
+    private readonly ScoreWindow _scores;
     private readonly double[] _logBets;
-    private int _oldestScore;
-    private int _scoreCount;
     private int _oldestBet;
     private bool _martingaleStarted;
     private double _sumSquaredDist;
@@ -26,12 +25,13 @@ internal sealed class KernelPValueScorer
         _side = side;
         _martingale = martingale;
         _epsilon = epsilon;
-        _scores = new float[windowSize];
+        _logEpsilon = Math.Log(epsilon);
+        _scores = new ScoreWindow(windowSize);
         _logBets = martingale == MartingaleType.None ? [] : new double[windowSize];
         AlertThreshold = alertThreshold;
     }
 
-    public int WindowSize => _scores.Length;
+    public int WindowSize => _scores.Capacity;
 
     public AnomalySide Side => _side;
 
@@ -43,8 +43,6 @@ internal sealed class KernelPValueScorer
     public double AlertThreshold { get; }
 
     public double BaselineMean { get; private set; } = double.NaN;
-
-    private bool IsFull => _scoreCount == _scores.Length;
 
     public static KernelPValueScorer ForSpikes(int windowSize, AnomalySide side, double confidence) =>
         new(windowSize, side, MartingaleType.None, epsilon: double.NaN, 1 - (confidence / 100));
@@ -75,10 +73,10 @@ internal sealed class KernelPValueScorer
         }
 
         double pValue = SidedPValue(KernelPValue(score));
-        Append(score);
+        _scores.Append(score);
 
         double martingale = _martingale == MartingaleType.None ? double.NaN : UpdateMartingale(pValue);
-        bool alert = IsFull && (_martingale == MartingaleType.None ? pValue <= AlertThreshold : MartingaleAlert(martingale));
+        bool alert = _scores.IsFull && (_martingale == MartingaleType.None ? pValue <= AlertThreshold : MartingaleAlert(martingale));
         return new KernelScore(alert, pValue, martingale);
     }
 
@@ -89,11 +87,11 @@ internal sealed class KernelPValueScorer
         writer.Write((byte)_martingale);
         writer.Write(_epsilon);
         writer.Write(AlertThreshold);
-        writer.Write(_scores.Length);
-        writer.Write(_scoreCount);
-        for (int i = 0; i < _scoreCount; i++)
+        writer.Write(_scores.Capacity);
+        writer.Write(_scores.Count);
+        for (int i = 0; i < _scores.Count; i++)
         {
-            writer.Write(ScoreAt(i));
+            writer.Write(_scores[i]);
         }
         writer.Write(_martingaleStarted);
         for (int i = 0; i < _logBets.Length; i++)
@@ -121,9 +119,8 @@ internal sealed class KernelPValueScorer
         var scorer = new KernelPValueScorer(windowSize, side, martingale, epsilon, threshold);
         for (int i = 0; i < count; i++)
         {
-            scorer._scores[i] = reader.ReadSingle();
+            scorer._scores.Append(reader.ReadSingle());
         }
-        scorer._scoreCount = count;
         scorer._martingaleStarted = reader.ReadBoolean();
         for (int i = 0; i < scorer._logBets.Length; i++)
         {
@@ -136,7 +133,9 @@ internal sealed class KernelPValueScorer
         return scorer;
     }
 
-    internal static double LogPowerBet(double pValue, double epsilon) => Math.Log(epsilon) + ((epsilon - 1) * Math.Log(pValue));
+    internal static double LogPowerBet(double pValue, double epsilon) => LogPowerBet(pValue, epsilon, Math.Log(epsilon));
+
+    private static double LogPowerBet(double pValue, double epsilon, double logEpsilon) => logEpsilon + ((epsilon - 1) * Math.Log(pValue));
 
     internal static double LogMixtureBet(double pValue)
     {
@@ -146,10 +145,10 @@ internal sealed class KernelPValueScorer
 
     // Upper-tail probability under a Gaussian kernel density over the buffered scores; the running sum of squared
     // pairwise distances gives the bandwidth (σ = population std-dev) in O(W). Sums run oldest to newest, as in
-    // ML.NET, so results match it to the last bit.
+    // ML.NET; only the erf terms differ from its own, by the last bit of an exponential now and then.
     private double KernelPValue(double score)
     {
-        int n = _scoreCount;
+        int n = _scores.Count;
         if (n == 0)
         {
             BaselineMean = double.NaN;
@@ -160,35 +159,11 @@ internal sealed class KernelPValueScorer
         double bandwidth = Math.Sqrt(2) * (n == 1 ? 1 : Math.Sqrt(Math.Max(_sumSquaredDist, 0)) / n);
         bandwidth = Math.Max(bandwidth, MinBandwidth);
 
-        double pValue = 0;
-        double sum = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double buffered = ScoreAt(i);
-            double diff = score - buffered;
-            pValue -= AbramowitzStegun.Erf(diff / bandwidth);
-            _sumSquaredDist += diff * diff;
-            sum += buffered;
-        }
-
-        BaselineMean = sum / n;
-        pValue = 0.5 + (pValue / (2 * n));
-
-        if (IsFull)
-        {
-            float oldest = ScoreAt(0);
-            for (int i = 1; i < n; i++)
-            {
-                // ML.NET subtracts these two in float32 before squaring in double.
-                double diff = (float)(oldest - ScoreAt(i));
-                _sumSquaredDist -= diff * diff;
-            }
-
-            double evicted = oldest - score;
-            _sumSquaredDist -= evicted * evicted;
-        }
-
-        return pValue;
+        // Adds the new score's pairs to S and, when the window is full, drops those of the oldest, about to go.
+        var pass = _scores.Pass(score, bandwidth, _sumSquaredDist);
+        _sumSquaredDist = pass.SumSquaredDist;
+        BaselineMean = pass.ScoreSum / n;
+        return 0.5 + (pass.NegatedErfSum / (2 * n));
     }
 
     private double SidedPValue(double pValue)
@@ -202,31 +177,10 @@ internal sealed class KernelPValueScorer
         return Math.Clamp(pValue, MinPValue, MaxPValue);
     }
 
-    private float ScoreAt(int age)
-    {
-        int index = _oldestScore + age;
-        return _scores[index < _scores.Length ? index : index - _scores.Length];
-    }
-
-    private void Append(float score)
-    {
-        if (IsFull)
-        {
-            _scores[_oldestScore] = score;
-            _oldestScore = _oldestScore + 1 == _scores.Length ? 0 : _oldestScore + 1;
-        }
-        else
-        {
-            int index = _oldestScore + _scoreCount;
-            _scores[index < _scores.Length ? index : index - _scores.Length] = score;
-            _scoreCount++;
-        }
-    }
-
     // M = product of the last W bets; ML.NET starts the window filled with copies of the first bet.
     private double UpdateMartingale(double pValue)
     {
-        double logBet = _martingale == MartingaleType.Power ? LogPowerBet(pValue, _epsilon) : LogMixtureBet(pValue);
+        double logBet = _martingale == MartingaleType.Power ? LogPowerBet(pValue, _epsilon, _logEpsilon) : LogMixtureBet(pValue);
         if (_martingaleStarted)
         {
             _logMartingale += logBet;

@@ -38,6 +38,9 @@ public static class DetectorCheckpoint
             {
                 DetectorKind.IidSpike => IidSpikeDetector.ReadState(reader),
                 DetectorKind.IidChangePoint => IidChangePointDetector.ReadState(reader),
+                DetectorKind.SsaSpike => SsaSpikeDetector.ReadState(reader),
+                DetectorKind.SsaChangePoint => SsaChangePointDetector.ReadState(reader),
+                DetectorKind.SrCnn => SrCnnDetector.ReadState(reader),
                 _ => throw new InvalidDataException($"Unknown detector kind {(byte)kind} in checkpoint."),
             };
             if (stream.Position != stream.Length)

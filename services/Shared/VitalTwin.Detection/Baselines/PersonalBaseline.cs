@@ -1,10 +1,10 @@
-namespace VitalTwin.AnomalyDetection.Core;
+namespace VitalTwin.Detection;
 
 /// <summary>
 /// A patient's own normal for one vital: a level and a typical deviation that adapt slowly. Each reading
 /// moves them by a small step, with the reading's deviation clipped at three typical deviations, so one
-/// wild value cannot drag the baseline; the monitor feeds it only readings that were neither artifacts
-/// nor anomalies.
+/// wild value cannot drag the baseline; callers feed it only readings that were neither artifacts nor
+/// anomalies.
 /// </summary>
 public sealed class PersonalBaseline
 {
@@ -52,13 +52,17 @@ public sealed class PersonalBaseline
         Count = 0;
     }
 
-    internal void Write(BinaryWriter writer)
+    public void Write(BinaryWriter writer)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         writer.Write(Level);
         writer.Write(Spread);
         writer.Write(Count);
     }
 
-    internal static PersonalBaseline Read(BinaryReader reader) =>
-        new() { Level = reader.ReadDouble(), Spread = reader.ReadDouble(), Count = reader.ReadInt64() };
+    public static PersonalBaseline Read(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new() { Level = reader.ReadDouble(), Spread = reader.ReadDouble(), Count = reader.ReadInt64() };
+    }
 }
