@@ -56,6 +56,10 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
                 throw new InvalidDataException("Unknown patient checkpoint format.");
             }
             var count = reader.ReadInt32();
+            if (count < 0 || count > Enum.GetValues<VitalSign>().Length)
+            {
+                throw new InvalidDataException("Patient checkpoint is corrupt.");
+            }
             for (var i = 0; i < count; i++)
             {
                 var sign = (VitalSign)reader.ReadInt32();

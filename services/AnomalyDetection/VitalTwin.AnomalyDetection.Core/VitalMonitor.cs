@@ -144,11 +144,18 @@ public sealed class VitalMonitor
     public static VitalMonitor ReadState(BinaryReader reader, VitalSign sign, IReadOnlyList<DetectorSpec> bank, ArtifactRules rules)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        var lastValue = reader.ReadDouble();
+        var repeats = reader.ReadInt32();
+        var lastAcceptedTicks = reader.ReadInt64();
+        if (repeats < 0 || lastAcceptedTicks < DateTimeOffset.MinValue.UtcTicks || lastAcceptedTicks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            throw new InvalidDataException("Vital monitor checkpoint is corrupt.");
+        }
         var monitor = new VitalMonitor(sign, bank, rules)
         {
-            _lastValue = reader.ReadDouble(),
-            _repeats = reader.ReadInt32(),
-            _lastAccepted = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero),
+            _lastValue = lastValue,
+            _repeats = repeats,
+            _lastAccepted = new DateTimeOffset(lastAcceptedTicks, TimeSpan.Zero),
             Baseline = PersonalBaseline.Read(reader),
         };
         var count = reader.ReadInt32();
@@ -158,7 +165,12 @@ public sealed class VitalMonitor
         }
         for (var i = 0; i < count; i++)
         {
-            var restored = DetectorCheckpoint.Restore(reader.ReadBytes(reader.ReadInt32()));
+            var length = reader.ReadInt32();
+            if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
+            {
+                throw new InvalidDataException("Vital monitor checkpoint is truncated or corrupt.");
+            }
+            var restored = DetectorCheckpoint.Restore(reader.ReadBytes(length));
             if (!Matches(restored, monitor._specs[i]))
             {
                 throw new InvalidDataException("The checkpoint was taken with another detector bank.");
