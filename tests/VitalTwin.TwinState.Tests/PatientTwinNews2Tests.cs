@@ -30,7 +30,7 @@ public class PatientTwinNews2Tests
         _twin.Apply(Readings.Of(VitalSign.HeartRate, 125, sequence: 4, atSecond: 3));
         var change = _twin.Apply(Readings.Of(VitalSign.BodyTemperature, 38.5, sequence: 5, atSecond: 4));
 
-        var news2 = change.Current.News2;
+        var news2 = change.Current;
         Assert.Equal(11, expectedTotal);
         Assert.Equal(expectedTotal, news2.Total);
         Assert.Equal(News2Risk.High, news2.Risk);
@@ -56,9 +56,9 @@ public class PatientTwinNews2Tests
         var change = _twin.Apply(Readings.HeartRate(70, sequence: 1, atSecond: 0));
 
         Assert.True(change.News2Changed);
-        Assert.Equal(change.Previous.Total, change.Current.News2.Total);
+        Assert.Equal(change.Previous.Total, change.Current.Total);
         Assert.True(change.Previous.SubScores.Single(s => s.Parameter == News2Parameter.Pulse).Missing);
-        Assert.False(change.Current.News2.SubScores.Single(s => s.Parameter == News2Parameter.Pulse).Missing);
+        Assert.False(change.Current.SubScores.Single(s => s.Parameter == News2Parameter.Pulse).Missing);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class PatientTwinNews2Tests
 
         Assert.True(change.Applied);
         Assert.False(change.News2Changed);
-        Assert.Equal(88, change.Current.Latest[VitalSign.HeartRate].Value);
+        Assert.Equal(88, _twin.Snapshot().Latest[VitalSign.HeartRate].Value);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class PatientTwinNews2Tests
 
         Assert.True(change.News2Changed);
         Assert.Equal(0, change.Previous.Total);
-        Assert.Equal(1, change.Current.News2.Total);
+        Assert.Equal(1, change.Current.Total);
     }
 
     [Fact]
@@ -94,6 +94,6 @@ public class PatientTwinNews2Tests
 
         Assert.True(change.News2Changed);
         Assert.Equal(News2Risk.Low, change.Previous.Risk);
-        Assert.Equal(News2Risk.LowMedium, change.Current.News2.Risk);
+        Assert.Equal(News2Risk.LowMedium, change.Current.Risk);
     }
 }

@@ -15,7 +15,9 @@ public class PatientTwinTests
         var change = _twin.Apply(reading);
 
         Assert.True(change.Applied);
-        var snapshot = change.Current;
+        Assert.Equal(ReadingEffect.Latest, change.Effect);
+        Assert.Same(change.Current, _twin.Snapshot().News2);
+        var snapshot = _twin.Snapshot();
         Assert.Equal(reading, snapshot.Latest[VitalSign.HeartRate]);
         Assert.Equal(Readings.Start.AddSeconds(30), snapshot.UpdatedAt);
         Assert.Equal(1ul, snapshot.ReadingsApplied);
@@ -31,10 +33,10 @@ public class PatientTwinTests
 
         var change = _twin.Apply(Readings.HeartRate(72, sequence: 2, atSecond: 10));
 
-        Assert.Equal(72, change.Current.Latest[VitalSign.HeartRate].Value);
-        Assert.Equal(0, Pulse(change.Current.News2).Score);
+        Assert.Equal(72, _twin.Snapshot().Latest[VitalSign.HeartRate].Value);
+        Assert.Equal(0, Pulse(change.Current).Score);
         Assert.Equal(2, change.Previous.Total);
-        Assert.Equal(0, change.Current.News2.Total);
+        Assert.Equal(0, change.Current.Total);
     }
 
     [Theory]
@@ -85,12 +87,14 @@ public class PatientTwinTests
         var change = _twin.Apply(Readings.HeartRate(140, sequence: 1, device: "monitor-b", atSecond: 30));
 
         Assert.True(change.Applied);
+        Assert.Equal(ReadingEffect.Late, change.Effect);
         Assert.False(change.News2Changed);
-        Assert.Equal(2ul, change.Current.ReadingsApplied);
-        Assert.Equal(72, change.Current.Latest[VitalSign.HeartRate].Value);
-        Assert.Equal("monitor-a", change.Current.Latest[VitalSign.HeartRate].DeviceId);
-        Assert.Equal(before.UpdatedAt, change.Current.UpdatedAt);
-        Assert.Equal(0, Pulse(change.Current.News2).Score);
+        var after = _twin.Snapshot();
+        Assert.Equal(2ul, after.ReadingsApplied);
+        Assert.Equal(72, after.Latest[VitalSign.HeartRate].Value);
+        Assert.Equal("monitor-a", after.Latest[VitalSign.HeartRate].DeviceId);
+        Assert.Equal(before.UpdatedAt, after.UpdatedAt);
+        Assert.Equal(0, Pulse(change.Current).Score);
     }
 
     [Fact]
@@ -100,7 +104,7 @@ public class PatientTwinTests
 
         var change = _twin.Apply(Readings.HeartRate(74, sequence: 2, atSecond: 60));
 
-        Assert.Equal(74, change.Current.Latest[VitalSign.HeartRate].Value);
+        Assert.Equal(74, _twin.Snapshot().Latest[VitalSign.HeartRate].Value);
     }
 
     [Fact]
@@ -110,8 +114,8 @@ public class PatientTwinTests
 
         var change = _twin.Apply(Readings.Of(VitalSign.OxygenSaturation, 97, sequence: 1, device: "oximeter-b", atSecond: 30));
 
-        Assert.Equal(97, change.Current.Latest[VitalSign.OxygenSaturation].Value);
-        Assert.Equal(Readings.Start.AddSeconds(60), change.Current.UpdatedAt);
+        Assert.Equal(97, _twin.Snapshot().Latest[VitalSign.OxygenSaturation].Value);
+        Assert.Equal(Readings.Start.AddSeconds(60), _twin.Snapshot().UpdatedAt);
     }
 
     [Fact]
@@ -122,13 +126,17 @@ public class PatientTwinTests
 
         _twin.Apply(Readings.HeartRate(140, sequence: 2, atSecond: 10));
         _twin.Apply(Readings.Of(VitalSign.BodyTemperature, 38.5, sequence: 3, atSecond: 20));
-        _twin.RecordAnomaly();
+        _twin.RecordAnomaly(Readings.Anomaly("anomaly-1", VitalSign.HeartRate, 140, atSecond: 10));
+        _twin.SetContext(new PatientContext(OnSupplementalOxygen: true));
 
         Assert.Single(snapshot.Latest);
         Assert.Equal(72, snapshot.Latest[VitalSign.HeartRate].Value);
         Assert.Equal(1ul, snapshot.ReadingsApplied);
         Assert.Equal(0u, snapshot.AnomaliesSeen);
+        Assert.Empty(snapshot.OpenAnomalies);
+        Assert.Equal(PatientContext.Unrecorded, snapshot.Context);
         Assert.Equal(1u, _twin.Snapshot().AnomaliesSeen);
+        Assert.Single(_twin.Snapshot().OpenAnomalies);
     }
 
     private static News2SubScore Pulse(News2Result news2) => news2.SubScores.Single(s => s.Parameter == News2Parameter.Pulse);

@@ -89,4 +89,43 @@ public class TwinRegistryTests
         Assert.Equal(0ul, page[1].ReadingsApplied);
         Assert.Empty(page[1].Latest);
     }
+
+    [Fact]
+    public void A_page_can_be_limited_to_one_ward()
+    {
+        foreach (var (id, ward) in new[] { ("p-1", "ward-7"), ("p-2", "ward-3"), ("p-3", "ward-7"), ("p-4", null) })
+        {
+            _registry.GetOrCreate(id).SetContext(new PatientContext(Ward: ward));
+        }
+
+        var firstPage = _registry.Page(afterPatientId: null, pageSize: 1, ward: "ward-7");
+        var secondPage = _registry.Page(firstPage[^1].PatientId, pageSize: 10, ward: "ward-7");
+
+        Assert.Equal(["p-1"], firstPage.Select(t => t.PatientId));
+        Assert.Equal(["p-3"], secondPage.Select(t => t.PatientId));
+    }
+
+    [Fact]
+    public void Refreshing_staleness_names_the_patients_whose_twin_changed()
+    {
+        _registry.GetOrCreate("quiet").Apply(Readings.HeartRate(72, sequence: 1, atSecond: 0));
+        _registry.GetOrCreate("busy").Apply(Readings.HeartRate(72, sequence: 1, atSecond: 550));
+        _registry.GetOrCreate("empty");
+
+        var changed = _registry.RefreshStaleness(Readings.Start.AddMinutes(10));
+
+        Assert.Equal(["quiet"], changed);
+        Assert.True(_registry.Remove("quiet"));
+        Assert.False(_registry.TryGet("quiet", out _));
+    }
+
+    [Fact]
+    public void Twins_share_the_registry_settings()
+    {
+        var registry = new TwinRegistry(TwinSettings.Default with { DefaultStaleAfter = TimeSpan.FromSeconds(30), StaleAfter = new Dictionary<VitalTwin.Clinical.VitalSign, TimeSpan>() });
+        registry.GetOrCreate("patient-1").Apply(Readings.HeartRate(72, sequence: 1, atSecond: 0));
+
+        Assert.Equal(["patient-1"], registry.RefreshStaleness(Readings.Start.AddMinutes(1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TwinRegistry(TwinSettings.Default with { TrendPoints = 1 }));
+    }
 }

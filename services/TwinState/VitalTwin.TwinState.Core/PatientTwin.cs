@@ -2,35 +2,101 @@ using VitalTwin.Clinical;
 
 namespace VitalTwin.TwinState.Core;
 
-/// <summary>A consistent copy of a twin, safe to read while the twin goes on changing.</summary>
-public sealed record TwinSnapshot(
-    string PatientId,
-    IReadOnlyDictionary<VitalSign, VitalObservation> Latest,
-    News2Result News2,
-    DateTimeOffset UpdatedAt,
-    ulong ReadingsApplied,
-    uint AnomaliesSeen);
-
-/// <summary>What applying a reading did to the twin.</summary>
-public readonly record struct TwinChange(bool Applied, bool News2Changed, News2Result Previous, TwinSnapshot Current);
-
 /// <summary>
-/// The live model of one patient: latest value of each vital with its provenance, and NEWS2 over them.
-/// A reading is applied at most once (device sequence numbers), so replays after a restart are harmless.
-/// Consciousness and supplemental oxygen are not measured by devices; until recorded they are assumed
-/// Alert and air, and NEWS2 says so.
+/// The live model of one patient: the latest value of each vital with its provenance and quality, a personal
+/// baseline per vital, NEWS2 with every sub-score and explicit missing and stale parameters, trends and a
+/// short-term forecast with its projected NEWS2, open anomalies and the clinical context.
 /// </summary>
-public sealed class PatientTwin(string patientId)
+/// <remarks>
+/// <para>A reading is applied at most once (device sequence numbers), so replays after a restart are harmless.</para>
+/// <para>
+/// Time: the twin's clock is the later of the last time given to <see cref="RefreshStaleness"/> and the newest
+/// reading applied, so a replay behaves as the live stream did. A vital is stale when its newest usable value is
+/// older than <see cref="TwinSettings.StaleAfter"/> by that clock; NEWS2 then scores it as missing.
+/// </para>
+/// <para>
+/// Sources: one device at a time is a vital's source. A reading from another device replaces the latest value
+/// only if it is of better quality (clean over questionable over artifact) or the source has sent nothing for
+/// <see cref="TwinSettings.ReconciliationWindow"/>; otherwise it is counted as reconciled and goes no further,
+/// so two devices measuring the same vital are not counted twice in baseline, trend or NEWS2.
+/// </para>
+/// <para>
+/// Artifacts are shown as the latest value with their flags but never scored or learnt from: NEWS2 scores the
+/// newest non-artifact value. Baseline and trend learn each clean reading only after it has waited out
+/// <see cref="TwinSettings.BaselineHoldBack"/>; an anomaly reported for it before then (or before it arrived)
+/// keeps it out. An anomaly reported later than that is too late, and the baseline's clipping bounds its effect.
+/// </para>
+/// </remarks>
+public sealed class PatientTwin
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<VitalSign, VitalObservation> _latest = [];
+    private readonly TwinSettings _settings;
+    private readonly VitalTrack?[] _tracks = new VitalTrack?[TwinScoring.SignCount];
     private readonly Dictionary<string, ulong> _lastSequenceByDevice = new(StringComparer.Ordinal);
-    private News2Result _news2 = News2.Score(default);
+    private List<TwinAnomaly>? _openAnomalies;
+    private PatientContext _context = PatientContext.Unrecorded;
+    private long _clockTicks;
     private DateTimeOffset _updatedAt;
     private ulong _readingsApplied;
     private uint _anomaliesSeen;
+    private News2Result _news2;
+    private uint _news2Key;
+    private News2Projection? _projection;
 
-    public string PatientId { get; } = patientId;
+    public PatientTwin(string patientId, TwinSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(patientId);
+        PatientId = patientId;
+        _settings = settings ?? TwinSettings.Default;
+        _settings.Validate();
+        Span<ScoringInput> inputs = stackalloc ScoringInput[TwinScoring.SignCount];
+        FillScoringInputs(inputs);
+        (_news2, _news2Key) = TwinScoring.Score(_context, inputs);
+    }
+
+    public string PatientId { get; }
+
+    public PatientContext Context
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _context;
+            }
+        }
+    }
+
+    /// <summary>Rebuilds a twin from a snapshot (or <see cref="TwinSnapshot.FromBytes"/>); it behaves exactly as the original would.</summary>
+    /// <exception cref="ArgumentException">The snapshot's trend buckets differ from <paramref name="settings"/>.</exception>
+    public static PatientTwin Restore(TwinSnapshot snapshot, TwinSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var twin = new PatientTwin(snapshot.PatientId, settings)
+        {
+            _context = snapshot.Context,
+            _clockTicks = snapshot.ClockTicks,
+            _updatedAt = snapshot.UpdatedAt,
+            _readingsApplied = snapshot.ReadingsApplied,
+            _anomaliesSeen = snapshot.AnomaliesSeen,
+            _openAnomalies = snapshot.OpenAnomalies.Count == 0 ? null : [.. snapshot.OpenAnomalies],
+        };
+        foreach (var (device, sequence) in snapshot.DeviceSequences)
+        {
+            twin._lastSequenceByDevice[device] = sequence;
+        }
+
+        foreach (var vital in snapshot.Vitals.Values)
+        {
+            twin._tracks[(int)vital.Sign] = VitalTrack.FromStatus(vital, twin._settings);
+        }
+
+        Span<ScoringInput> inputs = stackalloc ScoringInput[TwinScoring.SignCount];
+        twin.FillScoringInputs(inputs);
+        (twin._news2, twin._news2Key) = TwinScoring.Score(twin._context, inputs);
+        twin._projection = TwinScoring.Project(twin._context, inputs);
+        return twin;
+    }
 
     public TwinChange Apply(VitalObservation observation)
     {
@@ -39,31 +105,105 @@ public sealed class PatientTwin(string patientId)
         {
             if (_lastSequenceByDevice.TryGetValue(observation.DeviceId, out var last) && observation.SequenceNumber <= last)
             {
-                return new TwinChange(false, false, _news2, SnapshotLocked());
+                return new TwinChange(ReadingEffect.Duplicate, false, _news2, _news2, false);
             }
+
             _lastSequenceByDevice[observation.DeviceId] = observation.SequenceNumber;
             _readingsApplied++;
-            // A late reading still counts as applied but must not replace a newer value.
-            if (_latest.TryGetValue(observation.Sign, out var current) && current.ObservedAt > observation.ObservedAt)
+            var track = _tracks[(int)observation.Sign] ??= new VitalTrack(observation.Sign);
+            var effect = Reconcile(track, observation);
+            var trendChanged = false;
+            _clockTicks = Math.Max(_clockTicks, observation.ObservedAt.UtcTicks);
+            if (effect == ReadingEffect.Latest)
             {
-                return new TwinChange(true, false, _news2, SnapshotLocked());
+                track.Take(observation);
+                if (observation.ObservedAt > _updatedAt)
+                {
+                    _updatedAt = observation.ObservedAt;
+                }
+
+                if (!observation.Quality.IsArtifact() && !IsAnomalous(observation.Sign, observation.ObservedAt))
+                {
+                    trendChanged = track.HoldBack(observation.ObservedAt.UtcTicks, observation.Value, _clockTicks, _settings);
+                }
             }
-            _latest[observation.Sign] = observation;
-            if (observation.ObservedAt > _updatedAt)
-            {
-                _updatedAt = observation.ObservedAt;
-            }
-            var previous = _news2;
-            _news2 = News2.Score(Observations());
-            return new TwinChange(true, !SameScore(previous, _news2), previous, SnapshotLocked());
+
+            var advanced = Advance();
+            return Rescore(effect, trendChanged || advanced.TrendChanged, contextChanged: false);
         }
     }
 
-    public void RecordAnomaly()
+    /// <summary>Records the clinical context; NEWS2 and its projection are scored again with it.</summary>
+    public TwinChange SetContext(PatientContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        lock (_gate)
+        {
+            if (context == _context)
+            {
+                return new TwinChange(ReadingEffect.None, false, _news2, _news2, false);
+            }
+
+            _context = context;
+            return Rescore(ReadingEffect.None, trendChanged: false, contextChanged: true);
+        }
+    }
+
+    /// <summary>
+    /// Opens an anomaly a detector reported and keeps the reading it concerns out of the baseline and trend.
+    /// Returns false when it is already open (a replay).
+    /// </summary>
+    public bool RecordAnomaly(TwinAnomaly anomaly)
+    {
+        ArgumentNullException.ThrowIfNull(anomaly);
+        ArgumentException.ThrowIfNullOrEmpty(anomaly.Id, nameof(anomaly));
+        lock (_gate)
+        {
+            if (_openAnomalies?.Exists(a => a.Id == anomaly.Id) == true)
+            {
+                return false;
+            }
+
+            _anomaliesSeen++;
+            _tracks[(int)anomaly.Sign]?.Exclude(anomaly.ObservedAt.UtcTicks);
+            if (!HasExpired(anomaly))
+            {
+                _openAnomalies ??= [];
+                _openAnomalies.Add(anomaly);
+                if (_openAnomalies.Count > _settings.MaxOpenAnomalies)
+                {
+                    _openAnomalies.Remove(_openAnomalies.MinBy(a => a.ObservedAt)!);
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Closes an open anomaly; false when none with that id is open.</summary>
+    public bool AcknowledgeAnomaly(string anomalyId)
+    {
+        ArgumentNullException.ThrowIfNull(anomalyId);
+        lock (_gate)
+        {
+            return _openAnomalies?.RemoveAll(a => a.Id == anomalyId) > 0;
+        }
+    }
+
+    /// <summary>
+    /// Moves the twin's clock to <paramref name="now"/> (never back): vitals whose newest usable value grew older
+    /// than their threshold turn stale, held-back readings that waited long enough are learnt, and anomalies past
+    /// <see cref="TwinSettings.AnomalyOpenFor"/> close. Returns whether staleness, NEWS2, the projected band or
+    /// the open anomalies changed.
+    /// </summary>
+    public bool RefreshStaleness(DateTimeOffset now)
     {
         lock (_gate)
         {
-            _anomaliesSeen++;
+            _clockTicks = Math.Max(_clockTicks, now.UtcTicks);
+            var advanced = Advance();
+            var change = Rescore(ReadingEffect.None, advanced.TrendChanged, contextChanged: false);
+            return advanced.StalenessChanged || advanced.AnomaliesClosed || change.News2Changed || change.ProjectedRiskChanged;
         }
     }
 
@@ -71,24 +211,108 @@ public sealed class PatientTwin(string patientId)
     {
         lock (_gate)
         {
-            return SnapshotLocked();
+            var vitals = new Dictionary<VitalSign, VitalStatus>();
+            foreach (var track in _tracks)
+            {
+                if (track?.Latest is not null)
+                {
+                    vitals[track.Sign] = track.ToStatus(_settings);
+                }
+            }
+
+            return new TwinSnapshot(
+                PatientId,
+                _context,
+                _clockTicks,
+                _updatedAt,
+                _readingsApplied,
+                _anomaliesSeen,
+                vitals,
+                new Dictionary<string, ulong>(_lastSequenceByDevice, StringComparer.Ordinal),
+                _openAnomalies is null ? [] : _openAnomalies.ToArray(),
+                _news2,
+                _projection);
         }
     }
 
-    private TwinSnapshot SnapshotLocked() =>
-        new(PatientId, new Dictionary<VitalSign, VitalObservation>(_latest), _news2, _updatedAt, _readingsApplied, _anomaliesSeen);
+    private ReadingEffect Reconcile(VitalTrack track, VitalObservation observation)
+    {
+        if (track.Latest is not { } latest)
+        {
+            return ReadingEffect.Latest;
+        }
 
-    private News2Observations Observations() => new(
-        RespirationRate: ValueOf(VitalSign.RespiratoryRate),
-        OxygenSaturation: ValueOf(VitalSign.OxygenSaturation),
-        OnSupplementalOxygen: null,
-        SystolicBloodPressure: ValueOf(VitalSign.SystolicBloodPressure),
-        Pulse: ValueOf(VitalSign.HeartRate),
-        Consciousness: null,
-        Temperature: ValueOf(VitalSign.BodyTemperature));
+        if (observation.ObservedAt < latest.ObservedAt)
+        {
+            return ReadingEffect.Late;
+        }
 
-    private double? ValueOf(VitalSign sign) => _latest.TryGetValue(sign, out var observation) ? observation.Value : null;
+        if (string.Equals(observation.DeviceId, latest.DeviceId, StringComparison.Ordinal)
+            || observation.ObservedAt - latest.ObservedAt > _settings.ReconciliationWindow
+            || observation.Quality.Rank() > latest.Quality.Rank())
+        {
+            return ReadingEffect.Latest;
+        }
 
-    private static bool SameScore(News2Result a, News2Result b) =>
-        a.Total == b.Total && a.Risk == b.Risk && a.Complete == b.Complete && a.SubScores.SequenceEqual(b.SubScores);
+        return ReadingEffect.Reconciled;
+    }
+
+    private bool IsAnomalous(VitalSign sign, DateTimeOffset observedAt) =>
+        _openAnomalies?.Exists(a => a.Sign == sign && a.ObservedAt.UtcTicks == observedAt.UtcTicks) == true;
+
+    private bool HasExpired(TwinAnomaly anomaly) => anomaly.ObservedAt.UtcTicks + _settings.AnomalyOpenFor.Ticks <= _clockTicks;
+
+    private (bool TrendChanged, bool StalenessChanged, bool AnomaliesClosed) Advance()
+    {
+        bool trendChanged = false, stalenessChanged = false;
+        foreach (var track in _tracks)
+        {
+            if (track is null)
+            {
+                continue;
+            }
+
+            trendChanged |= track.Release(_clockTicks, _settings);
+            var stale = track.Scored is { } scored && _clockTicks - scored.ObservedAt.UtcTicks > _settings.StaleAfterFor(track.Sign).Ticks;
+            if (stale != track.IsStale)
+            {
+                track.IsStale = stale;
+                stalenessChanged = true;
+            }
+        }
+
+        var closed = _openAnomalies?.RemoveAll(HasExpired) > 0;
+        return (trendChanged, stalenessChanged, closed);
+    }
+
+    private TwinChange Rescore(ReadingEffect effect, bool trendChanged, bool contextChanged)
+    {
+        var previous = _news2;
+        Span<ScoringInput> inputs = stackalloc ScoringInput[TwinScoring.SignCount];
+        FillScoringInputs(inputs);
+        var (current, key) = TwinScoring.Score(_context, inputs);
+        var news2Changed = key != _news2Key || !TwinScoring.SameScore(previous, current);
+        if (news2Changed)
+        {
+            (_news2, _news2Key) = (current, key);
+        }
+
+        var projectedRiskChanged = false;
+        if (news2Changed || trendChanged || contextChanged)
+        {
+            var projection = TwinScoring.Project(_context, inputs);
+            projectedRiskChanged = projection?.Risk != _projection?.Risk;
+            _projection = projection;
+        }
+
+        return new TwinChange(effect, news2Changed, previous, _news2, projectedRiskChanged);
+    }
+
+    private void FillScoringInputs(Span<ScoringInput> inputs)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = _tracks[i]?.ScoringInput ?? ScoringInput.Missing;
+        }
+    }
 }

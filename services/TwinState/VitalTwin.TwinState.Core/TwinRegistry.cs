@@ -1,24 +1,76 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
 namespace VitalTwin.TwinState.Core;
 
-/// <summary>The twins of the patients whose partitions this instance owns.</summary>
+/// <summary>Where a reading went: the patient its device was bound to when it was observed and what it did there, or nobody.</summary>
+public readonly record struct ReadingAttribution(string? PatientId, TwinChange? Change)
+{
+    public static ReadingAttribution Unattributed => default;
+
+    [MemberNotNullWhen(true, nameof(PatientId), nameof(Change))]
+    public bool IsAttributed => PatientId is not null;
+}
+
+/// <summary>The twins of the patients whose partitions this instance owns, and the device bindings that route readings to them.</summary>
 public sealed class TwinRegistry
 {
     private readonly ConcurrentDictionary<string, PatientTwin> _twins = new(StringComparer.Ordinal);
 
+    public TwinRegistry(TwinSettings? settings = null)
+    {
+        Settings = settings ?? TwinSettings.Default;
+        Settings.Validate();
+    }
+
+    public TwinSettings Settings { get; }
+
+    public DeviceBindings Bindings { get; } = new();
+
     public int Count => _twins.Count;
 
-    public PatientTwin GetOrCreate(string patientId) => _twins.GetOrAdd(patientId, static id => new PatientTwin(id));
+    public PatientTwin GetOrCreate(string patientId) => _twins.GetOrAdd(patientId, static (id, settings) => new PatientTwin(id, settings), Settings);
 
     public bool TryGet(string patientId, out PatientTwin? twin) => _twins.TryGetValue(patientId, out twin);
 
-    /// <summary>Twins ordered by patient id, starting after <paramref name="afterPatientId"/>, for stable paging.</summary>
-    public IReadOnlyList<TwinSnapshot> Page(string? afterPatientId, int pageSize) =>
-        _twins.Keys
-            .Where(id => afterPatientId is null || string.CompareOrdinal(id, afterPatientId) > 0)
-            .Order(StringComparer.Ordinal)
+    /// <summary>
+    /// Applies a reading to the twin of the patient its device was bound to at the reading's observed time.
+    /// A reading from a device bound to nobody then is not applied and comes back unattributed.
+    /// </summary>
+    public ReadingAttribution Apply(VitalObservation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        return Bindings.TryResolve(observation.DeviceId, observation.ObservedAt, out var patientId)
+            ? new ReadingAttribution(patientId, GetOrCreate(patientId).Apply(observation))
+            : ReadingAttribution.Unattributed;
+    }
+
+    /// <summary>Puts a twin restored from its snapshot in place of any twin the registry had for that patient.</summary>
+    public PatientTwin Restore(TwinSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var twin = PatientTwin.Restore(snapshot, Settings);
+        _twins[snapshot.PatientId] = twin;
+        return twin;
+    }
+
+    /// <summary>Forgets a twin, e.g. when its partition is assigned elsewhere.</summary>
+    public bool Remove(string patientId) => _twins.TryRemove(patientId, out _);
+
+    /// <summary>Refreshes every twin's staleness at <paramref name="now"/>; returns the patients whose twin changed, ordered.</summary>
+    public IReadOnlyList<string> RefreshStaleness(DateTimeOffset now) =>
+        [.. _twins.Where(t => t.Value.RefreshStaleness(now)).Select(t => t.Key).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Twins ordered by patient id, starting after <paramref name="afterPatientId"/>, for stable paging; only those on
+    /// <paramref name="ward"/> when one is given.
+    /// </summary>
+    public IReadOnlyList<TwinSnapshot> Page(string? afterPatientId, int pageSize, string? ward = null) =>
+        _twins
+            .Where(t => afterPatientId is null || string.CompareOrdinal(t.Key, afterPatientId) > 0)
+            .Where(t => ward is null || string.Equals(t.Value.Context.Ward, ward, StringComparison.Ordinal))
+            .OrderBy(t => t.Key, StringComparer.Ordinal)
             .Take(pageSize)
-            .Select(id => _twins[id].Snapshot())
+            .Select(t => t.Value.Snapshot())
             .ToList();
 }

@@ -2,5 +2,12 @@ using VitalTwin.Clinical;
 
 namespace VitalTwin.TwinState.Core;
 
-/// <summary>One accepted reading, in the catalogue's canonical unit.</summary>
-public sealed record VitalObservation(VitalSign Sign, double Value, string Unit, DateTimeOffset ObservedAt, string DeviceId, ulong SequenceNumber);
+/// <summary>One accepted reading, in the catalogue's canonical unit, with the device's quality annotations.</summary>
+public sealed record VitalObservation(
+    VitalSign Sign,
+    double Value,
+    string Unit,
+    DateTimeOffset ObservedAt,
+    string DeviceId,
+    ulong SequenceNumber,
+    ReadingQuality Quality = ReadingQuality.None);

@@ -30,7 +30,11 @@ internal sealed class TwinConsumer(
         }
         else if (consumed.Is(AnomalyDetected.Descriptor))
         {
-            twins.GetOrCreate(consumed.Parse(AnomalyDetected.Parser).PatientId).RecordAnomaly();
+            var detected = consumed.Parse(AnomalyDetected.Parser);
+            if (detected.ToDomain(catalogue) is { } anomaly)
+            {
+                twins.GetOrCreate(detected.PatientId).RecordAnomaly(anomaly);
+            }
         }
     }
 
@@ -42,7 +46,8 @@ internal sealed class TwinConsumer(
             return;
         }
         var observation = new VitalObservation(definition.Sign, reading.Value, reading.Unit, reading.ObservedAt.ToDateTimeOffset(), reading.DeviceId, reading.SequenceNumber);
-        var change = twins.GetOrCreate(reading.PatientId).Apply(observation);
+        var twin = twins.GetOrCreate(reading.PatientId);
+        var change = twin.Apply(observation);
         if (!change.News2Changed)
         {
             return;
@@ -51,11 +56,11 @@ internal sealed class TwinConsumer(
         {
             EventId = $"{recorded.EventId}/news2",
             PatientId = reading.PatientId,
-            News2 = change.Current.News2.ToContract(),
+            News2 = change.Current.ToContract(),
             PreviousTotal = change.Previous.Total,
             ObservedAt = reading.ObservedAt,
         };
-        changed.Vitals.AddRange(change.Current.Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
+        changed.Vitals.AddRange(twin.Snapshot().Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
         await Producer.PublishAsync(Topics.TwinEvents, reading.PatientId, changed, changed.EventId, cancellationToken);
     }
 }

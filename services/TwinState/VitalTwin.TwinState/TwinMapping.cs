@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using VitalTwin.Clinical;
+using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.TwinState.Core;
@@ -39,6 +40,20 @@ internal static class TwinMapping
             DeviceId = observation.DeviceId,
         };
     }
+
+    /// <summary>Null when the anomaly names a vital the catalogue does not know.</summary>
+    public static TwinAnomaly? ToDomain(this AnomalyDetected anomaly, VitalCatalogue catalogue) =>
+        catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition)
+            ? new TwinAnomaly(
+                anomaly.EventId,
+                anomaly.Kind == Contracts.Anomaly.V1.AnomalyKind.ChangePoint ? Core.AnomalyKind.ChangePoint : Core.AnomalyKind.Spike,
+                definition.Sign,
+                anomaly.ObservedAt?.ToDateTimeOffset() ?? default,
+                anomaly.Value,
+                anomaly.DeviceId,
+                anomaly.Detector.ToString(),
+                anomaly.Explanation)
+            : null;
 
     public static News2Score ToContract(this News2Result news2)
     {

@@ -1,0 +1,279 @@
+using VitalTwin.Clinical;
+using VitalTwin.Detection;
+
+namespace VitalTwin.TwinState.Core;
+
+/// <summary>
+/// The binary layout of a <see cref="TwinSnapshot"/>: a version byte, then the state in a fixed order. Derived
+/// values (NEWS2, the projection, the latest-value view) are not written; they are scored again on reading.
+/// A new layout takes a new version number, and older versions stay readable.
+/// </summary>
+internal static class TwinSnapshotFormat
+{
+    private const byte Version = 1;
+
+    [Flags]
+    private enum ContextFields : byte
+    {
+        None = 0,
+        Oxygen = 1,
+        OnOxygen = 2,
+        Consciousness = 4,
+        Ward = 8,
+        Bed = 16,
+    }
+
+    [Flags]
+    private enum VitalFields : byte
+    {
+        None = 0,
+        Stale = 1,
+        Scored = 2,
+        ScoredIsLatest = 4,
+    }
+
+    public static void Write(BinaryWriter writer, TwinSnapshot snapshot)
+    {
+        writer.Write(Version);
+        writer.Write(snapshot.PatientId);
+        WriteContext(writer, snapshot.Context);
+        writer.Write(snapshot.ClockTicks);
+        WriteTime(writer, snapshot.UpdatedAt);
+        writer.Write(snapshot.ReadingsApplied);
+        writer.Write(snapshot.AnomaliesSeen);
+
+        writer.Write7BitEncodedInt(snapshot.DeviceSequences.Count);
+        foreach (var (device, sequence) in snapshot.DeviceSequences.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            writer.Write(device);
+            writer.Write(sequence);
+        }
+
+        writer.Write7BitEncodedInt(snapshot.Vitals.Count);
+        foreach (var vital in snapshot.Vitals.Values.OrderBy(v => v.Sign))
+        {
+            WriteVital(writer, vital);
+        }
+
+        writer.Write7BitEncodedInt(snapshot.OpenAnomalies.Count);
+        foreach (var anomaly in snapshot.OpenAnomalies)
+        {
+            writer.Write(anomaly.Id);
+            writer.Write((byte)anomaly.Kind);
+            writer.Write((byte)anomaly.Sign);
+            WriteTime(writer, anomaly.ObservedAt);
+            writer.Write(anomaly.Value);
+            writer.Write(anomaly.DeviceId);
+            writer.Write(anomaly.Detector);
+            writer.Write(anomaly.Explanation);
+        }
+    }
+
+    public static TwinSnapshot Read(BinaryReader reader)
+    {
+        var version = reader.ReadByte();
+        if (version != Version)
+        {
+            throw new InvalidDataException($"Twin snapshot format {version} is not one this version reads.");
+        }
+
+        var patientId = reader.ReadString();
+        var context = ReadContext(reader);
+        var clock = reader.ReadInt64();
+        var updatedAt = ReadTime(reader);
+        var readingsApplied = reader.ReadUInt64();
+        var anomaliesSeen = reader.ReadUInt32();
+
+        int devices = reader.Read7BitEncodedInt();
+        var sequences = new Dictionary<string, ulong>(devices, StringComparer.Ordinal);
+        for (int i = 0; i < devices; i++)
+        {
+            sequences[reader.ReadString()] = reader.ReadUInt64();
+        }
+
+        int vitalCount = reader.Read7BitEncodedInt();
+        var vitals = new Dictionary<VitalSign, VitalStatus>(vitalCount);
+        for (int i = 0; i < vitalCount; i++)
+        {
+            var vital = ReadVital(reader);
+            vitals[vital.Sign] = vital;
+        }
+
+        int anomalyCount = reader.Read7BitEncodedInt();
+        var anomalies = new TwinAnomaly[anomalyCount];
+        for (int i = 0; i < anomalyCount; i++)
+        {
+            anomalies[i] = new TwinAnomaly(
+                Id: reader.ReadString(),
+                Kind: Defined((AnomalyKind)reader.ReadByte()),
+                Sign: Defined((VitalSign)reader.ReadByte()),
+                ObservedAt: ReadTime(reader),
+                Value: reader.ReadDouble(),
+                DeviceId: reader.ReadString(),
+                Detector: reader.ReadString(),
+                Explanation: reader.ReadString());
+        }
+
+        return new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies));
+    }
+
+    private static void WriteContext(BinaryWriter writer, PatientContext context)
+    {
+        var fields = ContextFields.None;
+        fields |= context.OnSupplementalOxygen is { } oxygen ? ContextFields.Oxygen | (oxygen ? ContextFields.OnOxygen : 0) : 0;
+        fields |= context.Consciousness is null ? 0 : ContextFields.Consciousness;
+        fields |= context.Ward is null ? 0 : ContextFields.Ward;
+        fields |= context.Bed is null ? 0 : ContextFields.Bed;
+        writer.Write((byte)fields);
+        writer.Write((byte)context.SpO2Scale);
+        if (context.Consciousness is { } level)
+        {
+            writer.Write((byte)level);
+        }
+
+        if (context.Ward is { } ward)
+        {
+            writer.Write(ward);
+        }
+
+        if (context.Bed is { } bed)
+        {
+            writer.Write(bed);
+        }
+    }
+
+    private static PatientContext ReadContext(BinaryReader reader)
+    {
+        var fields = (ContextFields)reader.ReadByte();
+        var scale = Defined((SpO2Scale)reader.ReadByte());
+        Consciousness? consciousness = fields.HasFlag(ContextFields.Consciousness) ? Defined((Consciousness)reader.ReadByte()) : null;
+        var ward = fields.HasFlag(ContextFields.Ward) ? reader.ReadString() : null;
+        var bed = fields.HasFlag(ContextFields.Bed) ? reader.ReadString() : null;
+        bool? onOxygen = fields.HasFlag(ContextFields.Oxygen) ? fields.HasFlag(ContextFields.OnOxygen) : null;
+        return new PatientContext(onOxygen, scale, consciousness, ward, bed);
+    }
+
+    private static void WriteVital(BinaryWriter writer, VitalStatus vital)
+    {
+        var fields = vital.IsStale ? VitalFields.Stale : VitalFields.None;
+        fields |= vital.Scored is null ? 0 : VitalFields.Scored;
+        fields |= ReferenceEquals(vital.Scored, vital.Latest) || vital.Scored == vital.Latest ? VitalFields.ScoredIsLatest : 0;
+        writer.Write((byte)vital.Sign);
+        writer.Write((byte)fields);
+        WriteObservation(writer, vital.Latest);
+        if (vital.Scored is { } scored && !fields.HasFlag(VitalFields.ScoredIsLatest))
+        {
+            WriteObservation(writer, scored);
+        }
+
+        vital.BaselineState.Write(writer);
+
+        writer.Write7BitEncodedInt(vital.Pending.Length);
+        foreach (var pending in vital.Pending)
+        {
+            writer.Write(pending.Ticks);
+            writer.Write(pending.Value);
+        }
+
+        writer.Write(vital.Open.Bucket);
+        writer.Write(vital.Open.Sum);
+        writer.Write(vital.Open.Count);
+
+        writer.Write(vital.BucketTicks);
+        writer.Write7BitEncodedInt(vital.Points.Length);
+        writer.Write(vital.NewestBucket);
+        foreach (var point in vital.Points)
+        {
+            writer.Write(point);
+        }
+
+        writer.Write(vital.SlopePerHourValue);
+        writer.Write(vital.ForecastValue);
+        writer.Write(vital.ForecastAtTicks);
+    }
+
+    private static VitalStatus ReadVital(BinaryReader reader)
+    {
+        var sign = Defined((VitalSign)reader.ReadByte());
+        var fields = (VitalFields)reader.ReadByte();
+        var latest = ReadObservation(reader, sign);
+        var scored = !fields.HasFlag(VitalFields.Scored) ? null
+            : fields.HasFlag(VitalFields.ScoredIsLatest) ? latest
+            : ReadObservation(reader, sign);
+        var baseline = PersonalBaseline.Read(reader);
+
+        var pending = new PendingReading[reader.Read7BitEncodedInt()];
+        for (int i = 0; i < pending.Length; i++)
+        {
+            pending[i] = new PendingReading(reader.ReadInt64(), reader.ReadDouble());
+        }
+
+        var open = new OpenBucket(reader.ReadInt64(), reader.ReadDouble(), reader.ReadInt32());
+        var bucketTicks = reader.ReadInt64();
+        var points = new float[reader.Read7BitEncodedInt()];
+        var newestBucket = reader.ReadInt64();
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = reader.ReadSingle();
+        }
+
+        return new VitalStatus(
+            sign,
+            latest,
+            scored,
+            fields.HasFlag(VitalFields.Stale),
+            baseline,
+            pending,
+            open,
+            points,
+            newestBucket,
+            bucketTicks,
+            slopePerHour: reader.ReadDouble(),
+            forecast: reader.ReadDouble(),
+            forecastAtTicks: reader.ReadInt64());
+    }
+
+    private static void WriteObservation(BinaryWriter writer, VitalObservation observation)
+    {
+        writer.Write(observation.Value);
+        writer.Write(observation.Unit);
+        WriteTime(writer, observation.ObservedAt);
+        writer.Write(observation.DeviceId);
+        writer.Write(observation.SequenceNumber);
+        writer.Write7BitEncodedInt((int)observation.Quality);
+    }
+
+    private static VitalObservation ReadObservation(BinaryReader reader, VitalSign sign) => new(
+        sign,
+        Value: reader.ReadDouble(),
+        Unit: reader.ReadString(),
+        ObservedAt: ReadTime(reader),
+        DeviceId: reader.ReadString(),
+        SequenceNumber: reader.ReadUInt64(),
+        Quality: (ReadingQuality)reader.Read7BitEncodedInt());
+
+    // Local ticks and offset, so the time reads back with the offset it was written with.
+    private static void WriteTime(BinaryWriter writer, DateTimeOffset time)
+    {
+        writer.Write(time.Ticks);
+        writer.Write((short)time.Offset.TotalMinutes);
+    }
+
+    private static DateTimeOffset ReadTime(BinaryReader reader)
+    {
+        var ticks = reader.ReadInt64();
+        var offset = TimeSpan.FromMinutes(reader.ReadInt16());
+        try
+        {
+            return new DateTimeOffset(ticks, offset);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException("The twin snapshot holds an invalid time.", e);
+        }
+    }
+
+    private static T Defined<T>(T value)
+        where T : struct, Enum =>
+        Enum.IsDefined(value) ? value : throw new InvalidDataException($"The twin snapshot holds an unknown {typeof(T).Name} {value}.");
+}

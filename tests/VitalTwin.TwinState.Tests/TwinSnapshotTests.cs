@@ -1,0 +1,152 @@
+using VitalTwin.Clinical;
+using VitalTwin.TwinState.Core;
+
+namespace VitalTwin.TwinState.Tests;
+
+public class TwinSnapshotTests
+{
+    private readonly Devices _devices = new();
+
+    [Fact]
+    public void A_snapshot_survives_bytes_unchanged()
+    {
+        var twin = BusyTwin();
+        var snapshot = twin.Snapshot();
+
+        var bytes = snapshot.ToBytes();
+        var restored = TwinSnapshot.FromBytes(bytes);
+
+        Assert.Equal(snapshot, restored);
+        Assert.Equal(bytes, restored.ToBytes());
+        Assert.Equal(snapshot.News2.Total, restored.News2.Total);
+        Assert.Equal(snapshot.News2.SubScores, restored.News2.SubScores);
+        Assert.Equal(snapshot.News2Inputs, restored.News2Inputs);
+        Assert.Equal(snapshot.Projection!.Risk, restored.Projection!.Risk);
+        Assert.Equal(snapshot.Latest.OrderBy(v => v.Key), restored.Latest.OrderBy(v => v.Key));
+        Assert.Equal(snapshot.Vitals[VitalSign.HeartRate].TrendWindow, restored.Vitals[VitalSign.HeartRate].TrendWindow);
+        Assert.Equal(snapshot.Vitals[VitalSign.HeartRate].Baseline, restored.Vitals[VitalSign.HeartRate].Baseline);
+        Assert.Equal(snapshot.OpenAnomalies, restored.OpenAnomalies);
+        Assert.Equal(snapshot.Context, restored.Context);
+        Assert.Equal(snapshot.DeviceSequences.OrderBy(d => d.Key), restored.DeviceSequences.OrderBy(d => d.Key));
+    }
+
+    [Fact]
+    public void The_busy_twin_has_every_kind_of_state_worth_carrying()
+    {
+        var snapshot = BusyTwin().Snapshot();
+
+        Assert.Equal("ward-7", snapshot.Context.Ward);
+        Assert.True(snapshot.Vitals[VitalSign.HeartRate].HeldBack > 0);
+        Assert.True(snapshot.Vitals[VitalSign.HeartRate].Baseline.IsEstablished);
+        Assert.NotNull(snapshot.Vitals[VitalSign.HeartRate].Forecast);
+        Assert.True(snapshot.Vitals[VitalSign.RespiratoryRate].IsStale);
+        Assert.NotSame(snapshot.Vitals[VitalSign.OxygenSaturation].Latest, snapshot.Vitals[VitalSign.OxygenSaturation].Scored);
+        Assert.NotEmpty(snapshot.OpenAnomalies);
+        Assert.Equal(3, snapshot.DeviceSequences.Count);
+        Assert.NotNull(snapshot.Projection);
+    }
+
+    [Fact]
+    public void A_restored_twin_carries_on_exactly_as_the_original()
+    {
+        var original = BusyTwin();
+        var restored = PatientTwin.Restore(TwinSnapshot.FromBytes(original.Snapshot().ToBytes()));
+        var monitorSequence = original.Snapshot().DeviceSequences["monitor-1"];
+
+        // The same continuation, including replays of readings the snapshot already holds, goes to both.
+        var continuation = new List<Func<PatientTwin, string>>();
+        for (int second = 1200; second < 1500; second++)
+        {
+            var heartRate = Readings.HeartRate(80 + ((second - 1200) / 6.0), ++monitorSequence, atSecond: second);
+            continuation.Add(twin => Describe(twin.Apply(heartRate)));
+            if (second % 60 == 0)
+            {
+                var duplicate = Readings.HeartRate(200, sequence: 5, atSecond: second);
+                continuation.Add(twin => Describe(twin.Apply(duplicate)));
+                var saturation = Readings.Of(VitalSign.OxygenSaturation, 91, sequence: (ulong)second, device: "oximeter", atSecond: second);
+                continuation.Add(twin => Describe(twin.Apply(saturation)));
+            }
+        }
+
+        continuation.Add(twin => $"{twin.RecordAnomaly(Readings.Anomaly("anomaly-late", VitalSign.HeartRate, 128, atSecond: 1490))}");
+        continuation.Add(twin => $"{twin.AcknowledgeAnomaly("anomaly-spo2")}");
+        continuation.Add(twin => Describe(twin.SetContext(twin.Context with { Consciousness = Consciousness.Voice })));
+        continuation.Add(twin => $"{twin.RefreshStaleness(Readings.Start.AddSeconds(3000))}");
+
+        var originalSteps = continuation.Select(step => step(original)).ToList();
+        var restoredSteps = continuation.Select(step => step(restored)).ToList();
+
+        Assert.Equal(originalSteps, restoredSteps);
+        Assert.Equal(5, originalSteps.Count(s => s.StartsWith(nameof(ReadingEffect.Duplicate), StringComparison.Ordinal)));
+        Assert.Equal(305, originalSteps.Count(s => s.StartsWith(nameof(ReadingEffect.Latest), StringComparison.Ordinal)));
+        Assert.Contains(originalSteps, s => s.Contains(" True ", StringComparison.Ordinal));
+        Assert.Equal(original.Snapshot(), restored.Snapshot());
+        Assert.Equal(original.Snapshot().ToBytes(), restored.Snapshot().ToBytes());
+
+        static string Describe(TwinChange change) =>
+            $"{change.Effect} {change.News2Changed} {change.Previous.Total} {change.Current.Total} {change.Current.Risk} {change.ProjectedRiskChanged}";
+    }
+
+    [Fact]
+    public void A_snapshot_of_an_unknown_version_or_cut_short_is_refused()
+    {
+        var bytes = BusyTwin().Snapshot().ToBytes();
+
+        var newer = (byte[])bytes.Clone();
+        newer[0] = 99;
+
+        Assert.Throws<InvalidDataException>(() => TwinSnapshot.FromBytes(newer));
+        Assert.All(Enumerable.Range(0, bytes.Length), length => Assert.Throws<InvalidDataException>(() => TwinSnapshot.FromBytes(bytes[..length])));
+    }
+
+    [Fact]
+    public void A_snapshot_is_compact()
+    {
+        var bytes = BusyTwin().Snapshot().ToBytes();
+
+        // Five vitals, each with a 30-point trend window and up to 32 held-back readings, plus anomalies.
+        Assert.InRange(bytes.Length, 500, 6 * 1024);
+    }
+
+    [Fact]
+    public void The_registry_puts_a_restored_twin_in_place_of_the_old_one()
+    {
+        var registry = new TwinRegistry();
+        var stale = registry.GetOrCreate("patient-1");
+        var snapshot = BusyTwin().Snapshot();
+
+        var restored = registry.Restore(snapshot);
+
+        Assert.True(registry.TryGet("patient-1", out var found));
+        Assert.Same(restored, found);
+        Assert.NotSame(stale, found);
+        Assert.Equal(snapshot, found!.Snapshot());
+    }
+
+    // Twenty minutes of three devices on a patient whose context and anomalies are set; respiration fell silent at ten.
+    private PatientTwin BusyTwin()
+    {
+        var twin = new PatientTwin("patient-1");
+        twin.SetContext(new PatientContext(OnSupplementalOxygen: true, SpO2Scale: SpO2Scale.Scale2, Ward: "ward-7", Bed: "12"));
+        twin.Apply(_devices.Reading(VitalSign.BodyTemperature, 38.4, atSecond: 0, device: "patch"));
+        for (int second = 0; second < 1200; second++)
+        {
+            twin.Apply(_devices.Reading(VitalSign.HeartRate, 70 + (second / 120.0) + Math.Sin(second), second));
+            if (second % 5 == 0)
+            {
+                if (second < 600)
+                {
+                    twin.Apply(_devices.Reading(VitalSign.RespiratoryRate, 18 + (second % 3), second));
+                }
+
+                twin.Apply(_devices.Reading(VitalSign.OxygenSaturation, 93, second, device: "oximeter"));
+            }
+        }
+
+        twin.Apply(_devices.Reading(VitalSign.OxygenSaturation, 60, atSecond: 1199, device: "oximeter", quality: ReadingQuality.ProbeOff));
+        twin.RecordAnomaly(Readings.Anomaly("anomaly-hr", VitalSign.HeartRate, 79, atSecond: 1190));
+        twin.RecordAnomaly(Readings.Anomaly("anomaly-spo2", VitalSign.OxygenSaturation, 93, atSecond: 1195, device: "oximeter"));
+        twin.RefreshStaleness(Readings.Start.AddSeconds(1199));
+        return twin;
+    }
+}
