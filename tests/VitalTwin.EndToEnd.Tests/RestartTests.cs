@@ -1,5 +1,8 @@
 using VitalTwin.Contracts.Anomaly.V1;
+using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Contracts.Twin.V1;
+using VitalTwin.TwinState.Core;
 
 namespace VitalTwin.EndToEnd.Tests;
 
@@ -43,5 +46,102 @@ public sealed class RestartTests(SystemFixture system)
         Assert.Contains("down from", after.Explanation, StringComparison.Ordinal);
         // Nothing before the checkpoint was replayed: the first spike was detected exactly once.
         Assert.Single(anomalies.Seen(patient.PatientId, AnomalyDetected.Parser), a => a.SourceEventId == $"{patient.DeviceId}/{firstSpike.SequenceNumber}" && a.Detector == Detector.IidSpike);
+    }
+
+    [Fact]
+    public async Task Twins_rebuilt_after_a_crash_equal_an_uninterrupted_run()
+    {
+        using var snapshots = new TopicWatcher(system.Cluster.Kafka.BootstrapServers, system.Cluster.Topics.Twins);
+        var ingestion = new VitalSignIngestion.VitalSignIngestionClient(system.Channel("Gateway"));
+        var devices = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
+        var catalogue = VitalCatalogue.Default;
+        var patients = new List<Readings>();
+        for (var i = 0; i < 3; i++)
+        {
+            var patient = Readings.ForNewPatient("crash");
+            await devices.RegisterDeviceAsync(new RegisterDeviceRequest { DeviceId = patient.DeviceId, PatientId = patient.PatientId });
+            patients.Add(patient);
+        }
+        // Recent readings (one every 2 s), so no vital is stale by the time the twins are compared.
+        var start = DateTimeOffset.UtcNow.AddSeconds(-48);
+        var batches = patients.ToDictionary(p => p.PatientId, p => Enumerable.Range(0, 24).Select(step => Deteriorating(p, start.AddSeconds(2 * step), step)).ToList());
+
+        foreach (var patient in patients)
+        {
+            foreach (var batch in batches[patient.PatientId].Take(12))
+            {
+                await ingestion.IngestAsync(batch);
+            }
+        }
+        // A snapshot of every patient exists, then TwinState dies without flushing or committing anything.
+        foreach (var patient in patients)
+        {
+            await snapshots.WaitForAsync(patient.PatientId, TwinSnapshotRecord.Parser, _ => true, Timeout);
+        }
+        await system.Cluster.RestartAsync("TwinState", Timeout, CancellationToken.None, crash: true);
+        foreach (var patient in patients)
+        {
+            foreach (var batch in batches[patient.PatientId].Skip(12))
+            {
+                await ingestion.IngestAsync(batch);
+            }
+        }
+
+        var twins = new TwinQuery.TwinQueryClient(system.Channel("TwinState"));
+        foreach (var patient in patients)
+        {
+            var expected = new VitalTwin.TwinState.Core.PatientTwin(patient.PatientId);
+            foreach (var reading in batches[patient.PatientId].SelectMany(b => b.Readings))
+            {
+                catalogue.TryFind(reading.Code.Loinc, reading.Code.Mdc, out var definition);
+                expected.Apply(new VitalObservation(definition!.Sign, reading.Value, reading.Unit, reading.ObservedAt.ToDateTimeOffset(), reading.DeviceId, reading.SequenceNumber));
+            }
+            var want = expected.Snapshot();
+            var actual = await WaitForTwinAsync(twins, patient.PatientId, t => t.ReadingsApplied >= want.ReadingsApplied);
+
+            Assert.Equal(want.ReadingsApplied, actual.ReadingsApplied);
+            Assert.Equal(want.News2.Total, actual.News2.Total);
+            Assert.Equal(want.News2.SubScores.Select(s => s.Score), actual.News2.SubScores.Select(s => s.Score));
+            Assert.Equal(
+                want.Latest.Values.OrderBy(v => v.Sign).Select(v => (catalogue[v.Sign].Loinc, v.Value, v.SequenceNumber)),
+                actual.Vitals.Select(v => (v.Code.Loinc, v.Value, SequenceOf(batches[patient.PatientId], v))));
+        }
+    }
+
+    private static VitalSignBatch Deteriorating(Readings patient, DateTimeOffset at, int minute) =>
+        new()
+        {
+            Readings =
+            {
+                patient.Reading(Readings.HeartRate, 80 + (2 * minute), "/min", at),
+                patient.Reading(Readings.OxygenSaturation, 98 - (minute / 4), "%", at),
+                patient.Reading(Readings.RespiratoryRate, 14 + (minute / 2), "/min", at),
+                patient.Reading(Readings.SystolicPressure, 125 - minute, "mm[Hg]", at),
+                patient.Reading(Readings.Temperature, 37 + (minute * 0.08), "Cel", at),
+            },
+        };
+
+    private static ulong SequenceOf(IEnumerable<VitalSignBatch> batches, LatestVital vital) =>
+        batches.SelectMany(b => b.Readings).Last(r => r.Code.Loinc == vital.Code.Loinc && r.Value == vital.Value && r.ObservedAt.Equals(vital.ObservedAt)).SequenceNumber;
+
+    private static async Task<Contracts.Twin.V1.PatientTwin> WaitForTwinAsync(TwinQuery.TwinQueryClient twins, string patientId, Func<Contracts.Twin.V1.PatientTwin, bool> ready)
+    {
+        using var deadline = new CancellationTokenSource(Timeout);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (true)
+        {
+            try
+            {
+                var twin = await twins.GetTwinAsync(new GetTwinRequest { PatientId = patientId }, cancellationToken: deadline.Token);
+                if (ready(twin))
+                {
+                    return twin;
+                }
+            }
+            catch (Grpc.Core.RpcException ex) when (ex.StatusCode is Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.Unavailable)
+            {
+            }
+            await poll.WaitForNextTickAsync(deadline.Token);
+        }
     }
 }

@@ -64,7 +64,11 @@ public sealed class SystemFixture : IAsyncLifetime
             {
                 Partitions = 4,
                 // Frequent checkpoints, so the restart test need not wait for the 30 s default.
-                Environment = new Dictionary<string, string> { ["Detection__CheckpointInterval"] = "00:00:01" },
+                Environment = new Dictionary<string, string>
+                {
+                    ["Detection__CheckpointInterval"] = "00:00:01",
+                    ["TwinState__Durability__CheckpointInterval"] = "00:00:01",
+                },
                 Output = (service, line) =>
                 {
                     var printed = $"[{service}] {line}";

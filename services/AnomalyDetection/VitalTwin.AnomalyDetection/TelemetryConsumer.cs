@@ -49,7 +49,7 @@ internal sealed partial class TelemetryConsumer(
     {
         foreach (var partition in partitions)
         {
-            if (_partitions.Remove(partition.Partition.Value, out var state) && state.NextOffset is { } next)
+            if (_partitions.Remove(partition.Partition.Value, out var state) && state.NextOffset is { } next && next != state.CheckpointedOffset)
             {
                 // librdkafka calls this synchronously on the consuming thread (a dedicated one), and the
                 // offset may only be stored once the checkpoint is in Kafka, so waiting here is the point.
@@ -69,9 +69,20 @@ internal sealed partial class TelemetryConsumer(
             await ObserveAsync(consumed, consumed.Parse(VitalSignsRecorded.Parser), state, cancellationToken);
         }
 
-        if (clock.GetUtcNow() - state.LastCheckpoint >= detection.Value.CheckpointInterval)
+        await CheckpointDueAsync(cancellationToken);
+    }
+
+    protected override Task OnIdleAsync(CancellationToken cancellationToken) => CheckpointDueAsync(cancellationToken);
+
+    private async Task CheckpointDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (number, state) in _partitions)
         {
-            await CheckpointAsync(consumed.Position.TopicPartition, state, state.NextOffset.Value, cancellationToken);
+            if (state.NextOffset is { } next && next != state.CheckpointedOffset && now - state.LastCheckpoint >= detection.Value.CheckpointInterval)
+            {
+                await CheckpointAsync(new TopicPartition(Topics.Telemetry, number), state, next, cancellationToken);
+            }
         }
     }
 
@@ -106,6 +117,7 @@ internal sealed partial class TelemetryConsumer(
         await store.SaveAsync(partition.Partition.Value, nextOffset, state.Patients, cancellationToken);
         StoreOffset(new TopicPartitionOffset(partition, nextOffset));
         state.LastCheckpoint = clock.GetUtcNow();
+        state.CheckpointedOffset = nextOffset;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Sign} reading kept from the detectors as an artifact ({Reason})")]
@@ -125,6 +137,8 @@ internal sealed partial class TelemetryConsumer(
         public long? NextOffset { get; set; }
 
         public DateTimeOffset LastCheckpoint { get; set; } = now;
+
+        public long? CheckpointedOffset { get; set; }
 
         /// <summary>A reading before the patient's checkpoint offset is already in its restored state.</summary>
         public bool AlreadyApplied(string patientId, long offset) =>

@@ -84,11 +84,16 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>
     /// Stops a service the way Kubernetes would (SIGTERM, so it finishes in-flight work and hands its
-    /// partitions back) and starts it again on the same ports; returns once it is ready.
+    /// partitions back), or with <paramref name="crash"/> kills it outright, and starts it again on the same
+    /// ports; returns once it is ready.
     /// </summary>
-    public async Task RestartAsync(string service, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task RestartAsync(string service, TimeSpan timeout, CancellationToken cancellationToken, bool crash = false)
     {
         var index = _processes.FindIndex(p => p.Name == service);
+        if (crash)
+        {
+            await _processes[index].KillAsync();
+        }
         await _processes[index].DisposeAsync();
         var (assembly, environment) = _launches[service];
         _processes[index] = ServiceProcess.Start(service, assembly, environment, _output);

@@ -75,6 +75,16 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the process outright, as a crash or an OOM kill would: nothing is flushed or committed.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(10));

@@ -76,6 +76,12 @@ public abstract partial class EventConsumer : BackgroundService
 
     private IConsumer<string, byte[]>? _consumer;
 
+    // Bounds how long a stop request or an idle hook waits when no event arrives.
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Called on the consuming thread when no event arrived for a moment: time-driven work such as checkpoints.</summary>
+    protected virtual Task OnIdleAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Signalled the first time this consumer is given partitions; lets hosts and tests wait for readiness.</summary>
     public Task Assigned => _assigned.Task;
 
@@ -123,9 +129,10 @@ public abstract partial class EventConsumer : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var result = consumer.Consume(stoppingToken);
+                var result = consumer.Consume(IdlePoll);
                 if (result?.Message is null)
                 {
+                    await OnIdleAsync(stoppingToken);
                     continue;
                 }
                 await ProcessAsync(result, stoppingToken);

@@ -1,4 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
+using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Anomaly.V1;
@@ -6,13 +6,27 @@ using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
 using VitalTwin.TwinState.Core;
+using VitalTwin.TwinState.Durability;
+using VitalTwin.TwinState.History;
+using VitalTwin.TwinState.Query;
 
 namespace VitalTwin.TwinState;
 
-/// <summary>Applies recorded vitals and detected anomalies to the twins; announces NEWS2 changes.</summary>
-internal sealed class TwinConsumer(
+/// <summary>
+/// Applies recorded vitals and detected anomalies to the twins, writes every accepted reading to history and
+/// announces NEWS2 changes. State is partition-local: twins are restored when a partition is assigned, and a
+/// partition's offsets are stored only after its pending history is written and its twins are snapshotted.
+/// A replay after a crash is harmless: twins skip readings they have (device sequence numbers) and history
+/// points have an identity.
+/// </summary>
+internal sealed partial class TwinConsumer(
     TwinRegistry twins,
+    TwinChangeFeed changes,
     VitalCatalogue catalogue,
+    ITwinSnapshots snapshots,
+    IVitalsStore history,
+    IOptions<DurabilityOptions> durability,
+    TimeProvider clock,
     EventProducer producer,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
@@ -20,34 +34,121 @@ internal sealed class TwinConsumer(
     ILogger<TwinConsumer> logger)
     : EventConsumer(kafka, topics, producer, environment, logger)
 {
+    private readonly ILogger _logger = logger;
+    private readonly Dictionary<int, PartitionState> _partitions = [];
+
     protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Anomalies];
+
+    protected override bool StoresOffsetsItself => true;
+
+    // librdkafka calls the rebalance handlers synchronously on the consuming thread (a dedicated one); the
+    // twins must be restored before the partition's first event, so waiting here is the point.
+    protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            var number = partition.Partition.Value;
+            if (!_partitions.TryGetValue(number, out var state))
+            {
+                state = new PartitionState(clock.GetUtcNow());
+                foreach (var snapshot in snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult())
+                {
+                    twins.Restore(snapshot);
+                    state.Patients.Add(snapshot.PatientId);
+                    changes.Publish(snapshot.PatientId);
+                }
+                LogRestored(_logger, state.Patients.Count, number);
+                _partitions[number] = state;
+            }
+            state.Assigned.Add(partition.Topic);
+        }
+    }
+
+    protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (!_partitions.TryGetValue(partition.Partition.Value, out var state))
+            {
+                continue;
+            }
+            CheckpointAsync(partition.Partition.Value, state, CancellationToken.None).GetAwaiter().GetResult();
+            state.Assigned.Remove(partition.Topic);
+            if (state.Assigned.Count == 0)
+            {
+                foreach (var patientId in state.Patients)
+                {
+                    twins.Remove(patientId);
+                    changes.Publish(patientId);
+                }
+                _partitions.Remove(partition.Partition.Value);
+            }
+        }
+    }
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
+        var number = consumed.Position.Partition.Value;
+        var state = _partitions[number];
+        state.NextOffsets[consumed.Position.TopicPartition] = consumed.Position.Offset.Value + 1;
+        state.Progressed = true;
+
         if (consumed.Is(VitalSignsRecorded.Descriptor))
         {
-            await ApplyReadingAsync(consumed.Parse(VitalSignsRecorded.Parser), cancellationToken);
+            await ApplyReadingAsync(consumed.Parse(VitalSignsRecorded.Parser), state, cancellationToken);
         }
         else if (consumed.Is(AnomalyDetected.Descriptor))
         {
             var detected = consumed.Parse(AnomalyDetected.Parser);
             if (detected.ToDomain(catalogue) is { } anomaly)
             {
-                twins.GetOrCreate(detected.PatientId).RecordAnomaly(anomaly);
+                state.Patients.Add(detected.PatientId);
+                if (twins.GetOrCreate(detected.PatientId).RecordAnomaly(anomaly))
+                {
+                    changes.Publish(detected.PatientId);
+                }
+            }
+        }
+
+        if (state.PendingHistory.Count >= durability.Value.HistoryBatchSize)
+        {
+            await FlushHistoryAsync(state, cancellationToken);
+        }
+        await CheckpointDueAsync(cancellationToken);
+    }
+
+    protected override Task OnIdleAsync(CancellationToken cancellationToken) => CheckpointDueAsync(cancellationToken);
+
+    private async Task CheckpointDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (number, state) in _partitions)
+        {
+            if (state.Progressed && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
+            {
+                await CheckpointAsync(number, state, cancellationToken);
             }
         }
     }
 
-    private async Task ApplyReadingAsync(VitalSignsRecorded recorded, CancellationToken cancellationToken)
+    private async Task ApplyReadingAsync(VitalSignsRecorded recorded, PartitionState state, CancellationToken cancellationToken)
     {
         var reading = recorded.Reading;
         if (!catalogue.TryFind(reading.Code.Loinc, reading.Code.Mdc, out var definition))
         {
             return;
         }
-        var observation = new VitalObservation(definition.Sign, reading.Value, reading.Unit, reading.ObservedAt.ToDateTimeOffset(), reading.DeviceId, reading.SequenceNumber);
+        var observedAt = reading.ObservedAt.ToDateTimeOffset();
+        var observation = new VitalObservation(definition.Sign, reading.Value, reading.Unit, observedAt, reading.DeviceId, reading.SequenceNumber, reading.QualityFlags.ToDomain());
         var twin = twins.GetOrCreate(reading.PatientId);
+        state.Patients.Add(reading.PatientId);
         var change = twin.Apply(observation);
+        if (!change.Applied)
+        {
+            return;
+        }
+        changes.Publish(reading.PatientId);
+        state.PendingHistory.Add(new VitalPoint(reading.PatientId, definition.Loinc, reading.Value, reading.Unit, observedAt, reading.DeviceId));
         if (!change.News2Changed)
         {
             return;
@@ -62,5 +163,51 @@ internal sealed class TwinConsumer(
         };
         changed.Vitals.AddRange(twin.Snapshot().Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
         await Producer.PublishAsync(Topics.TwinEvents, reading.PatientId, changed, changed.EventId, cancellationToken);
+    }
+
+    private async Task FlushHistoryAsync(PartitionState state, CancellationToken cancellationToken)
+    {
+        if (state.PendingHistory.Count == 0)
+        {
+            return;
+        }
+        await history.WriteAsync(state.PendingHistory.ToArray(), cancellationToken);
+        state.PendingHistory.Clear();
+    }
+
+    private async Task CheckpointAsync(int partition, PartitionState state, CancellationToken cancellationToken)
+    {
+        await FlushHistoryAsync(state, cancellationToken);
+        var snapshotsOfPartition = state.Patients
+            .Select(id => twins.TryGet(id, out var twin) ? twin!.Snapshot() : null)
+            .OfType<TwinSnapshot>()
+            .ToList();
+        await snapshots.SaveAsync(partition, snapshotsOfPartition, cancellationToken);
+        foreach (var (topicPartition, next) in state.NextOffsets)
+        {
+            StoreOffset(new TopicPartitionOffset(topicPartition, next));
+        }
+        state.LastCheckpoint = clock.GetUtcNow();
+        state.Progressed = false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} twins for partition {Partition}")]
+    private static partial void LogRestored(ILogger logger, int count, int partition);
+
+    /// <summary>The twins of one partition number (telemetry and anomalies are co-partitioned) and how far they reach.</summary>
+    private sealed class PartitionState(DateTimeOffset now)
+    {
+        public HashSet<string> Patients { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<TopicPartition, long> NextOffsets { get; } = [];
+
+        public List<VitalPoint> PendingHistory { get; } = [];
+
+        public DateTimeOffset LastCheckpoint { get; set; } = now;
+
+        /// <summary>Events were handled since the last checkpoint.</summary>
+        public bool Progressed { get; set; }
     }
 }

@@ -13,32 +13,160 @@ namespace VitalTwin.TwinState;
 /// <summary>Domain twin → contract messages.</summary>
 internal static class TwinMapping
 {
+    private static readonly (ReadingQuality Quality, QualityFlag Flag)[] QualityFlags =
+    [
+        (ReadingQuality.MotionArtifact, QualityFlag.MotionArtifact),
+        (ReadingQuality.LowPerfusion, QualityFlag.LowPerfusion),
+        (ReadingQuality.ProbeOff, QualityFlag.ProbeOff),
+        (ReadingQuality.Calibrating, QualityFlag.Calibrating),
+        (ReadingQuality.Questionable, QualityFlag.Questionable),
+        (ReadingQuality.ManualEntry, QualityFlag.ManualEntry),
+    ];
+
+    public static ReadingQuality ToDomain(this IEnumerable<QualityFlag> flags)
+    {
+        var quality = ReadingQuality.None;
+        foreach (var flag in flags)
+        {
+            quality |= flag switch
+            {
+                QualityFlag.MotionArtifact => ReadingQuality.MotionArtifact,
+                QualityFlag.LowPerfusion => ReadingQuality.LowPerfusion,
+                QualityFlag.ProbeOff => ReadingQuality.ProbeOff,
+                QualityFlag.Calibrating => ReadingQuality.Calibrating,
+                QualityFlag.Questionable => ReadingQuality.Questionable,
+                QualityFlag.ManualEntry => ReadingQuality.ManualEntry,
+                _ => ReadingQuality.None,
+            };
+        }
+        return quality;
+    }
+
     public static PatientTwin ToContract(this TwinSnapshot twin, VitalCatalogue catalogue)
     {
         var message = new PatientTwin
         {
             PatientId = twin.PatientId,
-            News2 = twin.News2.ToContract(),
+            News2 = twin.News2.ToContract(twin.News2Inputs),
             UpdatedAt = Timestamp.FromDateTimeOffset(twin.UpdatedAt),
             ReadingsApplied = twin.ReadingsApplied,
             AnomaliesSeen = twin.AnomaliesSeen,
+            ProjectedNews2 = twin.Projection is { } projection
+                ? new Contracts.Twin.V1.News2Projection { At = Timestamp.FromDateTimeOffset(projection.At), News2 = projection.News2.ToContract() }
+                : null,
+            Context = twin.Context.ToContract(),
+            AsOf = twin.AsOf is { } asOf ? Timestamp.FromDateTimeOffset(asOf) : null,
         };
-        message.Vitals.AddRange(twin.Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
+        var vitals = twin.Vitals.Values.OrderBy(v => v.Sign).ToList();
+        message.Vitals.AddRange(vitals.Select(v => v.Latest.ToContract(catalogue)));
+        message.VitalStatuses.AddRange(vitals.Select(v => v.ToContract(catalogue)));
+        message.OpenAnomalies.AddRange(twin.OpenAnomalies.OrderBy(a => a.ObservedAt).Select(a => a.ToContract(catalogue)));
         return message;
     }
 
     public static LatestVital ToContract(this VitalObservation observation, VitalCatalogue catalogue)
     {
         var definition = catalogue[observation.Sign];
-        return new LatestVital
+        var message = new LatestVital
         {
-            Code = new VitalCode { Loinc = definition.Loinc, Mdc = definition.Mdc },
+            Code = definition.ToCode(),
             Name = definition.Name,
             Value = observation.Value,
             Unit = observation.Unit,
             ObservedAt = Timestamp.FromDateTimeOffset(observation.ObservedAt),
             DeviceId = observation.DeviceId,
         };
+        foreach (var (quality, flag) in QualityFlags)
+        {
+            if ((observation.Quality & quality) != 0)
+            {
+                message.QualityFlags.Add(flag);
+            }
+        }
+
+        return message;
+    }
+
+    public static Contracts.Twin.V1.VitalStatus ToContract(this Core.VitalStatus vital, VitalCatalogue catalogue)
+    {
+        var baseline = vital.Baseline;
+        return new Contracts.Twin.V1.VitalStatus
+        {
+            Code = catalogue[vital.Sign].ToCode(),
+            Scored = vital.Scored?.ToContract(catalogue),
+            Stale = vital.IsStale,
+            Baseline = baseline.Count == 0
+                ? null
+                : new VitalBaseline { Level = baseline.Level, Spread = baseline.Spread, Count = baseline.Count, Established = baseline.IsEstablished },
+            Trend = vital.Trend is { } trend ? new Contracts.Twin.V1.VitalTrend { SlopePerHour = trend.SlopePerHour, Points = trend.Points } : null,
+            Forecast = vital.Forecast is { } forecast
+                ? new Contracts.Twin.V1.VitalForecast { Value = forecast.Value, At = Timestamp.FromDateTimeOffset(forecast.At) }
+                : null,
+        };
+    }
+
+    public static OpenAnomaly ToContract(this TwinAnomaly anomaly, VitalCatalogue catalogue) => new()
+    {
+        AnomalyId = anomaly.Id,
+        Kind = anomaly.Kind == Core.AnomalyKind.ChangePoint ? Contracts.Anomaly.V1.AnomalyKind.ChangePoint : Contracts.Anomaly.V1.AnomalyKind.Spike,
+        Code = catalogue[anomaly.Sign].ToCode(),
+        ObservedAt = Timestamp.FromDateTimeOffset(anomaly.ObservedAt),
+        Value = anomaly.Value,
+        // The twin keeps the detector by its contract name (see ToDomain below).
+        Detector = System.Enum.TryParse<Detector>(anomaly.Detector, out var detector) ? detector : Detector.Unspecified,
+        Explanation = anomaly.Explanation,
+        DeviceId = anomaly.DeviceId,
+    };
+
+    public static Contracts.Twin.V1.PatientContext ToContract(this Core.PatientContext context)
+    {
+        var message = new Contracts.Twin.V1.PatientContext
+        {
+            Spo2Scale = context.SpO2Scale == Clinical.SpO2Scale.Scale2 ? Contracts.Twin.V1.SpO2Scale.Scale2 : Contracts.Twin.V1.SpO2Scale.Scale1,
+            Consciousness = context.Consciousness switch
+            {
+                Clinical.Consciousness.Alert => Contracts.Twin.V1.Consciousness.Alert,
+                Clinical.Consciousness.NewConfusion => Contracts.Twin.V1.Consciousness.NewConfusion,
+                Clinical.Consciousness.Voice => Contracts.Twin.V1.Consciousness.Voice,
+                Clinical.Consciousness.Pain => Contracts.Twin.V1.Consciousness.Pain,
+                Clinical.Consciousness.Unresponsive => Contracts.Twin.V1.Consciousness.Unresponsive,
+                _ => Contracts.Twin.V1.Consciousness.Unspecified,
+            },
+            Ward = context.Ward ?? string.Empty,
+            Bed = context.Bed ?? string.Empty,
+        };
+        if (context.OnSupplementalOxygen is { } onOxygen)
+        {
+            message.OnSupplementalOxygen = onOxygen;
+        }
+
+        return message;
+    }
+
+    public static VitalHistory ToContract(this IReadOnlyList<History.VitalSeries> history, string patientId, VitalCatalogue catalogue)
+    {
+        var message = new VitalHistory { PatientId = patientId };
+        foreach (var series in history)
+        {
+            var known = catalogue.TryFind(series.Loinc, null, out var definition);
+            var contract = new Contracts.Twin.V1.VitalSeries
+            {
+                Code = known ? definition!.ToCode() : new VitalCode { Loinc = series.Loinc },
+                Name = known ? definition!.Name : string.Empty,
+                Unit = known ? definition!.CanonicalUnit : string.Empty,
+            };
+            contract.Points.AddRange(series.Points.Select(p => new VitalHistoryPoint
+            {
+                Time = Timestamp.FromDateTimeOffset(p.Time),
+                Mean = p.Mean,
+                Min = p.Min,
+                Max = p.Max,
+                Count = p.Count,
+            }));
+            message.Series.Add(contract);
+        }
+
+        return message;
     }
 
     /// <summary>Null when the anomaly names a vital the catalogue does not know.</summary>
@@ -55,7 +183,9 @@ internal static class TwinMapping
                 anomaly.Explanation)
             : null;
 
-    public static News2Score ToContract(this News2Result news2)
+    /// <param name="news2">The score.</param>
+    /// <param name="inputs">How each parameter's input was obtained, when known; sub-scores then say so.</param>
+    public static News2Score ToContract(this News2Result news2, IReadOnlyList<News2Input>? inputs = null)
     {
         var message = new News2Score { Total = news2.Total, Risk = news2.Risk.ToContract(), Complete = news2.Complete };
         message.SubScores.AddRange(news2.SubScores.Select(s => new Contracts.Twin.V1.News2SubScore
@@ -64,9 +194,22 @@ internal static class TwinMapping
             Score = s.Score,
             Assumed = s.Assumed,
             Missing = s.Missing,
+            Status = inputs?.FirstOrDefault(i => i.Parameter == s.Parameter) is { } input ? input.Status.ToContract() : Contracts.Twin.V1.News2InputStatus.Unspecified,
         }));
         return message;
     }
+
+    private static VitalCode ToCode(this VitalDefinition definition) => new() { Loinc = definition.Loinc, Mdc = definition.Mdc };
+
+    private static Contracts.Twin.V1.News2InputStatus ToContract(this Core.News2InputStatus status) => status switch
+    {
+        Core.News2InputStatus.Measured => Contracts.Twin.V1.News2InputStatus.Measured,
+        Core.News2InputStatus.Missing => Contracts.Twin.V1.News2InputStatus.Missing,
+        Core.News2InputStatus.Stale => Contracts.Twin.V1.News2InputStatus.Stale,
+        Core.News2InputStatus.Recorded => Contracts.Twin.V1.News2InputStatus.Recorded,
+        Core.News2InputStatus.Assumed => Contracts.Twin.V1.News2InputStatus.Assumed,
+        _ => Contracts.Twin.V1.News2InputStatus.Unspecified,
+    };
 
     private static Contracts.Twin.V1.News2Risk ToContract(this News2Risk risk) => risk switch
     {

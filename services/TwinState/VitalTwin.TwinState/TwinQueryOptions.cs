@@ -11,4 +11,27 @@ internal sealed class TwinQueryOptions
 
     [Range(1, 10_000)]
     public int MaxPageSize { get; set; } = 500;
+
+    /// <summary>WatchTwins calls open at once; one more is refused with RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 100_000)]
+    public int MaxWatches { get; set; } = 1_000;
+
+    /// <summary>Patient ids one WatchTwins call may name.</summary>
+    [Range(1, 100_000)]
+    public int MaxWatchedPatients { get; set; } = 1_000;
+
+    /// <summary>
+    /// Changed patients a watch may have waiting for its reader; beyond this it forgets them and resends every
+    /// matching twin once the reader catches up, so a slow reader costs bounded memory.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int WatchBacklog { get; set; } = 10_000;
+
+    /// <summary>Longest ward, bed or clinician name accepted.</summary>
+    [Range(1, 1_024)]
+    public int MaxLabelLength { get; set; } = 128;
+
+    /// <summary>How often twins are checked for vitals that stopped arriving.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan StalenessCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

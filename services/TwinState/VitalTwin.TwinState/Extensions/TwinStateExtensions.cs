@@ -1,6 +1,10 @@
 using VitalTwin.Clinical;
 using VitalTwin.Kafka;
 using VitalTwin.TwinState.Core;
+using VitalTwin.TwinState.Durability;
+using VitalTwin.TwinState.History;
+using VitalTwin.TwinState.Query;
+using VitalTwin.TwinState.Snapshots;
 
 namespace VitalTwin.TwinState.Extensions;
 
@@ -11,7 +15,21 @@ internal static class TwinStateExtensions
         builder.Services.AddOptions<TwinQueryOptions>().BindConfiguration(TwinQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton<TwinRegistry>();
+        builder.Services.AddSingleton<TwinChangeFeed>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<DurabilityOptions>().BindConfiguration(DurabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddVitalsHistory(builder.Configuration);
+        if (builder.Configuration[$"{DurabilityOptions.SectionName}:Snapshots"] is "Store")
+        {
+            builder.Services.AddSnapshotStore(builder.Configuration);
+            builder.Services.AddSingleton<ITwinSnapshots, StoreTwinSnapshots>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<ITwinSnapshots, KafkaTwinSnapshots>();
+        }
         builder.Services.AddEventConsumer<TwinConsumer>();
+        builder.Services.AddHostedService<StalenessMonitor>();
     }
 
     public static void MapTwinState(this WebApplication app) => app.MapGrpcService<TwinQueryService>();

@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Attributes;
+
+namespace VitalTwin.Detection.Benchmarks;
+
+[Config(typeof(PointsPerSecondConfig))]
+public class SsaChangePointDetectorBenchmark
+{
+    private float[] _series = [];
+    private SsaChangePointDetector _detector = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _series = NabSeries.MachineTemperature();
+        _detector = new SsaChangePointDetector(95, 20, 500, 50);
+    }
+
+    [Benchmark(OperationsPerInvoke = NabSeries.Points)]
+    public int Update()
+    {
+        int alerts = 0;
+        foreach (float value in _series)
+        {
+            alerts += _detector.Update(value).Alert ? 1 : 0;
+        }
+
+        return alerts;
+    }
+}
