@@ -227,7 +227,7 @@ public sealed class PipelineTests(SystemFixture system)
     private async Task<Readings> RegisteredPatientAsync(string test)
     {
         var patient = Readings.ForNewPatient(test);
-        await _devices.RegisterDeviceAsync(new RegisterDeviceRequest { DeviceId = patient.DeviceId, PatientId = patient.PatientId });
+        await _devices.RegisterDeviceAsync(patient.Registration());
         return patient;
     }
 

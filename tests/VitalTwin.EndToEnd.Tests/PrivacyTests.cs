@@ -15,7 +15,7 @@ public sealed class PrivacyTests(SystemFixture system)
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(system.Channel("Gateway"));
         var devices = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
         var patient = Readings.ForNewPatient("privacy");
-        await devices.RegisterDeviceAsync(new RegisterDeviceRequest { DeviceId = patient.DeviceId, PatientId = patient.PatientId });
+        await devices.RegisterDeviceAsync(patient.Registration());
 
         // Values chosen to be recognisable in any log line: every path that might log runs with them.
         await ingestion.IngestAsync(patient.Vitals(heartRate: 137.25, spo2: 88.75, respiratoryRate: 29.25, systolic: 87.75, temperature: 39.35));

@@ -40,6 +40,14 @@ internal sealed class Readings(string patientId, string deviceId)
         return batch;
     }
 
+    /// <summary>Binds the device to the patient from an hour ago, so the tests' back-dated readings are attributed to it.</summary>
+    public RegisterDeviceRequest Registration() => new()
+    {
+        DeviceId = deviceId,
+        PatientId = patientId,
+        BoundFrom = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)),
+    };
+
     public static Readings ForNewPatient(string test) =>
         new($"e2e-{test}-{Guid.NewGuid():N}", $"e2e-device-{Guid.NewGuid():N}");
 }

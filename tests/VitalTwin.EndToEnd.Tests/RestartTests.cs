@@ -18,7 +18,7 @@ public sealed class RestartTests(SystemFixture system)
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(system.Channel("Gateway"));
         var devices = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
         var patient = Readings.ForNewPatient("restart");
-        await devices.RegisterDeviceAsync(new RegisterDeviceRequest { DeviceId = patient.DeviceId, PatientId = patient.PatientId });
+        await devices.RegisterDeviceAsync(patient.Registration());
         var start = DateTimeOffset.UtcNow.AddMinutes(-10);
 
         // Learn a steady pulse, then spike: the first detection proves the running instance saw every reading.
@@ -59,7 +59,7 @@ public sealed class RestartTests(SystemFixture system)
         for (var i = 0; i < 3; i++)
         {
             var patient = Readings.ForNewPatient("crash");
-            await devices.RegisterDeviceAsync(new RegisterDeviceRequest { DeviceId = patient.DeviceId, PatientId = patient.PatientId });
+            await devices.RegisterDeviceAsync(patient.Registration());
             patients.Add(patient);
         }
         // Recent readings (one every 2 s), so no vital is stale by the time the twins are compared.

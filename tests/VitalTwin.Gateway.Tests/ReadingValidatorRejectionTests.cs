@@ -177,7 +177,7 @@ public class ReadingValidatorRejectionTests
 
         var validation = _gateway.AssertRejected(reading, RejectionReason.DevicePatientMismatch);
 
-        Assert.Equal("device is bound to another patient", validation.Detail);
+        Assert.Equal("device was bound to another patient when the reading was observed", validation.Detail);
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public class ReadingValidatorRejectionTests
     {
         _gateway.AssertAccepted(Readings.HeartRate());
 
-        _gateway.Devices.Register(Readings.DeviceId, "patient-2");
+        _gateway.Devices.Bind(Readings.DeviceId, "patient-2", DateTimeOffset.MinValue);
 
         _gateway.AssertRejected(Readings.HeartRate(), RejectionReason.DevicePatientMismatch);
         var forNewPatient = Readings.HeartRate();

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
-using VitalTwin.Gateway.Devices;
 using VitalTwin.Gateway.Ingestion;
 
 namespace VitalTwin.Gateway.Tests;
@@ -14,7 +13,7 @@ internal sealed class ValidatorHarness
 
     public ValidatorHarness(GatewayOptions? options = null)
     {
-        Devices.Register(Readings.DeviceId, Readings.PatientId);
+        Devices.Bind(Readings.DeviceId, Readings.PatientId, DateTimeOffset.MinValue);
         _validator = new ReadingValidator(VitalCatalogue.Default, Devices, Clock, Options.Create(options ?? new GatewayOptions()));
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using VitalTwin.Clinical;
 
 namespace VitalTwin.TwinState.Core;
 

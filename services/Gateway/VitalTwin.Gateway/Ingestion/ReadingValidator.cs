@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
-using VitalTwin.Gateway.Devices;
 
 namespace VitalTwin.Gateway.Ingestion;
 
@@ -41,17 +40,19 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
         {
             return Validation.Reject(RejectionReason.Malformed, "code needs a LOINC or an MDC code");
         }
-        if (!devices.TryGetPatient(reading.DeviceId, out var boundPatient))
+        var observedAt = reading.ObservedAt.ToDateTimeOffset();
+        if (!devices.TryResolve(reading.DeviceId, observedAt, out var boundPatient))
         {
-            return Validation.Reject(RejectionReason.UnknownDevice, "device is not registered");
+            return devices.BindingsOf(reading.DeviceId).Count == 0
+                ? Validation.Reject(RejectionReason.UnknownDevice, "device is not registered")
+                : Validation.Reject(RejectionReason.DevicePatientMismatch, "device was bound to no patient when the reading was observed");
         }
         if (!string.Equals(boundPatient, reading.PatientId, StringComparison.Ordinal))
         {
-            return Validation.Reject(RejectionReason.DevicePatientMismatch, "device is bound to another patient");
+            return Validation.Reject(RejectionReason.DevicePatientMismatch, "device was bound to another patient when the reading was observed");
         }
 
         var now = clock.GetUtcNow();
-        var observedAt = reading.ObservedAt.ToDateTimeOffset();
         if (observedAt > now + options.Value.MaxClockSkew || observedAt < now - options.Value.MaxReadingAge)
         {
             return Validation.Reject(RejectionReason.TimestampOutOfBounds, "observed_at is outside the accepted time window");

@@ -1,4 +1,4 @@
-namespace VitalTwin.TwinState.Core;
+namespace VitalTwin.Clinical;
 
 /// <summary>A device measured a patient from <paramref name="From"/> (inclusive) until <paramref name="Until"/> (exclusive; null while it still does).</summary>
 public sealed record DeviceBinding(string DeviceId, string PatientId, DateTimeOffset From, DateTimeOffset? Until)

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace VitalTwin.TwinState.Core;
+namespace VitalTwin.Clinical;
 
 /// <summary>
 /// Which patient each device measured when: a time line of bindings per device, so a reading is attributed to the
