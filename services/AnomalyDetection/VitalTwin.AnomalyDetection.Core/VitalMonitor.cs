@@ -12,6 +12,8 @@ public sealed class VitalMonitor
 {
     private readonly DetectorSpec[] _specs;
     private readonly IStatefulDetector[] _detectors;
+    // Readings each detector has scored since it started learning.
+    private readonly long[] _scored;
     private readonly ArtifactRules _rules;
     private double _lastValue = double.NaN;
     private int _repeats;
@@ -23,6 +25,7 @@ public sealed class VitalMonitor
         Sign = sign;
         _specs = [.. bank];
         _detectors = _specs.Select(s => s.Create()).ToArray();
+        _scored = new long[_detectors.Length];
         _rules = rules;
     }
 
@@ -44,6 +47,7 @@ public sealed class VitalMonitor
             for (var i = 0; i < _detectors.Length; i++)
             {
                 _detectors[i] = _specs[i].Create();
+                _scored[i] = 0;
             }
         }
         _lastAccepted = observedAt;
@@ -51,7 +55,9 @@ public sealed class VitalMonitor
         List<AnomalyFinding>? findings = null;
         for (var i = 0; i < _detectors.Length; i++)
         {
-            if (Run(_detectors[i], _specs[i], (float)value) is { } finding)
+            var finding = Run(_detectors[i], _specs[i], (float)value);
+            _scored[i]++;
+            if (finding is not null && _scored[i] > WarmUp(_specs[i]))
             {
                 (findings ??= []).Add(finding);
             }
@@ -106,6 +112,11 @@ public sealed class VitalMonitor
         }
     }
 
+    // A change-point martingale starts from a window filled with copies of its first bet, and its first
+    // p-values come from a nearly empty window: left alone it alerts on every patient as its window fills.
+    private static long WarmUp(DetectorSpec spec) =>
+        spec.Type is DetectorType.IidChangePoint or DetectorType.SsaChangePoint ? 2L * spec.WindowSize : 0;
+
     private static bool Matches(IStatefulDetector detector, DetectorSpec spec) => detector switch
     {
         IidSpikeDetector spike => spec.Type == DetectorType.IidSpike && spike.WindowSize == spec.WindowSize && spike.Confidence == spec.Confidence && spike.Side == spec.Side,
@@ -129,11 +140,12 @@ public sealed class VitalMonitor
         writer.Write(_lastAccepted.UtcTicks);
         Baseline.Write(writer);
         writer.Write(_detectors.Length);
-        foreach (var detector in _detectors)
+        for (var i = 0; i < _detectors.Length; i++)
         {
-            var bytes = DetectorCheckpoint.Save(detector);
+            var bytes = DetectorCheckpoint.Save(_detectors[i]);
             writer.Write(bytes.Length);
             writer.Write(bytes);
+            writer.Write(_scored[i]);
         }
     }
 
@@ -176,6 +188,7 @@ public sealed class VitalMonitor
                 throw new InvalidDataException("The checkpoint was taken with another detector bank.");
             }
             monitor._detectors[i] = restored;
+            monitor._scored[i] = reader.ReadInt64();
         }
         return monitor;
     }
