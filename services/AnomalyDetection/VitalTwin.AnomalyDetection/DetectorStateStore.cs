@@ -49,36 +49,9 @@ internal sealed partial class DetectorStateStore(
     /// </summary>
     public IReadOnlyDictionary<string, RestoredPatient> Load(int partition, CancellationToken cancellationToken)
     {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = kafka.Value.BootstrapServers,
-            GroupId = "vitaltwin-anomaly-detection-restore",
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-        };
-        using var reader = new ConsumerBuilder<string, byte[]>(config).Build();
-        var topicPartition = new TopicPartition(topics.Value.DetectorState, partition);
-        var watermarks = reader.QueryWatermarkOffsets(topicPartition, ReadTimeout);
-        var latest = new Dictionary<string, PatientDetectorCheckpoint>(StringComparer.Ordinal);
-        if (watermarks.High > watermarks.Low)
-        {
-            reader.Assign(new TopicPartitionOffset(topicPartition, watermarks.Low));
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(ReadTimeout);
-            while (true)
-            {
-                var result = reader.Consume(deadline.Token);
-                if (result.Message is not null && new ConsumedEvent(result).Is(PatientDetectorCheckpoint.Descriptor))
-                {
-                    var checkpoint = PatientDetectorCheckpoint.Parser.ParseFrom(result.Message.Value);
-                    latest[checkpoint.PatientId] = checkpoint;
-                }
-                if (result.Offset.Value >= watermarks.High - 1)
-                {
-                    break;
-                }
-            }
-        }
+        var stored = CompactedTopicReader.ReadLatest(
+            kafka.Value.BootstrapServers, new TopicPartition(topics.Value.DetectorState, partition), PatientDetectorCheckpoint.Descriptor, ReadTimeout, cancellationToken);
+        var latest = stored.Values.Select(PatientDetectorCheckpoint.Parser.ParseFrom).ToDictionary(c => c.PatientId, StringComparer.Ordinal);
 
         var restored = new Dictionary<string, RestoredPatient>(StringComparer.Ordinal);
         foreach (var (patientId, checkpoint) in latest)

@@ -33,36 +33,9 @@ internal sealed partial class KafkaTwinSnapshots(
 
     public Task<IReadOnlyList<TwinSnapshot>> LoadAsync(int partition, CancellationToken cancellationToken)
     {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = kafka.Value.BootstrapServers,
-            GroupId = "vitaltwin-twin-state-restore",
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-        };
-        using var reader = new ConsumerBuilder<string, byte[]>(config).Build();
-        var topicPartition = new TopicPartition(topics.Value.Twins, partition);
-        var watermarks = reader.QueryWatermarkOffsets(topicPartition, ReadTimeout);
-        var latest = new Dictionary<string, ByteString>(StringComparer.Ordinal);
-        if (watermarks.High > watermarks.Low)
-        {
-            reader.Assign(new TopicPartitionOffset(topicPartition, watermarks.Low));
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(ReadTimeout);
-            while (true)
-            {
-                var result = reader.Consume(deadline.Token);
-                if (result.Message is not null && new ConsumedEvent(result).Is(TwinSnapshotRecord.Descriptor))
-                {
-                    var record = TwinSnapshotRecord.Parser.ParseFrom(result.Message.Value);
-                    latest[record.PatientId] = record.State;
-                }
-                if (result.Offset.Value >= watermarks.High - 1)
-                {
-                    break;
-                }
-            }
-        }
+        var stored = CompactedTopicReader.ReadLatest(
+            kafka.Value.BootstrapServers, new TopicPartition(topics.Value.Twins, partition), TwinSnapshotRecord.Descriptor, ReadTimeout, cancellationToken);
+        var latest = stored.Values.Select(TwinSnapshotRecord.Parser.ParseFrom).ToDictionary(r => r.PatientId, r => r.State, StringComparer.Ordinal);
 
         var twins = new List<TwinSnapshot>(latest.Count);
         foreach (var state in latest.Values)
