@@ -108,6 +108,23 @@ public sealed class RestartTests(SystemFixture system)
         }
     }
 
+    [Fact]
+    public async Task A_restarted_gateway_still_knows_which_device_measures_whom()
+    {
+        var devices = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
+        var patient = Readings.ForNewPatient("gateway-restart");
+        await devices.RegisterDeviceAsync(patient.Registration());
+
+        await system.Cluster.RestartAsync("Gateway", Timeout, CancellationToken.None);
+
+        var ingestion = new VitalSignIngestion.VitalSignIngestionClient(system.Channel("Gateway"));
+        var ack = await ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 72, "/min") } });
+        Assert.Equal(1u, ack.Accepted);
+        var impostor = new Readings($"e2e-other-{Guid.NewGuid():N}", patient.DeviceId);
+        var refused = await ingestion.IngestAsync(new VitalSignBatch { Readings = { impostor.Reading(Readings.HeartRate, 72, "/min") } });
+        Assert.Equal(RejectionReason.DevicePatientMismatch, Assert.Single(refused.Rejections).Reason);
+    }
+
     private static VitalSignBatch Deteriorating(Readings patient, DateTimeOffset at, int minute) =>
         new()
         {

@@ -4,8 +4,8 @@ using Google.Protobuf.Reflection;
 namespace VitalTwin.Kafka;
 
 /// <summary>
-/// Reads one partition of a compacted state topic from its start to its current end and keeps the newest
-/// value per key: how a service rebuilds a partition's state when the partition is assigned to it.
+/// Reads a partition of a state topic from its start to its current end: how a service rebuilds state (the
+/// newest value per key of a compacted topic, or every event in order) when it starts or is given a partition.
 /// </summary>
 public static class CompactedTopicReader
 {
@@ -16,8 +16,23 @@ public static class CompactedTopicReader
         TimeSpan timeout,
         CancellationToken cancellationToken)
     {
+        var latest = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        ReadToEnd(bootstrapServers, partition, schema, timeout, (key, value) => latest[key] = value, cancellationToken);
+        return latest;
+    }
+
+    /// <summary>Hands every event of <paramref name="schema"/> in the partition, in order, to <paramref name="onEvent"/>.</summary>
+    public static void ReadToEnd(
+        string bootstrapServers,
+        TopicPartition partition,
+        MessageDescriptor schema,
+        TimeSpan timeout,
+        Action<string, byte[]> onEvent,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(onEvent);
         var config = new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
@@ -28,10 +43,9 @@ public static class CompactedTopicReader
         };
         using var reader = new ConsumerBuilder<string, byte[]>(config).Build();
         var watermarks = reader.QueryWatermarkOffsets(partition, timeout);
-        var latest = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         if (watermarks.High <= watermarks.Low)
         {
-            return latest;
+            return;
         }
         reader.Assign(new TopicPartitionOffset(partition, watermarks.Low));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,12 +55,20 @@ public static class CompactedTopicReader
             var result = reader.Consume(deadline.Token);
             if (result.Message is not null && new ConsumedEvent(result).Is(schema))
             {
-                latest[result.Message.Key] = result.Message.Value;
+                onEvent(result.Message.Key, result.Message.Value);
             }
             if (result.Offset.Value >= watermarks.High - 1)
             {
-                return latest;
+                return;
             }
         }
+    }
+
+    /// <summary>The topic's partitions, from the cluster's metadata.</summary>
+    public static IReadOnlyList<TopicPartition> Partitions(string bootstrapServers, string topic, TimeSpan timeout)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        var metadata = admin.GetMetadata(topic, timeout);
+        return metadata.Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
     }
 }

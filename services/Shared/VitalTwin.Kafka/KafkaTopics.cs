@@ -18,6 +18,7 @@ public sealed class KafkaTopics
     [Required] public string Alerts { get; set; } = "vitaltwin.alerts.v1";
     [Required] public string DeadLetter { get; set; } = "vitaltwin.deadletter.v1";
     [Required] public string DetectorState { get; set; } = "vitaltwin.anomaly-detection.state.v1";
+    [Required] public string Devices { get; set; } = "vitaltwin.devices.v1";
 
     /// <summary>
     /// Every topic with its layout. All topics keyed by patient share one partition count, so they are
@@ -32,6 +33,7 @@ public sealed class KafkaTopics
         new(TwinEvents, partitions, Compacted: false),
         new(Alerts, partitions, Compacted: false),
         new(DetectorState, partitions, Compacted: true),
+        new(Devices, partitions, Compacted: false),
         new(DeadLetter, 1, Compacted: false),
     ];
 }

@@ -12,6 +12,7 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton<DeviceBindings>();
+        builder.Services.AddHostedService<DeviceBindingsLoader>();
         builder.Services.AddSingleton<ReadingValidator>();
         builder.Services.AddSingleton<ReadingIngestor>();
     }
