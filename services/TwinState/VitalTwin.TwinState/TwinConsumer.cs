@@ -153,15 +153,7 @@ internal sealed partial class TwinConsumer(
         {
             return;
         }
-        var changed = new TwinNews2Changed
-        {
-            EventId = $"{recorded.EventId}/news2",
-            PatientId = reading.PatientId,
-            News2 = change.Current.ToContract(),
-            PreviousTotal = change.Previous.Total,
-            ObservedAt = reading.ObservedAt,
-        };
-        changed.Vitals.AddRange(twin.Snapshot().Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
+        var changed = change.ToNews2Changed($"{recorded.EventId}/news2", reading.PatientId, twin.Snapshot(), reading.ObservedAt, catalogue);
         await Producer.PublishAsync(Topics.TwinEvents, reading.PatientId, changed, changed.EventId, cancellationToken);
     }
 

@@ -13,6 +13,21 @@ namespace VitalTwin.TwinState;
 /// <summary>Domain twin → contract messages.</summary>
 internal static class TwinMapping
 {
+    /// <summary>The event Notification's alert policy runs on.</summary>
+    public static TwinNews2Changed ToNews2Changed(this TwinChange change, string eventId, string patientId, TwinSnapshot twin, Timestamp observedAt, VitalCatalogue catalogue)
+    {
+        var changed = new TwinNews2Changed
+        {
+            EventId = eventId,
+            PatientId = patientId,
+            News2 = change.Current.ToContract(),
+            PreviousTotal = change.Previous.Total,
+            ObservedAt = observedAt,
+        };
+        changed.Vitals.AddRange(twin.Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
+        return changed;
+    }
+
     private static readonly (ReadingQuality Quality, QualityFlag Flag)[] QualityFlags =
     [
         (ReadingQuality.MotionArtifact, QualityFlag.MotionArtifact),

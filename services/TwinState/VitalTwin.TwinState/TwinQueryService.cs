@@ -1,3 +1,5 @@
+using Google.Protobuf.WellKnownTypes;
+using VitalTwin.Kafka;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
@@ -16,6 +18,8 @@ internal sealed class TwinQueryService(
     TwinChangeFeed changes,
     IVitalsStore history,
     TimeProvider clock,
+    EventProducer producer,
+    IOptions<KafkaTopics> topics,
     IOptions<TwinQueryOptions> options,
     ILogger<TwinQueryService> logger) : TwinQuery.TwinQueryBase
 {
@@ -111,19 +115,26 @@ internal sealed class TwinQueryService(
         return series.ToContract(query.PatientId, catalogue);
     }
 
-    public override Task<PatientTwin> SetPatientContext(SetPatientContextRequest request, ServerCallContext context)
+    public override async Task<PatientTwin> SetPatientContext(SetPatientContextRequest request, ServerCallContext context)
     {
         var patientContext = TwinRequests.Context(request, options.Value);
         var twin = Find(request.PatientId);
         var before = twin.Context;
-        twin.SetContext(patientContext);
+        var change = twin.SetContext(patientContext);
         if (before != patientContext)
         {
             changes.Publish(twin.PatientId);
         }
+        var snapshot = twin.Snapshot();
+        if (change.News2Changed)
+        {
+            // Oxygen or a new confusion can move NEWS2 across a threshold with no new reading: the alert policy must hear of it.
+            var changed = change.ToNews2Changed($"context/{Guid.CreateVersion7()}", twin.PatientId, snapshot, Timestamp.FromDateTimeOffset(clock.GetUtcNow()), catalogue);
+            await producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, changed, changed.EventId, context.CancellationToken);
+        }
 
         TwinQueryLog.ContextRecorded(logger, request.RecordedBy);
-        return Task.FromResult(twin.Snapshot().ToContract(catalogue));
+        return snapshot.ToContract(catalogue);
     }
 
     public override Task<PatientTwin> AcknowledgeAnomaly(AcknowledgeAnomalyRequest request, ServerCallContext context)
