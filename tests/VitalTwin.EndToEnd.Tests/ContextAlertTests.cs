@@ -21,26 +21,8 @@ public sealed class ContextAlertTests(SystemFixture system)
 
         // Pulse 115 and breathing 22 score 2 each: NEWS2 4, no alert yet.
         await ingestion.IngestAsync(patient.Vitals(heartRate: 115, spo2: 97, respiratoryRate: 22, systolic: 125, temperature: 37));
-        using (var deadline = new CancellationTokenSource(Timeout))
-        using (var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50)))
-        {
-            while (true)
-            {
-                try
-                {
-                    var twin = await twins.GetTwinAsync(new GetTwinRequest { PatientId = patient.PatientId }, cancellationToken: deadline.Token);
-                    if (twin.Vitals.Count == 5)
-                    {
-                        Assert.Equal(4, twin.News2.Total);
-                        break;
-                    }
-                }
-                catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.NotFound)
-                {
-                }
-                await poll.WaitForNextTickAsync(deadline.Token);
-            }
-        }
+        var before = await twins.WaitForTwinAsync(patient.PatientId, t => t.Vitals.Count == 5, Timeout);
+        Assert.Equal(4, before.News2.Total);
 
         var updated = await twins.SetPatientContextAsync(new SetPatientContextRequest
         {

@@ -231,39 +231,6 @@ public sealed class PipelineTests(SystemFixture system)
         return patient;
     }
 
-    /// <summary>TwinState applies events asynchronously; ask until the twin shows what the test expects.</summary>
-    private async Task<PatientTwin> WaitForTwinAsync(string patientId, Func<PatientTwin, bool> ready)
-    {
-        using var deadline = new CancellationTokenSource(Timeout);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        PatientTwin? last = null;
-        do
-        {
-            try
-            {
-                last = await _twins.GetTwinAsync(new GetTwinRequest { PatientId = patientId }, cancellationToken: deadline.Token);
-                if (ready(last))
-                {
-                    return last;
-                }
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
-            {
-            }
-        }
-        while (await WaitOrTimeoutAsync(poll, deadline.Token));
-        throw new TimeoutException($"The twin did not reach the expected state within {Timeout}; last seen: {last}");
-    }
-
-    private static async Task<bool> WaitOrTimeoutAsync(PeriodicTimer timer, CancellationToken token)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(token);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    private Task<PatientTwin> WaitForTwinAsync(string patientId, Func<PatientTwin, bool> ready) =>
+        _twins.WaitForTwinAsync(patientId, ready, Timeout);
 }

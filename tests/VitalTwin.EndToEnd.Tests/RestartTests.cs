@@ -97,7 +97,7 @@ public sealed class RestartTests(SystemFixture system)
                 expected.Apply(new VitalObservation(definition!.Sign, reading.Value, reading.Unit, reading.ObservedAt.ToDateTimeOffset(), reading.DeviceId, reading.SequenceNumber));
             }
             var want = expected.Snapshot();
-            var actual = await WaitForTwinAsync(twins, patient.PatientId, t => t.ReadingsApplied >= want.ReadingsApplied);
+            var actual = await twins.WaitForTwinAsync(patient.PatientId, t => t.ReadingsApplied >= want.ReadingsApplied, Timeout);
 
             Assert.Equal(want.ReadingsApplied, actual.ReadingsApplied);
             Assert.Equal(want.News2.Total, actual.News2.Total);
@@ -140,25 +140,4 @@ public sealed class RestartTests(SystemFixture system)
 
     private static ulong SequenceOf(IEnumerable<VitalSignBatch> batches, LatestVital vital) =>
         batches.SelectMany(b => b.Readings).Last(r => r.Code.Loinc == vital.Code.Loinc && r.Value == vital.Value && r.ObservedAt.Equals(vital.ObservedAt)).SequenceNumber;
-
-    private static async Task<Contracts.Twin.V1.PatientTwin> WaitForTwinAsync(TwinQuery.TwinQueryClient twins, string patientId, Func<Contracts.Twin.V1.PatientTwin, bool> ready)
-    {
-        using var deadline = new CancellationTokenSource(Timeout);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        while (true)
-        {
-            try
-            {
-                var twin = await twins.GetTwinAsync(new GetTwinRequest { PatientId = patientId }, cancellationToken: deadline.Token);
-                if (ready(twin))
-                {
-                    return twin;
-                }
-            }
-            catch (Grpc.Core.RpcException ex) when (ex.StatusCode is Grpc.Core.StatusCode.NotFound or Grpc.Core.StatusCode.Unavailable)
-            {
-            }
-            await poll.WaitForNextTickAsync(deadline.Token);
-        }
-    }
 }

@@ -326,42 +326,9 @@ public sealed class TwinQueryTests(SystemFixture system)
     }
 
     private Task<PatientTwin> WaitForTwinAsync(string patientId, Func<PatientTwin, bool> ready) =>
-        PollAsync(token => _twins.GetTwinAsync(new GetTwinRequest { PatientId = patientId }, cancellationToken: token).ResponseAsync, ready);
+        _twins.WaitForTwinAsync(patientId, ready, Timeout);
 
     /// <summary>History is written as TwinState checkpoints, after the twin shows the readings; ask until it has them.</summary>
     private Task<VitalHistory> WaitForHistoryAsync(GetVitalHistoryRequest request, Func<VitalHistory, bool> ready) =>
-        PollAsync(token => _twins.GetVitalHistoryAsync(request, cancellationToken: token).ResponseAsync, ready);
-
-    private static async Task<T> PollAsync<T>(Func<CancellationToken, Task<T>> ask, Func<T, bool> ready)
-        where T : class
-    {
-        using var deadline = new CancellationTokenSource(Timeout);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
-        T? last = null;
-        try
-        {
-            do
-            {
-                try
-                {
-                    last = await ask(deadline.Token);
-                    if (ready(last))
-                    {
-                        return last;
-                    }
-                }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
-                {
-                }
-            }
-            while (await poll.WaitForNextTickAsync(deadline.Token));
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-        }
-        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && deadline.IsCancellationRequested)
-        {
-        }
-        throw new TimeoutException($"Not in the expected state within {Timeout}; last seen: {last}");
-    }
+        Polling.UntilAsync(token => _twins.GetVitalHistoryAsync(request, cancellationToken: token).ResponseAsync, ready, Timeout);
 }
