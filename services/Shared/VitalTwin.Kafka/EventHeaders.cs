@@ -6,6 +6,9 @@ public static class EventHeaders
     public const string ContentType = "content-type";
     public const string Schema = "schema";
     public const string MessageId = "message-id";
+
+    /// <summary>On the alerts topic: the alert a lifecycle event belongs to, so a subscriber can route without decoding.</summary>
+    public const string AlertId = "alert-id";
     public const string DeadLetterReason = "dead-letter-reason";
     public const string DeadLetterSourceTopic = "dead-letter-source-topic";
 

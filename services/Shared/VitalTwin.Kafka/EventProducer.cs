@@ -34,7 +34,12 @@ public sealed partial class EventProducer : IDisposable
     }
 
     /// <summary>Publishes <paramref name="message"/> keyed by <paramref name="key"/> (a patient id) and waits for delivery.</summary>
-    public async Task PublishAsync(string topic, string key, IMessage message, string messageId, CancellationToken cancellationToken)
+    public Task PublishAsync(string topic, string key, IMessage message, string messageId, CancellationToken cancellationToken) =>
+        PublishAsync(topic, key, message, messageId, [], cancellationToken);
+
+    /// <summary>As above, with headers a topic's contract adds to the standard ones (e.g. the alert id on the alerts topic).</summary>
+    public async Task PublishAsync(
+        string topic, string key, IMessage message, string messageId, IEnumerable<KeyValuePair<string, string>> extraHeaders, CancellationToken cancellationToken)
     {
         var headers = new Headers
         {
@@ -42,6 +47,10 @@ public sealed partial class EventProducer : IDisposable
             { EventHeaders.Schema, Encoding.UTF8.GetBytes(message.Descriptor.FullName) },
             { EventHeaders.MessageId, Encoding.UTF8.GetBytes(messageId) },
         };
+        foreach (var (name, value) in extraHeaders)
+        {
+            headers.Add(name, Encoding.UTF8.GetBytes(value));
+        }
         using var activity = KafkaInstrumentation.StartPublish(topic, headers);
         await PublishRawAsync(topic, key, message.ToByteArray(), headers, cancellationToken);
     }
