@@ -107,8 +107,12 @@ public sealed class PipelineTests(SystemFixture system)
         Assert.InRange(anomaly.BaselineMean, 69, 71);
         Assert.True(anomaly.PValue <= 0.001);
         var (alert, _) = await alerts.WaitForAsync(patient.PatientId, AlertRaised.Parser, a => a.Condition == AlertCondition.VitalSpike, Timeout);
-        Assert.Equal(AlertPriority.Low, alert.Priority);
+        // 150 /min scores 3 in NEWS2: a spike into that band asks for a prompt response.
+        Assert.Equal(AlertPriority.Medium, alert.Priority);
         Assert.Equal(anomaly.EventId, alert.SourceEventId);
+        Assert.Equal(AlertCondition.VitalSpike, alert.Key.Condition);
+        Assert.Equal(Direction.Up, alert.Key.Direction);
+        Assert.Equal(Readings.HeartRate.Loinc, alert.Key.Code.Loinc);
     }
 
     [Fact]

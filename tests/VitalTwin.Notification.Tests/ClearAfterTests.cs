@@ -55,11 +55,27 @@ public class ClearAfterTests
     {
         Assert.Single(Observe(Vitals.High7, 0));
         Assert.Empty(Observe(Vitals.Medium6, 1));
-        Assert.Empty(Observe(Vitals.Medium6, 6));
+        // Straight to high raised no medium alert; settled at medium, the patient still needs one.
+        Assert.Equal(AlertCondition.News2Medium, Assert.Single(Observe(Vitals.Medium6, 6)).Condition);
 
         var again = Assert.Single(Observe(Vitals.High7, 7));
 
         Assert.Equal(AlertCondition.News2High, again.Condition);
+    }
+
+    [Fact]
+    public void High_settling_at_medium_raises_the_medium_alert_when_time_passes_without_another_event()
+    {
+        Assert.Single(Observe(Vitals.High7, 0));
+        Assert.Empty(Observe(Vitals.Medium6, 1));
+
+        var outcome = _policy.Advance(Start.AddMinutes(6));
+
+        Assert.Equal(AlertCondition.News2High, Assert.Single(outcome.Cleared).Key.Condition);
+        var medium = Assert.Single(outcome.Raised);
+        Assert.Equal(AlertCondition.News2Medium, medium.Condition);
+        Assert.Equal(6, medium.News2Total);
+        Assert.Empty(_policy.Advance(Start.AddMinutes(30)).Raised);
     }
 
     [Fact]
@@ -75,5 +91,5 @@ public class ClearAfterTests
     }
 
     private IReadOnlyList<AlertDecision> Observe(Vitals vitals, double minute) =>
-        _policy.OnNews2Changed(Patient, vitals.Score(), vitals.Values(), Start.AddMinutes(minute));
+        _policy.OnNews2Changed(Patient, vitals.Score(), vitals.Values(), Start.AddMinutes(minute)).Raised;
 }

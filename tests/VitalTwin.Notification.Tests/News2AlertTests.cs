@@ -144,11 +144,15 @@ public class News2AlertTests
     }
 
     [Fact]
-    public void A_different_parameter_scoring_three_while_one_already_does_raises_nothing()
+    public void A_different_parameter_scoring_three_while_one_already_does_raises_its_own_alert()
     {
         Observe(Vitals.SingleThree);
 
-        Assert.Empty(Observe(new Vitals(RespirationRate: 6)));
+        var decisions = Observe(new Vitals(OxygenSaturation: 90, RespirationRate: 6));
+
+        var alert = decisions.Single(d => d.Condition == AlertCondition.News2SingleParameter);
+
+        Assert.Equal(new AlertKey(AlertCondition.News2SingleParameter, VitalSign.RespiratoryRate, AlertDirection.Down), alert.Key);
     }
 
     [Fact]
@@ -235,5 +239,5 @@ public class News2AlertTests
     }
 
     private IReadOnlyList<AlertDecision> Observe(Vitals vitals, string patientId = Patient) =>
-        _policy.OnNews2Changed(patientId, vitals.Score(), vitals.Values(), _now = _now.AddSeconds(1));
+        _policy.OnNews2Changed(patientId, vitals.Score(), vitals.Values(), _now = _now.AddSeconds(1)).Raised;
 }

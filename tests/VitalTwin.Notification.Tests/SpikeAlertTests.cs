@@ -18,20 +18,29 @@ public class SpikeAlertTests
     }
 
     [Fact]
-    public void A_first_spike_raises_a_low_priority_alert()
+    public void A_first_spike_to_a_value_news2_scores_low_raises_a_low_priority_alert()
     {
-        var alert = _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
+        var alert = Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero) with { Value = 104 });
 
         Assert.NotNull(alert);
         Assert.Equal(Patient, alert.PatientId);
         Assert.Equal(AlertCondition.VitalSpike, alert.Condition);
         Assert.Equal(AlertPriority.Low, alert.Priority);
+        Assert.Equal(new AlertKey(AlertCondition.VitalSpike, VitalSign.HeartRate, AlertDirection.Up), alert.Key);
+    }
+
+    [Fact]
+    public void A_spike_to_a_value_news2_scores_two_or_more_asks_for_a_prompt_response()
+    {
+        var alert = Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero) with { Value = 135 });
+
+        Assert.Equal(AlertPriority.Medium, alert!.Priority);
     }
 
     [Fact]
     public void An_upward_spike_says_rise_and_gives_value_baseline_and_direction()
     {
-        var alert = _policy.OnSpike(new SpikeObservation(Patient, VitalSign.HeartRate, 142, "/min", 78.44, 0.0012, Upward: true, Start));
+        var alert = Spike(new SpikeObservation(Patient, VitalSign.HeartRate, 142, "/min", 78.44, 0.0012, Upward: true, Start));
 
         Assert.NotNull(alert);
         Assert.Equal("Sudden rise in heart rate", alert.Summary);
@@ -45,7 +54,7 @@ public class SpikeAlertTests
     [Fact]
     public void A_downward_spike_says_fall_and_gives_value_baseline_and_direction()
     {
-        var alert = _policy.OnSpike(new SpikeObservation(Patient, VitalSign.OxygenSaturation, 86, "%", 97.2, 0.0003, Upward: false, Start));
+        var alert = Spike(new SpikeObservation(Patient, VitalSign.OxygenSaturation, 86, "%", 97.2, 0.0003, Upward: false, Start));
 
         Assert.NotNull(alert);
         Assert.Equal("Sudden fall in oxygen saturation", alert.Summary);
@@ -58,18 +67,18 @@ public class SpikeAlertTests
     [Fact]
     public void A_second_spike_the_same_way_within_the_quiet_period_raises_nothing()
     {
-        _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
+        Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
 
-        Assert.Null(_policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1))));
-        Assert.Null(_policy.OnSpike(HeartRateSpike(upward: true, at: Quiet - TimeSpan.FromSeconds(1))));
+        Assert.Null(Spike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1))));
+        Assert.Null(Spike(HeartRateSpike(upward: true, at: Quiet - TimeSpan.FromSeconds(1))));
     }
 
     [Fact]
     public void A_spike_the_other_way_within_the_quiet_period_alerts()
     {
-        _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
+        Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
 
-        var alert = _policy.OnSpike(HeartRateSpike(upward: false, at: TimeSpan.FromMinutes(1)));
+        var alert = Spike(HeartRateSpike(upward: false, at: TimeSpan.FromMinutes(1)));
 
         Assert.NotNull(alert);
         Assert.Equal("Sudden fall in heart rate", alert.Summary);
@@ -78,9 +87,9 @@ public class SpikeAlertTests
     [Fact]
     public void A_spike_of_another_vital_within_the_quiet_period_alerts()
     {
-        _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
+        Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
 
-        var alert = _policy.OnSpike(new SpikeObservation(Patient, VitalSign.RespiratoryRate, 30, "/min", 16, 0.001, Upward: true, Start.AddMinutes(1)));
+        var alert = Spike(new SpikeObservation(Patient, VitalSign.RespiratoryRate, 30, "/min", 16, 0.001, Upward: true, Start.AddMinutes(1)));
 
         Assert.NotNull(alert);
     }
@@ -88,28 +97,28 @@ public class SpikeAlertTests
     [Fact]
     public void A_spike_after_the_quiet_period_alerts_again()
     {
-        _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
+        Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
 
-        Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: true, at: Quiet)));
-        Assert.Null(_policy.OnSpike(HeartRateSpike(upward: true, at: Quiet + TimeSpan.FromMinutes(1))));
-        Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: true, at: Quiet * 2 + TimeSpan.FromMinutes(1))));
+        Assert.NotNull(Spike(HeartRateSpike(upward: true, at: Quiet)));
+        Assert.Null(Spike(HeartRateSpike(upward: true, at: Quiet + TimeSpan.FromMinutes(1))));
+        Assert.NotNull(Spike(HeartRateSpike(upward: true, at: Quiet * 2 + TimeSpan.FromMinutes(1))));
     }
 
     [Fact]
     public void Suppressed_spikes_do_not_extend_the_quiet_period()
     {
-        _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
-        Assert.Null(_policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(10))));
+        Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
+        Assert.Null(Spike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(10))));
 
-        Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(16))));
+        Assert.NotNull(Spike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(16))));
     }
 
     [Fact]
     public void Spikes_of_different_patients_are_independent()
     {
-        _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
+        Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero));
 
-        var other = _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1)) with { PatientId = "patient-2" });
+        var other = Spike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1)) with { PatientId = "patient-2" });
 
         Assert.NotNull(other);
         Assert.Equal("patient-2", other.PatientId);
@@ -120,8 +129,8 @@ public class SpikeAlertTests
     {
         var policy = new AlertPolicy(new AlertPolicyOptions { SpikeQuietPeriod = TimeSpan.Zero }, VitalCatalogue.Default);
 
-        Assert.NotNull(policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
-        Assert.NotNull(policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
+        Assert.Single(policy.OnAnomaly(HeartRateSpike(upward: true, at: TimeSpan.Zero)).Raised);
+        Assert.Single(policy.OnAnomaly(HeartRateSpike(upward: true, at: TimeSpan.Zero)).Raised);
     }
 
     [Fact]
@@ -129,25 +138,25 @@ public class SpikeAlertTests
     {
         var medium = Vitals.Medium5;
 
-        Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
-        Assert.Single(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), DateTimeOffset.UnixEpoch));
-        Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: false, at: TimeSpan.FromMinutes(1))));
-        Assert.Empty(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), DateTimeOffset.UnixEpoch));
+        Assert.NotNull(Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
+        Assert.Single(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), Start).Raised);
+        Assert.NotNull(Spike(HeartRateSpike(upward: false, at: TimeSpan.FromMinutes(1))));
+        Assert.Empty(_policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), Start.AddMinutes(2)).Raised);
     }
 
     [Fact]
     public void A_lasting_change_raises_its_own_alert_with_the_detectors_explanation()
     {
-        Assert.NotNull(_policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
+        Assert.NotNull(Spike(HeartRateSpike(upward: true, at: TimeSpan.Zero)));
         var change = HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1)) with { LastingChange = true, Explanation = "Heart rate 112 /min, up from 80 over the last 60 readings" };
 
-        var alert = _policy.OnSpike(change);
+        var alert = Spike(change);
 
         Assert.NotNull(alert);
         Assert.Equal(AlertCondition.VitalChange, alert.Condition);
         Assert.Equal("Lasting rise in heart rate", alert.Summary);
         Assert.Equal(change.Explanation, Assert.Single(alert.Reasons).Text);
-        Assert.Null(_policy.OnSpike(change with { ObservedAt = change.ObservedAt.AddMinutes(1) }));
+        Assert.Null(Spike(change with { ObservedAt = change.ObservedAt.AddMinutes(1) }));
     }
 
     [Fact]
@@ -156,10 +165,12 @@ public class SpikeAlertTests
         var medium = Vitals.Medium5;
         _policy.OnNews2Changed(Patient, medium.Score(), medium.Values(), Start);
 
-        var alert = _policy.OnSpike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1)));
+        var alert = Spike(HeartRateSpike(upward: true, at: TimeSpan.FromMinutes(1)));
 
         Assert.Equal(5, alert!.News2Total);
     }
+
+    private AlertDecision? Spike(SpikeObservation spike) => _policy.OnAnomaly(spike).Raised.SingleOrDefault();
 
     private static SpikeObservation HeartRateSpike(bool upward, TimeSpan at) =>
         new(Patient, VitalSign.HeartRate, upward ? 140 : 40, "/min", 75, 0.001, upward, Start + at);

@@ -41,8 +41,8 @@ public class AnomalyTests
         _twin.RecordAnomaly(Readings.Anomaly("anomaly-1", VitalSign.HeartRate, 150, atSecond: 0));
         _twin.RecordAnomaly(Readings.Anomaly("anomaly-2", VitalSign.OxygenSaturation, 85, atSecond: 60));
 
-        Assert.False(_twin.RefreshStaleness(Readings.Start + openFor - TimeSpan.FromTicks(1)));
-        Assert.True(_twin.RefreshStaleness(Readings.Start + openFor));
+        Assert.False(_twin.RefreshStaleness(Readings.Start + openFor - TimeSpan.FromTicks(1)).Changed);
+        Assert.True(_twin.RefreshStaleness(Readings.Start + openFor).Changed);
 
         Assert.Equal("anomaly-2", Assert.Single(_twin.Snapshot().OpenAnomalies).Id);
     }

@@ -99,7 +99,7 @@ public class ForecastTests
         _devices.Stream(twin, VitalSign.HeartRate, 0, Minutes * 60, RisingHeartRate);
         Assert.NotNull(twin.Snapshot().Projection);
 
-        Assert.True(twin.RefreshStaleness(Readings.Start.AddMinutes(Minutes + 6)));
+        Assert.True(twin.RefreshStaleness(Readings.Start.AddMinutes(Minutes + 6)).Changed);
 
         Assert.Null(twin.Snapshot().Projection);
     }

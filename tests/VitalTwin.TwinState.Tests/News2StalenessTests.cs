@@ -33,8 +33,8 @@ public class News2StalenessTests
         _twin.Apply(_devices.Reading(VitalSign.HeartRate, 125, atSecond: 0));
         Assert.Equal(2, _twin.Snapshot().News2.Total);
 
-        var justInTime = _twin.RefreshStaleness(Readings.Start.AddMinutes(5));
-        var late = _twin.RefreshStaleness(Readings.Start.AddMinutes(5).AddSeconds(1));
+        var justInTime = _twin.RefreshStaleness(Readings.Start.AddMinutes(5)).Changed;
+        var late = _twin.RefreshStaleness(Readings.Start.AddMinutes(5).AddSeconds(1)).Changed;
 
         Assert.False(justInTime);
         Assert.True(late);
@@ -53,10 +53,10 @@ public class News2StalenessTests
     public void Refreshing_again_changes_nothing_and_the_clock_never_goes_back()
     {
         _twin.Apply(_devices.Reading(VitalSign.HeartRate, 80, atSecond: 0));
-        Assert.True(_twin.RefreshStaleness(Readings.Start.AddMinutes(10)));
+        Assert.True(_twin.RefreshStaleness(Readings.Start.AddMinutes(10)).Changed);
 
-        Assert.False(_twin.RefreshStaleness(Readings.Start.AddMinutes(11)));
-        Assert.False(_twin.RefreshStaleness(Readings.Start.AddMinutes(1)));
+        Assert.False(_twin.RefreshStaleness(Readings.Start.AddMinutes(11)).Changed);
+        Assert.False(_twin.RefreshStaleness(Readings.Start.AddMinutes(1)).Changed);
 
         Assert.True(_twin.Snapshot().Vitals[VitalSign.HeartRate].IsStale);
         Assert.Equal(Readings.Start.AddMinutes(11), _twin.Snapshot().AsOf);

@@ -114,7 +114,7 @@ public class TwinRegistryTests
 
         var changed = _registry.RefreshStaleness(Readings.Start.AddMinutes(10));
 
-        Assert.Equal(["quiet"], changed);
+        Assert.Equal(["quiet"], changed.Select(t => t.PatientId));
         Assert.True(_registry.Remove("quiet"));
         Assert.False(_registry.TryGet("quiet", out _));
     }
@@ -125,7 +125,7 @@ public class TwinRegistryTests
         var registry = new TwinRegistry(TwinSettings.Default with { DefaultStaleAfter = TimeSpan.FromSeconds(30), StaleAfter = new Dictionary<VitalTwin.Clinical.VitalSign, TimeSpan>() });
         registry.GetOrCreate("patient-1").Apply(Readings.HeartRate(72, sequence: 1, atSecond: 0));
 
-        Assert.Equal(["patient-1"], registry.RefreshStaleness(Readings.Start.AddMinutes(1)));
+        Assert.Equal(["patient-1"], registry.RefreshStaleness(Readings.Start.AddMinutes(1)).Select(t => t.PatientId));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TwinRegistry(TwinSettings.Default with { TrendPoints = 1 }));
     }
 }

@@ -71,20 +71,23 @@ public class TwinSnapshotTests
         continuation.Add(twin => $"{twin.RecordAnomaly(Readings.Anomaly("anomaly-late", VitalSign.HeartRate, 128, atSecond: 1490))}");
         continuation.Add(twin => $"{twin.AcknowledgeAnomaly("anomaly-spo2")}");
         continuation.Add(twin => Describe(twin.SetContext(twin.Context with { Consciousness = Consciousness.Voice })));
-        continuation.Add(twin => $"{twin.RefreshStaleness(Readings.Start.AddSeconds(3000))}");
+        continuation.Add(twin => DescribeRefresh(twin.RefreshStaleness(Readings.Start.AddSeconds(3000))));
 
         var originalSteps = continuation.Select(step => step(original)).ToList();
         var restoredSteps = continuation.Select(step => step(restored)).ToList();
 
         Assert.Equal(originalSteps, restoredSteps);
         Assert.Equal(5, originalSteps.Count(s => s.StartsWith(nameof(ReadingEffect.Duplicate), StringComparison.Ordinal)));
+        Assert.Contains(originalSteps, s => s.Contains(nameof(StalenessChange), StringComparison.Ordinal));
         Assert.Equal(305, originalSteps.Count(s => s.StartsWith(nameof(ReadingEffect.Latest), StringComparison.Ordinal)));
         Assert.Contains(originalSteps, s => s.Contains(" True ", StringComparison.Ordinal));
         Assert.Equal(original.Snapshot(), restored.Snapshot());
         Assert.Equal(original.Snapshot().ToBytes(), restored.Snapshot().ToBytes());
 
         static string Describe(TwinChange change) =>
-            $"{change.Effect} {change.News2Changed} {change.Previous.Total} {change.Current.Total} {change.Current.Risk} {change.ProjectedRiskChanged}";
+            $"{change.Effect} {change.News2Changed} {change.Previous.Total} {change.Current.Total} {change.Current.Risk} {change.ProjectedRiskChanged} {string.Join(", ", change.Staleness)}";
+
+        static string DescribeRefresh(TwinRefresh refresh) => $"{refresh.Changed} {string.Join(", ", refresh.Staleness)}";
     }
 
     [Fact]

@@ -5,92 +5,353 @@ using VitalTwin.Clinical;
 namespace VitalTwin.Notification.Core;
 
 /// <summary>
-/// Decides when a patient's state deserves an alert. NEWS2 (RCP 2017): aggregate 5-6 is the key
-/// threshold (medium), 7 or more is high, and 3 in a single parameter needs an urgent review. A
-/// condition alerts when it is entered, not on every event while it holds; rising from medium to high
-/// alerts again, falling back does not, and a condition is entered again only after it has cleared for
-/// a while. A spike or a lasting change alerts once per vital and direction within a quiet period.
+/// Decides when a patient's state deserves an alert, and when the condition behind an alert has cleared.
+/// NEWS2 (RCP 2017): aggregate 5-6 is the key threshold (medium), 7 or more is high, and 3 in a single
+/// parameter needs an urgent review. Detector anomalies alert once per vital and direction within a quiet
+/// period, never when the vital moved back towards the patient's usual level, and several vitals moving
+/// together raise one combined alert. A monitored vital that stopped arriving alerts as a technical condition.
+/// A condition alerts when it is entered, not on every event while it holds, and counts as cleared only after
+/// it stayed clear for a while (hysteresis), so one open alert per patient and key is all there ever is.
+/// Time is the readings' time, so a replay at any speed decides the same; <see cref="Advance"/> lets clear
+/// times pass when no event for the patient arrives.
 /// </summary>
 public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catalogue)
 {
     private readonly ConcurrentDictionary<string, PatientAlertState> _patients = new(StringComparer.Ordinal);
+    private long _suppressedArtifacts;
+    private long _suppressedTowardsBaseline;
 
-    public IReadOnlyList<AlertDecision> OnNews2Changed(string patientId, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset observedAt)
+    /// <summary>Anomalies on readings a device or the detector marked as artifacts, which never alert.</summary>
+    public long SuppressedArtifacts => Interlocked.Read(ref _suppressedArtifacts);
+
+    /// <summary>Anomalies that moved a vital back towards the patient's usual level, which do not alert.</summary>
+    public long SuppressedTowardsBaseline => Interlocked.Read(ref _suppressedTowardsBaseline);
+
+    public AlertOutcome OnNews2Changed(string patientId, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset observedAt)
     {
         ArgumentNullException.ThrowIfNull(news2);
-        var state = _patients.GetOrAdd(patientId, static _ => new PatientAlertState());
-        var decisions = new List<AlertDecision>(2);
+        ArgumentNullException.ThrowIfNull(vitals);
+        var state = State(patientId);
+        var outcome = new OutcomeBuilder();
         lock (state)
         {
+            Expire(patientId, state, observedAt, outcome);
             state.News2Total = news2.Total;
-            var level = news2.Risk switch
+            state.LastNews2 = news2;
+            state.LastVitals = vitals;
+
+            var high = news2.Risk == News2Risk.High;
+            var highEntered = state.High.Observe(high, observedAt);
+            var mediumEntered = state.Medium.Observe(high || news2.Risk == News2Risk.Medium, observedAt);
+            if (highEntered)
             {
-                News2Risk.High => AlertCondition.News2High,
-                News2Risk.Medium => AlertCondition.News2Medium,
-                _ => (AlertCondition?)null,
-            };
-            if (state.Aggregate.Enter(level, observedAt, options.ClearAfter) is { } entered)
+                // Jumping straight to high raises the high alert only; the medium condition is covered by it.
+                state.High.Raised = true;
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2High, news2, vitals, observedAt));
+            }
+            else if (mediumEntered)
             {
-                var priority = entered == AlertCondition.News2High ? AlertPriority.High : AlertPriority.Medium;
-                var summary = string.Create(CultureInfo.InvariantCulture, $"NEWS2 {news2.Total} ({(entered == AlertCondition.News2High ? "high" : "medium")} risk)");
-                decisions.Add(new AlertDecision(patientId, entered, priority, summary, Reasons(news2, vitals, minimumScore: 1), news2.Total));
+                state.Medium.Raised = true;
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, news2, vitals, observedAt));
             }
 
-            var singleParameter = news2.MaxSingle >= 3 ? AlertCondition.News2SingleParameter : (AlertCondition?)null;
-            if (state.SingleParameter.Enter(singleParameter, observedAt, options.ClearAfter) is not null)
+            var scoringThree = news2.SubScores
+                .Where(s => s.Score >= 3)
+                .Select(s => (Sub: s, Vital: VitalOf(s.Parameter, vitals)))
+                .ToDictionary(s => SingleParameterKey(s.Sub.Parameter, s.Vital));
+            foreach (var key in state.SingleParameter.Keys.Union(scoringThree.Keys).ToList())
             {
-                var reasons = Reasons(news2, vitals, minimumScore: 3);
-                var summary = "Single NEWS2 parameter scores 3: " + string.Join(", ", reasons.Select(r => r.Text));
-                decisions.Add(new AlertDecision(patientId, AlertCondition.News2SingleParameter, AlertPriority.Medium, summary, reasons, news2.Total));
+                var latch = state.SingleParameter.TryGetValue(key, out var existing) ? existing : state.SingleParameter[key] = new Latch();
+                if (latch.Observe(scoringThree.ContainsKey(key), observedAt))
+                {
+                    latch.Raised = true;
+                    var (sub, vital) = scoringThree[key];
+                    var reason = Reason(sub, vital);
+                    outcome.Raise(new AlertDecision(patientId, AlertCondition.News2SingleParameter, AlertPriority.Medium,
+                        "Single NEWS2 parameter scores 3: " + reason.Text, [reason], news2.Total)
+                    { Key = key, ObservedAt = observedAt });
+                }
             }
+            Expire(patientId, state, observedAt, outcome);
         }
-        return decisions;
+        return outcome.Build();
     }
 
-    public AlertDecision? OnSpike(SpikeObservation spike)
+    public AlertOutcome OnAnomaly(SpikeObservation anomaly)
     {
-        ArgumentNullException.ThrowIfNull(spike);
-        var state = _patients.GetOrAdd(spike.PatientId, static _ => new PatientAlertState());
-        int news2Total;
+        ArgumentNullException.ThrowIfNull(anomaly);
+        var state = State(anomaly.PatientId);
+        var outcome = new OutcomeBuilder();
         lock (state)
         {
-            var key = (spike.Sign, spike.Upward, spike.LastingChange);
-            if (state.LastSpike.TryGetValue(key, out var last) && spike.ObservedAt - last < options.SpikeQuietPeriod)
+            Expire(anomaly.PatientId, state, anomaly.ObservedAt, outcome);
+            var key = new AlertKey(anomaly.LastingChange ? AlertCondition.VitalChange : AlertCondition.VitalSpike, anomaly.Sign, anomaly.Upward ? AlertDirection.Up : AlertDirection.Down);
+            if (state.Anomalies.ContainsKey(key))
             {
-                return null;
+                return outcome.Build();
             }
-            state.LastSpike[key] = spike.ObservedAt;
-            news2Total = state.News2Total;
+            if (MovedTowardsBaseline(anomaly))
+            {
+                Interlocked.Increment(ref _suppressedTowardsBaseline);
+                return outcome.Build();
+            }
+
+            var reason = AnomalyReason(anomaly);
+            var entry = new OpenAnomaly(anomaly.ObservedAt, reason);
+            state.Anomalies[key] = entry;
+            var recent = state.Anomalies
+                .Where(a => a.Key.Sign != anomaly.Sign && !a.Value.Folded && anomaly.ObservedAt - a.Value.RaisedAt <= options.CombineWindow)
+                .ToList();
+            if (state.Combined is not null)
+            {
+                // Already combined: a further vital joins the open combined alert rather than raising its own.
+                entry.Folded = true;
+            }
+            else if (recent.Count > 0)
+            {
+                entry.Folded = true;
+                foreach (var other in recent)
+                {
+                    other.Value.Folded = true;
+                }
+                state.Combined = new Latch { Open = true, Raised = true };
+                var reasons = recent.Select(r => r.Value.Reason).Append(reason).ToList();
+                var names = recent.Select(r => Describe(r.Key)).Append(Describe(key));
+                // Both directions of one vital can be among them: count vitals, not reasons.
+                var vitalCount = recent.Select(r => r.Key.Sign).Append(key.Sign).Distinct().Count();
+                outcome.Raise(new AlertDecision(anomaly.PatientId, AlertCondition.VitalsCombined, AlertPriority.Medium,
+                    $"{vitalCount} vitals changed within {Minutes(options.CombineWindow)}: {string.Join(", ", names)}", reasons, state.News2Total)
+                {
+                    Key = new AlertKey(AlertCondition.VitalsCombined),
+                    ObservedAt = anomaly.ObservedAt,
+                    Supersedes = recent.Select(r => r.Key).ToList(),
+                });
+            }
+            else
+            {
+                var name = catalogue[anomaly.Sign].Name;
+                var summary = anomaly.LastingChange
+                    ? $"Lasting {(anomaly.Upward ? "rise" : "fall")} in {name}"
+                    : $"Sudden {(anomaly.Upward ? "rise" : "fall")} in {name}";
+                var priority = ScoresClinically(anomaly.Sign, anomaly.Value) ? AlertPriority.Medium : AlertPriority.Low;
+                outcome.Raise(new AlertDecision(anomaly.PatientId, key.Condition, priority, summary, [reason], state.News2Total)
+                { Key = key, ObservedAt = anomaly.ObservedAt });
+            }
         }
-        var name = catalogue[spike.Sign].Name;
-        var text = spike.Explanation ?? string.Create(CultureInfo.InvariantCulture,
-            $"{Capitalise(name)} {spike.Value:0.#} {spike.Unit}, {(spike.Upward ? "up" : "down")} from a recent mean of {spike.BaselineMean:0.#} ({PValueText(spike.PValue)})");
-        var summary = spike.LastingChange
-            ? $"Lasting {(spike.Upward ? "rise" : "fall")} in {name}"
-            : $"Sudden {(spike.Upward ? "rise" : "fall")} in {name}";
-        return new AlertDecision(
-            spike.PatientId,
-            spike.LastingChange ? AlertCondition.VitalChange : AlertCondition.VitalSpike,
-            AlertPriority.Low,
-            summary,
-            [new AlertReason(text, spike.Sign, spike.Value, spike.Unit)],
-            news2Total);
+        return outcome.Build();
     }
 
-    private List<AlertReason> Reasons(News2Result news2, IReadOnlyList<VitalValue> vitals, int minimumScore)
+    /// <summary>An anomaly on a reading that was an artifact: counted, never alerted.</summary>
+    public void OnArtifact() => Interlocked.Increment(ref _suppressedArtifacts);
+
+    /// <summary>A monitored vital stopped arriving (<paramref name="stale"/>) or arrived again.</summary>
+    public AlertOutcome OnVitalStale(string patientId, VitalSign sign, bool stale, DateTimeOffset lastObservedAt, DateTimeOffset at)
     {
-        var reasons = new List<AlertReason>();
-        foreach (var sub in news2.SubScores.Where(s => s.Score >= minimumScore))
+        var state = State(patientId);
+        var outcome = new OutcomeBuilder();
+        lock (state)
         {
-            var vital = vitals.FirstOrDefault(v => News2.ParameterOf(v.Sign) == sub.Parameter);
-            reasons.Add(vital.Unit is null
-                ? new AlertReason(string.Create(CultureInfo.InvariantCulture, $"{ParameterName(sub.Parameter)} scores {sub.Score}"))
-                : new AlertReason(
-                    string.Create(CultureInfo.InvariantCulture, $"{Capitalise(catalogue[vital.Sign].Name)} {vital.Value:0.#} {vital.Unit} scores {sub.Score}"),
-                    vital.Sign, vital.Value, vital.Unit));
+            Expire(patientId, state, at, outcome);
+            var key = new AlertKey(AlertCondition.VitalStale, sign);
+            if (stale && state.Stale.Add(sign))
+            {
+                var name = catalogue[sign].Name;
+                var silentFor = at - lastObservedAt;
+                outcome.Raise(new AlertDecision(patientId, AlertCondition.VitalStale, AlertPriority.Low,
+                    $"No {name} received for {Minutes(silentFor)}",
+                    [new AlertReason($"{Capitalise(name)} last received {Minutes(silentFor)} ago; NEWS2 counts it as missing", sign)],
+                    state.News2Total)
+                { Key = key, ObservedAt = at });
+            }
+            else if (!stale && state.Stale.Remove(sign))
+            {
+                // A vital arriving again is unambiguous: no hysteresis needed.
+                outcome.Clear(new AlertClearance(patientId, key, at));
+            }
         }
-        return reasons;
+        return outcome.Build();
     }
+
+    /// <summary>Lets time pass for every patient: conditions whose clear time has run out clear now.</summary>
+    public AlertOutcome Advance(DateTimeOffset now)
+    {
+        var outcome = new OutcomeBuilder();
+        foreach (var (patientId, state) in _patients)
+        {
+            lock (state)
+            {
+                Expire(patientId, state, now, outcome);
+            }
+        }
+        return outcome.Build();
+    }
+
+    /// <summary>
+    /// Marks a key open as an alert raised at <paramref name="raisedAt"/> once was: after a restart, so the
+    /// policy does not raise again what is already open.
+    /// </summary>
+    public void Restore(string patientId, AlertKey key, DateTimeOffset raisedAt)
+    {
+        var state = State(patientId);
+        lock (state)
+        {
+            switch (key.Condition)
+            {
+                case AlertCondition.News2High:
+                    state.High.Restore();
+                    state.Medium.Open = true;
+                    break;
+                case AlertCondition.News2Medium:
+                    state.Medium.Restore();
+                    break;
+                case AlertCondition.News2SingleParameter:
+                    (state.SingleParameter.TryGetValue(key, out var latch) ? latch : state.SingleParameter[key] = new Latch()).Restore();
+                    break;
+                case AlertCondition.VitalSpike or AlertCondition.VitalChange:
+                    state.Anomalies.TryAdd(key, new OpenAnomaly(raisedAt, new AlertReason(Describe(key))));
+                    break;
+                case AlertCondition.VitalsCombined:
+                    state.Combined = new Latch { Open = true, Raised = true };
+                    state.Anomalies.TryAdd(key, new OpenAnomaly(raisedAt, new AlertReason(Describe(key))) { Folded = true });
+                    break;
+                case AlertCondition.VitalStale when key.Sign is { } sign:
+                    state.Stale.Add(sign);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Drops what the policy knows of these patients, when their partitions move to another instance.</summary>
+    public void Forget(IEnumerable<string> patientIds)
+    {
+        foreach (var patientId in patientIds)
+        {
+            _patients.TryRemove(patientId, out _);
+        }
+    }
+
+    /// <summary>The patients the policy holds state for.</summary>
+    public IReadOnlyCollection<string> Patients => [.. _patients.Keys];
+
+    private PatientAlertState State(string patientId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(patientId);
+        return _patients.GetOrAdd(patientId, static _ => new PatientAlertState());
+    }
+
+    private void Expire(string patientId, PatientAlertState state, DateTimeOffset now, OutcomeBuilder outcome)
+    {
+        if (state.High.Expire(now, options.ClearAfter))
+        {
+            outcome.Clear(new AlertClearance(patientId, new AlertKey(AlertCondition.News2High), now));
+            // Straight to high covered medium without an alert; settling at medium still needs an urgent response,
+            // and the twin sends no further event while the score stays put, so the medium alert is raised now.
+            if (state.Medium.Open && !state.Medium.Raised && state.LastNews2 is { Risk: News2Risk.Medium } last)
+            {
+                state.Medium.Raised = true;
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, last, state.LastVitals, now));
+            }
+        }
+        if (state.Medium.Expire(now, options.ClearAfter))
+        {
+            outcome.Clear(new AlertClearance(patientId, new AlertKey(AlertCondition.News2Medium), now));
+        }
+        foreach (var (key, latch) in state.SingleParameter)
+        {
+            if (latch.Expire(now, options.ClearAfter))
+            {
+                outcome.Clear(new AlertClearance(patientId, key, now));
+            }
+        }
+
+        foreach (var (key, anomaly) in state.Anomalies.Where(a => now - a.Value.RaisedAt >= options.SpikeQuietPeriod).ToList())
+        {
+            state.Anomalies.Remove(key);
+            if (!anomaly.Folded)
+            {
+                outcome.Clear(new AlertClearance(patientId, key, now));
+            }
+        }
+        if (state.Combined is not null && !state.Anomalies.Values.Any(a => a.Folded))
+        {
+            state.Combined = null;
+            outcome.Clear(new AlertClearance(patientId, new AlertKey(AlertCondition.VitalsCombined), now));
+        }
+    }
+
+    private bool MovedTowardsBaseline(SpikeObservation anomaly) =>
+        !double.IsNaN(anomaly.PersonalBaseline)
+        && Math.Abs(anomaly.Value - anomaly.PersonalBaseline) < Math.Abs(anomaly.BaselineMean - anomaly.PersonalBaseline);
+
+    /// <summary>Whether the value itself lies in a band NEWS2 scores 2 or more (air, SpO2 scale 1).</summary>
+    private static bool ScoresClinically(VitalSign sign, double value) => sign switch
+    {
+        VitalSign.HeartRate => News2.ScorePulse(value),
+        VitalSign.RespiratoryRate => News2.ScoreRespirationRate(value),
+        VitalSign.SystolicBloodPressure => News2.ScoreSystolicBloodPressure(value),
+        VitalSign.OxygenSaturation => News2.ScoreOxygenSaturation(value, SpO2Scale.Scale1, onOxygen: false),
+        VitalSign.BodyTemperature => News2.ScoreTemperature(value),
+        _ => 0,
+    } >= 2;
+
+    private AlertDecision Aggregate(string patientId, AlertCondition condition, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset observedAt)
+    {
+        var high = condition == AlertCondition.News2High;
+        var reasons = news2.SubScores.Where(s => s.Score >= 1).Select(s => Reason(s, VitalOf(s.Parameter, vitals))).ToList();
+        return new AlertDecision(patientId, condition, high ? AlertPriority.High : AlertPriority.Medium,
+            string.Create(CultureInfo.InvariantCulture, $"NEWS2 {news2.Total} ({(high ? "high" : "medium")} risk)"), reasons, news2.Total)
+        { Key = new AlertKey(condition), ObservedAt = observedAt };
+    }
+
+    private static VitalValue? VitalOf(News2Parameter parameter, IReadOnlyList<VitalValue> vitals)
+    {
+        foreach (var vital in vitals)
+        {
+            if (News2.ParameterOf(vital.Sign) == parameter)
+            {
+                return vital;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>One key per vital and direction, so a silenced high heart rate leaves a low one alerting.</summary>
+    private static AlertKey SingleParameterKey(News2Parameter parameter, VitalValue? vital) => vital switch
+    {
+        { } v => new AlertKey(AlertCondition.News2SingleParameter, v.Sign, AboveNormal(v.Sign, v.Value) ? AlertDirection.Up : AlertDirection.Down),
+        // Consciousness and oxygen have no device value; consciousness scoring 3 is the only such case.
+        null => new AlertKey(AlertCondition.News2SingleParameter, null, parameter == News2Parameter.AirOrOxygen ? AlertDirection.Up : AlertDirection.None),
+    };
+
+    // The upper edge of each vital's NEWS2 zero-score band; on SpO2 scale 2 a score of 3 above 92 % means too high.
+    private static bool AboveNormal(VitalSign sign, double value) => sign switch
+    {
+        VitalSign.HeartRate => value > 90,
+        VitalSign.RespiratoryRate => value > 20,
+        VitalSign.SystolicBloodPressure => value > 219,
+        VitalSign.BodyTemperature => value > 38,
+        VitalSign.OxygenSaturation => value > 92,
+        _ => false,
+    };
+
+    private AlertReason Reason(News2SubScore sub, VitalValue? vital) => vital is { } v
+        ? new AlertReason(string.Create(CultureInfo.InvariantCulture, $"{Capitalise(catalogue[v.Sign].Name)} {v.Value:0.#} {v.Unit} scores {sub.Score}"), v.Sign, v.Value, v.Unit)
+        : new AlertReason(string.Create(CultureInfo.InvariantCulture, $"{ParameterName(sub.Parameter)} scores {sub.Score}"));
+
+    private AlertReason AnomalyReason(SpikeObservation anomaly)
+    {
+        var text = anomaly.Explanation ?? string.Create(CultureInfo.InvariantCulture,
+            $"{Capitalise(catalogue[anomaly.Sign].Name)} {anomaly.Value:0.#} {anomaly.Unit}, {(anomaly.Upward ? "up" : "down")} from a recent mean of {anomaly.BaselineMean:0.#} ({PValueText(anomaly.PValue)})");
+        return new AlertReason(text, anomaly.Sign, anomaly.Value, anomaly.Unit)
+        {
+            Baseline = double.IsNaN(anomaly.PersonalBaseline) ? null : anomaly.PersonalBaseline,
+            PValue = anomaly.PValue,
+        };
+    }
+
+    private string Describe(AlertKey key) => key.Sign is { } sign
+        ? $"{catalogue[sign].Name} {(key.Direction == AlertDirection.Up ? "up" : "down")}"
+        : key.Condition.ToString();
 
     private string ParameterName(News2Parameter parameter) => parameter switch
     {
@@ -99,6 +360,11 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         _ => Capitalise(catalogue.All.First(d => News2.ParameterOf(d.Sign) == parameter).Name),
     };
 
+    private static string Minutes(TimeSpan span) =>
+        span < TimeSpan.FromMinutes(1)
+            ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, (int)span.TotalSeconds)} s")
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min");
+
     private static string PValueText(double p) =>
         p < 0.0001 ? "p < 0.0001" : string.Create(CultureInfo.InvariantCulture, $"p = {p:0.####}");
 
@@ -106,44 +372,87 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
 
     private sealed class PatientAlertState
     {
-        public OpenCondition Aggregate { get; } = new();
-        public OpenCondition SingleParameter { get; } = new();
+        public Latch Medium { get; } = new();
+        public Latch High { get; } = new();
+        public Dictionary<AlertKey, Latch> SingleParameter { get; } = [];
+        public Dictionary<AlertKey, OpenAnomaly> Anomalies { get; } = [];
+        public Latch? Combined { get; set; }
+        public HashSet<VitalSign> Stale { get; } = [];
         public int News2Total { get; set; }
-        public Dictionary<(VitalSign Sign, bool Upward, bool LastingChange), DateTimeOffset> LastSpike { get; } = [];
+        public News2Result? LastNews2 { get; set; }
+        public IReadOnlyList<VitalValue> LastVitals { get; set; } = [];
+    }
+
+    private sealed class OpenAnomaly(DateTimeOffset raisedAt, AlertReason reason)
+    {
+        public DateTimeOffset RaisedAt { get; } = raisedAt;
+        public AlertReason Reason { get; } = reason;
+
+        /// <summary>Part of the patient's combined alert rather than an alert of its own.</summary>
+        public bool Folded { get; set; }
     }
 
     /// <summary>
-    /// The highest level of a condition that has alerted and not yet cleared. It clears (down to the current
-    /// level) only once the current level has stayed below it for the clear-after time.
+    /// A condition that is entered at once and left only after it stayed clear for the clear-after time.
+    /// <see cref="Raised"/> tells whether entering it raised an alert (a medium NEWS2 entered together with high
+    /// is covered by the high alert), and so whether leaving it clears one.
     /// </summary>
-    private sealed class OpenCondition
+    private sealed class Latch
     {
-        private AlertCondition? _open;
-        private DateTimeOffset? _belowSince;
+        public bool Open { get; set; }
+        public bool Raised { get; set; }
+        private DateTimeOffset? _clearSince;
 
-        /// <returns>The level to alert on, when <paramref name="current"/> is above what is open.</returns>
-        public AlertCondition? Enter(AlertCondition? current, DateTimeOffset at, TimeSpan clearAfter)
+        /// <returns>True when the condition is entered now.</returns>
+        public bool Observe(bool active, DateTimeOffset at)
         {
-            if (current is { } level && (_open is null || level > _open))
+            if (active)
             {
-                _open = level;
-                _belowSince = null;
-                return level;
-            }
-            if (_open is { } open && (current is null || current < open))
-            {
-                _belowSince ??= at;
-                if (at - _belowSince >= clearAfter)
+                _clearSince = null;
+                if (Open)
                 {
-                    _open = current;
-                    _belowSince = null;
+                    return false;
                 }
+                Open = true;
+                return true;
             }
-            else
+            if (Open)
             {
-                _belowSince = null;
+                _clearSince ??= at;
             }
-            return null;
+            return false;
         }
+
+        /// <returns>True when an alert this condition raised has now cleared.</returns>
+        public bool Expire(DateTimeOffset now, TimeSpan clearAfter)
+        {
+            if (!Open || _clearSince is not { } since || now - since < clearAfter)
+            {
+                return false;
+            }
+            Open = false;
+            _clearSince = null;
+            var raised = Raised;
+            Raised = false;
+            return raised;
+        }
+
+        public void Restore()
+        {
+            Open = true;
+            Raised = true;
+        }
+    }
+
+    private sealed class OutcomeBuilder
+    {
+        private List<AlertDecision>? _raised;
+        private List<AlertClearance>? _cleared;
+
+        public void Raise(AlertDecision decision) => (_raised ??= []).Add(decision);
+
+        public void Clear(AlertClearance clearance) => (_cleared ??= []).Add(clearance);
+
+        public AlertOutcome Build() => _raised is null && _cleared is null ? AlertOutcome.None : new AlertOutcome(_raised ?? [], _cleared ?? []);
     }
 }

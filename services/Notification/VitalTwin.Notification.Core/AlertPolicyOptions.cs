@@ -6,14 +6,24 @@ public sealed class AlertPolicyOptions
 {
     public const string SectionName = "AlertPolicy";
 
-    /// <summary>After a spike alert on a vital and direction, further spikes the same way within this time add no alert.</summary>
+    /// <summary>
+    /// After a spike alert on a vital and direction, further spikes the same way within this time add no alert;
+    /// the alert resolves itself once this long has passed without one.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan SpikeQuietPeriod { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
-    /// A NEWS2 condition counts as cleared only after the score has stayed below it this long, so a score
-    /// hovering at a threshold does not raise an alert at every crossing.
+    /// A condition counts as cleared only after it has stayed clear this long, so a score hovering at a
+    /// threshold does not raise an alert at every crossing; the alert resolves itself then.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ClearAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Anomalies on different vitals of one patient this close together raise one combined alert, which says
+    /// which vitals moved, instead of one alert each.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan CombineWindow { get; set; } = TimeSpan.FromMinutes(2);
 }

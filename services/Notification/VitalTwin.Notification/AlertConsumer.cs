@@ -1,17 +1,28 @@
+using Confluent.Kafka;
+using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
+using VitalTwin.Notification.Lifecycle;
 
 namespace VitalTwin.Notification;
 
-/// <summary>Runs the alert policy over twin events and anomalies and publishes the alerts it raises.</summary>
+/// <summary>
+/// Runs the alert policy over twin events and anomalies. When given partitions it first takes over their open
+/// alerts from the alerts topic (the lifecycle's timers restart, the policy learns what is already open), so a
+/// restart neither loses an alert nor raises one twice; when partitions go, their alerts are let go.
+/// </summary>
 internal sealed partial class AlertConsumer(
     AlertPolicy policy,
+    AlertDispatcher dispatcher,
+    AlertLifecycle lifecycle,
+    AlertBook book,
+    PatientPartitions patients,
     VitalCatalogue catalogue,
-    TimeProvider clock,
     EventProducer producer,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
@@ -19,7 +30,13 @@ internal sealed partial class AlertConsumer(
     ILogger<AlertConsumer> logger)
     : EventConsumer(kafka, topics, producer, environment, logger)
 {
+    private static readonly TimeSpan RebuildTimeout = TimeSpan.FromSeconds(60);
     private readonly ILogger _logger = logger;
+    private readonly string _bootstrapServers = kafka.Value.BootstrapServers;
+
+    // Partition number → how many of the subscribed topics' partitions with that number are assigned. The
+    // alerts of a partition are taken over with the first and let go with the last.
+    private readonly Dictionary<int, int> _owned = [];
 
     protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.TwinEvents, topics.Anomalies];
 
@@ -28,10 +45,20 @@ internal sealed partial class AlertConsumer(
         if (consumed.Is(TwinNews2Changed.Descriptor))
         {
             var changed = consumed.Parse(TwinNews2Changed.Parser);
-            foreach (var decision in policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue), changed.ObservedAt.ToDateTimeOffset()))
+            patients.Remember(changed.PatientId, consumed.Position.Partition.Value);
+            var outcome = policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue), changed.ObservedAt.ToDateTimeOffset());
+            await dispatcher.ApplyAsync(outcome, changed.EventId, cancellationToken);
+        }
+        else if (consumed.Is(TwinVitalStaleChanged.Descriptor))
+        {
+            var stale = consumed.Parse(TwinVitalStaleChanged.Parser);
+            if (!catalogue.TryFind(stale.Code?.Loinc, stale.Code?.Mdc, out var definition))
             {
-                await RaiseAsync(decision, changed.EventId, cancellationToken);
+                return;
             }
+            patients.Remember(stale.PatientId, consumed.Position.Partition.Value);
+            var outcome = policy.OnVitalStale(stale.PatientId, definition.Sign, stale.Stale, stale.LastObservedAt.ToDateTimeOffset(), stale.AsOf.ToDateTimeOffset());
+            await dispatcher.ApplyAsync(outcome, stale.EventId, cancellationToken);
         }
         else if (consumed.Is(AnomalyDetected.Descriptor))
         {
@@ -40,25 +67,108 @@ internal sealed partial class AlertConsumer(
             {
                 return;
             }
-            var spike = new SpikeObservation(
+            patients.Remember(anomaly.PatientId, consumed.Position.Partition.Value);
+            var observation = new SpikeObservation(
                 anomaly.PatientId, definition.Sign, anomaly.Value, anomaly.Unit, anomaly.BaselineMean, anomaly.PValue,
                 anomaly.Direction == Direction.Up, anomaly.ObservedAt.ToDateTimeOffset(),
                 LastingChange: anomaly.Kind == AnomalyKind.ChangePoint,
-                Explanation: string.IsNullOrEmpty(anomaly.Explanation) ? null : anomaly.Explanation);
-            if (policy.OnSpike(spike) is { } decision)
-            {
-                await RaiseAsync(decision, anomaly.EventId, cancellationToken);
-            }
+                Explanation: string.IsNullOrEmpty(anomaly.Explanation) ? null : anomaly.Explanation,
+                PersonalBaseline: anomaly.PersonalBaseline);
+            await dispatcher.ApplyAsync(policy.OnAnomaly(observation), anomaly.EventId, cancellationToken);
         }
     }
 
-    private async Task RaiseAsync(AlertDecision decision, string sourceEventId, CancellationToken cancellationToken)
+    protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
-        var raised = decision.ToAlertRaised(sourceEventId, clock.GetUtcNow(), catalogue);
-        await Producer.PublishAsync(Topics.Alerts, raised.PatientId, raised, raised.AlertId, cancellationToken);
-        LogRaised(_logger, raised.AlertId, decision.Condition, decision.Priority);
+        var taken = new HashSet<int>();
+        foreach (var partition in partitions)
+        {
+            var number = partition.Partition.Value;
+            _owned[number] = _owned.GetValueOrDefault(number) + 1;
+            if (_owned[number] == 1)
+            {
+                taken.Add(number);
+            }
+        }
+        if (taken.Count > 0)
+        {
+            TakeOver(taken);
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} raised: {Condition}, {Priority} priority")]
-    private static partial void LogRaised(ILogger logger, string alertId, AlertCondition condition, AlertPriority priority);
+    protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
+    {
+        var released = new HashSet<int>();
+        foreach (var partition in partitions)
+        {
+            var number = partition.Partition.Value;
+            if (_owned.TryGetValue(number, out var count) && --_owned[number] <= 0)
+            {
+                _owned.Remove(number);
+                released.Add(number);
+            }
+        }
+        if (released.Count > 0)
+        {
+            LetGo(released);
+        }
+    }
+
+    /// <summary>Reads the partitions' alert history, then hands each open alert to the lifecycle and the policy.</summary>
+    private void TakeOver(HashSet<int> partitions)
+    {
+        var events = 0;
+        foreach (var partition in partitions)
+        {
+            CompactedTopicReader.ReadToEnd(_bootstrapServers, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
+            {
+                if (ParseAlertEvent(consumed) is { } alertEvent)
+                {
+                    book.Apply(alertEvent, partition);
+                    events++;
+                }
+            }, CancellationToken.None);
+        }
+        var open = book.OpenIn(partitions);
+        foreach (var (view, partition) in open)
+        {
+            // The consuming thread is dedicated and has no synchronisation context: waiting here is safe, and
+            // no event of these partitions may be handled before their alerts are back.
+            lifecycle.RestoreAsync(view, partition, CancellationToken.None).GetAwaiter().GetResult();
+            patients.Remember(view.PatientId, partition);
+            if (view.Raised.Key.ToDomain(catalogue) is { } key)
+            {
+                policy.Restore(view.PatientId, key, view.Raised.RaisedAt.ToDateTimeOffset());
+            }
+        }
+        LogTakenOver(_logger, partitions.Count, events, open.Count);
+    }
+
+    private void LetGo(HashSet<int> partitions)
+    {
+        var open = book.OpenIn(partitions);
+        foreach (var (view, _) in open)
+        {
+            lifecycle.ReleaseAsync(Guid.Parse(view.AlertId), CancellationToken.None).GetAwaiter().GetResult();
+        }
+        book.Drop(partitions);
+        policy.Forget(patients.Forget(partitions));
+        LogLetGo(_logger, partitions.Count, open.Count);
+    }
+
+    private static IMessage? ParseAlertEvent(ConsumedEvent consumed) => consumed.Schema switch
+    {
+        _ when consumed.Is(AlertRaised.Descriptor) => consumed.Parse(AlertRaised.Parser),
+        _ when consumed.Is(AlertEscalated.Descriptor) => consumed.Parse(AlertEscalated.Parser),
+        _ when consumed.Is(AlertAcknowledged.Descriptor) => consumed.Parse(AlertAcknowledged.Parser),
+        _ when consumed.Is(AlertSilenced.Descriptor) => consumed.Parse(AlertSilenced.Parser),
+        _ when consumed.Is(AlertResolved.Descriptor) => consumed.Parse(AlertResolved.Parser),
+        _ => null,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took over {Partitions} partitions: {Events} alert events read, {Open} open alerts resumed")]
+    private static partial void LogTakenOver(ILogger logger, int partitions, int events, int open);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Let go of {Partitions} partitions and their {Open} open alerts")]
+    private static partial void LogLetGo(ILogger logger, int partitions, int open);
 }

@@ -3,12 +3,15 @@ using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Notification.Core;
 using AlertCondition = VitalTwin.Notification.Core.AlertCondition;
+using AlertKey = VitalTwin.Notification.Core.AlertKey;
 using AlertPriority = VitalTwin.Notification.Core.AlertPriority;
 using AlertReason = VitalTwin.Notification.Core.AlertReason;
+using Contract = VitalTwin.Contracts.Alerting.V1;
 
 namespace VitalTwin.Notification;
 
@@ -19,35 +22,88 @@ internal static class AlertMapping
     {
         var raised = new AlertRaised
         {
-            AlertId = AlertId(sourceEventId, decision.Condition),
+            AlertId = AlertId(sourceEventId, decision.Key),
             PatientId = decision.PatientId,
-            Condition = decision.Condition switch
-            {
-                AlertCondition.News2Medium => Contracts.Alerting.V1.AlertCondition.News2Medium,
-                AlertCondition.News2High => Contracts.Alerting.V1.AlertCondition.News2High,
-                AlertCondition.News2SingleParameter => Contracts.Alerting.V1.AlertCondition.News2SingleParameter,
-                AlertCondition.VitalSpike => Contracts.Alerting.V1.AlertCondition.VitalSpike,
-                AlertCondition.VitalChange => Contracts.Alerting.V1.AlertCondition.VitalChange,
-                _ => Contracts.Alerting.V1.AlertCondition.Unspecified,
-            },
+            Condition = decision.Condition.ToContract(),
             Priority = decision.Priority switch
             {
-                AlertPriority.High => Contracts.Alerting.V1.AlertPriority.High,
-                AlertPriority.Medium => Contracts.Alerting.V1.AlertPriority.Medium,
-                _ => Contracts.Alerting.V1.AlertPriority.Low,
+                AlertPriority.High => Contract.AlertPriority.High,
+                AlertPriority.Medium => Contract.AlertPriority.Medium,
+                _ => Contract.AlertPriority.Low,
             },
             RaisedAt = Timestamp.FromDateTimeOffset(raisedAt),
             Summary = decision.Summary,
             News2Total = decision.News2Total,
             SourceEventId = sourceEventId,
+            Key = decision.Key.ToContract(catalogue),
+            ObservedAt = Timestamp.FromDateTimeOffset(decision.ObservedAt == default ? raisedAt : decision.ObservedAt),
         };
         raised.Reasons.AddRange(decision.Reasons.Select(r => r.ToContract(catalogue)));
         return raised;
     }
 
-    private static Contracts.Alerting.V1.AlertReason ToContract(this AlertReason reason, VitalCatalogue catalogue)
+    public static Contract.AlertCondition ToContract(this AlertCondition condition) => condition switch
     {
-        var message = new Contracts.Alerting.V1.AlertReason { Text = reason.Text, Value = reason.Value ?? 0, Unit = reason.Unit ?? string.Empty };
+        AlertCondition.News2Medium => Contract.AlertCondition.News2Medium,
+        AlertCondition.News2High => Contract.AlertCondition.News2High,
+        AlertCondition.News2SingleParameter => Contract.AlertCondition.News2SingleParameter,
+        AlertCondition.VitalSpike => Contract.AlertCondition.VitalSpike,
+        AlertCondition.VitalChange => Contract.AlertCondition.VitalChange,
+        AlertCondition.VitalsCombined => Contract.AlertCondition.VitalsCombined,
+        AlertCondition.VitalStale => Contract.AlertCondition.VitalStale,
+        _ => Contract.AlertCondition.Unspecified,
+    };
+
+    public static Contract.AlertKey ToContract(this AlertKey key, VitalCatalogue catalogue) => new()
+    {
+        Condition = key.Condition.ToContract(),
+        Code = key.Sign is { } sign ? new VitalCode { Loinc = catalogue[sign].Loinc, Mdc = catalogue[sign].Mdc } : null,
+        Direction = key.Direction switch
+        {
+            AlertDirection.Up => Direction.Up,
+            AlertDirection.Down => Direction.Down,
+            _ => Direction.Unspecified,
+        },
+    };
+
+    /// <summary>The policy's key for a key read back from the alerts topic; null for a condition this version does not know.</summary>
+    public static AlertKey? ToDomain(this Contract.AlertKey? key, VitalCatalogue catalogue)
+    {
+        AlertCondition? condition = key?.Condition switch
+        {
+            Contract.AlertCondition.News2Medium => AlertCondition.News2Medium,
+            Contract.AlertCondition.News2High => AlertCondition.News2High,
+            Contract.AlertCondition.News2SingleParameter => AlertCondition.News2SingleParameter,
+            Contract.AlertCondition.VitalSpike => AlertCondition.VitalSpike,
+            Contract.AlertCondition.VitalChange => AlertCondition.VitalChange,
+            Contract.AlertCondition.VitalsCombined => AlertCondition.VitalsCombined,
+            Contract.AlertCondition.VitalStale => AlertCondition.VitalStale,
+            _ => null,
+        };
+        if (condition is null)
+        {
+            return null;
+        }
+        VitalSign? sign = catalogue.TryFind(key!.Code?.Loinc, key.Code?.Mdc, out var definition) ? definition.Sign : null;
+        var direction = key.Direction switch
+        {
+            Direction.Up => AlertDirection.Up,
+            Direction.Down => AlertDirection.Down,
+            _ => AlertDirection.None,
+        };
+        return new AlertKey(condition.Value, sign, direction);
+    }
+
+    private static Contract.AlertReason ToContract(this AlertReason reason, VitalCatalogue catalogue)
+    {
+        var message = new Contract.AlertReason
+        {
+            Text = reason.Text,
+            Value = reason.Value ?? 0,
+            Unit = reason.Unit ?? string.Empty,
+            Baseline = reason.Baseline ?? 0,
+            PValue = reason.PValue ?? 0,
+        };
         if (reason.Sign is { } sign)
         {
             message.Code = new VitalCode { Loinc = catalogue[sign].Loinc, Mdc = catalogue[sign].Mdc };
@@ -55,10 +111,10 @@ internal static class AlertMapping
         return message;
     }
 
-    /// <summary>Derived from the event that caused it, so reprocessing that event re-raises the same alert id and subscribers de-duplicate.</summary>
-    private static string AlertId(string sourceEventId, AlertCondition condition)
+    /// <summary>Derived from the event that caused it, so reprocessing that event yields the same alert id, which is recognised and not raised twice.</summary>
+    private static string AlertId(string sourceEventId, AlertKey key)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{sourceEventId}|{condition}"));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{sourceEventId}|{key}"));
         return new Guid(hash.AsSpan(0, 16)).ToString();
     }
 

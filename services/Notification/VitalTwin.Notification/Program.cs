@@ -4,10 +4,13 @@ using VitalTwin.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNotification();
+// The lifecycle's bus starts before the consumer, which hands it the open alerts of each partition it is given.
+builder.AddAlertLifecycle();
+builder.AddAlerting();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapAlertDesk();
 
 await app.RunAsync();

@@ -30,8 +30,26 @@ public static class CompactedTopicReader
         Action<string, byte[]> onEvent,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(onEvent);
+        ReadToEnd(bootstrapServers, partition, timeout, consumed =>
+        {
+            if (consumed.Is(schema))
+            {
+                onEvent(consumed.Key, consumed.Result.Message.Value);
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Hands every event in the partition, in order, to <paramref name="onEvent"/>, whatever its schema.</summary>
+    public static void ReadToEnd(
+        string bootstrapServers,
+        TopicPartition partition,
+        TimeSpan timeout,
+        Action<ConsumedEvent> onEvent,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(onEvent);
         var config = new ConsumerConfig
         {
@@ -53,9 +71,9 @@ public static class CompactedTopicReader
         while (true)
         {
             var result = reader.Consume(deadline.Token);
-            if (result.Message is not null && new ConsumedEvent(result).Is(schema))
+            if (result.Message is not null)
             {
-                onEvent(result.Message.Key, result.Message.Value);
+                onEvent(new ConsumedEvent(result));
             }
             if (result.Offset.Value >= watermarks.High - 1)
             {

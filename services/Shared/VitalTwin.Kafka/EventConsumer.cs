@@ -27,12 +27,28 @@ public abstract partial class EventConsumer : BackgroundService
         EventProducer producer,
         IHostEnvironment environment,
         ILogger logger)
+        : this(options, topics, producer, environment, logger, static serviceGroupId => serviceGroupId)
     {
+    }
+
+    /// <summary>
+    /// For a consumer that must keep offsets of its own (e.g. one per delivery target): <paramref name="groupId"/>
+    /// turns the service's group id into this consumer's.
+    /// </summary>
+    protected EventConsumer(
+        IOptions<KafkaOptions> options,
+        IOptions<KafkaTopics> topics,
+        EventProducer producer,
+        IHostEnvironment environment,
+        ILogger logger,
+        Func<string, string> groupId)
+    {
+        ArgumentNullException.ThrowIfNull(groupId);
         _options = options.Value;
         _topics = topics.Value;
         _producer = producer;
         _logger = logger;
-        _groupId = _options.GroupId ?? environment.ApplicationName;
+        _groupId = groupId(_options.GroupId ?? environment.ApplicationName);
         _clientId = _options.ClientId ?? environment.ApplicationName;
     }
 

@@ -12,7 +12,9 @@ namespace VitalTwin.TwinState.Core;
 /// <para>
 /// Time: the twin's clock is the later of the last time given to <see cref="RefreshStaleness"/> and the newest
 /// reading applied, so a replay behaves as the live stream did. A vital is stale when its newest usable value is
-/// older than <see cref="TwinSettings.StaleAfter"/> by that clock; NEWS2 then scores it as missing.
+/// older than <see cref="TwinSettings.StaleAfter"/> by that clock; NEWS2 then scores it as missing. Each change of
+/// staleness is reported once, by the update that made it: a reading (<see cref="TwinChange.Staleness"/>) or a
+/// refresh (<see cref="TwinRefresh.Staleness"/>).
 /// </para>
 /// <para>
 /// Sources: one device at a time is a vital's source. A reading from another device replaces the latest value
@@ -129,7 +131,7 @@ public sealed class PatientTwin
             }
 
             var advanced = Advance();
-            return Rescore(effect, trendChanged || advanced.TrendChanged, contextChanged: false);
+            return Rescore(effect, trendChanged || advanced.TrendChanged, contextChanged: false) with { Staleness = advanced.Staleness };
         }
     }
 
@@ -194,16 +196,17 @@ public sealed class PatientTwin
     /// Moves the twin's clock to <paramref name="now"/> (never back): vitals whose newest usable value grew older
     /// than their threshold turn stale, held-back readings that waited long enough are learnt, and anomalies past
     /// <see cref="TwinSettings.AnomalyOpenFor"/> close. Returns whether staleness, NEWS2, the projected band or
-    /// the open anomalies changed.
+    /// the open anomalies changed, and which vitals turned stale.
     /// </summary>
-    public bool RefreshStaleness(DateTimeOffset now)
+    public TwinRefresh RefreshStaleness(DateTimeOffset now)
     {
         lock (_gate)
         {
             _clockTicks = Math.Max(_clockTicks, now.UtcTicks);
             var advanced = Advance();
             var change = Rescore(ReadingEffect.None, advanced.TrendChanged, contextChanged: false);
-            return advanced.StalenessChanged || advanced.AnomaliesClosed || change.News2Changed || change.ProjectedRiskChanged;
+            var changed = advanced.Staleness.Count > 0 || advanced.AnomaliesClosed || change.News2Changed || change.ProjectedRiskChanged;
+            return new TwinRefresh(changed, advanced.Staleness);
         }
     }
 
@@ -262,9 +265,10 @@ public sealed class PatientTwin
 
     private bool HasExpired(TwinAnomaly anomaly) => anomaly.ObservedAt.UtcTicks + _settings.AnomalyOpenFor.Ticks <= _clockTicks;
 
-    private (bool TrendChanged, bool StalenessChanged, bool AnomaliesClosed) Advance()
+    private (bool TrendChanged, IReadOnlyList<StalenessChange> Staleness, bool AnomaliesClosed) Advance()
     {
-        bool trendChanged = false, stalenessChanged = false;
+        var trendChanged = false;
+        List<StalenessChange>? staleness = null;
         foreach (var track in _tracks)
         {
             if (track is null)
@@ -273,16 +277,20 @@ public sealed class PatientTwin
             }
 
             trendChanged |= track.Release(_clockTicks, _settings);
-            var stale = track.Scored is { } scored && _clockTicks - scored.ObservedAt.UtcTicks > _settings.StaleAfterFor(track.Sign).Ticks;
+            var scoredAt = track.Scored?.ObservedAt;
+            var stale = scoredAt is { } at && _clockTicks - at.UtcTicks > _settings.StaleAfterFor(track.Sign).Ticks;
             if (stale != track.IsStale)
             {
                 track.IsStale = stale;
-                stalenessChanged = true;
+                if (scoredAt is { } lastObservedAt)
+                {
+                    (staleness ??= []).Add(new StalenessChange(track.Sign, stale, lastObservedAt, Time.FromUtcTicks(_clockTicks)));
+                }
             }
         }
 
         var closed = _openAnomalies?.RemoveAll(HasExpired) > 0;
-        return (trendChanged, stalenessChanged, closed);
+        return (trendChanged, staleness is null ? [] : staleness, closed);
     }
 
     private TwinChange Rescore(ReadingEffect effect, bool trendChanged, bool contextChanged)

@@ -29,5 +29,30 @@ public readonly record struct TwinChange(
     News2Result Current,
     bool ProjectedRiskChanged)
 {
+    private readonly IReadOnlyList<StalenessChange>? _staleness;
+
     public bool Applied => Effect != ReadingEffect.Duplicate;
+
+    /// <summary>
+    /// Vitals that turned stale or fresh again in this update: the reading's own vital when it was stale, and any
+    /// vital that turned stale because the reading moved the twin's clock on.
+    /// </summary>
+    public IReadOnlyList<StalenessChange> Staleness
+    {
+        get => _staleness ?? [];
+        init => _staleness = value;
+    }
 }
+
+/// <summary>
+/// A vital of a twin turned stale (its newest usable value grew older than the vital's threshold) or fresh again
+/// (a usable value within the threshold arrived).
+/// </summary>
+/// <param name="LastObservedAt">When the newest usable value was observed: the one that grew old, or the one that ended staleness.</param>
+/// <param name="AsOf">The twin's clock when the change was seen.</param>
+public readonly record struct StalenessChange(VitalSign Sign, bool IsStale, DateTimeOffset LastObservedAt, DateTimeOffset AsOf);
+
+/// <summary>What moving a twin's clock did.</summary>
+/// <param name="Changed">Staleness, NEWS2, the projected band or the open anomalies changed.</param>
+/// <param name="Staleness">The vitals whose staleness changed, in sign order: as the clock only moves on, they turned stale.</param>
+public readonly record struct TwinRefresh(bool Changed, IReadOnlyList<StalenessChange> Staleness);

@@ -13,6 +13,9 @@ public readonly record struct ReadingAttribution(string? PatientId, TwinChange? 
     public bool IsAttributed => PatientId is not null;
 }
 
+/// <summary>A twin that changed when its clock moved, and the vitals of it that turned stale.</summary>
+public readonly record struct RefreshedTwin(string PatientId, IReadOnlyList<StalenessChange> Staleness);
+
 /// <summary>The twins of the patients whose partitions this instance owns, and the device bindings that route readings to them.</summary>
 public sealed class TwinRegistry
 {
@@ -58,9 +61,24 @@ public sealed class TwinRegistry
     /// <summary>Forgets a twin, e.g. when its partition is assigned elsewhere.</summary>
     public bool Remove(string patientId) => _twins.TryRemove(patientId, out _);
 
-    /// <summary>Refreshes every twin's staleness at <paramref name="now"/>; returns the patients whose twin changed, ordered.</summary>
-    public IReadOnlyList<string> RefreshStaleness(DateTimeOffset now) =>
-        [.. _twins.Where(t => t.Value.RefreshStaleness(now)).Select(t => t.Key).Order(StringComparer.Ordinal)];
+    /// <summary>
+    /// Refreshes every twin's staleness at <paramref name="now"/>; returns the twins that changed, ordered by patient
+    /// id, each with the vitals that turned stale.
+    /// </summary>
+    public IReadOnlyList<RefreshedTwin> RefreshStaleness(DateTimeOffset now)
+    {
+        var refreshed = new List<RefreshedTwin>();
+        foreach (var (patientId, twin) in _twins)
+        {
+            if (twin.RefreshStaleness(now) is { Changed: true } refresh)
+            {
+                refreshed.Add(new RefreshedTwin(patientId, refresh.Staleness));
+            }
+        }
+
+        refreshed.Sort((a, b) => string.CompareOrdinal(a.PatientId, b.PatientId));
+        return refreshed;
+    }
 
     /// <summary>
     /// Twins ordered by patient id, starting after <paramref name="afterPatientId"/>, for stable paging; only those on

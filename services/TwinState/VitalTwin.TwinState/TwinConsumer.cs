@@ -14,14 +14,16 @@ namespace VitalTwin.TwinState;
 
 /// <summary>
 /// Applies recorded vitals and detected anomalies to the twins, writes every accepted reading to history and
-/// announces NEWS2 changes. State is partition-local: twins are restored when a partition is assigned, and a
-/// partition's offsets are stored only after its pending history is written and its twins are snapshotted.
+/// announces NEWS2 changes and changes of staleness (see <see cref="StalenessAnnouncer"/>). State is
+/// partition-local: twins are restored when a partition is assigned, and a partition's offsets are stored only
+/// after its pending history is written and its twins are snapshotted.
 /// A replay after a crash is harmless: twins skip readings they have (device sequence numbers) and history
 /// points have an identity.
 /// </summary>
 internal sealed partial class TwinConsumer(
     TwinRegistry twins,
     TwinChangeFeed changes,
+    StalenessAnnouncer staleness,
     VitalCatalogue catalogue,
     ITwinSnapshots snapshots,
     IVitalsStore history,
@@ -142,7 +144,8 @@ internal sealed partial class TwinConsumer(
         var observation = new VitalObservation(definition.Sign, reading.Value, reading.Unit, observedAt, reading.DeviceId, reading.SequenceNumber, reading.QualityFlags.ToDomain());
         var twin = twins.GetOrCreate(reading.PatientId);
         state.Patients.Add(reading.PatientId);
-        var change = twin.Apply(observation);
+        var (change, announced) = staleness.Apply(twin, observation, cancellationToken);
+        await announced;
         if (!change.Applied)
         {
             return;

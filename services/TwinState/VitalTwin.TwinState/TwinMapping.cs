@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Anomaly.V1;
@@ -26,6 +28,33 @@ internal static class TwinMapping
         };
         changed.Vitals.AddRange(twin.Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
         return changed;
+    }
+
+    /// <summary>The event Notification's "vital stale" alert runs on.</summary>
+    public static TwinVitalStaleChanged ToStaleChanged(this StalenessChange change, string patientId, VitalCatalogue catalogue)
+    {
+        var definition = catalogue[change.Sign];
+        return new TwinVitalStaleChanged
+        {
+            EventId = StaleChangedId(patientId, definition.Loinc, change),
+            PatientId = patientId,
+            Code = definition.ToCode(),
+            Stale = change.IsStale,
+            LastObservedAt = Timestamp.FromDateTimeOffset(change.LastObservedAt),
+            AsOf = Timestamp.FromDateTimeOffset(change.AsOf),
+        };
+    }
+
+    /// <summary>
+    /// Names the transition itself, so whichever path sees it (a reading, the staleness monitor, a replay after a
+    /// restart, the partition's next owner) publishes the same id: a vital turns stale, or fresh, at most once per
+    /// newest usable value. Hashed, so the patient id does not travel in clear in the message-id header.
+    /// </summary>
+    private static string StaleChangedId(string patientId, string loinc, StalenessChange change)
+    {
+        var direction = change.IsStale ? "stale" : "fresh";
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{patientId}|{loinc}|{change.LastObservedAt.UtcTicks}|{direction}"));
+        return $"{direction}/{new Guid(hash.AsSpan(0, 16))}";
     }
 
     private static readonly (ReadingQuality Quality, QualityFlag Flag)[] QualityFlags =

@@ -2,17 +2,34 @@ using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
+using VitalTwin.Notification.Desk;
+using VitalTwin.Notification.Lifecycle;
 
 namespace VitalTwin.Notification.Extensions;
 
 internal static class NotificationExtensions
 {
-    public static void AddNotification(this IHostApplicationBuilder builder)
+    /// <summary>The alert policy over the input topics, and the alert lifecycle behind it.</summary>
+    public static void AddAlerting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AlertPolicyOptions>().BindConfiguration(AlertPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton(sp => new AlertPolicy(sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>()));
+        builder.Services.AddSingleton<PatientPartitions>();
+        builder.Services.AddSingleton<AlertDispatcher>();
+        builder.Services.AddSingleton<NotificationMetrics>();
+        builder.Services.AddHostedService<AlertClock>();
         builder.Services.AddEventConsumer<AlertConsumer>();
     }
+
+    /// <summary>The lifecycle state machine, publishing to the alerts topic.</summary>
+    public static void AddAlertLifecycle(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AlertLifecycleOptions>().BindConfiguration(AlertLifecycleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IAlertEventSink, KafkaAlertSink>();
+        builder.Services.AddAlertLifecycle();
+    }
+
+    public static void MapAlertDesk(this WebApplication app) => app.MapGrpcService<AlertDeskService>();
 }

@@ -28,6 +28,7 @@ internal static class TwinStateExtensions
         {
             builder.Services.AddSingleton<ITwinSnapshots, KafkaTwinSnapshots>();
         }
+        builder.Services.AddSingleton<StalenessAnnouncer>();
         builder.Services.AddEventConsumer<TwinConsumer>();
         builder.Services.AddHostedService<StalenessMonitor>();
     }

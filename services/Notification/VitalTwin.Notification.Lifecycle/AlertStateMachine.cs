@@ -1,0 +1,308 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using VitalTwin.Contracts.Alerting.V1;
+
+namespace VitalTwin.Notification.Lifecycle;
+
+/// <summary>
+/// An alert's life: raised → notified → acknowledged, or escalated along the chain while nobody acknowledges
+/// it in the priority's time; silenced holds escalation until the silence ends; resolved (by the condition
+/// clearing, by a clinician, or by being folded into a combined alert) ends it. Every step is published before
+/// the state moves on, so the alerts topic always knows at least what this machine knows.
+/// </summary>
+public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
+{
+    private readonly AlertLifecycleOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly AlertEvents _events;
+
+    public AlertStateMachine(IOptions<AlertLifecycleOptions> options, TimeProvider clock, AlertEvents events)
+    {
+        _options = options.Value;
+        _clock = clock;
+        _events = events;
+
+        InstanceState(x => x.CurrentState);
+
+        Event(() => Open, x => x.CorrelateById(m => m.Message.AlertId));
+        Event(() => Restore, x => x.CorrelateById(m => m.Message.AlertId));
+        Event(() => Clear, x =>
+        {
+            x.CorrelateById(m => m.Message.AlertId);
+            x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new AlertActionResult(c.Message.AlertId, AlertActionOutcome.NotFound))));
+        });
+        Event(() => Release, x =>
+        {
+            x.CorrelateById(m => m.Message.AlertId);
+            x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new AlertActionResult(c.Message.AlertId, AlertActionOutcome.NotFound))));
+        });
+        Event(() => Acknowledge, x =>
+        {
+            x.CorrelateById(m => m.Message.AlertId);
+            x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(NotFound(c.Message.AlertId))));
+        });
+        Event(() => Silence, x =>
+        {
+            x.CorrelateById(m => m.Message.AlertId);
+            x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(NotFound(c.Message.AlertId))));
+        });
+        Event(() => Resolve, x =>
+        {
+            x.CorrelateById(m => m.Message.AlertId);
+            x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(NotFound(c.Message.AlertId))));
+        });
+
+        Schedule(() => Escalation, x => x.EscalationToken, s =>
+        {
+            s.Received = r =>
+            {
+                r.CorrelateById(m => m.Message.AlertId);
+                r.OnMissingInstance(m => m.Discard());
+            };
+        });
+        Schedule(() => SilenceEnd, x => x.SilenceToken, s =>
+        {
+            s.Received = r =>
+            {
+                r.CorrelateById(m => m.Message.AlertId);
+                r.OnMissingInstance(m => m.Discard());
+            };
+        });
+
+        Initially(
+            When(Open)
+                .ThenAsync(async context =>
+                {
+                    var raised = AlertRaised.Parser.ParseFrom(context.Message.Raised);
+                    var saga = context.Saga;
+                    saga.PatientId = raised.PatientId;
+                    saga.Partition = context.Message.Partition;
+                    saga.Priority = raised.Priority;
+                    saga.NotifiedAt = saga.UnacknowledgedSince = _clock.GetUtcNow();
+                    saga.SilencedUntil = raised.SilencedUntil?.ToDateTimeOffset();
+                    await _events.PublishAsync(saga, raised, "raised", context.CancellationToken);
+                })
+                .IfElse(context => context.Saga.SilencedUntil is not null,
+                    silenced => silenced.Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime)
+                        .TransitionTo(Silenced),
+                    notified => notified.TransitionTo(Notified).If(Escalates, then => ScheduleEscalation(then)))
+                .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.Accepted)),
+            When(Restore)
+                .Then(context =>
+                {
+                    var view = AlertView.Parser.ParseFrom(context.Message.View);
+                    var saga = context.Saga;
+                    saga.PatientId = view.PatientId;
+                    saga.Partition = context.Message.Partition;
+                    saga.Priority = view.Raised.Priority;
+                    saga.EscalationLevel = view.EscalationLevel;
+                    saga.NotifiedAt = view.Raised.RaisedAt.ToDateTimeOffset();
+                    saga.UnacknowledgedSince = view.EscalationLevel > 0 ? view.UpdatedAt.ToDateTimeOffset() : saga.NotifiedAt;
+                    saga.SilencedUntil = view.State == AlertState.Silenced ? view.SilencedUntil?.ToDateTimeOffset() : null;
+                    saga.CurrentState = view.State switch
+                    {
+                        AlertState.Acknowledged => Acknowledged.Name,
+                        AlertState.Silenced => Silenced.Name,
+                        AlertState.Escalated => Escalated.Name,
+                        _ => Notified.Name,
+                    };
+                })
+                // Timers restart from what the topic says: an escalation that fell due while no instance owned the
+                // alert fires at once, never twice (its level is already on the topic if it was published).
+                .If(context => context.Saga.CurrentState == Silenced.Name,
+                    silenced => silenced.Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime))
+                .If(context => (context.Saga.CurrentState == Notified.Name || context.Saga.CurrentState == Escalated.Name) && EscalatesFurther(context.Saga),
+                    then => ScheduleEscalation(then))
+                .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.Accepted)));
+
+        During(Notified, Escalated,
+            When(Escalation!.Received)
+                .ThenAsync(async context =>
+                {
+                    var saga = context.Saga;
+                    var now = _clock.GetUtcNow();
+                    var escalated = new AlertEscalated
+                    {
+                        AlertId = saga.CorrelationId.ToString(),
+                        PatientId = saga.PatientId,
+                        Level = saga.EscalationLevel + 1,
+                        EscalateTo = _options.EscalationChain[saga.EscalationLevel],
+                        Priority = saga.Priority,
+                        EscalatedAt = Timestamp.FromDateTimeOffset(now),
+                        UnacknowledgedFor = Duration.FromTimeSpan(now - saga.NotifiedAt),
+                    };
+                    await _events.PublishAsync(saga, escalated, string.Create(CultureInfo.InvariantCulture, $"escalated/{escalated.Level}"), context.CancellationToken);
+                    saga.EscalationLevel = escalated.Level;
+                    saga.UnacknowledgedSince = now;
+                })
+                .TransitionTo(Escalated)
+                .If(context => EscalatesFurther(context.Saga), then => ScheduleEscalation(then)),
+            When(Acknowledge)
+                .ThenAsync(context => AcknowledgeAsync(context))
+                .Unschedule(Escalation)
+                .TransitionTo(Acknowledged)
+                .Respond(context => Accepted(context.Saga)),
+            When(Silence)
+                .IfElse(context => SilenceRefusal(context.Message) is null,
+                    allowed => allowed
+                        .ThenAsync(context => SilenceAsync(context))
+                        .Unschedule(Escalation)
+                        .Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime)
+                        .TransitionTo(Silenced)
+                        .Respond(context => Accepted(context.Saga)),
+                    refused => refused.Respond(context => 
+                        new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, SilenceRefusal(context.Message)))),
+            Ignore(SilenceEnd!.Received));
+
+        During(Silenced,
+            When(SilenceEnd.Received)
+                .Then(context =>
+                {
+                    context.Saga.SilencedUntil = null;
+                    context.Saga.UnacknowledgedSince = _clock.GetUtcNow();
+                    _events.Book.Touch(context.Saga.CorrelationId.ToString());
+                })
+                .IfElse(context => context.Saga.EscalationLevel > 0,
+                    escalated => escalated.TransitionTo(Escalated),
+                    notified => notified.TransitionTo(Notified))
+                .If(context => EscalatesFurther(context.Saga), then => ScheduleEscalation(then)),
+            When(Acknowledge)
+                .ThenAsync(context => AcknowledgeAsync(context))
+                .Unschedule(SilenceEnd)
+                .TransitionTo(Acknowledged)
+                .Respond(context => Accepted(context.Saga)),
+            When(Silence)
+                .IfElse(context => SilenceRefusal(context.Message) is null,
+                    allowed => allowed
+                        .ThenAsync(context => SilenceAsync(context))
+                        .Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime)
+                        .Respond(context => Accepted(context.Saga)),
+                    refused => refused.Respond(context => 
+                        new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, SilenceRefusal(context.Message)))),
+            Ignore(Escalation.Received));
+
+        During(Acknowledged,
+            When(Acknowledge)
+                .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, "The alert is already acknowledged.")),
+            // Silencing an acknowledged alert holds new alerts on the same key; there is no escalation left to hold.
+            When(Silence)
+                .IfElse(context => SilenceRefusal(context.Message) is null,
+                    allowed => allowed
+                        .ThenAsync(context => SilenceAsync(context))
+                        .Respond(context => Accepted(context.Saga)),
+                    refused => refused.Respond(context => 
+                        new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, SilenceRefusal(context.Message)))),
+            Ignore(Escalation.Received),
+            Ignore(SilenceEnd.Received));
+
+        DuringAny(
+            When(Open)
+                .Respond(context => Accepted(context.Saga)),
+            When(Restore)
+                .Respond(context => Accepted(context.Saga)));
+
+        During(Notified, Escalated, Silenced, Acknowledged,
+            When(Resolve)
+                .ThenAsync(context => ResolveAsync(context.Saga, Resolution.ByClinician, context.Message.Actor, context.Message.Note, null, context.CancellationToken))
+                .Unschedule(Escalation)
+                .Unschedule(SilenceEnd)
+                .Respond(context => Accepted(context.Saga))
+                .Finalize(),
+            When(Clear)
+                .ThenAsync(context => ResolveAsync(context.Saga,
+                    context.Message.SupersededBy is null ? Resolution.ConditionCleared : Resolution.Superseded, null, null, context.Message.SupersededBy, context.CancellationToken))
+                .Unschedule(Escalation)
+                .Unschedule(SilenceEnd)
+                .Respond(context => Accepted(context.Saga))
+                .Finalize(),
+            When(Release)
+                .Unschedule(Escalation)
+                .Unschedule(SilenceEnd)
+                .Respond(context => Accepted(context.Saga))
+                .Finalize());
+
+        SetCompletedWhenFinalized();
+    }
+
+    public State Notified { get; private set; } = null!;
+    public State Escalated { get; private set; } = null!;
+    public State Silenced { get; private set; } = null!;
+    public State Acknowledged { get; private set; } = null!;
+
+    public Event<OpenAlert> Open { get; private set; } = null!;
+    public Event<RestoreAlert> Restore { get; private set; } = null!;
+    public Event<ClearAlert> Clear { get; private set; } = null!;
+    public Event<AcknowledgeAlert> Acknowledge { get; private set; } = null!;
+    public Event<SilenceAlert> Silence { get; private set; } = null!;
+    public Event<ResolveAlert> Resolve { get; private set; } = null!;
+    public Event<ReleaseAlert> Release { get; private set; } = null!;
+
+    public Schedule<AlertSaga, EscalationDue> Escalation { get; private set; } = null!;
+    public Schedule<AlertSaga, SilenceEnded> SilenceEnd { get; private set; } = null!;
+
+    private bool EscalatesFurther(AlertSaga saga) =>
+        _options.EscalateAfter(saga.Priority) is not null && saga.EscalationLevel < _options.EscalationChain.Count;
+
+    private bool EscalatesFurther<T>(BehaviorContext<AlertSaga, T> context) where T : class => EscalatesFurther(context.Saga);
+
+    private bool Escalates(BehaviorContext<AlertSaga, OpenAlert> context) => EscalatesFurther(context.Saga);
+
+    private EventActivityBinder<AlertSaga, T> ScheduleEscalation<T>(EventActivityBinder<AlertSaga, T> binder) where T : class =>
+        binder.Schedule(Escalation, context => new EscalationDue(context.Saga.CorrelationId),
+            context => (context.Saga.UnacknowledgedSince + _options.EscalateAfter(context.Saga.Priority)!.Value).UtcDateTime);
+
+    private async Task AcknowledgeAsync(BehaviorContext<AlertSaga, AcknowledgeAlert> context)
+    {
+        var acknowledged = new AlertAcknowledged
+        {
+            AlertId = context.Saga.CorrelationId.ToString(),
+            PatientId = context.Saga.PatientId,
+            AcknowledgedBy = context.Message.Actor,
+            AcknowledgedAt = Timestamp.FromDateTimeOffset(_clock.GetUtcNow()),
+            Note = context.Message.Note ?? string.Empty,
+        };
+        await _events.PublishAsync(context.Saga, acknowledged, "acknowledged", context.CancellationToken);
+    }
+
+    private async Task SilenceAsync(BehaviorContext<AlertSaga, SilenceAlert> context)
+    {
+        var now = _clock.GetUtcNow();
+        var until = now + context.Message.Duration;
+        var view = _events.Book.Find(context.Saga.CorrelationId.ToString());
+        var silenced = new AlertSilenced
+        {
+            AlertId = context.Saga.CorrelationId.ToString(),
+            PatientId = context.Saga.PatientId,
+            SilencedBy = context.Message.Actor,
+            SilencedAt = Timestamp.FromDateTimeOffset(now),
+            Until = Timestamp.FromDateTimeOffset(until),
+            Key = view?.Raised.Key,
+            Reason = context.Message.Reason ?? string.Empty,
+        };
+        await _events.PublishAsync(context.Saga, silenced, string.Create(CultureInfo.InvariantCulture, $"silenced/{now.UtcTicks}"), context.CancellationToken);
+        context.Saga.SilencedUntil = until;
+    }
+
+    private Task ResolveAsync(AlertSaga saga, Resolution resolution, string? actor, string? note, string? supersededBy, CancellationToken cancellationToken) =>
+        _events.PublishAsync(saga, new AlertResolved
+        {
+            AlertId = saga.CorrelationId.ToString(),
+            PatientId = saga.PatientId,
+            Resolution = resolution,
+            ResolvedBy = actor ?? string.Empty,
+            ResolvedAt = Timestamp.FromDateTimeOffset(_clock.GetUtcNow()),
+            Note = note ?? string.Empty,
+            SupersededBy = supersededBy ?? string.Empty,
+        }, "resolved", cancellationToken);
+
+    private string? SilenceRefusal(SilenceAlert silence) =>
+        silence.Duration < TimeSpan.FromSeconds(1) || silence.Duration > _options.MaxSilence
+            ? string.Create(CultureInfo.InvariantCulture, $"A silence lasts from 1 s to {_options.MaxSilence}.")
+            : null;
+
+    private static AlertActionResult Accepted(AlertSaga saga) => new(saga.CorrelationId, AlertActionOutcome.Accepted);
+
+    private static AlertActionResult NotFound(Guid alertId) => new(alertId, AlertActionOutcome.NotFound, "No open alert has that id here.");
+}

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+using VitalTwin.Clinical;
+using VitalTwin.Kafka;
+using VitalTwin.TwinState.Core;
+
+namespace VitalTwin.TwinState;
+
+/// <summary>
+/// Publishes <c>TwinVitalStaleChanged</c> on the twin-events topic for every change of staleness the twins report.
+/// Two threads change staleness: the consumer with readings (a vital fresh again, or others left behind by the
+/// clock a reading moved) and the staleness monitor with time. Each change and the hand-over of its event to the
+/// producer happen under one lock, and the producer keeps hand-over order within a partition, so a vital's
+/// "stale" and "fresh again" reach Notification in the order the twin saw them.
+/// </summary>
+internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaTopics> topics, VitalCatalogue catalogue)
+{
+    private readonly Lock _gate = new();
+
+    /// <summary>Applies a reading; <c>Announced</c> completes when the staleness events it caused are delivered.</summary>
+    public (TwinChange Change, Task Announced) Apply(PatientTwin twin, VitalObservation observation, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var change = twin.Apply(observation);
+            return (change, Announce(twin.PatientId, change.Staleness, cancellationToken));
+        }
+    }
+
+    /// <summary>Moves every twin's clock to <paramref name="now"/>; <c>Announced</c> completes when the staleness events are delivered.</summary>
+    public (IReadOnlyList<RefreshedTwin> Refreshed, Task Announced) Refresh(TwinRegistry twins, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var refreshed = twins.RefreshStaleness(now);
+            var announced = new List<Task>();
+            foreach (var twin in refreshed)
+            {
+                if (twin.Staleness.Count > 0)
+                {
+                    announced.Add(Announce(twin.PatientId, twin.Staleness, cancellationToken));
+                }
+            }
+            return (refreshed, Task.WhenAll(announced));
+        }
+    }
+
+    // PublishAsync hands the event to librdkafka before it first yields, so calling it under the lock fixes the order.
+    private Task Announce(string patientId, IReadOnlyList<StalenessChange> staleness, CancellationToken cancellationToken)
+    {
+        if (staleness.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        var deliveries = new Task[staleness.Count];
+        for (int i = 0; i < staleness.Count; i++)
+        {
+            var changed = staleness[i].ToStaleChanged(patientId, catalogue);
+            deliveries[i] = producer.PublishAsync(topics.Value.TwinEvents, patientId, changed, changed.EventId, cancellationToken);
+        }
+        return Task.WhenAll(deliveries);
+    }
+}

@@ -1,0 +1,183 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using VitalTwin.Clinical;
+using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Contracts.Twin.V1;
+using VitalTwin.Kafka;
+using VitalTwin.Kafka.Embedded;
+using VitalTwin.TwinState.Core;
+using VitalTwin.TwinState.Extensions;
+using VitalTwin.TwinState.Query;
+using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
+
+namespace VitalTwin.TwinState.Tests;
+
+/// <summary>One embedded Kafka for the class; every test has topics and a consumer group of its own.</summary>
+public sealed class EmbeddedKafkaFixture : IDisposable
+{
+    public EmbeddedKafka Kafka { get; } = EmbeddedKafka.Start([]);
+
+    public void Dispose() => Kafka.Dispose();
+}
+
+/// <summary>
+/// The service's consumer and staleness monitor in one host, against the embedded Kafka over TCP, with a fake
+/// clock driving the monitor; what lands on the twin-events topic is read back as Notification would read it.
+/// </summary>
+public sealed class StalenessEventsTests(EmbeddedKafkaFixture cluster) : IClassFixture<EmbeddedKafkaFixture>
+{
+    private const string PatientId = "patient-gone-quiet";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly VitalDefinition HeartRate = VitalCatalogue.Default[VitalSign.HeartRate];
+
+    [Fact]
+    public async Task A_vital_that_stops_arriving_is_announced_stale_and_then_fresh_when_it_returns()
+    {
+        var topics = CreateTopics();
+        var clock = new FakeTimeProvider(Readings.Start);
+        var host = await StartAsync(topics, clock);
+        try
+        {
+            var services = host.Services;
+            await services.GetRequiredService<TwinConsumer>().Assigned.WaitAsync(Timeout);
+            using var watch = services.GetRequiredService<TwinChangeFeed>().TryWatch(new HashSet<string>([PatientId]))!;
+            var producer = services.GetRequiredService<EventProducer>();
+
+            await PublishHeartRateAsync(producer, topics, sequence: 1, Readings.Start);
+            await NextChangeAsync(watch);
+
+            clock.Advance(TwinSettings.Default.StaleAfterFor(VitalSign.HeartRate) + services.GetRequiredService<IOptions<TwinQueryOptions>>().Value.StalenessCheckInterval);
+            await NextChangeAsync(watch);
+            var wentStaleAt = clock.GetUtcNow();
+
+            var returnedAt = wentStaleAt.AddSeconds(10);
+            await PublishHeartRateAsync(producer, topics, sequence: 2, returnedAt);
+            var announced = await ReadStaleChangedAsync(topics.TwinEvents, count: 2);
+
+            Assert.All(announced, e => Assert.Equal(PatientId, e.Key));
+            Assert.All(announced, e => Assert.Equal(e.Message.EventId, e.MessageId));
+            Assert.All(announced, e => Assert.DoesNotContain(PatientId, e.Message.EventId, StringComparison.Ordinal));
+            var (stale, fresh) = (announced[0].Message, announced[1].Message);
+            Assert.Equal(
+                (true, PatientId, HeartRate.Loinc, Timestamp.FromDateTimeOffset(Readings.Start), Timestamp.FromDateTimeOffset(wentStaleAt)),
+                (stale.Stale, stale.PatientId, stale.Code.Loinc, stale.LastObservedAt, stale.AsOf));
+            Assert.Equal(
+                (false, PatientId, HeartRate.Loinc, Timestamp.FromDateTimeOffset(returnedAt), Timestamp.FromDateTimeOffset(returnedAt)),
+                (fresh.Stale, fresh.PatientId, fresh.Code.Loinc, fresh.LastObservedAt, fresh.AsOf));
+            Assert.StartsWith("stale/", stale.EventId, StringComparison.Ordinal);
+            Assert.StartsWith("fresh/", fresh.EventId, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+            host.Dispose();
+        }
+    }
+
+    private KafkaTopics CreateTopics()
+    {
+        var unique = Guid.NewGuid().ToString("N");
+        var topics = new KafkaTopics
+        {
+            Telemetry = $"test-telemetry-{unique}",
+            Anomalies = $"test-anomalies-{unique}",
+            Twins = $"test-twins-{unique}",
+            TwinEvents = $"test-twin-events-{unique}",
+            DeadLetter = $"test-deadletter-{unique}",
+        };
+        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter })
+        {
+            cluster.Kafka.CreateTopic(new TopicSpec(name, Partitions: 1, Compacted: false));
+        }
+        return topics;
+    }
+
+    private async Task<IHost> StartAsync(KafkaTopics topics, TimeProvider clock)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.TwinState.Tests", DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = cluster.Kafka.BootstrapServers,
+            ["Kafka:GroupId"] = $"test-twin-state-{Guid.NewGuid():N}",
+            ["Kafka:Topics:Telemetry"] = topics.Telemetry,
+            ["Kafka:Topics:Anomalies"] = topics.Anomalies,
+            ["Kafka:Topics:Twins"] = topics.Twins,
+            ["Kafka:Topics:TwinEvents"] = topics.TwinEvents,
+            ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
+        });
+        builder.Services.AddKafka();
+        builder.AddTwinState();
+        builder.Services.AddSingleton(clock);
+        var host = builder.Build();
+        await host.StartAsync(CancellationToken.None);
+        return host;
+    }
+
+    private static Task PublishHeartRateAsync(EventProducer producer, KafkaTopics topics, ulong sequence, DateTimeOffset observedAt)
+    {
+        var recorded = new VitalSignsRecorded
+        {
+            EventId = $"monitor-1/{sequence}",
+            Reading = new VitalSignReading
+            {
+                PatientId = PatientId,
+                DeviceId = "monitor-1",
+                SequenceNumber = sequence,
+                ObservedAt = Timestamp.FromDateTimeOffset(observedAt),
+                Code = new VitalCode { Loinc = HeartRate.Loinc },
+                Value = 72,
+                Unit = HeartRate.CanonicalUnit,
+            },
+        };
+        return producer.PublishAsync(topics.Telemetry, PatientId, recorded, recorded.EventId, CancellationToken.None);
+    }
+
+    private static async Task NextChangeAsync(TwinWatch watch)
+    {
+        using var deadline = new CancellationTokenSource(Timeout);
+        Assert.Equal([PatientId], (await watch.NextAsync(deadline.Token)).PatientIds);
+    }
+
+    /// <summary>Reads the topic from its start until <paramref name="count"/> staleness events arrived, skipping the others (NEWS2 changes).</summary>
+    private Task<List<(string Key, string? MessageId, TwinVitalStaleChanged Message)>> ReadStaleChangedAsync(string topic, int count) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                var config = new ConsumerConfig { BootstrapServers = cluster.Kafka.BootstrapServers, GroupId = $"test-reader-{Guid.NewGuid():N}", EnableAutoCommit = false };
+                using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+                consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+                using var deadline = new CancellationTokenSource(Timeout);
+                var found = new List<(string, string?, TwinVitalStaleChanged)>();
+                try
+                {
+                    while (found.Count < count)
+                    {
+                        var result = consumer.Consume(deadline.Token);
+                        if (Header(result, EventHeaders.Schema) == TwinVitalStaleChanged.Descriptor.FullName)
+                        {
+                            found.Add((result.Message.Key, Header(result, EventHeaders.MessageId), TwinVitalStaleChanged.Parser.ParseFrom(result.Message.Value)));
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new TimeoutException($"{found.Count} of {count} staleness events arrived within {Timeout}.");
+                }
+                finally
+                {
+                    consumer.Close();
+                }
+                return found;
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+    private static string? Header(ConsumeResult<string, byte[]> result, string name) =>
+        result.Message.Headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
+}

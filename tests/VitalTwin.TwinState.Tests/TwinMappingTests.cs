@@ -1,0 +1,41 @@
+using Google.Protobuf.WellKnownTypes;
+using VitalTwin.Clinical;
+using VitalTwin.TwinState.Core;
+
+namespace VitalTwin.TwinState.Tests;
+
+public class TwinMappingTests
+{
+    private static readonly StalenessChange WentStale = new(VitalSign.OxygenSaturation, IsStale: true, Readings.Start, Readings.Start.AddMinutes(6));
+
+    [Fact]
+    public void A_staleness_change_maps_to_the_contract_event()
+    {
+        var changed = WentStale.ToStaleChanged("patient-1", VitalCatalogue.Default);
+
+        Assert.Equal("patient-1", changed.PatientId);
+        Assert.Equal(VitalCatalogue.Default[VitalSign.OxygenSaturation].Loinc, changed.Code.Loinc);
+        Assert.Equal(VitalCatalogue.Default[VitalSign.OxygenSaturation].Mdc, changed.Code.Mdc);
+        Assert.True(changed.Stale);
+        Assert.Equal(Timestamp.FromDateTimeOffset(Readings.Start), changed.LastObservedAt);
+        Assert.Equal(Timestamp.FromDateTimeOffset(Readings.Start.AddMinutes(6)), changed.AsOf);
+    }
+
+    [Fact]
+    public void The_event_id_names_the_transition_so_a_replay_or_another_path_seeing_it_later_gives_the_same_id()
+    {
+        var id = WentStale.ToStaleChanged("patient-1", VitalCatalogue.Default).EventId;
+
+        // The monitor of the partition's next owner sees it at another time: same transition, same id.
+        Assert.Equal(id, (WentStale with { AsOf = Readings.Start.AddMinutes(9) }).ToStaleChanged("patient-1", VitalCatalogue.Default).EventId);
+        Assert.DoesNotContain("patient-1", id, StringComparison.Ordinal);
+        string[] others =
+        [
+            WentStale.ToStaleChanged("patient-2", VitalCatalogue.Default).EventId,
+            (WentStale with { Sign = VitalSign.HeartRate }).ToStaleChanged("patient-1", VitalCatalogue.Default).EventId,
+            (WentStale with { LastObservedAt = Readings.Start.AddSeconds(1) }).ToStaleChanged("patient-1", VitalCatalogue.Default).EventId,
+            (WentStale with { IsStale = false }).ToStaleChanged("patient-1", VitalCatalogue.Default).EventId,
+        ];
+        Assert.Equal(others.Length + 1, others.Append(id).Distinct(StringComparer.Ordinal).Count());
+    }
+}
