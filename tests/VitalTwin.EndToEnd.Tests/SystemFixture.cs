@@ -68,6 +68,8 @@ public sealed class SystemFixture : IAsyncLifetime
                 {
                     ["Detection__CheckpointInterval"] = "00:00:01",
                     ["TwinState__Durability__CheckpointInterval"] = "00:00:01",
+                    // Escalation within a test's patience; the chain has three levels, so it ends after 12 s.
+                    ["AlertLifecycle__EscalateHighAfter"] = "00:00:04",
                 },
                 Output = (service, line) =>
                 {
