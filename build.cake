@@ -149,4 +149,51 @@ Task("Bench")
         new DotNetRunSettings { Configuration = "Release" });
 });
 
+// Charts: helm lint --strict and helm template of charts/vitaltwin with each example values file (charts/vitaltwin/ci),
+// then helm package; rendered manifests and the package go to artifacts/charts. Needs Helm 3 on the PATH and the
+// network (helm dependency build fetches the optional Kafka and InfluxDB charts). Without Helm it says so and does
+// nothing else; the Test target still checks the chart statically (VitalTwin.Deploy.Tests).
+Task("Charts")
+    .Does(() =>
+{
+    var chart = MakeAbsolute(Directory("./charts/vitaltwin"));
+    var helm = Context.Tools.Resolve("helm");
+    EnsureDirectoryExists("./artifacts");
+    if (helm == null)
+    {
+        var notice = "Charts: Helm is not on the PATH, so helm lint and helm template did not run. Install Helm 3 to check the rendered chart.";
+        Warning(notice);
+        System.IO.File.WriteAllText(summaryFile, notice + Environment.NewLine);
+        return;
+    }
+
+    var output = MakeAbsolute(Directory("./artifacts/charts"));
+    CleanDirectory(output);
+    IEnumerable<string> RunHelm(string arguments)
+    {
+        Information($"helm {arguments}");
+        var exitCode = StartProcess(helm, new ProcessSettings { Arguments = arguments, RedirectStandardOutput = true }, out var lines);
+        if (exitCode != 0)
+        {
+            throw new Exception($"'helm {arguments}' exited with {exitCode}:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+        }
+        return lines;
+    }
+
+    // The InfluxDB chart comes from a classic chart repository, which helm dependency build finds only among added ones.
+    RunHelm("repo add vitaltwin-influxdata https://helm.influxdata.com/ --force-update");
+    RunHelm($"dependency build \"{chart}\"");
+    var valuesFiles = GetFiles($"{chart}/ci/*-values.yaml").OrderBy(file => file.FullPath).ToList();
+    foreach (var values in valuesFiles)
+    {
+        RunHelm($"lint \"{chart}\" --strict --values \"{values}\"");
+        var rendered = RunHelm($"template vitaltwin \"{chart}\" --namespace vitaltwin --values \"{values}\"");
+        System.IO.File.WriteAllLines(output.CombineWithFilePath($"{values.GetFilenameWithoutExtension()}.yaml").FullPath, rendered);
+    }
+    RunHelm($"package \"{chart}\" --destination \"{output}\"");
+    var summary = $"Charts: helm lint and helm template passed for {valuesFiles.Count} values files; manifests and package in artifacts/charts";
+    Information(summary);
+    System.IO.File.WriteAllText(summaryFile, summary + Environment.NewLine);
+});
+
 RunTarget(target);

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+
+namespace VitalTwin.Deploy.Tests;
+
+public sealed partial class DockerfileTests
+{
+    [Fact]
+    public void The_deployable_services_are_the_four_services_and_the_simulator()
+    {
+        Assert.Equal(
+            ["AnomalyDetection", "Gateway", "Notification", "Simulator", "TwinState"],
+            DeployableService.All.Select(service => service.Folder));
+    }
+
+    [Theory]
+    [MemberData(nameof(DeployableService.Folders), MemberType = typeof(DeployableService))]
+    public void Each_service_has_a_multi_stage_dockerfile_that_builds_its_own_project(string folder)
+    {
+        var service = new DeployableService(folder);
+        var dockerfile = LoadFor(service);
+
+        var stages = dockerfile.All("FROM").ToList();
+        Assert.True(stages.Count >= 2, $"{Repository.Relative(dockerfile.Path)} has {stages.Count} stage(s); the SDK must stay out of the runtime image.");
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", stages[0], StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", stages[^1], StringComparison.Ordinal);
+
+        var buildStage = StageName().Match(stages[0]).Groups["name"].Value;
+        Assert.Contains(dockerfile.FinalStage, i => i.Instruction == "COPY" && i.Arguments.StartsWith($"--from={buildStage} ", StringComparison.Ordinal));
+
+        var published = Assert.Single(dockerfile.All("RUN").Select(run => PublishedProject().Match(run)), match => match.Success);
+        Assert.Equal(Repository.Relative(service.ProjectFile), published.Groups["project"].Value);
+    }
+
+    [Theory]
+    [MemberData(nameof(DeployableService.Folders), MemberType = typeof(DeployableService))]
+    public void Each_image_runs_as_a_non_root_user(string folder)
+    {
+        var dockerfile = LoadFor(new DeployableService(folder));
+
+        var user = dockerfile.FinalStage.Last(i => i.Instruction == "USER").Arguments.Split(':')[0];
+
+        Assert.DoesNotContain(user, new[] { "root", "0" });
+        // Numeric, so that Kubernetes' runAsNonRoot can check it; 1654 is the aspnet image's "app" user.
+        Assert.Equal("1654", user);
+        Assert.Equal("USER", dockerfile.FinalStage.Last(i => i.Instruction is "USER" or "RUN" or "COPY").Instruction);
+    }
+
+    [Theory]
+    [MemberData(nameof(DeployableService.Folders), MemberType = typeof(DeployableService))]
+    public void Each_entrypoint_starts_the_assembly_its_project_builds(string folder)
+    {
+        var service = new DeployableService(folder);
+
+        var entrypoint = LoadFor(service).Entrypoint;
+
+        Assert.Equal(["dotnet", $"{service.AssemblyName}.dll"], entrypoint);
+    }
+
+    [Theory]
+    [MemberData(nameof(DeployableService.Folders), MemberType = typeof(DeployableService))]
+    public void Each_web_service_listens_on_the_ports_it_exposes_and_the_chart_uses(string folder)
+    {
+        var service = new DeployableService(folder);
+        var dockerfile = LoadFor(service);
+        if (!service.IsWebService)
+        {
+            Assert.Empty(dockerfile.All("EXPOSE"));
+            return;
+        }
+
+        var environment = dockerfile.FinalEnvironment;
+        var grpc = PortOf(environment["Kestrel__Endpoints__Grpc__Url"]);
+        var http = PortOf(environment["Kestrel__Endpoints__Http__Url"]);
+        var exposed = dockerfile.All("EXPOSE").SelectMany(e => e.Split(' ')).Select(int.Parse).ToList();
+        var chartPorts = Yaml.At(Yaml.LoadObject("charts", "vitaltwin", "values.yaml"), "serviceDefaults.ports")!;
+
+        Assert.Equal([grpc, http], exposed);
+        Assert.Equal((int)chartPorts["grpc"]!, grpc);
+        Assert.Equal((int)chartPorts["http"]!, http);
+    }
+
+    [Fact]
+    public void What_the_dockerfiles_copy_exists()
+    {
+        foreach (var service in DeployableService.All)
+        {
+            var dockerfile = LoadFor(service);
+            foreach (var copy in dockerfile.All("COPY").Where(c => !c.StartsWith("--from", StringComparison.Ordinal)))
+            {
+                var sources = copy.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1];
+                Assert.All(sources, source => Assert.True(
+                    File.Exists(Repository.PathOf(source)) || Directory.Exists(Repository.PathOf(source)),
+                    $"{Repository.Relative(dockerfile.Path)} copies {source}, which the repository does not have."));
+            }
+        }
+    }
+
+    internal static Dockerfile LoadFor(DeployableService service)
+    {
+        var path = Repository.PathOf("deploy", "docker", $"{service.Kebab}.Dockerfile");
+        Assert.True(File.Exists(path), $"{service.Folder} has no Dockerfile at {Repository.Relative(path)}.");
+        return Dockerfile.Load(path);
+    }
+
+    private static int PortOf(string url) => new Uri(url.Replace("+", "localhost", StringComparison.Ordinal)).Port;
+
+    [GeneratedRegex(@"\sAS\s+(?<name>\S+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex StageName();
+
+    [GeneratedRegex(@"dotnet publish (?<project>\S+\.csproj)")]
+    private static partial Regex PublishedProject();
+}
