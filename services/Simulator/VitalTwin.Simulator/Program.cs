@@ -1,13 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using VitalTwin.Clinical;
-using VitalTwin.Simulator;
+using VitalTwin.Simulator.Extensions;
 
-var builder = Host.CreateApplicationBuilder(args);
+// Without --scenario or --replay: the built-in ward that the demo runs. SCENARIOS.md describes the rest.
+// appsettings.json is found beside the program, so it can be started from anywhere with relative file paths.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
-builder.Services.AddOptions<SimulatorOptions>().BindConfiguration(SimulatorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(VitalCatalogue.Default);
-builder.Services.AddHostedService<WardSimulator>();
+builder.AddSimulator(args);
 
 await builder.Build().RunAsync();

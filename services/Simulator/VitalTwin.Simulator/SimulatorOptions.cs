@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace VitalTwin.Simulator;
 
-public sealed class SimulatorOptions
+public sealed class SimulatorOptions : IValidatableObject
 {
     public const string SectionName = "Simulator";
 
@@ -36,4 +36,54 @@ public sealed class SimulatorOptions
     public int MaxConcurrentCalls { get; set; } = 64;
 
     public int Seed { get; set; } = 42;
+
+    /// <summary>A scenario file (SCENARIOS.md) to stream instead of the built-in ward.</summary>
+    public string? Scenario { get; set; }
+
+    /// <summary>A recording (CSV: timestamp,patient,code,value,unit) to stream instead of the built-in ward.</summary>
+    public string? Replay { get; set; }
+
+    /// <summary>How much faster than real time a scenario or recording plays: 60 plays an hour a minute.</summary>
+    [Range(0.001, 1_000_000)]
+    public double Speed { get; set; } = 1;
+
+    public TimestampMode Timestamps { get; set; } = TimestampMode.Paced;
+
+    /// <summary>Generate the scenario in memory and report the generator's throughput; nothing is sent.</summary>
+    public bool DryRun { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Scenario is not null && Replay is not null)
+        {
+            yield return new ValidationResult("Give a scenario or a recording to replay, not both.", [nameof(Scenario), nameof(Replay)]);
+        }
+        if (DryRun && Scenario is null)
+        {
+            yield return new ValidationResult("A dry run generates a scenario: give one.", [nameof(DryRun)]);
+        }
+        foreach (var (name, path) in new[] { (nameof(Scenario), Scenario), (nameof(Replay), Replay) })
+        {
+            if (path is not null && !File.Exists(path))
+            {
+                yield return new ValidationResult($"{name} file '{path}' does not exist.", [name]);
+            }
+        }
+    }
+}
+
+/// <summary>What a streamed reading's observed time is.</summary>
+public enum TimestampMode
+{
+    /// <summary>
+    /// The moment the reading is due on this clock: the time line starts now and runs <see cref="SimulatorOptions.Speed"/>
+    /// times faster, so readings look live to the Gateway at any speed.
+    /// </summary>
+    Paced,
+
+    /// <summary>
+    /// The time on the scenario's or the recording's own time line. The Gateway refuses readings older than its
+    /// MaxReadingAge or ahead of its clock, so raise that to replay old recordings.
+    /// </summary>
+    Recorded,
 }

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VitalTwin.Clinical;
+using VitalTwin.Contracts.Telemetry.V1;
+
+namespace VitalTwin.Simulator.Tests;
+
+/// <summary>
+/// The Gateway's device-facing gRPC services on a free loopback port (Kestrel, HTTP/2), attributing readings by the
+/// binding in force when they were observed, as the Gateway does, and recording what it received.
+/// </summary>
+internal sealed class FakeGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeGateway(WebApplication app, FakeGatewayState state, string address)
+    {
+        _app = app;
+        State = state;
+        Address = address;
+    }
+
+    public FakeGatewayState State { get; }
+
+    public string Address { get; }
+
+    public static async Task<FakeGateway> StartAsync(TimeProvider clock)
+    {
+        var state = new FakeGatewayState(clock);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(state);
+        var app = builder.Build();
+        app.MapGrpcService<FakeIngestion>();
+        app.MapGrpcService<FakeRegistry>();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        return new FakeGateway(app, state, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(timeout.Token);
+        await _app.DisposeAsync();
+    }
+}
+
+internal sealed class FakeGatewayState(TimeProvider clock)
+{
+    private readonly Lock _gate = new();
+    private readonly List<VitalSignReading> _accepted = [];
+    private readonly List<VitalSignReading> _mismatched = [];
+    private readonly List<RegisterDeviceRequest> _registrations = [];
+    private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
+    private int _failuresToInject;
+
+    public DeviceBindings Bindings { get; } = new();
+
+    public IReadOnlyList<VitalSignReading> Accepted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _accepted];
+            }
+        }
+    }
+
+    public IReadOnlyList<VitalSignReading> Mismatched
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mismatched];
+            }
+        }
+    }
+
+    public IReadOnlyList<RegisterDeviceRequest> Registrations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _registrations];
+            }
+        }
+    }
+
+    public int IngestCalls { get; private set; }
+
+    /// <summary>The next <paramref name="calls"/> ingest calls fail with Unavailable, as when Kafka is down.</summary>
+    public void FailNextIngests(int calls) => Interlocked.Exchange(ref _failuresToInject, calls);
+
+    /// <summary>Completes once at least <paramref name="count"/> readings have been accepted.</summary>
+    public Task WaitForAcceptedAsync(int count, TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            if (_accepted.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+            var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((count, signal));
+            return signal.Task.WaitAsync(timeout);
+        }
+    }
+
+    public bool Register(RegisterDeviceRequest request)
+    {
+        var from = request.BoundFrom?.ToDateTimeOffset() ?? clock.GetUtcNow();
+        lock (_gate)
+        {
+            _registrations.Add(request);
+            var rebound = Bindings.TryResolve(request.DeviceId, from, out var previous) && previous != request.PatientId;
+            Bindings.Bind(request.DeviceId, request.PatientId, from);
+            return rebound;
+        }
+    }
+
+    public IngestAck Ingest(VitalSignBatch batch)
+    {
+        if (Interlocked.Decrement(ref _failuresToInject) >= 0)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "readings could not be stored; resend the batch"));
+        }
+        var ack = new IngestAck();
+        lock (_gate)
+        {
+            IngestCalls++;
+            foreach (var reading in batch.Readings)
+            {
+                if (Bindings.TryResolve(reading.DeviceId, reading.ObservedAt.ToDateTimeOffset(), out var patient) && patient == reading.PatientId)
+                {
+                    _accepted.Add(reading);
+                    ack.Accepted++;
+                }
+                else
+                {
+                    _mismatched.Add(reading);
+                    ack.Rejected++;
+                    ack.Rejections.Add(new ReadingRejection { DeviceId = reading.DeviceId, SequenceNumber = reading.SequenceNumber, Reason = RejectionReason.DevicePatientMismatch });
+                }
+            }
+            foreach (var waiter in _waiters.Where(w => _accepted.Count >= w.Count).ToList())
+            {
+                waiter.Signal.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
+        return ack;
+    }
+}
+
+internal sealed class FakeIngestion(FakeGatewayState state) : VitalSignIngestion.VitalSignIngestionBase
+{
+    public override Task<IngestAck> Ingest(VitalSignBatch request, ServerCallContext context) => Task.FromResult(state.Ingest(request));
+}
+
+internal sealed class FakeRegistry(FakeGatewayState state) : DeviceRegistry.DeviceRegistryBase
+{
+    public override Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context) =>
+        Task.FromResult(new RegisterDeviceResponse { Rebound = state.Register(request) });
+}
