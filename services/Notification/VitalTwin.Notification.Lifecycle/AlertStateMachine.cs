@@ -85,8 +85,7 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
                     await _events.PublishAsync(saga, raised, "raised", context.CancellationToken);
                 })
                 .IfElse(context => context.Saga.SilencedUntil is not null,
-                    silenced => silenced.Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime)
-                        .TransitionTo(Silenced),
+                    silenced => ScheduleSilenceEnd(silenced).TransitionTo(Silenced),
                     notified => notified.TransitionTo(Notified).If(Escalates, then => ScheduleEscalation(then)))
                 .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.Accepted)),
             When(Restore)
@@ -112,7 +111,7 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
                 // Timers restart from what the topic says: an escalation that fell due while no instance owned the
                 // alert fires at once, never twice (its level is already on the topic if it was published).
                 .If(context => context.Saga.CurrentState == Silenced.Name,
-                    silenced => silenced.Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime))
+                    silenced => ScheduleSilenceEnd(silenced))
                 .If(context => (context.Saga.CurrentState == Notified.Name || context.Saga.CurrentState == Escalated.Name) && EscalatesFurther(context.Saga),
                     then => ScheduleEscalation(then))
                 .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.Accepted)));
@@ -144,16 +143,7 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
                 .Unschedule(Escalation)
                 .TransitionTo(Acknowledged)
                 .Respond(context => Accepted(context.Saga)),
-            When(Silence)
-                .IfElse(context => SilenceRefusal(context.Message) is null,
-                    allowed => allowed
-                        .ThenAsync(context => SilenceAsync(context))
-                        .Unschedule(Escalation)
-                        .Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime)
-                        .TransitionTo(Silenced)
-                        .Respond(context => Accepted(context.Saga)),
-                    refused => refused.Respond(context => 
-                        new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, SilenceRefusal(context.Message)))),
+            WhenSilenced(silenced => ScheduleSilenceEnd(silenced.Unschedule(Escalation)).TransitionTo(Silenced)),
             Ignore(SilenceEnd!.Received));
 
         During(Silenced,
@@ -173,27 +163,15 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
                 .Unschedule(SilenceEnd)
                 .TransitionTo(Acknowledged)
                 .Respond(context => Accepted(context.Saga)),
-            When(Silence)
-                .IfElse(context => SilenceRefusal(context.Message) is null,
-                    allowed => allowed
-                        .ThenAsync(context => SilenceAsync(context))
-                        .Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime)
-                        .Respond(context => Accepted(context.Saga)),
-                    refused => refused.Respond(context => 
-                        new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, SilenceRefusal(context.Message)))),
+            // A further silence replaces the running one: scheduling again cancels the earlier end.
+            WhenSilenced(ScheduleSilenceEnd),
             Ignore(Escalation.Received));
 
         During(Acknowledged,
             When(Acknowledge)
                 .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, "The alert is already acknowledged.")),
             // Silencing an acknowledged alert holds new alerts on the same key; there is no escalation left to hold.
-            When(Silence)
-                .IfElse(context => SilenceRefusal(context.Message) is null,
-                    allowed => allowed
-                        .ThenAsync(context => SilenceAsync(context))
-                        .Respond(context => Accepted(context.Saga)),
-                    refused => refused.Respond(context => 
-                        new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, SilenceRefusal(context.Message)))),
+            WhenSilenced(silenced => silenced),
             Ignore(Escalation.Received),
             Ignore(SilenceEnd.Received));
 
@@ -252,6 +230,15 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
     private EventActivityBinder<AlertSaga, T> ScheduleEscalation<T>(EventActivityBinder<AlertSaga, T> binder) where T : class =>
         binder.Schedule(Escalation, context => new EscalationDue(context.Saga.CorrelationId),
             context => (context.Saga.UnacknowledgedSince + _options.EscalateAfter(context.Saga.Priority)!.Value).UtcDateTime);
+
+    /// <summary>A silence within the allowed length is published, then <paramref name="then"/> adjusts the timers; a longer one is refused.</summary>
+    private EventActivityBinder<AlertSaga, SilenceAlert> WhenSilenced(Func<EventActivityBinder<AlertSaga, SilenceAlert>, EventActivityBinder<AlertSaga, SilenceAlert>> then) =>
+        When(Silence).IfElse(context => SilenceRefusal(context.Message) is null,
+            allowed => then(allowed.ThenAsync(SilenceAsync)).Respond(context => Accepted(context.Saga)),
+            refused => refused.Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.NotAllowed, SilenceRefusal(context.Message))));
+
+    private EventActivityBinder<AlertSaga, T> ScheduleSilenceEnd<T>(EventActivityBinder<AlertSaga, T> binder) where T : class =>
+        binder.Schedule(SilenceEnd, context => new SilenceEnded(context.Saga.CorrelationId), context => context.Saga.SilencedUntil!.Value.UtcDateTime);
 
     private async Task AcknowledgeAsync(BehaviorContext<AlertSaga, AcknowledgeAlert> context)
     {
