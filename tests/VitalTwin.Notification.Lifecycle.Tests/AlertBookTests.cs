@@ -40,7 +40,7 @@ public class AlertBookTests
         var other = Raise("patient-2", priority: AlertPriority.High);
         _book.Apply(new AlertResolved { AlertId = other, PatientId = "patient-2", Resolution = Resolution.ConditionCleared, ResolvedAt = Now() }, 0);
 
-        Assert.Equal([high, low], Ids(new AlertFilter { PatientId = "patient-1" }).Order());
+        Assert.Equal(new[] { high, low }.Order(), Ids(new AlertFilter { PatientId = "patient-1" }).Order());
         Assert.Equal([high], Ids(new AlertFilter { MinPriority = AlertPriority.Medium }));
         Assert.Equal([other], Ids(new AlertFilter { States = { AlertState.Resolved } }));
     }

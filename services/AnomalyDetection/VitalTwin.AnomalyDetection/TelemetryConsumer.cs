@@ -20,6 +20,8 @@ internal sealed partial class TelemetryConsumer(
     IOptions<DetectionOptions> detection,
     VitalCatalogue catalogue,
     TimeProvider clock,
+    DetectionMetrics metrics,
+    PipelineMetrics pipeline,
     EventProducer producer,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
@@ -66,7 +68,12 @@ internal sealed partial class TelemetryConsumer(
 
         if (consumed.Is(VitalSignsRecorded.Descriptor))
         {
-            await ObserveAsync(consumed, consumed.Parse(VitalSignsRecorded.Parser), state, cancellationToken);
+            var recorded = consumed.Parse(VitalSignsRecorded.Parser);
+            await ObserveAsync(consumed, recorded, state, cancellationToken);
+            if (recorded.Reading?.ObservedAt is { } observedAt)
+            {
+                pipeline.Processed(observedAt.ToDateTimeOffset());
+            }
         }
 
         await CheckpointDueAsync(cancellationToken);
@@ -98,7 +105,9 @@ internal sealed partial class TelemetryConsumer(
             return;
         }
         var patient = state.Patient(reading.PatientId, detection.Value);
+        var started = clock.GetTimestamp();
         var outcome = patient.Observe(definition.Sign, reading.Value, reading.ObservedAt.ToDateTimeOffset(), reading.QualityFlags.Any(ArtifactFlags.Contains));
+        metrics.PointObserved(definition.Sign, clock.GetElapsedTime(started));
         if (outcome.IsArtifact)
         {
             LogArtifact(_logger, definition.Sign, outcome.Artifact);

@@ -41,6 +41,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public ServiceEndpoints this[string service] => _endpoints[service];
 
+    /// <summary>The running processes, services first, for tools that measure them (CPU, memory).</summary>
+    public IReadOnlyList<ServiceProcess> Processes => _processes;
+
     /// <summary>Starts Kafka and every service, and returns once each answers its readiness probe.</summary>
     public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken)
     {
@@ -111,7 +114,8 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             while (pending.Count > 0)
             {
-                if (_processes.FirstOrDefault(p => p.HasExited) is { } exited)
+                // Only the services being waited for: a program that finished its work (a replay, say) is no failure.
+                if (_processes.FirstOrDefault(p => p.HasExited && pending.Any(s => s.Name == p.Name)) is { } exited)
                 {
                     throw new InvalidOperationException($"{exited.Name} exited during start-up; its output above says why.");
                 }

@@ -10,7 +10,9 @@ namespace VitalTwin.Kafka;
 /// The consumer loop every service shares. An offset is stored only after its event was handled (or,
 /// when it cannot be handled, after it was written to the dead-letter topic), so nothing is lost or
 /// silently skipped; auto-commit then commits stored offsets. Partitions of one topic are handled in
-/// order, one event at a time.
+/// order, one event at a time, each in a span that continues the publisher's trace.
+/// On stop (SIGTERM) the loop takes no further event, lets the one in flight finish, and closes: the
+/// revoke hooks checkpoint, and what is stored is committed before the member leaves its group.
 /// </summary>
 public abstract partial class EventConsumer : BackgroundService
 {
@@ -92,6 +94,11 @@ public abstract partial class EventConsumer : BackgroundService
 
     private IConsumer<string, byte[]>? _consumer;
 
+    // Cancelled only when the host gives up waiting for a graceful stop; a stop request alone lets the
+    // event in flight finish, so its effects and its offset are not left half done. Never disposed: it has no
+    // timer, and the loop may still observe it after the host has let go of this service.
+    private readonly CancellationTokenSource _abandon = new();
+
     // Bounds how long a stop request or an idle hook waits when no event arrives.
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
 
@@ -107,8 +114,30 @@ public abstract partial class EventConsumer : BackgroundService
         // Consume() blocks, so the loop gets a thread of its own rather than starving the host's start-up.
         Task.Factory.StartNew(() => ConsumeLoopAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
+    /// <summary>
+    /// Stops taking events and waits for the loop to finish the one in flight and close; only when
+    /// <paramref name="cancellationToken"/> fires (the host's shutdown timeout) is the handler cancelled.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await base.StopAsync(cancellationToken);
+        }
+        finally
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // The host stopped waiting. The handler is told to give up, its event stays uncommitted for the
+                // next member, and the loop closes the consumer on its own; the host does not wait for that.
+                _ = _abandon.CancelAsync();
+            }
+        }
+    }
+
     private async Task ConsumeLoopAsync(CancellationToken stoppingToken)
     {
+        var metrics = _producer.Metrics;
         var config = new ConsumerConfig
         {
             BootstrapServers = _options.BootstrapServers,
@@ -131,31 +160,38 @@ public abstract partial class EventConsumer : BackgroundService
             .SetPartitionsRevokedHandler((_, partitions) =>
             {
                 LogRevoked(_logger, partitions.Count);
-                OnPartitionsRevoked(partitions.Select(p => p.TopicPartition).ToList());
+                var revoked = partitions.Select(p => p.TopicPartition).ToList();
+                OnPartitionsRevoked(revoked);
+                metrics.ForgetLag(_groupId, revoked);
             })
             .SetPartitionsLostHandler((_, partitions) =>
             {
                 // Lost, not revoked: another member may own them already, so their state must not be written.
                 LogLost(_logger, partitions.Count);
+                metrics.ForgetLag(_groupId, partitions.Select(p => p.TopicPartition));
             })
             .Build();
         _consumer = consumer;
         consumer.Subscribe(SubscribedTopics(_topics));
+        var handling = _abandon.Token;
         try
         {
+            // The stop request is checked only between events: the one being handled always finishes.
             while (!stoppingToken.IsCancellationRequested)
             {
                 var result = consumer.Consume(IdlePoll);
                 if (result?.Message is null)
                 {
                     await OnIdleAsync(stoppingToken);
+                    ReportLag(consumer, metrics);
                     continue;
                 }
-                await ProcessAsync(result, stoppingToken);
+                await ProcessAsync(result, handling);
                 if (!StoresOffsetsItself)
                 {
                     consumer.StoreOffset(result);
                 }
+                ReportLag(consumer, metrics, result);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -163,30 +199,58 @@ public abstract partial class EventConsumer : BackgroundService
         }
         finally
         {
-            // Commits what was stored and leaves the group at once, so partitions move without waiting for a timeout.
+            // Runs the revoke hooks (checkpoints), commits what was stored and leaves the group at once, so
+            // partitions move without waiting for a session timeout.
             consumer.Close();
             _consumer = null;
+            metrics.ForgetLag(_groupId);
+            LogClosed(_logger);
         }
     }
 
-    private async Task ProcessAsync(ConsumeResult<string, byte[]> result, CancellationToken stoppingToken)
+    private async Task ProcessAsync(ConsumeResult<string, byte[]> result, CancellationToken handling)
     {
         using var activity = KafkaInstrumentation.StartProcess(result, _groupId);
         try
         {
-            await HandleAsync(new ConsumedEvent(result), stoppingToken);
+            await HandleAsync(new ConsumedEvent(result), handling);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !handling.IsCancellationRequested)
         {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
-            await DeadLetterAsync(result, ex, stoppingToken);
+            KafkaInstrumentation.Failed(activity, ex);
+            await DeadLetterAsync(result, ex, handling);
         }
     }
 
-    private async Task DeadLetterAsync(ConsumeResult<string, byte[]> result, Exception error, CancellationToken stoppingToken)
+    /// <summary>The lag of the partition just handled, from the high watermark the last fetch reported.</summary>
+    private void ReportLag(IConsumer<string, byte[]> consumer, KafkaMetrics metrics, ConsumeResult<string, byte[]> handled)
+    {
+        var high = consumer.GetWatermarkOffsets(handled.TopicPartition).High;
+        if (high != Offset.Unset)
+        {
+            metrics.ReportLag(_groupId, handled.TopicPartition, high.Value - (handled.Offset.Value + 1));
+        }
+    }
+
+    /// <summary>When idle, every assigned partition's lag, so a partition that caught up or stalled shows it too.</summary>
+    private void ReportLag(IConsumer<string, byte[]> consumer, KafkaMetrics metrics)
+    {
+        foreach (var partition in consumer.Assignment)
+        {
+            var high = consumer.GetWatermarkOffsets(partition).High;
+            var position = consumer.Position(partition);
+            if (high != Offset.Unset && position != Offset.Unset)
+            {
+                metrics.ReportLag(_groupId, partition, high.Value - position.Value);
+            }
+        }
+    }
+
+    private async Task DeadLetterAsync(ConsumeResult<string, byte[]> result, Exception error, CancellationToken cancellationToken)
     {
         // Only the exception type goes along: messages may quote the payload, which holds patient data.
         LogDeadLettered(_logger, result.Topic, result.Partition.Value, result.Offset.Value, error.GetType().Name);
+        _producer.Metrics.ReportDeadLettered(_groupId, result.Topic, error);
         var headers = new Headers();
         foreach (var header in result.Message.Headers ?? [])
         {
@@ -194,7 +258,7 @@ public abstract partial class EventConsumer : BackgroundService
         }
         headers.Add(EventHeaders.DeadLetterReason, Encoding.UTF8.GetBytes(error.GetType().Name));
         headers.Add(EventHeaders.DeadLetterSourceTopic, Encoding.UTF8.GetBytes(result.Topic));
-        await _producer.PublishRawAsync(_topics.DeadLetter, result.Message.Key, result.Message.Value, headers, stoppingToken);
+        await _producer.PublishRawAsync(_topics.DeadLetter, result.Message.Key, result.Message.Value, headers, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer error {Code}: {Reason}")]
@@ -205,6 +269,9 @@ public abstract partial class EventConsumer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revoked {Count} partitions")]
     private static partial void LogRevoked(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer closed: offsets committed and the group left")]
+    private static partial void LogClosed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost {Count} partitions")]
     private static partial void LogLost(ILogger logger, int count);

@@ -17,9 +17,22 @@ public sealed partial class EventProducer : IDisposable
     private readonly IProducer<string, byte[]> _producer;
     private readonly ILogger<EventProducer> _logger;
 
+    // Consumers reach the process's metrics through its one producer, which every consumer already has.
+    internal KafkaMetrics Metrics { get; }
+
     public EventProducer(IOptions<KafkaOptions> options, IHostEnvironment environment, ILogger<EventProducer> logger)
+        : this(options, environment, logger, new KafkaMetrics(new System.Diagnostics.Metrics.Meter(KafkaMetrics.MeterName)))
     {
+    }
+
+    /// <summary>The producer, carrying the Kafka metrics every consumer of the process reports to.</summary>
+    public EventProducer(IOptions<KafkaOptions> options, IHostEnvironment environment, ILogger<EventProducer> logger, KafkaMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(metrics);
         _logger = logger;
+        Metrics = metrics;
         var config = new ProducerConfig
         {
             BootstrapServers = options.Value.BootstrapServers,
@@ -52,21 +65,43 @@ public sealed partial class EventProducer : IDisposable
             headers.Add(name, Encoding.UTF8.GetBytes(value));
         }
         using var activity = KafkaInstrumentation.StartPublish(topic, headers);
-        await PublishRawAsync(topic, key, message.ToByteArray(), headers, cancellationToken);
+        try
+        {
+            var delivered = await PublishRawAsync(topic, key, message.ToByteArray(), headers, cancellationToken);
+            KafkaInstrumentation.Delivered(activity, delivered.TopicPartitionOffset);
+        }
+        catch (Exception ex)
+        {
+            KafkaInstrumentation.Failed(activity, ex);
+            throw;
+        }
     }
 
-    internal Task PublishRawAsync(string topic, string key, byte[] value, Headers headers, CancellationToken cancellationToken) =>
+    internal Task<DeliveryResult<string, byte[]>> PublishRawAsync(string topic, string key, byte[] value, Headers headers, CancellationToken cancellationToken) =>
         _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value, Headers = headers }, cancellationToken);
 
     /// <summary>Waits for everything in flight, for a clean shutdown.</summary>
     public void Flush(TimeSpan timeout) => _producer.Flush(timeout);
 
+    /// <summary>
+    /// Called by the host after every hosted service (every consumer) has stopped: what is still queued is
+    /// delivered before the client goes, within the time left for shutdown.
+    /// </summary>
     public void Dispose()
     {
-        _producer.Flush(TimeSpan.FromSeconds(10));
+        var left = _producer.Flush(FlushTimeout);
+        if (left > 0)
+        {
+            LogUndelivered(_logger, left);
+        }
         _producer.Dispose();
     }
 
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(10);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka producer error {Code}: {Reason}")]
     private static partial void LogKafkaError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} events were still undelivered when the producer closed")]
+    private static partial void LogUndelivered(ILogger logger, int count);
 }

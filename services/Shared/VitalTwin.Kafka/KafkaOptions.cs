@@ -24,4 +24,12 @@ public sealed class KafkaOptions
 
     /// <summary>Client id reported to the brokers; defaults to the application name.</summary>
     public string? ClientId { get; set; }
+
+    /// <summary>How long the readiness probe waits for the cluster's metadata before it calls Kafka unreachable.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a probe's answer is reused, so frequent readiness checks do not each ask the brokers.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan HealthCheckCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,16 +1,34 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace VitalTwin.Kafka;
 
 public static class KafkaServiceCollectionExtensions
 {
-    /// <summary>Kafka options (validated at start) and the process's one producer.</summary>
+    /// <summary>Kafka options (validated at start), the process's one producer, and the pipeline's metrics.</summary>
     public static IServiceCollection AddKafka(this IServiceCollection services)
     {
         services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<KafkaTopics>().BindConfiguration(KafkaTopics.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<KafkaMetrics>();
+        services.TryAddSingleton<PipelineMetrics>();
         services.AddSingleton<EventProducer>();
         return services;
+    }
+
+    /// <summary>
+    /// Adds the Kafka reachability probe (see <see cref="KafkaHealthCheck"/>). It is one singleton, so its cached
+    /// answer and its client outlive each probe.
+    /// </summary>
+    public static IHealthChecksBuilder AddKafka(this IHealthChecksBuilder checks, params string[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        checks.Services.TryAddSingleton(TimeProvider.System);
+        checks.Services.TryAddSingleton<KafkaHealthCheck>();
+        return checks.AddCheck<KafkaHealthCheck>("kafka", HealthStatus.Unhealthy, tags);
     }
 
     /// <summary>Registers a consumer as a hosted service, resolvable by its type too (tests and health checks wait on it).</summary>

@@ -14,12 +14,30 @@ public static class ServiceDefaultsExtensions
 {
     private const string LiveTag = "live";
 
-    /// <summary>Telemetry, health checks and gRPC plumbing shared by every service.</summary>
+    /// <summary>The tag of checks that make <c>/health</c> (readiness) fail, but never <c>/alive</c>.</summary>
+    public const string ReadyTag = "ready";
+
+    // MassTransit's ActivitySource: Notification's alert lifecycle runs on its in-memory bus, and only with this
+    // source listened to does the bus carry the trace from the Kafka consumer to the saga that publishes the alert.
+    private const string MassTransitSource = "MassTransit";
+
+    // Kubernetes waits 30 s (terminationGracePeriodSeconds) after SIGTERM before it kills; consumers must have
+    // finished their event in flight, checkpointed and committed, and the producer flushed, before then.
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
+
+    /// <summary>Telemetry, health checks, graceful shutdown and gRPC plumbing shared by every service.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ConfigureOpenTelemetry();
-        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
+            .AddKafka(ReadyTag);
+        // A deployment with a longer grace period says so with the host's own setting, which then wins.
+        if (builder.Configuration["shutdownTimeoutSeconds"] is null)
+        {
+            builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = ShutdownTimeout);
+        }
         builder.Services.AddGrpc(options => options.EnableDetailedErrors = builder.Environment.IsDevelopment());
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddGrpcReflection();
@@ -33,11 +51,14 @@ public static class ServiceDefaultsExtensions
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
+                // Every VitalTwin meter: VitalTwin.Kafka, .Pipeline, .Gateway, .AnomalyDetection, .Notification,
+                // .Notification.Delivery (the wildcard covers a service's new meters without an edit here).
                 .AddMeter("VitalTwin.*"))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(KafkaInstrumentation.ActivitySourceName)
                 .AddSource("VitalTwin.*")
+                .AddSource(MassTransitSource)
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/alive")));
 

@@ -29,6 +29,7 @@ internal sealed partial class TwinConsumer(
     IVitalsStore history,
     IOptions<DurabilityOptions> durability,
     TimeProvider clock,
+    PipelineMetrics pipeline,
     EventProducer producer,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
@@ -97,7 +98,12 @@ internal sealed partial class TwinConsumer(
 
         if (consumed.Is(VitalSignsRecorded.Descriptor))
         {
-            await ApplyReadingAsync(consumed.Parse(VitalSignsRecorded.Parser), state, cancellationToken);
+            var recorded = consumed.Parse(VitalSignsRecorded.Parser);
+            await ApplyReadingAsync(recorded, state, cancellationToken);
+            if (recorded.Reading?.ObservedAt is { } observedAt)
+            {
+                pipeline.Processed(observedAt.ToDateTimeOffset());
+            }
         }
         else if (consumed.Is(AnomalyDetected.Descriptor))
         {

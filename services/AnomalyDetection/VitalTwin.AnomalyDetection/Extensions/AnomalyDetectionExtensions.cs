@@ -12,6 +12,7 @@ internal static class AnomalyDetectionExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton<DetectorStateStore>();
+        builder.Services.AddSingleton<DetectionMetrics>();
         builder.Services.AddEventConsumer<TelemetryConsumer>();
     }
 }

@@ -15,6 +15,7 @@ internal static class GatewayExtensions
         builder.Services.AddHostedService<DeviceBindingsLoader>();
         builder.Services.AddSingleton<ReadingValidator>();
         builder.Services.AddSingleton<ReadingIngestor>();
+        builder.Services.AddSingleton<IngestionMetrics>();
     }
 
     public static void MapGateway(this WebApplication app)

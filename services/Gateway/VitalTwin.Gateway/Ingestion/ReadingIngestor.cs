@@ -19,6 +19,8 @@ internal sealed partial class ReadingIngestor(
     IOptions<KafkaTopics> topics,
     IOptions<GatewayOptions> options,
     TimeProvider clock,
+    IngestionMetrics metrics,
+    PipelineMetrics pipeline,
     ILogger<ReadingIngestor> logger)
 {
     public async Task IngestAsync(VitalSignBatch batch, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
@@ -29,6 +31,8 @@ internal sealed partial class ReadingIngestor(
         }
         var receivedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
         var deliveries = new List<Task>(batch.Readings.Count);
+        var accepted = new List<DateTimeOffset>(batch.Readings.Count);
+        var rejections = new List<RejectionReason>();
         var index = firstIndex;
         foreach (var reading in batch.Readings)
         {
@@ -37,6 +41,7 @@ internal sealed partial class ReadingIngestor(
             if (validation.Accepted)
             {
                 ack.Accepted++;
+                accepted.Add(validation.Normalised!.ObservedAt.ToDateTimeOffset());
                 var recorded = new VitalSignsRecorded { EventId = eventId, Reading = validation.Normalised, ReceivedAt = receivedAt };
                 deliveries.Add(producer.PublishAsync(topics.Value.Telemetry, reading.PatientId, recorded, eventId, cancellationToken));
             }
@@ -52,6 +57,7 @@ internal sealed partial class ReadingIngestor(
                     Detail = validation.Detail,
                 });
                 LogRejected(logger, validation.Reason);
+                rejections.Add(validation.Reason);
                 var rejected = new ReadingRejected { EventId = eventId, Reading = reading, Reason = validation.Reason, Detail = validation.Detail, ReceivedAt = receivedAt };
                 var key = string.IsNullOrEmpty(reading.PatientId) ? reading.DeviceId : reading.PatientId;
                 deliveries.Add(producer.PublishAsync(topics.Value.TelemetryRejected, key, rejected, eventId, cancellationToken));
@@ -68,6 +74,10 @@ internal sealed partial class ReadingIngestor(
             LogDeliveryFailed(logger, ex.Error.Code);
             throw new RpcException(new Status(StatusCode.Unavailable, "readings could not be stored; resend the batch"));
         }
+        metrics.Accepted(accepted.Count);
+        rejections.ForEach(metrics.Rejected);
+        // The Gateway's part of the pipeline ends when Kafka has the reading.
+        accepted.ForEach(pipeline.Processed);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reading rejected: {Reason}")]

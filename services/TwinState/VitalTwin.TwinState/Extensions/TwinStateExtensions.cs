@@ -1,7 +1,9 @@
 using VitalTwin.Clinical;
 using VitalTwin.Kafka;
+using VitalTwin.ServiceDefaults;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.Durability;
+using VitalTwin.TwinState.Health;
 using VitalTwin.TwinState.History;
 using VitalTwin.TwinState.Query;
 using VitalTwin.TwinState.Snapshots;
@@ -19,6 +21,11 @@ internal static class TwinStateExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DurabilityOptions>().BindConfiguration(DurabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddVitalsHistory(builder.Configuration);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{HistoryOptions.SectionName}:Influx:Url"]))
+        {
+            builder.Services.AddHttpClient<InfluxHealthCheck>();
+            builder.Services.AddHealthChecks().AddCheck<InfluxHealthCheck>("influxdb", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        }
         if (builder.Configuration[$"{DurabilityOptions.SectionName}:Snapshots"] is "Store")
         {
             builder.Services.AddSnapshotStore(builder.Configuration);

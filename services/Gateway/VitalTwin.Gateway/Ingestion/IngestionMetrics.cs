@@ -1,0 +1,30 @@
+using System.Diagnostics.Metrics;
+using VitalTwin.Contracts.Telemetry.V1;
+
+namespace VitalTwin.Gateway.Ingestion;
+
+/// <summary>The ingest rate and the rejects by reason; counted once Kafka has the readings, so a resent batch counts once.</summary>
+internal sealed class IngestionMetrics
+{
+    public const string MeterName = "VitalTwin.Gateway";
+
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _rejected;
+
+    public IngestionMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _accepted = meter.CreateCounter<long>("vitaltwin.gateway.readings.accepted", "{reading}", "Readings accepted and on the telemetry topic.");
+        _rejected = meter.CreateCounter<long>("vitaltwin.gateway.readings.rejected", "{reading}", "Readings refused and on the rejected topic, by reason.");
+    }
+
+    public void Accepted(int count)
+    {
+        if (count > 0)
+        {
+            _accepted.Add(count);
+        }
+    }
+
+    public void Rejected(RejectionReason reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
+}

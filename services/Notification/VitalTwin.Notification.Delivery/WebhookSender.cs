@@ -1,0 +1,62 @@
+using System.Net;
+using Polly;
+using Polly.Registry;
+
+namespace VitalTwin.Notification.Delivery;
+
+/// <summary>
+/// POSTs a record through its subscription's resilience pipeline until the subscriber gives a final answer.
+/// The client is this class's own rather than one from IHttpClientFactory, so that a resilience handler added
+/// to every factory client (ConfigureHttpClientDefaults) can never stack a second retry on this pipeline.
+/// </summary>
+internal sealed class WebhookSender : IDisposable
+{
+    private readonly ResiliencePipelineProvider<WebhookPipelineKey> _pipelines;
+    private readonly HttpClient _client;
+
+    public WebhookSender(ResiliencePipelineProvider<WebhookPipelineKey> pipelines)
+    {
+        _pipelines = pipelines;
+        _client = new HttpClient(new SocketsHttpHandler
+        {
+            // A POST redirected would be replayed as a GET by the handler: a redirect is a configuration error instead.
+            AllowAutoRedirect = false,
+            // Picks up DNS changes of long-lived subscribers.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        })
+        {
+            // The pipeline's timeout bounds each attempt.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>
+    /// Returns the subscriber's final status: 2xx (accepted) or a refusal that retrying cannot change. Transient
+    /// failures never return; only <paramref name="cancellationToken"/> ends them.
+    /// </summary>
+    public async Task<HttpStatusCode> SendAsync(WebhookSubscription subscription, WebhookRequest request, CancellationToken cancellationToken)
+    {
+        var pipeline = _pipelines.GetPipeline<HttpResponseMessage>(new WebhookPipelineKey(subscription.Name));
+        var url = new Uri(subscription.Url, UriKind.Absolute);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(WebhookResilience.AlertId, request.AlertId);
+        try
+        {
+            using var response = await pipeline.ExecuteAsync(
+                static async (context, state) =>
+                {
+                    using var message = state.request.ToHttpRequest(state.url);
+                    return await state.client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.CancellationToken);
+                },
+                context,
+                (client: _client, request, url));
+            return response.StatusCode;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}

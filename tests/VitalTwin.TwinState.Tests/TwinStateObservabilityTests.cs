@@ -1,0 +1,135 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Kafka;
+using VitalTwin.Kafka.Embedded;
+using VitalTwin.Kafka.Tests;
+using VitalTwin.TwinState.Extensions;
+using VitalTwin.TwinState.History.Tests.Influx;
+using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
+
+namespace VitalTwin.TwinState.Tests;
+
+/// <summary>TwinState's part in the pipeline latency, and its readiness following InfluxDB when history goes there.</summary>
+public sealed class TwinStateObservabilityTests(EmbeddedKafkaFixture cluster) : IClassFixture<EmbeddedKafkaFixture>
+{
+    private const string PatientId = "patient-observed";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task An_applied_reading_is_counted_into_the_pipeline_latency_with_the_service_name()
+    {
+        var topics = CreateTopics();
+        using var host = Build(topics, new Dictionary<string, string?>());
+        using var metrics = new MetricRecorder(host.Services.GetRequiredService<IMeterFactory>(), PipelineMetrics.MeterName);
+        await host.StartAsync(CancellationToken.None);
+        try
+        {
+            await host.Services.GetRequiredService<TwinConsumer>().Assigned.WaitAsync(Timeout);
+            var recorded = new VitalSignsRecorded
+            {
+                EventId = "monitor-1/1",
+                Reading = new VitalSignReading
+                {
+                    PatientId = PatientId,
+                    DeviceId = "monitor-1",
+                    SequenceNumber = 1,
+                    ObservedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-2)),
+                    Code = new VitalCode { Loinc = "8867-4" },
+                    Value = 72,
+                    Unit = "/min",
+                },
+            };
+            await host.Services.GetRequiredService<EventProducer>().PublishAsync(topics.Telemetry, PatientId, recorded, recorded.EventId, CancellationToken.None);
+
+            var seen = await metrics.WaitForAsync(m => m.Any(x => x.Instrument == PipelineMetrics.Latency), Timeout);
+
+            var latency = Assert.Single(seen, m => m.Instrument == PipelineMetrics.Latency);
+            Assert.Equal(("s", "VitalTwin.TwinState.Tests"), (latency.Unit, latency.Tag("service")));
+            Assert.InRange(latency.Value, 120, 120 + Timeout.TotalSeconds);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task With_history_in_InfluxDB_readiness_fails_while_influxd_is_down_and_recovers_when_it_is_back()
+    {
+        await using var influx = await InfluxServer.StartAsync();
+        using var host = Build(CreateTopics(), new Dictionary<string, string?>
+        {
+            ["History:Influx:Url"] = influx.Url.ToString(),
+            ["History:Influx:Database"] = "vitaltwin",
+            ["History:Influx:Username"] = "vitaltwin",
+            ["History:Influx:Password"] = "not-checked-by-this-influxd",
+        });
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+
+        var up = await InfluxStatusAsync(health);
+        await influx.StopAsync();
+        var down = await InfluxStatusAsync(health);
+        await influx.StartAsync(CancellationToken.None);
+        var back = await InfluxStatusAsync(health);
+
+        Assert.Equal((HealthStatus.Healthy, HealthStatus.Unhealthy, HealthStatus.Healthy), (up.Status, down.Status, back.Status));
+        Assert.Contains(ServiceDefaults.ServiceDefaultsExtensions.ReadyTag, up.Tags);
+    }
+
+    [Fact]
+    public void With_history_in_memory_there_is_no_InfluxDB_check()
+    {
+        using var host = Build(CreateTopics(), new Dictionary<string, string?>());
+
+        Assert.DoesNotContain(
+            host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>().Value.Registrations,
+            registration => registration.Name == "influxdb");
+    }
+
+    private static async Task<HealthReportEntry> InfluxStatusAsync(HealthCheckService health)
+    {
+        var report = await health.CheckHealthAsync(check => check.Name == "influxdb", CancellationToken.None);
+        return report.Entries["influxdb"];
+    }
+
+    private KafkaTopics CreateTopics()
+    {
+        var unique = Guid.NewGuid().ToString("N");
+        var topics = new KafkaTopics
+        {
+            Telemetry = $"test-telemetry-{unique}",
+            Anomalies = $"test-anomalies-{unique}",
+            Twins = $"test-twins-{unique}",
+            TwinEvents = $"test-twin-events-{unique}",
+            DeadLetter = $"test-deadletter-{unique}",
+        };
+        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter })
+        {
+            cluster.Kafka.CreateTopic(new TopicSpec(name, Partitions: 1, Compacted: false));
+        }
+        return topics;
+    }
+
+    private IHost Build(KafkaTopics topics, Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.TwinState.Tests", DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = cluster.Kafka.BootstrapServers,
+            ["Kafka:GroupId"] = $"test-twin-state-{Guid.NewGuid():N}",
+            ["Kafka:Topics:Telemetry"] = topics.Telemetry,
+            ["Kafka:Topics:Anomalies"] = topics.Anomalies,
+            ["Kafka:Topics:Twins"] = topics.Twins,
+            ["Kafka:Topics:TwinEvents"] = topics.TwinEvents,
+            ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddKafka();
+        builder.AddTwinState();
+        return builder.Build();
+    }
+}
