@@ -4,6 +4,9 @@
 //   Demo    the whole system on this machine; --duration=<seconds> stops it, otherwise Ctrl-C
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
+//   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds>; sustained rate and latencies
+//   Evaluate plays a scenario through detection, twin and alert policy and scores it: --scenario=<file>
+//   Charts  helm lint and helm template of charts/vitaltwin, when Helm is on the PATH
 using System.Xml.Linq;
 
 var target = Argument("target", "Test");
@@ -194,6 +197,87 @@ Task("Charts")
     var summary = $"Charts: helm lint and helm template passed for {valuesFiles.Count} values files; manifests and package in artifacts/charts";
     Information(summary);
     System.IO.File.WriteAllText(summaryFile, summary + Environment.NewLine);
+});
+
+// Load: the whole system on this machine driven over gRPC at --rate=<readings/s> (default 10000) for --duration=<seconds>
+// (default 60), on --partitions=<n> partitions a topic (default 6). Reports go to artifacts/load/load-<rate>.json and .md;
+// the run ends with "sustained readings/s: <n>" and "device->alert p99 ms: <n>", which go to the summary too.
+Task("Load")
+    .Does(() =>
+{
+    var loadRate = Argument("rate", 10000);
+    var loadDuration = Argument("duration", 60);
+    var loadPartitions = Argument("partitions", 6);
+    // Release: the figures are meant to be those of a deployment. Builds the four services it launches as well.
+    DotNetBuild("./services/Tools/VitalTwin.Load/VitalTwin.Load.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var closing = new List<string>();
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = new ProcessArgumentBuilder()
+            .Append("artifacts/bin/VitalTwin.Load/release/VitalTwin.Load.dll")
+            .Append($"--rate={loadRate}")
+            .Append($"--duration={loadDuration}")
+            .Append($"--partitions={loadPartitions}"),
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null)
+            {
+                Console.WriteLine(line);
+                if (line.StartsWith("sustained readings/s: ") || line.StartsWith("device->alert p99 ms: ")) { closing.Add(line); }
+            }
+            return line;
+        },
+    });
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.WriteAllLines(summaryFile, closing);
+    if (exitCode != 0)
+    {
+        throw new Exception($"The load benchmark exited with code {exitCode}.");
+    }
+});
+
+// Evaluate: a simulated cohort through the services' own detection, twin and alert policy (in process, shipped
+// configuration), scored against the simulator's labels beside a fixed-limit monitor and NEWS2 alone.
+// --scenario=<file> (default scenarios/ward-24h.json; format in services/Simulator/SCENARIOS.md), --sweep=<Parameter>:<values>
+// (default ClearAfter:15m,30m,1h,2h; --sweep=none for none), --grace=<span> (default 15m). Report, PNGs and results.json go
+// to artifacts/evaluation/<scenario name>; sensitivity and false alerts per patient-day of each system go to the summary.
+Task("Evaluate")
+    .Does(() =>
+{
+    var scenario = Argument("scenario", "scenarios/ward-24h.json");
+    var sweep = Argument("sweep", "ClearAfter:15m,30m,1h,2h");
+    var grace = Argument("grace", "15m");
+    DotNetBuild("./services/Tools/VitalTwin.Evaluation/VitalTwin.Evaluation.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var arguments = new ProcessArgumentBuilder()
+        .Append("artifacts/bin/VitalTwin.Evaluation/release/VitalTwin.Evaluation.dll")
+        .Append($"--scenario={MakeAbsolute(File(scenario))}")
+        .Append($"--grace={grace}");
+    if (!string.IsNullOrWhiteSpace(sweep) && sweep != "none")
+    {
+        arguments.Append($"--sweep={sweep}");
+    }
+    var headline = new List<string>();
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = arguments,
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null)
+            {
+                Console.WriteLine(line);
+                if (line.StartsWith("Evaluation ")) { headline.Add(line); }
+            }
+            return line;
+        },
+    });
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.WriteAllLines(summaryFile, headline);
+    if (exitCode != 0)
+    {
+        throw new Exception($"The evaluation exited with code {exitCode}.");
+    }
 });
 
 RunTarget(target);

@@ -11,9 +11,9 @@ public class ClearAfterTests
     private readonly AlertPolicy _policy = new(new AlertPolicyOptions { ClearAfter = TimeSpan.FromMinutes(5) }, VitalCatalogue.Default);
 
     [Fact]
-    public void The_default_clear_after_time_is_five_minutes()
+    public void The_default_clear_after_time_is_fifteen_minutes()
     {
-        Assert.Equal(TimeSpan.FromMinutes(5), new AlertPolicyOptions().ClearAfter);
+        Assert.Equal(TimeSpan.FromMinutes(15), new AlertPolicyOptions().ClearAfter);
     }
 
     [Fact]

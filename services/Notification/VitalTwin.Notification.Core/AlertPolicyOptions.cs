@@ -15,10 +15,11 @@ public sealed class AlertPolicyOptions
 
     /// <summary>
     /// A condition counts as cleared only after it has stayed clear this long, so a score hovering at a
-    /// threshold does not raise an alert at every crossing; the alert resolves itself then.
+    /// threshold does not raise an alert at every crossing; the alert resolves itself then. 15 min rather than 5:
+    /// on the evaluation ward it removed a sixth of the false alerts and missed no event (README, Evaluation).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
-    public TimeSpan ClearAfter { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan ClearAfter { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
     /// Anomalies on different vitals of one patient this close together raise one combined alert, which says

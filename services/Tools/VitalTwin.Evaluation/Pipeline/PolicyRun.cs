@@ -1,0 +1,101 @@
+using VitalTwin.Clinical;
+using VitalTwin.Evaluation.Metrics;
+using VitalTwin.Notification.Core;
+
+namespace VitalTwin.Evaluation.Pipeline;
+
+/// <summary>
+/// Notification's alert policy for one variant, with what its AlertDispatcher adds: at most one open alert per
+/// patient and key (a decision for a key already open raises nothing), alerts a combined one folds in resolved as
+/// superseded, and cleared conditions resolving their alerts. No clinician acknowledges or silences here.
+/// </summary>
+public sealed class PolicyRun(PolicyVariant variant, DetectionStage detection, VitalCatalogue catalogue)
+{
+    // Open alerts by patient and key, to the index of their decision in _raised.
+    private readonly Dictionary<(string PatientId, AlertKey Key), int> _open = [];
+    private readonly List<AlertDecision> _raised = [];
+    private readonly List<DateTimeOffset?> _resolvedAt = [];
+    private readonly Dictionary<string, HeldNews2> _held = new(StringComparer.Ordinal);
+
+    public PolicyVariant Variant { get; } = variant;
+
+    public DetectionStage Detection { get; } = detection;
+
+    public AlertPolicy Policy { get; } = new(variant.Policy, catalogue);
+
+    /// <summary>Every alert raised, in the order raised.</summary>
+    public IReadOnlyList<AlertDecision> Raised => _raised;
+
+    /// <summary>Decisions the dispatcher would not raise because an alert of that key was still open.</summary>
+    public long AlreadyOpen { get; private set; }
+
+    /// <summary>Carries one outcome into the (modelled) lifecycle, in the dispatcher's order: raises, then clearances.</summary>
+    public void Apply(AlertOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.IsEmpty)
+        {
+            return;
+        }
+        foreach (var decision in outcome.Raised)
+        {
+            if (!_open.TryAdd((decision.PatientId, decision.Key), _raised.Count))
+            {
+                AlreadyOpen++;
+                continue;
+            }
+            _raised.Add(decision);
+            _resolvedAt.Add(null);
+            foreach (var superseded in decision.Supersedes)
+            {
+                Resolve(decision.PatientId, superseded, decision.ObservedAt);
+            }
+        }
+        foreach (var cleared in outcome.Cleared)
+        {
+            Resolve(cleared.PatientId, cleared.Key, cleared.ClearedAt);
+        }
+    }
+
+    /// <summary>The raised alerts as the metrics see them; stale-vital alerts are technical, and one never resolved is open to the end.</summary>
+    public IReadOnlyList<Alarm> Alarms(AlertPriority lowest = AlertPriority.Low) =>
+        [.. _raised.Select((d, i) => (Decision: d, Index: i))
+            .Where(r => r.Decision.Priority >= lowest)
+            .Select(r => ToAlarm(r.Decision) with { OpenUntil = _resolvedAt[r.Index] ?? DateTimeOffset.MaxValue })];
+
+    /// <summary>With <see cref="PolicyVariant.News2Hold"/>: keeps a NEWS2 change back, replacing one not yet settled.</summary>
+    public void HoldNews2(string patientId, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset at) =>
+        _held[patientId] = new HeldNews2(patientId, news2, vitals, at);
+
+    /// <summary>The held changes that have stood for the hold time by <paramref name="now"/>, dated to when they settled.</summary>
+    public IReadOnlyList<HeldNews2> SettledNews2(DateTimeOffset now)
+    {
+        if (_held.Count == 0)
+        {
+            return [];
+        }
+        var settled = _held.Values.Where(h => now - h.At >= Variant.News2Hold).ToList();
+        foreach (var held in settled)
+        {
+            _held.Remove(held.PatientId);
+        }
+        return [.. settled.Select(h => h with { At = h.At + Variant.News2Hold })];
+    }
+
+    private void Resolve(string patientId, AlertKey key, DateTimeOffset at)
+    {
+        if (_open.Remove((patientId, key), out var index))
+        {
+            _resolvedAt[index] = at;
+        }
+    }
+
+    public static Alarm ToAlarm(AlertDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return new Alarm(decision.PatientId, decision.ObservedAt, decision.Key.ToString(), Technical: decision.Condition == AlertCondition.VitalStale);
+    }
+}
+
+/// <summary>A NEWS2 change the policy has not heard of yet.</summary>
+public sealed record HeldNews2(string PatientId, News2Result News2, IReadOnlyList<VitalValue> Vitals, DateTimeOffset At);

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using VitalTwin.AnomalyDetection.Core;
+using VitalTwin.Notification.Core;
+using VitalTwin.TwinState.Core;
+
+namespace VitalTwin.Evaluation.Pipeline;
+
+/// <summary>
+/// The configuration the services ship with: their options classes bound from their own appsettings.json (copied
+/// beside this tool at build time) and validated the way their hosts validate them at start.
+/// </summary>
+/// <param name="StalenessCheckInterval">How often TwinState's staleness monitor moves every twin's clock.</param>
+/// <param name="PolicyTick">How often Notification's alert clock lets time pass for the policy.</param>
+public sealed record ShippedConfiguration(
+    DetectionOptions Detection,
+    AlertPolicyOptions Policy,
+    TwinSettings Twin,
+    TimeSpan StalenessCheckInterval,
+    TimeSpan PolicyTick)
+{
+    // TwinState's TwinQueryOptions.StalenessCheckInterval default, used when its appsettings.json leaves it out.
+    private static readonly TimeSpan DefaultStalenessCheckInterval = TimeSpan.FromSeconds(15);
+
+    // Notification's AlertClock ticks once a second; it has no setting.
+    private static readonly TimeSpan AlertClockTick = TimeSpan.FromSeconds(1);
+
+    /// <param name="directory">Where the services' appsettings.json files are; by default the "shipped" folder beside the tool.</param>
+    /// <exception cref="OptionsValidationException">A shipped setting is out of range.</exception>
+    public static ShippedConfiguration Load(string? directory = null)
+    {
+        directory ??= Path.Combine(AppContext.BaseDirectory, "shipped");
+        var detection = Bind<DetectionOptions>(Path.Combine(directory, "AnomalyDetection.appsettings.json"), DetectionOptions.SectionName);
+        var policy = Bind<AlertPolicyOptions>(Path.Combine(directory, "Notification.appsettings.json"), AlertPolicyOptions.SectionName);
+        var twinState = Read(Path.Combine(directory, "TwinState.appsettings.json"));
+        // The TwinState host constructs its TwinRegistry without settings, so every twin runs TwinSettings.Default.
+        return new ShippedConfiguration(
+            detection,
+            policy,
+            TwinSettings.Default,
+            twinState.GetValue("TwinQuery:StalenessCheckInterval", DefaultStalenessCheckInterval),
+            AlertClockTick);
+    }
+
+    private static IConfiguration Read(string file) =>
+        File.Exists(file)
+            ? new ConfigurationBuilder().AddJsonFile(file, optional: false).Build()
+            : throw new FileNotFoundException($"The shipped configuration {file} is missing; build the tool so that it is copied beside it.", file);
+
+    private static T Bind<T>(string file, string section)
+        where T : class
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(Read(file));
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations();
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<T>>().Value;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using VitalTwin.Contracts.Telemetry.V1;
+
+namespace VitalTwin.Load.Generation;
+
+/// <summary>What the senders did in one phase, counted from the Gateway's acknowledgements.</summary>
+internal sealed class IngestionCounters
+{
+    private long _sent;
+    private long _accepted;
+    private long _rejected;
+    private long _calls;
+    private long _failedCalls;
+    private long _unacknowledged;
+    private long _lastAckTicks;
+    private readonly ConcurrentDictionary<RejectionReason, long> _rejections = new();
+    private readonly ConcurrentDictionary<StatusCode, long> _failures = new();
+
+    /// <summary>Readings written to a stream.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
+    /// <summary>Readings the Gateway acknowledged as accepted: durable on the telemetry topic.</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public long FailedCalls => Interlocked.Read(ref _failedCalls);
+
+    /// <summary>Readings of failed calls: the Gateway may or may not have stored them, and a device would resend them.</summary>
+    public long Unacknowledged => Interlocked.Read(ref _unacknowledged);
+
+    /// <summary>When the last acknowledgement arrived; null before the first.</summary>
+    public DateTimeOffset? LastAck => Interlocked.Read(ref _lastAckTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    public IReadOnlyDictionary<string, long> Rejections => _rejections.ToDictionary(r => r.Key.ToString(), r => r.Value, StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, long> Failures => _failures.ToDictionary(r => r.Key.ToString(), r => r.Value, StringComparer.Ordinal);
+
+    public void Wrote(int readings) => Interlocked.Add(ref _sent, readings);
+
+    public void Acknowledged(IngestAck ack, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(ack);
+        Interlocked.Increment(ref _calls);
+        Interlocked.Add(ref _accepted, ack.Accepted);
+        Interlocked.Add(ref _rejected, ack.Rejected);
+        foreach (var rejection in ack.Rejections)
+        {
+            _rejections.AddOrUpdate(rejection.Reason, 1, static (_, n) => n + 1);
+        }
+        long seen;
+        do
+        {
+            seen = Interlocked.Read(ref _lastAckTicks);
+        }
+        while (at.UtcTicks > seen && Interlocked.CompareExchange(ref _lastAckTicks, at.UtcTicks, seen) != seen);
+    }
+
+    public void Failed(long readings, StatusCode status)
+    {
+        Interlocked.Increment(ref _calls);
+        Interlocked.Increment(ref _failedCalls);
+        Interlocked.Add(ref _unacknowledged, readings);
+        _failures.AddOrUpdate(status, 1, static (_, n) => n + 1);
+    }
+}

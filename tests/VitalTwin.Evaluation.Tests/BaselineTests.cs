@@ -1,0 +1,81 @@
+using VitalTwin.Clinical;
+using VitalTwin.Evaluation.Baselines;
+
+namespace VitalTwin.Evaluation.Tests;
+
+public sealed class BaselineTests
+{
+    private static readonly DateTimeOffset Start = new(2025, 1, 6, 0, 0, 0, TimeSpan.Zero);
+
+    private static DateTimeOffset At(int seconds) => Start.AddSeconds(seconds);
+
+    [Fact]
+    public void The_monitor_alarms_once_per_excursion_beyond_a_limit_and_again_after_returning_within_it()
+    {
+        var monitor = new FixedLimitMonitor();
+        double[] pulse = [80, 125, 130, 118, 121, 45, 46, 60];
+        var raised = pulse.Select((value, i) => monitor.Observe("p1", VitalSign.HeartRate, value, At(i * 5), artifactFlagged: false)).ToList();
+
+        Assert.Equal([null, "HeartRate>120", null, null, "HeartRate>120", "HeartRate<50", null, null], raised.Select(a => a?.Cause));
+        // Each alarm condition ends with the first sample that is no longer beyond the same limit.
+        Assert.Equal(At(15), monitor.Alarms[0].OpenUntil);
+        Assert.Equal(At(25), monitor.Alarms[1].OpenUntil);
+        Assert.Equal(At(35), monitor.Alarms[2].OpenUntil);
+    }
+
+    [Fact]
+    public void The_monitor_keeps_patients_and_vitals_apart_and_has_no_upper_SpO2_limit()
+    {
+        var monitor = new FixedLimitMonitor();
+
+        Assert.NotNull(monitor.Observe("p1", VitalSign.OxygenSaturation, 88, At(0), artifactFlagged: false));
+        Assert.NotNull(monitor.Observe("p2", VitalSign.OxygenSaturation, 85, At(0), artifactFlagged: false));
+        Assert.Null(monitor.Observe("p1", VitalSign.OxygenSaturation, 100, At(5), artifactFlagged: false));
+        Assert.NotNull(monitor.Observe("p1", VitalSign.RespiratoryRate, 35, At(5), artifactFlagged: false));
+        Assert.NotNull(monitor.Observe("p1", VitalSign.BodyTemperature, 38.6, At(5), artifactFlagged: false));
+        Assert.Null(monitor.Observe("p1", VitalSign.SystolicBloodPressure, 180, At(5), artifactFlagged: false));
+        Assert.Equal(4, monitor.Alarms.Count);
+    }
+
+    [Fact]
+    public void A_flagged_sample_raises_one_technical_notice_per_run_and_is_not_compared_with_the_limits()
+    {
+        var monitor = new FixedLimitMonitor();
+
+        Assert.Null(monitor.Observe("p1", VitalSign.OxygenSaturation, 97, At(0), artifactFlagged: false));
+        var notice = monitor.Observe("p1", VitalSign.OxygenSaturation, 0, At(5), artifactFlagged: true);
+        Assert.Null(monitor.Observe("p1", VitalSign.OxygenSaturation, 0, At(10), artifactFlagged: true));
+        Assert.Null(monitor.Observe("p1", VitalSign.OxygenSaturation, 96, At(15), artifactFlagged: false));
+        Assert.NotNull(monitor.Observe("p1", VitalSign.OxygenSaturation, 0, At(20), artifactFlagged: true));
+
+        Assert.True(notice!.Technical);
+        Assert.Equal("Inop/OxygenSaturation", notice.Cause);
+        Assert.All(monitor.Alarms, a => Assert.True(a.Technical));
+    }
+
+    [Fact]
+    public void NEWS2_alone_alarms_on_entering_five_and_on_a_parameter_entering_three_without_hysteresis()
+    {
+        var news2 = new News2Threshold();
+        News2Result Score(double respiration, double saturation, double pulse, double temperature) =>
+            News2.Score(new News2Observations(respiration, saturation, null, 120, pulse, null, temperature));
+
+        var calm = Score(16, 97, 70, 37);                 // 0
+        var five = Score(22, 95, 95, 38.5);               // 2 + 1 + 1 + 1
+        var six = Score(22, 95, 115, 38.5);               // 2 + 1 + 2 + 1
+        var four = Score(22, 95, 95, 37);                 // 2 + 1 + 1
+        var fiveAgain = Score(22, 95, 95, 38.5);
+        var breathingThree = Score(26, 95, 95, 38.5);     // 3 + 1 + 1 + 1
+
+        var at = 0;
+        Assert.Equal(1, news2.Observe("p1", calm, five, At(at += 5)));
+        Assert.Equal(0, news2.Observe("p1", five, six, At(at += 5)));
+        Assert.Equal(0, news2.Observe("p1", six, four, At(at += 5)));
+        Assert.Equal(1, news2.Observe("p1", four, fiveAgain, At(at += 5)));
+        Assert.Equal(1, news2.Observe("p1", fiveAgain, breathingThree, At(at += 5)));
+        Assert.Equal(0, news2.Observe("p1", breathingThree, breathingThree, At(at + 5)));
+
+        Assert.Equal(["News2>=5", "News2>=5", "News2Parameter3/RespirationRate"], news2.Alarms.Select(a => a.Cause));
+        Assert.All(news2.Alarms, a => Assert.False(a.Technical));
+    }
+}

@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace VitalTwin.Load.Tests;
+
+public sealed class LoadOptionsTests
+{
+    [Fact]
+    public void Streams_patients_and_deteriorations_follow_the_rate()
+    {
+        var options = LoadOptions.Parse(["--rate=100000", "--duration", "30"]).Resolve();
+
+        Assert.Equal(100_000, options.Rate);
+        Assert.Equal(30, options.Duration);
+        Assert.Equal(40, options.Streams);
+        // Monitors tick once a second, five readings a tick, up to 2,000 patients; then they tick faster.
+        Assert.Equal(2_000, options.Patients);
+        Assert.Equal(200, options.Deteriorating);
+        Assert.Equal(6, options.Partitions);
+    }
+
+    [Fact]
+    public void At_ten_thousand_readings_a_second_two_thousand_monitors_tick_once_a_second()
+    {
+        var options = LoadOptions.Parse(["--rate", "10000"]).Resolve();
+
+        Assert.Equal(4, options.Streams);
+        Assert.Equal(2_000, options.Patients);
+        Assert.Equal(60, options.Duration);
+    }
+
+    [Fact]
+    public void A_low_rate_still_gives_every_stream_whole_batches_of_distinct_patients()
+    {
+        var options = LoadOptions.Parse(["--rate=100", "--batch-size=50"]).Resolve();
+
+        Assert.Equal(2, options.Streams);
+        Assert.Equal(20, options.Patients);
+        Assert.Equal(2, options.Deteriorating);
+    }
+
+    [Theory]
+    [InlineData("--batch-size=12", "multiple of 5")]
+    [InlineData("--rate=0", "Rate")]
+    [InlineData("--twin-sample=5000", "TwinSample")]
+    public void Invalid_settings_are_refused_with_the_reason(string argument, string reason)
+    {
+        var error = Assert.Throws<ValidationException>(() => LoadOptions.Parse([argument]).Resolve());
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_options_and_malformed_numbers_are_refused()
+    {
+        Assert.Contains("Unknown option --speed", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--speed=3"])).Message, StringComparison.Ordinal);
+        Assert.Contains("whole number", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--rate=fast"])).Message, StringComparison.Ordinal);
+    }
+}
