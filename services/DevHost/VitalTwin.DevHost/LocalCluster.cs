@@ -60,6 +60,8 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Kafka__BootstrapServers"] = cluster.Kafka.BootstrapServers,
                     // The mock keeps a restarted member out of its group for the whole session timeout.
                     ["Kafka__SessionTimeout"] = "00:00:06",
+                    // The mock cluster holds an empty fetch for the whole wait: keep each hop's share of the latency small.
+                    ["Kafka__FetchWaitMax"] = "00:00:00.010",
                     ["Kestrel__Endpoints__Grpc__Url"] = endpoints.Grpc.ToString(),
                     ["Kestrel__Endpoints__Http__Url"] = endpoints.Http.ToString(),
                 };

@@ -148,6 +148,7 @@ public abstract partial class EventConsumer : BackgroundService
             AutoOffsetReset = AutoOffsetReset.Earliest,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
+            FetchWaitMaxMs = (int)_options.FetchWaitMax.TotalMilliseconds,
         };
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => LogKafkaError(_logger, error.Code, error.Reason))

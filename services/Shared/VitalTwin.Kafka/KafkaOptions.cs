@@ -26,6 +26,14 @@ public sealed class KafkaOptions
     public string? ClientId { get; set; }
 
     /// <summary>How long the readiness probe waits for the cluster's metadata before it calls Kafka unreachable.</summary>
+    /// <summary>
+    /// How long a fetch may wait at the broker for new events. An event that arrives meanwhile is answered at once by
+    /// a real broker, but librdkafka's mock cluster holds the fetch for the whole wait, and each Kafka hop on the way
+    /// from a reading to its alert adds up to this much; librdkafka's own default is 500 ms.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
+    public TimeSpan FetchWaitMax { get; set; } = TimeSpan.FromMilliseconds(50);
+
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
