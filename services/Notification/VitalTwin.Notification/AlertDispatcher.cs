@@ -21,10 +21,9 @@ internal sealed partial class AlertDispatcher(
 {
     public async Task ApplyAsync(AlertOutcome outcome, string sourceEventId, CancellationToken cancellationToken)
     {
-        foreach (var decision in outcome.Raised)
-        {
-            await RaiseAsync(decision, sourceEventId, cancellationToken);
-        }
+        // Different keys are different alerts with lifecycles of their own: raising them together keeps a patient
+        // who crosses several conditions at once from waiting a publish round trip per condition.
+        await Task.WhenAll(outcome.Raised.Select(decision => RaiseAsync(decision, sourceEventId, cancellationToken)));
         foreach (var cleared in outcome.Cleared)
         {
             if (book.OpenAlertId(cleared.PatientId, cleared.Key.ToContract(catalogue)) is { } alertId)
