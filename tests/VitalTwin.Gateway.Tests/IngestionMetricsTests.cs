@@ -45,6 +45,11 @@ public sealed class IngestionMetricsTests : IDisposable
                 Readings.Reading("0000-0", string.Empty, 1, "/min"),
             },
         };
+        // Distinct sequence numbers: the Gateway acknowledges a repeated one without storing it again.
+        for (var i = 0; i < batch.Readings.Count; i++)
+        {
+            batch.Readings[i].SequenceNumber = (ulong)i + 1;
+        }
 
         var ack = new IngestAck();
         await services.GetRequiredService<ReadingIngestor>().IngestAsync(batch, 0, ack, CancellationToken.None);

@@ -69,15 +69,56 @@ internal sealed partial class TelemetryConsumer(
         if (consumed.Is(VitalSignsRecorded.Descriptor))
         {
             var recorded = consumed.Parse(VitalSignsRecorded.Parser);
+            EnsurePlausible(consumed, recorded, clock.GetUtcNow());
             await ObserveAsync(consumed, recorded, state, cancellationToken);
-            if (recorded.Reading?.ObservedAt is { } observedAt)
-            {
-                pipeline.Processed(observedAt.ToDateTimeOffset());
-            }
+            pipeline.Processed(recorded.Reading.ObservedAt.ToDateTimeOffset());
+        }
+        else if (consumed.Schema is null)
+        {
+            throw new InvalidDataException("The event has no schema header.");
+        }
+        else
+        {
+            LogSkipped(_logger, consumed.Schema, consumed.Topic);
         }
 
         await CheckpointDueAsync(cancellationToken);
     }
+
+    // The widest window a Gateway can be configured to accept readings in (MaxClockSkew, MaxReadingAge).
+    private static readonly TimeSpan MaxAhead = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaxAge = TimeSpan.FromDays(3_650);
+
+    /// <summary>
+    /// Throws, so that the event is dead-lettered before it touches any state, unless it is a reading the Gateway
+    /// could have accepted, keyed by its own patient (another key would put it on another patient's partition).
+    /// A vital this version does not know passes, and is skipped.
+    /// </summary>
+    private void EnsurePlausible(ConsumedEvent consumed, VitalSignsRecorded recorded, DateTimeOffset now)
+    {
+        var reading = recorded.Reading ?? throw new InvalidDataException("The event holds no reading.");
+        if (string.IsNullOrEmpty(reading.PatientId) || !string.Equals(consumed.Key, reading.PatientId, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException("The event is not keyed by its reading's patient.");
+        }
+        if (string.IsNullOrEmpty(reading.DeviceId) || string.IsNullOrEmpty(recorded.EventId))
+        {
+            throw new InvalidDataException("The event has no device or event id.");
+        }
+        if (!WithinWindow(reading.ObservedAt, now))
+        {
+            throw new InvalidDataException("The reading's time is missing or outside any Gateway's window.");
+        }
+        if (catalogue.TryFind(reading.Code?.Loinc, reading.Code?.Mdc, out var definition)
+            && (!string.Equals(reading.Unit, definition.CanonicalUnit, StringComparison.Ordinal) || !definition.IsPlausible(reading.Value)))
+        {
+            throw new InvalidDataException("The reading is not in its vital's canonical unit and physiological range.");
+        }
+    }
+
+    private static bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time, DateTimeOffset now) =>
+        time is { Nanos: >= 0 and <= 999_999_999, Seconds: >= -62_135_596_800 and <= 253_402_300_799 }
+        && time.ToDateTimeOffset() is var at && at <= now + MaxAhead && at >= now - MaxAge;
 
     protected override Task OnIdleAsync(CancellationToken cancellationToken) => CheckpointDueAsync(cancellationToken);
 
@@ -128,6 +169,9 @@ internal sealed partial class TelemetryConsumer(
         state.LastCheckpoint = clock.GetUtcNow();
         state.CheckpointedOffset = nextOffset;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
+    private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Sign} reading kept from the detectors as an artifact ({Reason})")]
     private static partial void LogArtifact(ILogger logger, VitalSign sign, ArtifactReason reason);

@@ -23,6 +23,7 @@ internal sealed partial class AlertConsumer(
     AlertBook book,
     PatientPartitions patients,
     VitalCatalogue catalogue,
+    TimeProvider clock,
     EventProducer producer,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
@@ -42,16 +43,30 @@ internal sealed partial class AlertConsumer(
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
-        if (consumed.Is(TwinNews2Changed.Descriptor))
+        // Each event type is taken only from the topic whose contract carries it, and only once it passes the
+        // checks below; what fails them throws and is dead-lettered before any alert state is touched.
+        var twinEvents = consumed.Topic == Topics.TwinEvents;
+        if (twinEvents && consumed.Is(TwinNews2Changed.Descriptor))
         {
             var changed = consumed.Parse(TwinNews2Changed.Parser);
+            EnsureKeyedBy(consumed, changed.PatientId, changed.EventId);
+            if (changed.News2 is not { Total: >= 0 and <= 20 } news2 || news2.SubScores.Any(s => s.Score is < 0 or > 3)
+                || changed.Vitals.Any(v => !double.IsFinite(v.Value)) || !WithinWindow(changed.ObservedAt))
+            {
+                throw new InvalidDataException("The NEWS2 change has no score, an impossible one, or an implausible time or value.");
+            }
             patients.Remember(changed.PatientId, consumed.Position.Partition.Value);
             var outcome = policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue), changed.ObservedAt.ToDateTimeOffset());
             await dispatcher.ApplyAsync(outcome, changed.EventId, cancellationToken);
         }
-        else if (consumed.Is(TwinVitalStaleChanged.Descriptor))
+        else if (twinEvents && consumed.Is(TwinVitalStaleChanged.Descriptor))
         {
             var stale = consumed.Parse(TwinVitalStaleChanged.Parser);
+            EnsureKeyedBy(consumed, stale.PatientId, stale.EventId);
+            if (!WithinWindow(stale.LastObservedAt) || !WithinWindow(stale.AsOf))
+            {
+                throw new InvalidDataException("The staleness change has a missing or implausible time.");
+            }
             if (!catalogue.TryFind(stale.Code?.Loinc, stale.Code?.Mdc, out var definition))
             {
                 return;
@@ -60,9 +75,14 @@ internal sealed partial class AlertConsumer(
             var outcome = policy.OnVitalStale(stale.PatientId, definition.Sign, stale.Stale, stale.LastObservedAt.ToDateTimeOffset(), stale.AsOf.ToDateTimeOffset());
             await dispatcher.ApplyAsync(outcome, stale.EventId, cancellationToken);
         }
-        else if (consumed.Is(AnomalyDetected.Descriptor))
+        else if (consumed.Topic == Topics.Anomalies && consumed.Is(AnomalyDetected.Descriptor))
         {
             var anomaly = consumed.Parse(AnomalyDetected.Parser);
+            EnsureKeyedBy(consumed, anomaly.PatientId, anomaly.EventId);
+            if (!WithinWindow(anomaly.ObservedAt) || !double.IsFinite(anomaly.Value))
+            {
+                throw new InvalidDataException("The anomaly has a missing or implausible time or value.");
+            }
             if (anomaly.Kind is not (AnomalyKind.Spike or AnomalyKind.ChangePoint) || !catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition))
             {
                 return;
@@ -76,7 +96,33 @@ internal sealed partial class AlertConsumer(
                 PersonalBaseline: anomaly.PersonalBaseline);
             await dispatcher.ApplyAsync(policy.OnAnomaly(observation), anomaly.EventId, cancellationToken);
         }
+        else if (consumed.Schema is null)
+        {
+            throw new InvalidDataException("The event has no schema header.");
+        }
+        else
+        {
+            LogSkipped(_logger, consumed.Schema, consumed.Topic);
+        }
     }
+
+    // The widest window a Gateway can be configured to accept readings in (MaxClockSkew, MaxReadingAge); the
+    // times of twin events and anomalies come from readings.
+    private static readonly TimeSpan MaxAhead = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaxAge = TimeSpan.FromDays(3_650);
+
+    /// <summary>An event keyed by another patient than its own sits on that patient's partition: never applied.</summary>
+    private static void EnsureKeyedBy(ConsumedEvent consumed, string patientId, string eventId)
+    {
+        if (string.IsNullOrEmpty(patientId) || string.IsNullOrEmpty(eventId) || !string.Equals(consumed.Key, patientId, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException("The event has no event id or is not keyed by its patient.");
+        }
+    }
+
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) =>
+        time is { Nanos: >= 0 and <= 999_999_999, Seconds: >= -62_135_596_800 and <= 253_402_300_799 }
+        && time.ToDateTimeOffset() is var at && clock.GetUtcNow() is var now && at <= now + MaxAhead && at >= now - MaxAge;
 
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
@@ -165,6 +211,9 @@ internal sealed partial class AlertConsumer(
         _ when consumed.Is(AlertResolved.Descriptor) => consumed.Parse(AlertResolved.Parser),
         _ => null,
     };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
+    private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Took over {Partitions} partitions: {Events} alert events read, {Open} open alerts resumed")]
     private static partial void LogTakenOver(ILogger logger, int partitions, int events, int open);

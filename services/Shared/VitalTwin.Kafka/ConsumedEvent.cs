@@ -21,6 +21,7 @@ public sealed class ConsumedEvent(ConsumeResult<string, byte[]> result)
     /// <summary>Decodes the payload; throws <see cref="InvalidProtocolBufferException"/> for a corrupt one, which dead-letters it.</summary>
     public T Parse<T>(MessageParser<T> parser) where T : IMessage<T> => parser.ParseFrom(result.Message.Value);
 
+    // Kafka allows a header without a value; it reads as an absent header rather than failing the event.
     private static string? HeaderString(Headers? headers, string name) =>
-        headers is not null && headers.TryGetLastBytes(name, out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+        headers is not null && headers.TryGetLastBytes(name, out var bytes) && bytes is not null ? System.Text.Encoding.UTF8.GetString(bytes) : null;
 }

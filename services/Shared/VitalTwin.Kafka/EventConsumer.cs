@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
@@ -257,9 +258,28 @@ public abstract partial class EventConsumer : BackgroundService
         {
             headers.Add(header.Key, header.GetValueBytes());
         }
-        headers.Add(EventHeaders.DeadLetterReason, Encoding.UTF8.GetBytes(error.GetType().Name));
-        headers.Add(EventHeaders.DeadLetterSourceTopic, Encoding.UTF8.GetBytes(result.Topic));
-        await _producer.PublishRawAsync(_topics.DeadLetter, result.Message.Key, result.Message.Value, headers, cancellationToken);
+        var source = new Headers
+        {
+            { EventHeaders.DeadLetterReason, Encoding.UTF8.GetBytes(error.GetType().Name) },
+            { EventHeaders.DeadLetterSourceTopic, Encoding.UTF8.GetBytes(result.Topic) },
+            { EventHeaders.DeadLetterSourcePartition, Encoding.UTF8.GetBytes(result.Partition.Value.ToString(CultureInfo.InvariantCulture)) },
+            { EventHeaders.DeadLetterSourceOffset, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(CultureInfo.InvariantCulture)) },
+        };
+        foreach (var header in source)
+        {
+            headers.Add(header.Key, header.GetValueBytes());
+        }
+        try
+        {
+            await _producer.PublishRawAsync(_topics.DeadLetter, result.Message.Key, result.Message.Value, headers, cancellationToken);
+        }
+        catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.MsgSizeTooLarge)
+        {
+            // An event that only just fitted its topic no longer fits with these headers; failing here would stop the
+            // consumer at it for good. The dead letter points at it instead: it stays readable at its source offset.
+            source.Add(EventHeaders.DeadLetterPayloadOmitted, Encoding.UTF8.GetBytes(ex.Error.Code.ToString()));
+            await _producer.PublishRawAsync(_topics.DeadLetter, null!, [], source, cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer error {Code}: {Reason}")]

@@ -96,18 +96,18 @@ internal sealed partial class TwinConsumer(
         state.NextOffsets[consumed.Position.TopicPartition] = consumed.Position.Offset.Value + 1;
         state.Progressed = true;
 
-        if (consumed.Is(VitalSignsRecorded.Descriptor))
+        // Each event type is taken only from the topic whose contract carries it.
+        if (consumed.Topic == Topics.Telemetry && consumed.Is(VitalSignsRecorded.Descriptor))
         {
             var recorded = consumed.Parse(VitalSignsRecorded.Parser);
+            EnsurePlausible(consumed, recorded);
             await ApplyReadingAsync(recorded, state, cancellationToken);
-            if (recorded.Reading?.ObservedAt is { } observedAt)
-            {
-                pipeline.Processed(observedAt.ToDateTimeOffset());
-            }
+            pipeline.Processed(recorded.Reading.ObservedAt.ToDateTimeOffset());
         }
-        else if (consumed.Is(AnomalyDetected.Descriptor))
+        else if (consumed.Topic == Topics.Anomalies && consumed.Is(AnomalyDetected.Descriptor))
         {
             var detected = consumed.Parse(AnomalyDetected.Parser);
+            EnsurePlausible(consumed, detected);
             if (detected.ToDomain(catalogue) is { } anomaly)
             {
                 state.Patients.Add(detected.PatientId);
@@ -116,6 +116,14 @@ internal sealed partial class TwinConsumer(
                     changes.Publish(detected.PatientId);
                 }
             }
+        }
+        else if (consumed.Schema is null)
+        {
+            throw new InvalidDataException("The event has no schema header.");
+        }
+        else
+        {
+            LogSkipped(_logger, consumed.Schema, consumed.Topic);
         }
 
         if (state.PendingHistory.Count >= durability.Value.HistoryBatchSize)
@@ -138,6 +146,51 @@ internal sealed partial class TwinConsumer(
             }
         }
     }
+
+    // The widest window a Gateway can be configured to accept readings in (MaxClockSkew, MaxReadingAge).
+    private static readonly TimeSpan MaxAhead = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MaxAge = TimeSpan.FromDays(3_650);
+
+    /// <summary>
+    /// Throws, so that the event is dead-lettered before it touches a twin, unless it is a reading the Gateway could
+    /// have accepted, keyed by its own patient (another key would put it on another patient's partition). A vital
+    /// this version does not know passes, and is skipped.
+    /// </summary>
+    private void EnsurePlausible(ConsumedEvent consumed, VitalSignsRecorded recorded)
+    {
+        var reading = recorded.Reading ?? throw new InvalidDataException("The event holds no reading.");
+        EnsureKeyedBy(consumed, reading.PatientId);
+        if (string.IsNullOrEmpty(reading.DeviceId) || string.IsNullOrEmpty(recorded.EventId) || !WithinWindow(reading.ObservedAt))
+        {
+            throw new InvalidDataException("The reading has no device or event id, or its time is missing or outside any Gateway's window.");
+        }
+        if (catalogue.TryFind(reading.Code?.Loinc, reading.Code?.Mdc, out var definition)
+            && (!string.Equals(reading.Unit, definition.CanonicalUnit, StringComparison.Ordinal) || !definition.IsPlausible(reading.Value)))
+        {
+            throw new InvalidDataException("The reading is not in its vital's canonical unit and physiological range.");
+        }
+    }
+
+    private void EnsurePlausible(ConsumedEvent consumed, AnomalyDetected detected)
+    {
+        EnsureKeyedBy(consumed, detected.PatientId);
+        if (string.IsNullOrEmpty(detected.EventId) || !WithinWindow(detected.ObservedAt) || !double.IsFinite(detected.Value))
+        {
+            throw new InvalidDataException("The anomaly has no event id, or its time or value is missing or implausible.");
+        }
+    }
+
+    private static void EnsureKeyedBy(ConsumedEvent consumed, string patientId)
+    {
+        if (string.IsNullOrEmpty(patientId) || !string.Equals(consumed.Key, patientId, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException("The event is not keyed by its patient.");
+        }
+    }
+
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) =>
+        time is { Nanos: >= 0 and <= 999_999_999, Seconds: >= -62_135_596_800 and <= 253_402_300_799 }
+        && time.ToDateTimeOffset() is var at && clock.GetUtcNow() is var now && at <= now + MaxAhead && at >= now - MaxAge;
 
     private async Task ApplyReadingAsync(VitalSignsRecorded recorded, PartitionState state, CancellationToken cancellationToken)
     {
@@ -191,6 +244,9 @@ internal sealed partial class TwinConsumer(
         state.LastCheckpoint = clock.GetUtcNow();
         state.Progressed = false;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
+    private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} twins for partition {Partition}")]
     private static partial void LogRestored(ILogger logger, int count, int partition);

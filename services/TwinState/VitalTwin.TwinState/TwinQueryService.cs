@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Twin.V1;
+using VitalTwin.ServiceDefaults;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.History;
 using VitalTwin.TwinState.Query;
@@ -12,6 +13,7 @@ using PatientTwin = VitalTwin.Contracts.Twin.V1.PatientTwin;
 namespace VitalTwin.TwinState;
 
 /// <summary>TwinQuery over gRPC: checks the request, asks the registry, history or change feed, maps the answer.</summary>
+[BindServiceMethod(typeof(TwinQueryService), nameof(BindService))]
 internal sealed class TwinQueryService(
     TwinRegistry twins,
     VitalCatalogue catalogue,
@@ -23,6 +25,9 @@ internal sealed class TwinQueryService(
     IOptions<TwinQueryOptions> options,
     ILogger<TwinQueryService> logger) : TwinQuery.TwinQueryBase
 {
+    public static void BindService(ServiceBinderBase binder, TwinQuery.TwinQueryBase? service) =>
+        TwinQuery.BindService(new StrictRequestBinder(binder), service);
+
     public override Task<PatientTwin> GetTwin(GetTwinRequest request, ServerCallContext context) =>
         Task.FromResult(Find(TwinRequests.PatientId(request.PatientId)).Snapshot().ToContract(catalogue));
 

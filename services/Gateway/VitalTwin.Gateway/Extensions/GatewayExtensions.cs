@@ -1,3 +1,6 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Gateway.Devices;
 using VitalTwin.Gateway.Ingestion;
@@ -9,11 +12,18 @@ internal static class GatewayExtensions
     public static void AddGateway(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // Kestrel reads only its endpoints from configuration by itself; its limits (Kestrel:Limits, such as the
+        // HTTP/2 keep-alive pings that close the connections of devices that vanished mid-stream) are bound here.
+        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
+        // gRPC refuses a larger message with RESOURCE_EXHAUSTED before reading it.
+        builder.Services.AddOptions<GrpcServiceOptions>().Configure<IOptions<GatewayOptions>>(
+            (grpc, gateway) => grpc.MaxReceiveMessageSize = gateway.Value.MaxMessageBytes);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton<DeviceBindings>();
         builder.Services.AddHostedService<DeviceBindingsLoader>();
         builder.Services.AddSingleton<ReadingValidator>();
+        builder.Services.AddSingleton<DeliveredReadings>();
         builder.Services.AddSingleton<ReadingIngestor>();
         builder.Services.AddSingleton<IngestionMetrics>();
     }

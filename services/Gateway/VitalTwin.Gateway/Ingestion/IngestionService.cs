@@ -1,10 +1,20 @@
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.ServiceDefaults;
 
 namespace VitalTwin.Gateway.Ingestion;
 
-internal sealed class IngestionService(ReadingIngestor ingestor) : VitalSignIngestion.VitalSignIngestionBase
+[BindServiceMethod(typeof(IngestionService), nameof(BindService))]
+internal sealed partial class IngestionService(
+    ReadingIngestor ingestor,
+    IOptions<GatewayOptions> options,
+    TimeProvider clock,
+    ILogger<IngestionService> logger) : VitalSignIngestion.VitalSignIngestionBase
 {
+    public static void BindService(ServiceBinderBase binder, VitalSignIngestion.VitalSignIngestionBase? service) =>
+        VitalSignIngestion.BindService(new StrictRequestBinder(binder), service);
+
     public override async Task<IngestAck> Ingest(VitalSignBatch request, ServerCallContext context)
     {
         var ack = new IngestAck();
@@ -14,14 +24,45 @@ internal sealed class IngestionService(ReadingIngestor ingestor) : VitalSignInge
 
     public override async Task<IngestAck> IngestStream(IAsyncStreamReader<VitalSignBatch> requestStream, ServerCallContext context)
     {
+        var limits = options.Value;
         var ack = new IngestAck();
         uint index = 0;
-        // Each batch is stored before the next is read, which is the stream's back-pressure.
-        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+        var batches = 0;
+        // The acknowledgement comes only at the end and lists every refused reading, so a call is bounded in
+        // time, batches and readings; within the bounds each batch is stored before the next is read, which is
+        // the stream's back-pressure.
+        using var expired = new CancellationTokenSource(limits.MaxStreamDuration, clock);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, expired.Token);
+        while (await NextAsync(requestStream, waiting.Token, expired.Token))
         {
+            var batch = requestStream.Current;
+            if (++batches > limits.MaxStreamBatches || index + (long)batch.Readings.Count > limits.MaxStreamReadings)
+            {
+                LogStreamLimit(logger, "size");
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"a stream carries at most {limits.MaxStreamBatches} batches and {limits.MaxStreamReadings} readings; " +
+                    "complete it for its acknowledgement and open another"));
+            }
             await ingestor.IngestAsync(batch, index, ack, context.CancellationToken);
             index += (uint)batch.Readings.Count;
         }
         return ack;
     }
+
+    private async Task<bool> NextAsync(IAsyncStreamReader<VitalSignBatch> requestStream, CancellationToken waiting, CancellationToken expired)
+    {
+        try
+        {
+            return await requestStream.MoveNext(waiting);
+        }
+        catch (OperationCanceledException) when (expired.IsCancellationRequested)
+        {
+            LogStreamLimit(logger, "duration");
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"a stream stays open at most {options.Value.MaxStreamDuration}; complete it for its acknowledgement and open another"));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "An IngestStream call was ended at its {Limit} limit")]
+    private static partial void LogStreamLimit(ILogger logger, string limit);
 }

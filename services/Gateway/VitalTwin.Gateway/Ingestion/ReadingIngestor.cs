@@ -10,11 +10,12 @@ namespace VitalTwin.Gateway.Ingestion;
 /// <summary>
 /// Validates a batch and publishes every reading: accepted ones to the telemetry topic, refused ones to
 /// the rejected topic with their reason, so nothing a device sent is lost. Returns only when Kafka has
-/// all of them; if it cannot, the call fails and the device resends (downstream de-duplicates by
-/// device sequence number).
+/// all of them; if it cannot, the call fails and the device resends. A reading Kafka already has (same
+/// device and sequence number) is acknowledged again without a second copy; see <see cref="DeliveredReadings"/>.
 /// </summary>
 internal sealed partial class ReadingIngestor(
     ReadingValidator validator,
+    DeliveredReadings delivered,
     EventProducer producer,
     IOptions<KafkaTopics> topics,
     IOptions<GatewayOptions> options,
@@ -23,43 +24,58 @@ internal sealed partial class ReadingIngestor(
     PipelineMetrics pipeline,
     ILogger<ReadingIngestor> logger)
 {
+    // Flags a rejected reading keeps when it is too large to keep whole; there are six kinds.
+    private const int KeptQualityFlags = 8;
+
     public async Task IngestAsync(VitalSignBatch batch, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
     {
-        if (batch.Readings.Count > options.Value.MaxBatchSize)
+        var limits = options.Value;
+        if (batch.Readings.Count > limits.MaxBatchSize)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a batch holds at most {options.Value.MaxBatchSize} readings"));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a batch holds at most {limits.MaxBatchSize} readings"));
         }
         var receivedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
         var deliveries = new List<Task>(batch.Readings.Count);
-        var accepted = new List<DateTimeOffset>(batch.Readings.Count);
+        var published = new List<VitalSignReading>(batch.Readings.Count);
+        var inBatch = new HashSet<(string DeviceId, ulong SequenceNumber)>();
         var rejections = new List<RejectionReason>();
         var index = firstIndex;
+        var duplicates = 0;
         foreach (var reading in batch.Readings)
         {
             var validation = validator.Validate(reading);
-            var eventId = $"{reading.DeviceId}/{reading.SequenceNumber}";
             if (validation.Accepted)
             {
                 ack.Accepted++;
-                accepted.Add(validation.Normalised!.ObservedAt.ToDateTimeOffset());
+                if (delivered.Contains(reading.DeviceId, reading.SequenceNumber) || !inBatch.Add((reading.DeviceId, reading.SequenceNumber)))
+                {
+                    duplicates++;
+                    index++;
+                    continue;
+                }
+                var eventId = $"{reading.DeviceId}/{reading.SequenceNumber}";
+                published.Add(validation.Normalised!);
                 var recorded = new VitalSignsRecorded { EventId = eventId, Reading = validation.Normalised, ReceivedAt = receivedAt };
                 deliveries.Add(producer.PublishAsync(topics.Value.Telemetry, reading.PatientId, recorded, eventId, cancellationToken));
             }
             else
             {
+                var kept = Keepable(reading, limits);
+                var deviceId = Cut(kept.DeviceId, limits.MaxIdLength);
+                var eventId = $"{deviceId}/{kept.SequenceNumber}";
                 ack.Rejected++;
                 ack.Rejections.Add(new ReadingRejection
                 {
                     Index = index,
-                    DeviceId = reading.DeviceId,
-                    SequenceNumber = reading.SequenceNumber,
+                    DeviceId = deviceId,
+                    SequenceNumber = kept.SequenceNumber,
                     Reason = validation.Reason,
                     Detail = validation.Detail,
                 });
                 LogRejected(logger, validation.Reason);
                 rejections.Add(validation.Reason);
-                var rejected = new ReadingRejected { EventId = eventId, Reading = reading, Reason = validation.Reason, Detail = validation.Detail, ReceivedAt = receivedAt };
-                var key = string.IsNullOrEmpty(reading.PatientId) ? reading.DeviceId : reading.PatientId;
+                var rejected = new ReadingRejected { EventId = eventId, Reading = kept, Reason = validation.Reason, Detail = validation.Detail, ReceivedAt = receivedAt };
+                var key = Cut(string.IsNullOrEmpty(kept.PatientId) ? kept.DeviceId : kept.PatientId, limits.MaxIdLength);
                 deliveries.Add(producer.PublishAsync(topics.Value.TelemetryRejected, key, rejected, eventId, cancellationToken));
             }
             index++;
@@ -74,14 +90,60 @@ internal sealed partial class ReadingIngestor(
             LogDeliveryFailed(logger, ex.Error.Code);
             throw new RpcException(new Status(StatusCode.Unavailable, "readings could not be stored; resend the batch"));
         }
-        metrics.Accepted(accepted.Count);
+        foreach (var reading in published)
+        {
+            delivered.Add(reading.DeviceId, reading.SequenceNumber);
+        }
+        if (duplicates > 0)
+        {
+            LogDuplicates(logger, duplicates);
+        }
+        metrics.Accepted(published.Count);
         rejections.ForEach(metrics.Rejected);
         // The Gateway's part of the pipeline ends when Kafka has the reading.
-        accepted.ForEach(pipeline.Processed);
+        published.ForEach(reading => pipeline.Processed(reading.ObservedAt.ToDateTimeOffset()));
+    }
+
+    /// <summary>
+    /// The reading as received, unless it is larger than <see cref="GatewayOptions.MaxReadingBytes"/>: then its
+    /// strings are cut to <see cref="GatewayOptions.MaxIdLength"/> and its extra flags and unknown fields dropped,
+    /// so that its record on the rejected topic stays small. (Keys and acknowledgements cut ids in any case.)
+    /// </summary>
+    private static VitalSignReading Keepable(VitalSignReading reading, GatewayOptions limits)
+    {
+        if (reading.CalculateSize() <= limits.MaxReadingBytes)
+        {
+            return reading;
+        }
+        var kept = new VitalSignReading
+        {
+            PatientId = Cut(reading.PatientId, limits.MaxIdLength),
+            DeviceId = Cut(reading.DeviceId, limits.MaxIdLength),
+            SequenceNumber = reading.SequenceNumber,
+            ObservedAt = reading.ObservedAt is { } at ? new Timestamp { Seconds = at.Seconds, Nanos = at.Nanos } : null,
+            Code = reading.Code is { } code ? new VitalCode { Loinc = Cut(code.Loinc, limits.MaxIdLength), Mdc = Cut(code.Mdc, limits.MaxIdLength) } : null,
+            Value = reading.Value,
+            Unit = Cut(reading.Unit, limits.MaxIdLength),
+        };
+        kept.QualityFlags.Add(reading.QualityFlags.Take(KeptQualityFlags));
+        return kept;
+    }
+
+    private static string Cut(string text, int length)
+    {
+        if (text.Length <= length)
+        {
+            return text;
+        }
+        // Never half a surrogate pair: it would not encode.
+        return text[..(char.IsHighSurrogate(text[length - 1]) ? length - 1 : length)];
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reading rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, RejectionReason reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} readings Kafka already had were acknowledged without being stored again")]
+    private static partial void LogDuplicates(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka did not take a batch ({Code}); the device was told to resend")]
     private static partial void LogDeliveryFailed(ILogger logger, ErrorCode code);

@@ -20,6 +20,19 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
 {
     public Validation Validate(VitalSignReading reading)
     {
+        var limits = options.Value;
+        if (reading.CalculateSize() > limits.MaxReadingBytes)
+        {
+            return Validation.Reject(RejectionReason.Malformed, $"reading is larger than {limits.MaxReadingBytes} bytes");
+        }
+        if (reading.PatientId.Length > limits.MaxIdLength)
+        {
+            return Validation.Reject(RejectionReason.Malformed, $"patient_id is longer than {limits.MaxIdLength} characters");
+        }
+        if (reading.DeviceId.Length > limits.MaxIdLength)
+        {
+            return Validation.Reject(RejectionReason.Malformed, $"device_id is longer than {limits.MaxIdLength} characters");
+        }
         if (string.IsNullOrWhiteSpace(reading.PatientId))
         {
             return Validation.Reject(RejectionReason.Malformed, "patient_id is required");
@@ -53,7 +66,7 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
         }
 
         var now = clock.GetUtcNow();
-        if (observedAt > now + options.Value.MaxClockSkew || observedAt < now - options.Value.MaxReadingAge)
+        if (observedAt > now + limits.MaxClockSkew || observedAt < now - limits.MaxReadingAge)
         {
             return Validation.Reject(RejectionReason.TimestampOutOfBounds, "observed_at is outside the accepted time window");
         }
@@ -71,7 +84,7 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
     }
 
     // The wire accepts any seconds and nanos; only years 0001-9999 with nanos below one second convert.
-    private static bool IsRepresentable(Google.Protobuf.WellKnownTypes.Timestamp timestamp) =>
+    internal static bool IsRepresentable(Google.Protobuf.WellKnownTypes.Timestamp timestamp) =>
         timestamp.Nanos is >= 0 and <= 999_999_999 && timestamp.Seconds is >= -62_135_596_800 and <= 253_402_300_799;
 
     private static VitalSignReading Normalise(VitalSignReading reading, VitalDefinition definition, double canonicalValue)

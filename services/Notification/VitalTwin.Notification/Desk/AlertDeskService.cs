@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Notification.Lifecycle;
+using VitalTwin.ServiceDefaults;
 
 namespace VitalTwin.Notification.Desk;
 
@@ -9,6 +10,7 @@ namespace VitalTwin.Notification.Desk;
 /// AlertDesk over gRPC: lists and watches the alert book, and hands clinicians' actions to the lifecycle,
 /// answering once the resulting event is on the alerts topic.
 /// </summary>
+[BindServiceMethod(typeof(AlertDeskService), nameof(BindService))]
 internal sealed partial class AlertDeskService(
     AlertBook book,
     AlertLifecycle lifecycle,
@@ -19,6 +21,9 @@ internal sealed partial class AlertDeskService(
     private const int MaxPageSize = 500;
     private const int MaxActorLength = 200;
     private const int MaxTextLength = 2000;
+
+    public static void BindService(ServiceBinderBase binder, AlertDesk.AlertDeskBase? service) =>
+        AlertDesk.BindService(new StrictRequestBinder(binder), service);
 
     public override Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
@@ -68,12 +73,14 @@ internal sealed partial class AlertDeskService(
         var alertId = AlertId(request.AlertId);
         var actor = Actor(request.Actor);
         var max = options.Value.MaxSilence;
-        var duration = request.Duration?.ToTimeSpan() ?? throw Invalid("duration is required");
-        if (duration < TimeSpan.FromSeconds(1) || duration > max)
+        var duration = request.Duration ?? throw Invalid("duration is required");
+        // Checked on the wire form first: one that is not normalised or lies beyond a TimeSpan does not convert.
+        if (duration.Seconds < 0 || duration.Seconds > (long)max.TotalSeconds || duration.Nanos is < 0 or > 999_999_999
+            || duration.ToTimeSpan() is var span && (span < TimeSpan.FromSeconds(1) || span > max))
         {
             throw Invalid($"duration must be from 1 s to {max}");
         }
-        var result = await lifecycle.SilenceAsync(alertId, actor, duration, Text(request.Reason, "reason"), context.CancellationToken);
+        var result = await lifecycle.SilenceAsync(alertId, actor, duration.ToTimeSpan(), Text(request.Reason, "reason"), context.CancellationToken);
         return Answer(result, "silenced");
     }
 

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VitalTwin.Gateway.Extensions;
+using VitalTwin.Kafka;
+using VitalTwin.Kafka.Embedded;
+using VitalTwin.ServiceDefaults;
+
+namespace VitalTwin.Gateway.Tests;
+
+/// <summary>
+/// The Gateway as it runs in production (its appsettings.json, the service defaults, Kestrel speaking HTTP/2 on
+/// a free loopback port) against an embedded Kafka with topics of its own, on a clock the test sets.
+/// Every log line at Information or above is kept, so a test can check none names a patient or device.
+/// </summary>
+internal sealed class GatewayServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<string> _log;
+
+    private GatewayServer(WebApplication app, ConcurrentQueue<string> log, KafkaTopics topics, string bootstrapServers)
+    {
+        _app = app;
+        _log = log;
+        Topics = topics;
+        BootstrapServers = bootstrapServers;
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public KafkaTopics Topics { get; }
+
+    public string BootstrapServers { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Lines logged at Information or above.</summary>
+    public IReadOnlyCollection<string> Log => _log;
+
+    public static KafkaTopics NewTopics() => new()
+    {
+        Telemetry = $"test-telemetry-{Guid.NewGuid():N}",
+        TelemetryRejected = $"test-rejected-{Guid.NewGuid():N}",
+        Devices = $"test-devices-{Guid.NewGuid():N}",
+    };
+
+    /// <summary>Creates <paramref name="topics"/>' topics on <paramref name="kafka"/> (one partition each, so records keep their order).</summary>
+    public static async Task<GatewayServer> StartAsync(EmbeddedKafka kafka, KafkaTopics topics, TimeProvider clock, IReadOnlyDictionary<string, string?>? gateway = null)
+    {
+        foreach (var topic in new[] { topics.Telemetry, topics.TelemetryRejected, topics.Devices })
+        {
+            kafka.CreateTopic(new TopicSpec(topic, 1, Compacted: false));
+        }
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "VitalTwin.Gateway",
+            EnvironmentName = "Production",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var settings = new Dictionary<string, string?>
+        {
+            // The shipped endpoints, moved to free ports; both speak HTTP/2 so either address takes gRPC.
+            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Http:Protocols"] = "Http2",
+            ["Kafka:BootstrapServers"] = kafka.BootstrapServers,
+            ["Kafka:Topics:Telemetry"] = topics.Telemetry,
+            ["Kafka:Topics:TelemetryRejected"] = topics.TelemetryRejected,
+            ["Kafka:Topics:Devices"] = topics.Devices,
+        };
+        foreach (var (key, value) in gateway ?? new Dictionary<string, string?>())
+        {
+            settings[$"Gateway:{key}"] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
+        var log = new ConcurrentQueue<string>();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new CapturingLoggerProvider(log));
+        builder.AddServiceDefaults();
+        builder.AddGateway();
+        builder.Services.AddSingleton(clock);
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGateway();
+        await app.StartAsync();
+        return new GatewayServer(app, log, topics, kafka.BootstrapServers);
+    }
+
+    /// <summary>Every record on <paramref name="topic"/> (one partition), from the start to its end as of now.</summary>
+    public IReadOnlyList<ConsumeResult<string, byte[]>> ReadAll(string topic)
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            GroupId = $"test-reader-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+        };
+        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+        var partition = new TopicPartition(topic, 0);
+        var end = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10)).High.Value;
+        var records = new List<ConsumeResult<string, byte[]>>();
+        if (end == 0)
+        {
+            return records;
+        }
+        consumer.Assign(new TopicPartitionOffset(partition, Offset.Beginning));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (records.Count == 0 || records[^1].Offset.Value < end - 1)
+        {
+            var record = consumer.Consume(deadline.Token);
+            if (record?.Message is not null)
+            {
+                records.Add(record);
+            }
+        }
+        return records;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(lines, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(ConcurrentQueue<string> lines, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.Message}");
+                }
+            }
+        }
+    }
+}
