@@ -85,10 +85,6 @@ internal sealed partial class TelemetryConsumer(
         await CheckpointDueAsync(cancellationToken);
     }
 
-    // The widest window a Gateway can be configured to accept readings in (MaxClockSkew, MaxReadingAge).
-    private static readonly TimeSpan MaxAhead = TimeSpan.FromHours(1);
-    private static readonly TimeSpan MaxAge = TimeSpan.FromDays(3_650);
-
     /// <summary>
     /// Throws, so that the event is dead-lettered before it touches any state, unless it is a reading the Gateway
     /// could have accepted, keyed by its own patient (another key would put it on another patient's partition).
@@ -97,15 +93,12 @@ internal sealed partial class TelemetryConsumer(
     private void EnsurePlausible(ConsumedEvent consumed, VitalSignsRecorded recorded, DateTimeOffset now)
     {
         var reading = recorded.Reading ?? throw new InvalidDataException("The event holds no reading.");
-        if (string.IsNullOrEmpty(reading.PatientId) || !string.Equals(consumed.Key, reading.PatientId, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException("The event is not keyed by its reading's patient.");
-        }
+        EventContract.EnsureKeyedBy(consumed, reading.PatientId);
         if (string.IsNullOrEmpty(reading.DeviceId) || string.IsNullOrEmpty(recorded.EventId))
         {
             throw new InvalidDataException("The event has no device or event id.");
         }
-        if (!WithinWindow(reading.ObservedAt, now))
+        if (!EventContract.IsPlausibleTime(reading.ObservedAt, now))
         {
             throw new InvalidDataException("The reading's time is missing or outside any Gateway's window.");
         }
@@ -115,10 +108,6 @@ internal sealed partial class TelemetryConsumer(
             throw new InvalidDataException("The reading is not in its vital's canonical unit and physiological range.");
         }
     }
-
-    private static bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time, DateTimeOffset now) =>
-        time is { Nanos: >= 0 and <= 999_999_999, Seconds: >= -62_135_596_800 and <= 253_402_300_799 }
-        && time.ToDateTimeOffset() is var at && at <= now + MaxAhead && at >= now - MaxAge;
 
     protected override Task OnIdleAsync(CancellationToken cancellationToken) => CheckpointDueAsync(cancellationToken);
 

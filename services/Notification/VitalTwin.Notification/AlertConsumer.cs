@@ -106,23 +106,17 @@ internal sealed partial class AlertConsumer(
         }
     }
 
-    // The widest window a Gateway can be configured to accept readings in (MaxClockSkew, MaxReadingAge); the
-    // times of twin events and anomalies come from readings.
-    private static readonly TimeSpan MaxAhead = TimeSpan.FromHours(1);
-    private static readonly TimeSpan MaxAge = TimeSpan.FromDays(3_650);
-
-    /// <summary>An event keyed by another patient than its own sits on that patient's partition: never applied.</summary>
+    /// <summary>Alert ids derive from event ids, so an event without one is refused like one keyed by another patient.</summary>
     private static void EnsureKeyedBy(ConsumedEvent consumed, string patientId, string eventId)
     {
-        if (string.IsNullOrEmpty(patientId) || string.IsNullOrEmpty(eventId) || !string.Equals(consumed.Key, patientId, StringComparison.Ordinal))
+        EventContract.EnsureKeyedBy(consumed, patientId);
+        if (string.IsNullOrEmpty(eventId))
         {
-            throw new InvalidDataException("The event has no event id or is not keyed by its patient.");
+            throw new InvalidDataException("The event has no event id.");
         }
     }
 
-    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) =>
-        time is { Nanos: >= 0 and <= 999_999_999, Seconds: >= -62_135_596_800 and <= 253_402_300_799 }
-        && time.ToDateTimeOffset() is var at && clock.GetUtcNow() is var now && at <= now + MaxAhead && at >= now - MaxAge;
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, clock.GetUtcNow());
 
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {

@@ -147,10 +147,6 @@ internal sealed partial class TwinConsumer(
         }
     }
 
-    // The widest window a Gateway can be configured to accept readings in (MaxClockSkew, MaxReadingAge).
-    private static readonly TimeSpan MaxAhead = TimeSpan.FromHours(1);
-    private static readonly TimeSpan MaxAge = TimeSpan.FromDays(3_650);
-
     /// <summary>
     /// Throws, so that the event is dead-lettered before it touches a twin, unless it is a reading the Gateway could
     /// have accepted, keyed by its own patient (another key would put it on another patient's partition). A vital
@@ -159,7 +155,7 @@ internal sealed partial class TwinConsumer(
     private void EnsurePlausible(ConsumedEvent consumed, VitalSignsRecorded recorded)
     {
         var reading = recorded.Reading ?? throw new InvalidDataException("The event holds no reading.");
-        EnsureKeyedBy(consumed, reading.PatientId);
+        EventContract.EnsureKeyedBy(consumed, reading.PatientId);
         if (string.IsNullOrEmpty(reading.DeviceId) || string.IsNullOrEmpty(recorded.EventId) || !WithinWindow(reading.ObservedAt))
         {
             throw new InvalidDataException("The reading has no device or event id, or its time is missing or outside any Gateway's window.");
@@ -173,24 +169,14 @@ internal sealed partial class TwinConsumer(
 
     private void EnsurePlausible(ConsumedEvent consumed, AnomalyDetected detected)
     {
-        EnsureKeyedBy(consumed, detected.PatientId);
+        EventContract.EnsureKeyedBy(consumed, detected.PatientId);
         if (string.IsNullOrEmpty(detected.EventId) || !WithinWindow(detected.ObservedAt) || !double.IsFinite(detected.Value))
         {
             throw new InvalidDataException("The anomaly has no event id, or its time or value is missing or implausible.");
         }
     }
 
-    private static void EnsureKeyedBy(ConsumedEvent consumed, string patientId)
-    {
-        if (string.IsNullOrEmpty(patientId) || !string.Equals(consumed.Key, patientId, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException("The event is not keyed by its patient.");
-        }
-    }
-
-    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) =>
-        time is { Nanos: >= 0 and <= 999_999_999, Seconds: >= -62_135_596_800 and <= 253_402_300_799 }
-        && time.ToDateTimeOffset() is var at && clock.GetUtcNow() is var now && at <= now + MaxAhead && at >= now - MaxAge;
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, clock.GetUtcNow());
 
     private async Task ApplyReadingAsync(VitalSignsRecorded recorded, PartitionState state, CancellationToken cancellationToken)
     {
