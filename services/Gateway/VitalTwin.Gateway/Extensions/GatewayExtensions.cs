@@ -12,6 +12,7 @@ internal static class GatewayExtensions
     public static void AddGateway(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DeviceRateLimitOptions>().BindConfiguration(DeviceRateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // Kestrel reads only its endpoints from configuration by itself; its limits (Kestrel:Limits, such as the
         // HTTP/2 keep-alive pings that close the connections of devices that vanished mid-stream) are bound here.
         builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
@@ -24,6 +25,7 @@ internal static class GatewayExtensions
         builder.Services.AddHostedService<DeviceBindingsLoader>();
         builder.Services.AddSingleton<ReadingValidator>();
         builder.Services.AddSingleton<DeliveredReadings>();
+        builder.Services.AddSingleton<DeviceRateLimiter>();
         builder.Services.AddSingleton<ReadingIngestor>();
         builder.Services.AddSingleton<IngestionMetrics>();
     }

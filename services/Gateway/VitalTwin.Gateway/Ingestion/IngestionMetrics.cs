@@ -15,7 +15,7 @@ internal sealed class IngestionMetrics
     {
         var meter = meters.Create(MeterName);
         _accepted = meter.CreateCounter<long>("vitaltwin.gateway.readings.accepted", "{reading}", "Readings accepted and on the telemetry topic.");
-        _rejected = meter.CreateCounter<long>("vitaltwin.gateway.readings.rejected", "{reading}", "Readings refused and on the rejected topic, by reason.");
+        _rejected = meter.CreateCounter<long>("vitaltwin.gateway.readings.rejected", "{reading}", "Readings refused, by reason; all but RateLimited are also on the rejected topic.");
     }
 
     public void Accepted(int count)

@@ -12,10 +12,14 @@ namespace VitalTwin.Gateway.Ingestion;
 /// the rejected topic with their reason, so nothing a device sent is lost. Returns only when Kafka has
 /// all of them; if it cannot, the call fails and the device resends. A reading Kafka already has (same
 /// device and sequence number) is acknowledged again without a second copy; see <see cref="DeliveredReadings"/>.
+/// A reading over its device's rate limit is refused on the acknowledgement only, not published: the device
+/// still has it and resends it later, and a flood must not become a flood of copies on the rejected topic.
 /// </summary>
 internal sealed partial class ReadingIngestor(
     ReadingValidator validator,
     DeliveredReadings delivered,
+    DeviceRateLimiter rateLimiter,
+    IOptions<DeviceRateLimitOptions> rateLimit,
     EventProducer producer,
     IOptions<KafkaTopics> topics,
     IOptions<GatewayOptions> options,
@@ -41,18 +45,33 @@ internal sealed partial class ReadingIngestor(
         var rejections = new List<RejectionReason>();
         var index = firstIndex;
         var duplicates = 0;
+        var rateLimited = 0;
         foreach (var reading in batch.Readings)
         {
             var validation = validator.Validate(reading);
+            var duplicate = validation.Accepted
+                && (delivered.Contains(reading.DeviceId, reading.SequenceNumber) || inBatch.Contains((reading.DeviceId, reading.SequenceNumber)));
+            // What would be written to Kafka costs a token: new readings and refused ones, which would otherwise
+            // flood the rejected topic. A resend of a stored reading is acknowledged again at no cost.
+            if (!duplicate && !rateLimiter.TryTake(Cut(reading.DeviceId, limits.MaxIdLength)))
+            {
+                ack.Rejected++;
+                ack.Rejections.Add(OverLimit(reading, index, limits));
+                rejections.Add(RejectionReason.RateLimited);
+                rateLimited++;
+                index++;
+                continue;
+            }
             if (validation.Accepted)
             {
                 ack.Accepted++;
-                if (delivered.Contains(reading.DeviceId, reading.SequenceNumber) || !inBatch.Add((reading.DeviceId, reading.SequenceNumber)))
+                if (duplicate)
                 {
                     duplicates++;
                     index++;
                     continue;
                 }
+                inBatch.Add((reading.DeviceId, reading.SequenceNumber));
                 var eventId = $"{reading.DeviceId}/{reading.SequenceNumber}";
                 published.Add(validation.Normalised!);
                 var recorded = new VitalSignsRecorded { EventId = eventId, Reading = validation.Normalised, ReceivedAt = receivedAt };
@@ -98,11 +117,28 @@ internal sealed partial class ReadingIngestor(
         {
             LogDuplicates(logger, duplicates);
         }
+        if (rateLimited > 0)
+        {
+            LogRateLimited(logger, rateLimited);
+        }
         metrics.Accepted(published.Count);
         rejections.ForEach(metrics.Rejected);
         // The Gateway's part of the pipeline ends when Kafka has the reading.
         published.ForEach(reading => pipeline.Processed(reading.ObservedAt.ToDateTimeOffset()));
     }
+
+    /// <summary>
+    /// A reading over its device's rate limit, refused on the acknowledgement only: the device still has it and
+    /// resends it later, so it is not copied to the rejected topic.
+    /// </summary>
+    private ReadingRejection OverLimit(VitalSignReading reading, uint index, GatewayOptions limits) => new()
+    {
+        Index = index,
+        DeviceId = Cut(reading.DeviceId, limits.MaxIdLength),
+        SequenceNumber = reading.SequenceNumber,
+        Reason = RejectionReason.RateLimited,
+        Detail = $"device is over {rateLimit.Value.ReadingsPerSecond} readings a second; resend later",
+    };
 
     /// <summary>
     /// The reading as received, unless it is larger than <see cref="GatewayOptions.MaxReadingBytes"/>: then its
@@ -144,6 +180,10 @@ internal sealed partial class ReadingIngestor(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} readings Kafka already had were acknowledged without being stored again")]
     private static partial void LogDuplicates(ILogger logger, int count);
+
+    // Debug, like other refusals: a flooding device would otherwise flood the log; the rejects metric counts them.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} readings over their device's rate limit were refused")]
+    private static partial void LogRateLimited(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka did not take a batch ({Code}); the device was told to resend")]
     private static partial void LogDeliveryFailed(ILogger logger, ErrorCode code);
