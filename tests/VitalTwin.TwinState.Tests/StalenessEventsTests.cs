@@ -1,6 +1,5 @@
 using System.Text;
 using Confluent.Kafka;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -9,21 +8,11 @@ using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
-using VitalTwin.Kafka.Embedded;
 using VitalTwin.TwinState.Core;
-using VitalTwin.TwinState.Extensions;
 using VitalTwin.TwinState.Query;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
 namespace VitalTwin.TwinState.Tests;
-
-/// <summary>One embedded Kafka for the class; every test has topics and a consumer group of its own.</summary>
-public sealed class EmbeddedKafkaFixture : IDisposable
-{
-    public EmbeddedKafka Kafka { get; } = EmbeddedKafka.Start([]);
-
-    public void Dispose() => Kafka.Dispose();
-}
 
 /// <summary>
 /// The service's consumer and staleness monitor in one host, against the embedded Kafka over TCP, with a fake
@@ -38,7 +27,7 @@ public sealed class StalenessEventsTests(EmbeddedKafkaFixture cluster) : IClassF
     [Fact]
     public async Task A_vital_that_stops_arriving_is_announced_stale_and_then_fresh_when_it_returns()
     {
-        var topics = CreateTopics();
+        var topics = cluster.CreateTopics();
         var clock = new FakeTimeProvider(Readings.Start);
         var host = await StartAsync(topics, clock);
         try
@@ -79,41 +68,9 @@ public sealed class StalenessEventsTests(EmbeddedKafkaFixture cluster) : IClassF
         }
     }
 
-    private KafkaTopics CreateTopics()
-    {
-        var unique = Guid.NewGuid().ToString("N");
-        var topics = new KafkaTopics
-        {
-            Telemetry = $"test-telemetry-{unique}",
-            Anomalies = $"test-anomalies-{unique}",
-            Twins = $"test-twins-{unique}",
-            TwinEvents = $"test-twin-events-{unique}",
-            DeadLetter = $"test-deadletter-{unique}",
-        };
-        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter })
-        {
-            cluster.Kafka.CreateTopic(new TopicSpec(name, Partitions: 1, Compacted: false));
-        }
-        return topics;
-    }
-
     private async Task<IHost> StartAsync(KafkaTopics topics, TimeProvider clock)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.TwinState.Tests", DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kafka:BootstrapServers"] = cluster.Kafka.BootstrapServers,
-            ["Kafka:GroupId"] = $"test-twin-state-{Guid.NewGuid():N}",
-            ["Kafka:Topics:Telemetry"] = topics.Telemetry,
-            ["Kafka:Topics:Anomalies"] = topics.Anomalies,
-            ["Kafka:Topics:Twins"] = topics.Twins,
-            ["Kafka:Topics:TwinEvents"] = topics.TwinEvents,
-            ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
-        });
-        builder.Services.AddKafka();
-        builder.AddTwinState();
-        builder.Services.AddSingleton(clock);
-        var host = builder.Build();
+        var host = cluster.BuildTwinState(topics, clock: clock);
         await host.StartAsync(CancellationToken.None);
         return host;
     }

@@ -1,13 +1,10 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Kafka;
-using VitalTwin.Kafka.Embedded;
 using VitalTwin.Kafka.Tests;
-using VitalTwin.TwinState.Extensions;
 using VitalTwin.TwinState.History.Tests.Influx;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
@@ -22,8 +19,8 @@ public sealed class TwinStateObservabilityTests(EmbeddedKafkaFixture cluster) : 
     [Fact]
     public async Task An_applied_reading_is_counted_into_the_pipeline_latency_with_the_service_name()
     {
-        var topics = CreateTopics();
-        using var host = Build(topics, new Dictionary<string, string?>());
+        var topics = cluster.CreateTopics();
+        using var host = cluster.BuildTwinState(topics);
         using var metrics = new MetricRecorder(host.Services.GetRequiredService<IMeterFactory>(), PipelineMetrics.MeterName);
         await host.StartAsync(CancellationToken.None);
         try
@@ -61,7 +58,7 @@ public sealed class TwinStateObservabilityTests(EmbeddedKafkaFixture cluster) : 
     public async Task With_history_in_InfluxDB_readiness_fails_while_influxd_is_down_and_recovers_when_it_is_back()
     {
         await using var influx = await InfluxServer.StartAsync();
-        using var host = Build(CreateTopics(), new Dictionary<string, string?>
+        using var host = cluster.BuildTwinState(cluster.CreateTopics(), new Dictionary<string, string?>
         {
             ["History:Influx:Url"] = influx.Url.ToString(),
             ["History:Influx:Database"] = "vitaltwin",
@@ -83,7 +80,7 @@ public sealed class TwinStateObservabilityTests(EmbeddedKafkaFixture cluster) : 
     [Fact]
     public void With_history_in_memory_there_is_no_InfluxDB_check()
     {
-        using var host = Build(CreateTopics(), new Dictionary<string, string?>());
+        using var host = cluster.BuildTwinState(cluster.CreateTopics());
 
         Assert.DoesNotContain(
             host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>().Value.Registrations,
@@ -94,42 +91,5 @@ public sealed class TwinStateObservabilityTests(EmbeddedKafkaFixture cluster) : 
     {
         var report = await health.CheckHealthAsync(check => check.Name == "influxdb", CancellationToken.None);
         return report.Entries["influxdb"];
-    }
-
-    private KafkaTopics CreateTopics()
-    {
-        var unique = Guid.NewGuid().ToString("N");
-        var topics = new KafkaTopics
-        {
-            Telemetry = $"test-telemetry-{unique}",
-            Anomalies = $"test-anomalies-{unique}",
-            Twins = $"test-twins-{unique}",
-            TwinEvents = $"test-twin-events-{unique}",
-            DeadLetter = $"test-deadletter-{unique}",
-        };
-        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter })
-        {
-            cluster.Kafka.CreateTopic(new TopicSpec(name, Partitions: 1, Compacted: false));
-        }
-        return topics;
-    }
-
-    private IHost Build(KafkaTopics topics, Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.TwinState.Tests", DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kafka:BootstrapServers"] = cluster.Kafka.BootstrapServers,
-            ["Kafka:GroupId"] = $"test-twin-state-{Guid.NewGuid():N}",
-            ["Kafka:Topics:Telemetry"] = topics.Telemetry,
-            ["Kafka:Topics:Anomalies"] = topics.Anomalies,
-            ["Kafka:Topics:Twins"] = topics.Twins,
-            ["Kafka:Topics:TwinEvents"] = topics.TwinEvents,
-            ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
-        });
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddKafka();
-        builder.AddTwinState();
-        return builder.Build();
     }
 }
