@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Alerting.V1;
@@ -162,7 +161,7 @@ internal sealed partial class AlertConsumer(
         {
             CompactedTopicReader.ReadToEnd(_bootstrapServers, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
             {
-                if (ParseAlertEvent(consumed) is { } alertEvent)
+                if (AlertTopicRecords.Parse(consumed.Schema, consumed.Value.Span) is { } alertEvent)
                 {
                     book.Apply(alertEvent, partition);
                     events++;
@@ -195,16 +194,6 @@ internal sealed partial class AlertConsumer(
         policy.Forget(patients.Forget(partitions));
         LogLetGo(_logger, partitions.Count, open.Count);
     }
-
-    private static IMessage? ParseAlertEvent(ConsumedEvent consumed) => consumed.Schema switch
-    {
-        _ when consumed.Is(AlertRaised.Descriptor) => consumed.Parse(AlertRaised.Parser),
-        _ when consumed.Is(AlertEscalated.Descriptor) => consumed.Parse(AlertEscalated.Parser),
-        _ when consumed.Is(AlertAcknowledged.Descriptor) => consumed.Parse(AlertAcknowledged.Parser),
-        _ when consumed.Is(AlertSilenced.Descriptor) => consumed.Parse(AlertSilenced.Parser),
-        _ when consumed.Is(AlertResolved.Descriptor) => consumed.Parse(AlertResolved.Parser),
-        _ => null,
-    };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
     private static partial void LogSkipped(ILogger logger, string schema, string topic);
