@@ -2,19 +2,6 @@ using VitalTwin.Clinical;
 
 namespace VitalTwin.Simulator.Core.Generation;
 
-/// <summary>Signal-quality flags a device attaches to a reading (the telemetry contract's quality flags).</summary>
-[Flags]
-public enum ReadingQuality
-{
-    None = 0,
-    MotionArtifact = 1,
-    LowPerfusion = 2,
-    ProbeOff = 4,
-    Calibrating = 8,
-    Questionable = 16,
-    ManualEntry = 32,
-}
-
 /// <summary>One measurement as a device would send it: value in the catalogue's canonical unit.</summary>
 public readonly record struct SimulatedReading(
     DateTimeOffset ObservedAt,

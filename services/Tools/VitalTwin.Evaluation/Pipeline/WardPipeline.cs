@@ -5,8 +5,6 @@ using VitalTwin.Evaluation.Metrics;
 using VitalTwin.Notification.Core;
 using VitalTwin.Simulator.Core.Generation;
 using VitalTwin.TwinState.Core;
-using SimulatedQuality = VitalTwin.Simulator.Core.Generation.ReadingQuality;
-using TwinQuality = VitalTwin.TwinState.Core.ReadingQuality;
 using AnomalyKind = VitalTwin.AnomalyDetection.Core.AnomalyKind;
 
 namespace VitalTwin.Evaluation.Pipeline;
@@ -29,9 +27,6 @@ namespace VitalTwin.Evaluation.Pipeline;
 /// </summary>
 public sealed class WardPipeline
 {
-    // TelemetryConsumer.ArtifactFlags: what a device flag must say for the detectors to skip the reading.
-    private const SimulatedQuality DetectorArtifactFlags = SimulatedQuality.MotionArtifact | SimulatedQuality.ProbeOff | SimulatedQuality.Calibrating;
-
     private readonly VitalCatalogue _catalogue;
     private readonly DeviceBindings _bindings = new();
     private readonly Dictionary<string, ulong> _sequences = new(StringComparer.Ordinal);
@@ -126,7 +121,7 @@ public sealed class WardPipeline
         var sign = check.Definition!.Sign;
         var value = check.CanonicalValue;
         var unit = check.Definition.CanonicalUnit;
-        var flagged = (reading.Quality & DetectorArtifactFlags) != 0;
+        var flagged = reading.Quality.IsArtifact();
         if (flagged)
         {
             FlaggedReadings++;
@@ -143,7 +138,7 @@ public sealed class WardPipeline
         var twin = Twin(patientId);
         var sequence = _sequences.GetValueOrDefault(reading.DeviceId) + 1;
         _sequences[reading.DeviceId] = sequence;
-        var change = twin.Apply(new VitalObservation(sign, value, unit, observedAt, reading.DeviceId, sequence, ToTwin(reading.Quality)));
+        var change = twin.Apply(new VitalObservation(sign, value, unit, observedAt, reading.DeviceId, sequence, reading.Quality));
         foreach (var staleness in change.Staleness)
         {
             AnnounceStaleness(patientId, staleness);
@@ -289,18 +284,6 @@ public sealed class WardPipeline
         {
             _news2High.Add(new ScorePeriod(patientId, since, at));
         }
-    }
-
-    private static TwinQuality ToTwin(SimulatedQuality quality)
-    {
-        var twin = TwinQuality.None;
-        twin |= quality.HasFlag(SimulatedQuality.MotionArtifact) ? TwinQuality.MotionArtifact : TwinQuality.None;
-        twin |= quality.HasFlag(SimulatedQuality.LowPerfusion) ? TwinQuality.LowPerfusion : TwinQuality.None;
-        twin |= quality.HasFlag(SimulatedQuality.ProbeOff) ? TwinQuality.ProbeOff : TwinQuality.None;
-        twin |= quality.HasFlag(SimulatedQuality.Calibrating) ? TwinQuality.Calibrating : TwinQuality.None;
-        twin |= quality.HasFlag(SimulatedQuality.Questionable) ? TwinQuality.Questionable : TwinQuality.None;
-        twin |= quality.HasFlag(SimulatedQuality.ManualEntry) ? TwinQuality.ManualEntry : TwinQuality.None;
-        return twin;
     }
 
     private static TwinState.Core.AnomalyKind ToTwin(AnomalyKind kind) =>

@@ -1,4 +1,4 @@
-namespace VitalTwin.TwinState.Core;
+namespace VitalTwin.Clinical;
 
 /// <summary>Signal-quality annotations a device attached to a reading; several may apply at once.</summary>
 [Flags]
