@@ -147,18 +147,6 @@ public class AnomalyLifecycleTests
         Assert.Equal(0.00001, reason.PValue);
     }
 
-    [Fact]
-    public void Artifacts_are_counted_and_start_no_quiet_period()
-    {
-        _policy.OnArtifact();
-        _policy.OnArtifact();
-
-        Assert.Equal(2, _policy.SuppressedArtifacts);
-        Assert.Equal(0, _policy.SuppressedTowardsBaseline);
-        Assert.Empty(_policy.Patients);
-        Assert.Single(_policy.OnAnomaly(HeartRate(upward: true, minute: 0)).Raised);
-    }
-
     private AlertOutcome Advance(double minute) => _policy.Advance(At(minute));
 
     private static DateTimeOffset At(double minute) => Start.AddMinutes(minute);

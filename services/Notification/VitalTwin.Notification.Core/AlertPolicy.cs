@@ -18,11 +18,7 @@ namespace VitalTwin.Notification.Core;
 public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catalogue)
 {
     private readonly ConcurrentDictionary<string, PatientAlertState> _patients = new(StringComparer.Ordinal);
-    private long _suppressedArtifacts;
     private long _suppressedTowardsBaseline;
-
-    /// <summary>Anomalies on readings a device or the detector marked as artifacts, which never alert.</summary>
-    public long SuppressedArtifacts => Interlocked.Read(ref _suppressedArtifacts);
 
     /// <summary>Anomalies that moved a vital back towards the patient's usual level, which do not alert.</summary>
     public long SuppressedTowardsBaseline => Interlocked.Read(ref _suppressedTowardsBaseline);
@@ -140,9 +136,6 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         }
         return outcome.Build();
     }
-
-    /// <summary>An anomaly on a reading that was an artifact: counted, never alerted.</summary>
-    public void OnArtifact() => Interlocked.Increment(ref _suppressedArtifacts);
 
     /// <summary>A monitored vital stopped arriving (<paramref name="stale"/>) or arrived again.</summary>
     public AlertOutcome OnVitalStale(string patientId, VitalSign sign, bool stale, DateTimeOffset lastObservedAt, DateTimeOffset at)

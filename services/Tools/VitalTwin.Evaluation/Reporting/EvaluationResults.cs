@@ -35,7 +35,6 @@ public sealed record RunSummary(
 
 /// <summary>Where artifacts were stopped on the way to an alert.</summary>
 /// <param name="ScreenedByDetection">Readings AnomalyDetection kept from its detectors, by reason.</param>
-/// <param name="PolicySuppressedArtifacts">AlertPolicy.SuppressedArtifacts: anomalies on artifact readings the policy was told of.</param>
 /// <param name="PolicySuppressedTowardsBaseline">AlertPolicy.SuppressedTowardsBaseline: anomalies that moved a vital back towards the patient's usual level.</param>
 /// <param name="ScreenedInsideEpisodes">Of those, the readings that lie inside a labelled artifact episode of their patient.</param>
 /// <param name="UnscoredByTwin">Readings the twin kept out of NEWS2 because the device flagged them.</param>
@@ -43,7 +42,6 @@ public sealed record ArtifactHandling(
     IReadOnlyDictionary<string, long> ScreenedByDetection,
     IReadOnlyDictionary<string, long> ScreenedInsideEpisodes,
     long DetectorFindings,
-    long PolicySuppressedArtifacts,
     long PolicySuppressedTowardsBaseline,
     long UnscoredByTwin);
 
@@ -130,7 +128,6 @@ public sealed record EvaluationResults(
                 pipeline.ShippedDetection.ArtifactReadings.ToDictionary(r => r.Key.ToString(), r => r.Value, StringComparer.Ordinal),
                 InsideEpisodes(pipeline.ShippedDetection.Screened, truth),
                 pipeline.ShippedDetection.Findings,
-                headline.Policy.SuppressedArtifacts,
                 headline.Policy.SuppressedTowardsBaseline,
                 pipeline.FlaggedReadings));
     }

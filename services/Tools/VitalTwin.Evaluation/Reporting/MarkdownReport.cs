@@ -174,8 +174,8 @@ public static class MarkdownReport
             string.Join(", ", handling.ScreenedByDetection.Select(r => $"{r.Key} {r.Value:N0} ({handling.ScreenedInsideEpisodes.GetValueOrDefault(r.Key):N0} inside a labelled artifact episode)")) +
             $"; its detectors published {handling.DetectorFindings:N0} anomalies.");
         Line(md, $"* The twin kept {handling.UnscoredByTwin:N0} device-flagged readings out of NEWS2 (they stay visible as the latest value).");
-        Line(md, $"* Alert policy: {handling.PolicySuppressedTowardsBaseline:N0} anomalies not alerted because the vital moved back towards the patient's usual level; " +
-            $"{handling.PolicySuppressedArtifacts:N0} counted by `SuppressedArtifacts` — no service calls `AlertPolicy.OnArtifact`, because AnomalyDetection never publishes an anomaly for an artifact reading, so this counter stays 0 as shipped.");
+        Line(md, $"* Alert policy: {handling.PolicySuppressedTowardsBaseline:N0} anomalies not alerted because the vital moved back towards the patient's usual level " +
+            "(artifact readings never reach it: AnomalyDetection publishes no anomaly for them).");
         Line(md);
     }
 
