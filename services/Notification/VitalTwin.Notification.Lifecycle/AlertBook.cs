@@ -98,7 +98,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
                 });
                 if (_alerts.TryGetValue(alertId, out var entry))
                 {
-                    _open.TryRemove(new KeyValuePair<(string, string), string>((entry.View.PatientId, KeyOf(entry.View.Raised.Key)), alertId));
+                    ForgetOpen(alertId, entry);
                 }
                 break;
             default:
@@ -137,7 +137,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
         {
             if (partitions.Contains(entry.Partition) && _alerts.TryRemove(alertId, out _))
             {
-                _open.TryRemove(new KeyValuePair<(string, string), string>((entry.View.PatientId, KeyOf(entry.View.Raised.Key)), alertId));
+                ForgetOpen(alertId, entry);
             }
         }
     }
@@ -235,6 +235,10 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             _alerts[alertId] = entry with { View = view };
         }
     }
+
+    /// <summary>Frees the alert's key, unless a later alert has it by now.</summary>
+    private void ForgetOpen(string alertId, Entry entry) =>
+        _open.TryRemove(new KeyValuePair<(string, string), string>((entry.View.PatientId, KeyOf(entry.View.Raised.Key)), alertId));
 
     private AlertView Present(AlertView view)
     {
