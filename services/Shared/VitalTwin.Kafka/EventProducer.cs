@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Confluent.Kafka;
 using Google.Protobuf;
@@ -46,6 +47,10 @@ public sealed partial class EventProducer : IDisposable
             .Build();
     }
 
+    // The same bytes on every event: encoded once (the client copies header values when it produces), not per reading.
+    private static readonly byte[] ProtobufContentType = Encoding.UTF8.GetBytes(EventHeaders.ProtobufContentType);
+    private static readonly ConcurrentDictionary<string, byte[]> SchemaNames = new(StringComparer.Ordinal);
+
     /// <summary>Publishes <paramref name="message"/> keyed by <paramref name="key"/> (a patient id) and waits for delivery.</summary>
     public Task PublishAsync(string topic, string key, IMessage message, string messageId, CancellationToken cancellationToken) =>
         PublishAsync(topic, key, message, messageId, [], cancellationToken);
@@ -56,8 +61,8 @@ public sealed partial class EventProducer : IDisposable
     {
         var headers = new Headers
         {
-            { EventHeaders.ContentType, Encoding.UTF8.GetBytes(EventHeaders.ProtobufContentType) },
-            { EventHeaders.Schema, Encoding.UTF8.GetBytes(message.Descriptor.FullName) },
+            { EventHeaders.ContentType, ProtobufContentType },
+            { EventHeaders.Schema, SchemaNames.GetOrAdd(message.Descriptor.FullName, static name => Encoding.UTF8.GetBytes(name)) },
             { EventHeaders.MessageId, Encoding.UTF8.GetBytes(messageId) },
         };
         foreach (var (name, value) in extraHeaders)
