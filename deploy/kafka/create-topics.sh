@@ -30,6 +30,7 @@ topic() {
 # Retention: raw telemetry a week, rejects two weeks, clinical events (anomalies, twin events, alerts) and dead
 # letters 30 days. Twins and detector state are compacted: the latest record per key is the state.
 # Device bindings are replayed whole by the Gateway at start, so that topic keeps every record for ever.
+# Consent is compacted (the latest record per patient is the state); the audit trail is kept six years.
 topic vitaltwin.telemetry.v1 "$partitions" cleanup.policy=delete retention.ms=604800000
 topic vitaltwin.telemetry.rejected.v1 "$partitions" cleanup.policy=delete retention.ms=1209600000
 topic vitaltwin.anomalies.v1 "$partitions" cleanup.policy=delete retention.ms=2592000000
@@ -38,4 +39,6 @@ topic vitaltwin.twin-events.v1 "$partitions" cleanup.policy=delete retention.ms=
 topic vitaltwin.alerts.v1 "$partitions" cleanup.policy=delete retention.ms=2592000000
 topic vitaltwin.anomaly-detection.state.v1 "$partitions" cleanup.policy=compact
 topic vitaltwin.devices.v1 "$partitions" cleanup.policy=delete retention.ms=-1
+topic vitaltwin.consent.v1 "$partitions" cleanup.policy=compact
+topic vitaltwin.audit.v1 "$partitions" cleanup.policy=delete retention.ms=189216000000
 topic vitaltwin.deadletter.v1 1 cleanup.policy=delete retention.ms=2592000000

@@ -19,6 +19,8 @@ public sealed class KafkaTopics
     [Required] public string DeadLetter { get; set; } = "vitaltwin.deadletter.v1";
     [Required] public string DetectorState { get; set; } = "vitaltwin.anomaly-detection.state.v1";
     [Required] public string Devices { get; set; } = "vitaltwin.devices.v1";
+    [Required] public string Consent { get; set; } = "vitaltwin.consent.v1";
+    [Required] public string Audit { get; set; } = "vitaltwin.audit.v1";
 
     /// <summary>
     /// Every topic with its layout. All topics keyed by patient share one partition count, so they are
@@ -34,6 +36,8 @@ public sealed class KafkaTopics
         new(Alerts, partitions, Compacted: false),
         new(DetectorState, partitions, Compacted: true),
         new(Devices, partitions, Compacted: false),
+        new(Consent, partitions, Compacted: true),
+        new(Audit, partitions, Compacted: false),
         new(DeadLetter, 1, Compacted: false),
     ];
 }
