@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using Metadata = Grpc.Core.Metadata;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,7 +12,10 @@ using Microsoft.Extensions.Logging;
 using VitalTwin.Gateway.Extensions;
 using VitalTwin.Kafka;
 using VitalTwin.Kafka.Embedded;
+using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Security;
+using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
 namespace VitalTwin.Gateway.Tests;
 
@@ -19,23 +23,33 @@ namespace VitalTwin.Gateway.Tests;
 /// The Gateway as it runs in production (its appsettings.json, the service defaults, Kestrel speaking HTTP/2 on
 /// a free loopback port) against an embedded Kafka with topics of its own, on a clock the test sets.
 /// Every log line at Information or above is kept, so a test can check none names a patient or device.
+/// API callers' tokens come from an in-process issuer the Gateway trusts; devices get their keys by registering.
 /// </summary>
 internal sealed class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _log;
+    private readonly LocalTokenIssuer _issuer;
 
-    private GatewayServer(WebApplication app, ConcurrentQueue<string> log, KafkaTopics topics, string bootstrapServers)
+    private GatewayServer(WebApplication app, ConcurrentQueue<string> log, KafkaTopics topics, string bootstrapServers, LocalTokenIssuer issuer)
     {
         _app = app;
         _log = log;
+        _issuer = issuer;
         Topics = topics;
         BootstrapServers = bootstrapServers;
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        Addresses = [.. app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses];
+        var address = Addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal));
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
     }
 
+    /// <summary>A plain HTTP/2 channel; calls carry their credentials in their headers (<see cref="Device"/>, <see cref="Bearer"/>).</summary>
     public GrpcChannel Channel { get; }
+
+    public IReadOnlyList<string> Addresses { get; }
+
+    /// <summary>Headers of a call by the hospital's registration system.</summary>
+    public Metadata Registrar => Bearer(Roles.Registrar);
 
     public KafkaTopics Topics { get; }
 
@@ -51,14 +65,50 @@ internal sealed class GatewayServer : IAsyncDisposable
         Telemetry = $"test-telemetry-{Guid.NewGuid():N}",
         TelemetryRejected = $"test-rejected-{Guid.NewGuid():N}",
         Devices = $"test-devices-{Guid.NewGuid():N}",
+        Audit = $"test-audit-{Guid.NewGuid():N}",
     };
 
-    /// <summary>Creates <paramref name="topics"/>' topics on <paramref name="kafka"/> (one partition each, so records keep their order).</summary>
-    public static async Task<GatewayServer> StartAsync(EmbeddedKafka kafka, KafkaTopics topics, TimeProvider clock, IReadOnlyDictionary<string, string?>? gateway = null)
+    /// <summary>Headers of a call by the device whose key is <paramref name="credential"/>.</summary>
+    public static Metadata Device(string credential) => new() { { "authorization", $"Device {credential}" } };
+
+    /// <summary>Headers of an API call with a bearer token carrying <paramref name="roles"/>.</summary>
+    public Metadata Bearer(params string[] roles) => new()
     {
-        foreach (var topic in new[] { topics.Telemetry, topics.TelemetryRejected, topics.Devices })
+        // Valid both on the test's fake clock and on the real one, whichever the token handler reads.
+        { "authorization", $"Bearer {_issuer.Mint("test-caller", roles, lifetime: TimeSpan.FromDays(3_650), notBefore: Readings.Now.AddDays(-1))}" },
+    };
+
+    /// <summary>Registers the device (bound an hour before <see cref="Readings.Now"/> unless told) and returns its new key.</summary>
+    public async Task<string> RegisterAsync(string device, string patient, DateTimeOffset? boundFrom = null)
+    {
+        var response = await new DeviceRegistry.DeviceRegistryClient(Channel).RegisterDeviceAsync(
+            new RegisterDeviceRequest { DeviceId = device, PatientId = patient, BoundFrom = Timestamp.FromDateTimeOffset(boundFrom ?? Readings.Now.AddHours(-1)) },
+            Registrar);
+        return response.DeviceCredential;
+    }
+
+    public async Task RevokeAsync(string device, string reason = "lost") =>
+        await new DeviceRegistry.DeviceRegistryClient(Channel).RevokeDeviceAsync(new RevokeDeviceRequest { DeviceId = device, Reason = reason }, Registrar);
+
+    /// <summary>
+    /// Creates <paramref name="topics"/>' topics on <paramref name="kafka"/> (one partition each, so records keep their
+    /// order) unless <paramref name="restart"/>: then they hold what an earlier Gateway wrote. <paramref name="gateway"/>
+    /// settings go under <c>Gateway:</c>, <paramref name="host"/> settings as they are (e.g. Kestrel endpoints).
+    /// </summary>
+    public static async Task<GatewayServer> StartAsync(
+        EmbeddedKafka kafka,
+        KafkaTopics topics,
+        TimeProvider clock,
+        IReadOnlyDictionary<string, string?>? gateway = null,
+        IReadOnlyDictionary<string, string?>? host = null,
+        bool restart = false)
+    {
+        if (!restart)
         {
-            kafka.CreateTopic(new TopicSpec(topic, 1, Compacted: false));
+            foreach (var topic in new[] { topics.Telemetry, topics.TelemetryRejected, topics.Devices, topics.Audit })
+            {
+                kafka.CreateTopic(new TopicSpec(topic, 1, Compacted: false));
+            }
         }
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -76,10 +126,20 @@ internal sealed class GatewayServer : IAsyncDisposable
             ["Kafka:Topics:Telemetry"] = topics.Telemetry,
             ["Kafka:Topics:TelemetryRejected"] = topics.TelemetryRejected,
             ["Kafka:Topics:Devices"] = topics.Devices,
+            ["Kafka:Topics:Audit"] = topics.Audit,
         };
         foreach (var (key, value) in gateway ?? new Dictionary<string, string?>())
         {
             settings[$"Gateway:{key}"] = value;
+        }
+        var issuer = new LocalTokenIssuer();
+        foreach (var (key, value) in issuer.ServiceConfiguration)
+        {
+            settings[key] = value;
+        }
+        foreach (var (key, value) in host ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
         builder.Configuration.AddInMemoryCollection(settings);
         var log = new ConcurrentQueue<string>();
@@ -91,8 +151,17 @@ internal sealed class GatewayServer : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGateway();
-        await app.StartAsync();
-        return new GatewayServer(app, log, topics, kafka.BootstrapServers);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            issuer.Dispose();
+            await app.DisposeAsync();
+            throw;
+        }
+        return new GatewayServer(app, log, topics, kafka.BootstrapServers, issuer);
     }
 
     /// <summary>Every record on <paramref name="topic"/> (one partition), from the start to its end as of now.</summary>
@@ -130,6 +199,7 @@ internal sealed class GatewayServer : IAsyncDisposable
         Channel.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _issuer.Dispose();
     }
 
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider

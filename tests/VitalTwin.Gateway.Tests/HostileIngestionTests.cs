@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using VitalTwin.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -26,10 +27,13 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
     private EmbeddedKafka _kafka = null!;
     private GatewayServer _gateway = null!;
     private ulong _controlSequence;
+    private readonly Dictionary<string, Metadata> _devices = new(StringComparer.Ordinal);
 
     private VitalSignIngestion.VitalSignIngestionClient Ingestion => new(_gateway.Channel);
 
     private DeviceRegistry.DeviceRegistryClient Registry => new(_gateway.Channel);
+
+    private Metadata Control => _devices[ControlDevice];
 
     public async Task InitializeAsync()
     {
@@ -54,6 +58,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
 
         for (var call = 0; call < 300; call++)
         {
+            fuzz.Caller = fuzz.Devices[fuzz.Random.Next(fuzz.Devices.Count)].Device;
             var shape = fuzz.Random.Next(21) switch
             {
                 < 12 => "unary",
@@ -68,7 +73,8 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
                 "unary" => [Hostile(fuzz, fuzz.Random.Next(1, 21))],
                 "stream" => Enumerable.Range(0, fuzz.Random.Next(2, 5)).Select(_ => Hostile(fuzz, fuzz.Random.Next(0, 21))).ToList(),
                 "empty batch" => [[]],
-                "batch over MaxBatchSize" => [Enumerable.Range(0, 1_001).Select(_ => new HostileReading(HostileKind.Valid, fuzz.Valid())).ToList()],
+                // Copies of one reading: refused unread, it must not use up a thousand of the device's sequence numbers.
+                "batch over MaxBatchSize" => [Enumerable.Repeat(new HostileReading(HostileKind.Valid, fuzz.Valid()), 1_001).ToList()],
                 // Within MaxMessageBytes, far over what Kafka takes in one record: refused, and kept on the rejected topic cut down.
                 "reading of 3 MiB" => [[Huge(fuzz, 3 * 1024 * 1024)]],
                 _ => [[Huge(fuzz, 4 * 1024 * 1024)]],
@@ -76,7 +82,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
             IngestAck ack;
             try
             {
-                ack = shape == "stream" ? await StreamAsync(batches) : await Ingestion.IngestAsync(Batch(batches[0]));
+                ack = shape == "stream" ? await StreamAsync(batches, _devices[fuzz.Caller]) : await Ingestion.IngestAsync(Batch(batches[0]), _devices[fuzz.Caller]);
             }
             catch (RpcException ex)
             {
@@ -96,13 +102,13 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
                 {
                     Assert.NotEqual(RejectionReason.Unspecified, refusal.Reason);
                     Assert.False(string.IsNullOrWhiteSpace(refusal.Detail));
-                    Assert.True(readings[i].Refusals?.Contains(refusal.Reason) ?? true, $"{kind} refused as {refusal.Reason}: {refusal.Detail}");
+                    Assert.True(readings[i].RefusalsOn(fuzz.Caller)?.Contains(refusal.Reason) ?? true, $"{kind} refused as {refusal.Reason}: {refusal.Detail}");
                     Assert.True(refusal.DeviceId.Length <= 64, "an acknowledgement quotes a device id of at most MaxIdLength");
                     tally.Count(kind, refusal.Reason);
                 }
                 else
                 {
-                    Assert.True(readings[i].Refusals is null or { Count: 0 }, $"{kind} was accepted");
+                    Assert.True(readings[i].RefusalsOn(fuzz.Caller) is null or { Count: 0 }, $"{kind} was accepted");
                     tally.Count(kind, "Accepted");
                     if (kind != HostileKind.Duplicate)
                     {
@@ -111,7 +117,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
                     }
                 }
             }
-            rejected += ack.Rejected;
+            rejected += OnRejectedTopic(ack);
         }
         sent.AddRange(await SendControlAsync(5));
         published += 5;
@@ -143,13 +149,16 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
         var stream = new Method<byte[], byte[]>(MethodType.ClientStreaming, service, "IngestStream", HostileBytes.Raw, HostileBytes.Raw);
         var register = new Method<byte[], byte[]>(MethodType.Unary, DeviceRegistry.Descriptor.FullName, "RegisterDevice", HostileBytes.Raw, HostileBytes.Raw);
         long rejected = 0;
+        fuzz.Caller = fuzz.Devices[0].Device;
+        var device = new CallOptions(_devices[fuzz.Caller]);
+        var registrar = new CallOptions(_gateway.Registrar);
 
         for (var call = 0; call < 400; call++)
         {
             var kind = HostileBytes.Kinds[fuzz.Random.Next(HostileBytes.Kinds.Length)];
             var method = fuzz.Random.Next(3);
             // Mutations start from readings the Gateway refuses, so that only a mutation can make one acceptable.
-            var batch = Batch(Hostile(fuzz, fuzz.Random.Next(1, 6)).Where(r => r.Refusals is { Count: > 0 }).ToList()).ToByteArray();
+            var batch = Batch(Hostile(fuzz, fuzz.Random.Next(1, 6)).Where(r => r.RefusalsOn(fuzz.Caller) is { Count: > 0 }).ToList()).ToByteArray();
             var registration = new RegisterDeviceRequest { DeviceId = $"raw-device-{call}", PatientId = $"raw-patient-{call}" }.ToByteArray();
             var body = HostileBytes.Make(kind, fuzz.Random, method == 2 ? registration : batch, method == 2 ? batch : registration);
             var label = $"{(method switch { 0 => "Ingest", 1 => "IngestStream", _ => "RegisterDevice" })} {kind}";
@@ -157,13 +166,13 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
             {
                 var answer = method switch
                 {
-                    0 => await invoker.AsyncUnaryCall(ingest, null, default, body),
-                    1 => await RawStreamAsync(invoker.AsyncClientStreamingCall(stream, null, default), body),
-                    _ => await invoker.AsyncUnaryCall(register, null, default, body),
+                    0 => await invoker.AsyncUnaryCall(ingest, null, device, body),
+                    1 => await RawStreamAsync(invoker.AsyncClientStreamingCall(stream, null, device), body),
+                    _ => await invoker.AsyncUnaryCall(register, null, registrar, body),
                 };
                 if (method < 2)
                 {
-                    rejected += IngestAck.Parser.ParseFrom(answer).Rejected;
+                    rejected += OnRejectedTopic(IngestAck.Parser.ParseFrom(answer));
                 }
                 tally.Count(label, StatusCode.OK);
             }
@@ -224,7 +233,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
             }
             try
             {
-                await Registry.RegisterDeviceAsync(request);
+                await Registry.RegisterDeviceAsync(request, _gateway.Registrar);
                 tally.Count(kind, StatusCode.OK);
                 Assert.Contains(kind, new[] { "Valid", "NoBoundFrom", "OddCharacters" });
                 registered++;
@@ -239,7 +248,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
         sent.AddRange(await SendControlAsync(2));
         var impostor = ControlReading();
         impostor.PatientId = "fuzz-patient-1";
-        var refused = await Ingestion.IngestAsync(new VitalSignBatch { Readings = { impostor } });
+        var refused = await Ingestion.IngestAsync(new VitalSignBatch { Readings = { impostor } }, Control);
 
         tally.Print(output, "Registrations", fuzz.Seed);
         Assert.Equal(RejectionReason.DevicePatientMismatch, Assert.Single(refused.Rejections).Reason);
@@ -253,12 +262,13 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
     public async Task A_flood_of_one_reading_is_stored_once_while_another_device_calling_meanwhile_gets_every_reading_stored()
     {
         await RegisterAsync("flooding-monitor", "flooded-patient");
+        var flooder = _devices["flooding-monitor"];
         var flood = Readings.HeartRate(80, Readings.Now.AddSeconds(-1));
         (flood.DeviceId, flood.PatientId, flood.SequenceNumber) = ("flooding-monitor", "flooded-patient", 7);
         var copies = new VitalSignBatch();
         copies.Readings.Add(Enumerable.Repeat(flood, 1_000));
 
-        var flooding = StreamAsync(Enumerable.Repeat(copies, 10));
+        var flooding = StreamAsync(Enumerable.Repeat(copies, 10), flooder);
         var other = new List<VitalSignReading>();
         for (var call = 0; call < 20; call++)
         {
@@ -268,7 +278,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
                 batch.Readings.Add(ControlReading());
             }
             other.AddRange(batch.Readings);
-            var ack = await Ingestion.IngestAsync(batch);
+            var ack = await Ingestion.IngestAsync(batch, Control);
             Assert.Equal(5u, ack.Accepted);
         }
         var flooded = await flooding;
@@ -288,7 +298,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
         var full = new VitalSignBatch();
         full.Readings.Add(Enumerable.Range(0, limits.MaxBatchSize).Select(_ => Readings.Reading("0000-0", string.Empty, 1, "/min")));
         var many = await StreamOutcomeAsync(Enumerable.Repeat(full, (limits.MaxStreamReadings / limits.MaxBatchSize) + 1));
-        var atLimit = await StreamAsync(Enumerable.Repeat(new VitalSignBatch(), limits.MaxStreamBatches));
+        var atLimit = await StreamAsync(Enumerable.Repeat(new VitalSignBatch(), limits.MaxStreamBatches), Control);
         var sent = await SendControlAsync(3);
 
         output.WriteLine($"{limits.MaxStreamBatches + 1:N0} empty batches on one stream: {tiny.StatusCode} ({tiny.Status.Detail})");
@@ -308,11 +318,11 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
         await _gateway.DisposeAsync();
         _gateway = await StartGatewayAsync(new Dictionary<string, string?> { ["MaxStreamDuration"] = "00:01:00" });
         var reading = ControlReading();
-        using var call = Ingestion.IngestStream();
+        using var call = Ingestion.IngestStream(Control);
         await call.RequestStream.WriteAsync(new VitalSignBatch { Readings = { reading } });
 
         var ended = await UntilEndedAsync(call.ResponseAsync, TimeSpan.FromMinutes(1));
-        var resent = await Ingestion.IngestAsync(new VitalSignBatch { Readings = { reading } });
+        var resent = await Ingestion.IngestAsync(new VitalSignBatch { Readings = { reading } }, Control);
 
         output.WriteLine($"A stream left open: {ended.StatusCode} ({ended.Status.Detail})");
         AssertClear(ended);
@@ -324,7 +334,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
     private async Task<GatewayServer> StartGatewayAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var gateway = await GatewayServer.StartAsync(_kafka, GatewayServer.NewTopics(), _clock, settings);
-        await new DeviceRegistry.DeviceRegistryClient(gateway.Channel).RegisterDeviceAsync(Registration(ControlDevice, ControlPatient));
+        _devices[ControlDevice] = GatewayServer.Device(await gateway.RegisterAsync(ControlDevice, ControlPatient));
         return gateway;
     }
 
@@ -339,10 +349,10 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
         return fuzz;
     }
 
-    private async Task RegisterAsync(string device, string patient) => await Registry.RegisterDeviceAsync(Registration(device, patient));
+    private async Task RegisterAsync(string device, string patient) => _devices[device] = GatewayServer.Device(await _gateway.RegisterAsync(device, patient));
 
-    private static RegisterDeviceRequest Registration(string device, string patient) =>
-        new() { DeviceId = device, PatientId = patient, BoundFrom = Timestamp.FromDateTimeOffset(Readings.Now.AddHours(-1)) };
+    /// <summary>Refused readings the Gateway publishes on the rejected topic: all but those naming another device than the caller's.</summary>
+    private static long OnRejectedTopic(IngestAck ack) => ack.Rejections.Count(r => r.Reason != RejectionReason.DeviceMismatch);
 
     private VitalSignReading ControlReading() => new()
     {
@@ -363,7 +373,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
         {
             batch.Readings.Add(ControlReading());
         }
-        var ack = await Ingestion.IngestAsync(batch);
+        var ack = await Ingestion.IngestAsync(batch, Control);
         Assert.Equal(((uint)count, 0u), (ack.Accepted, ack.Rejected));
         return [.. batch.Readings];
     }
@@ -379,11 +389,11 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
         return new HostileReading(HostileKind.HugeString, reading);
     }
 
-    private async Task<IngestAck> StreamAsync(IEnumerable<List<HostileReading>> batches) => await StreamAsync(batches.Select(Batch));
+    private async Task<IngestAck> StreamAsync(IEnumerable<List<HostileReading>> batches, Metadata device) => await StreamAsync(batches.Select(Batch), device);
 
-    private async Task<IngestAck> StreamAsync(IEnumerable<VitalSignBatch> batches)
+    private async Task<IngestAck> StreamAsync(IEnumerable<VitalSignBatch> batches, Metadata device)
     {
-        using var call = Ingestion.IngestStream();
+        using var call = Ingestion.IngestStream(device);
         foreach (var batch in batches)
         {
             await call.RequestStream.WriteAsync(batch);
@@ -395,7 +405,7 @@ public sealed class HostileIngestionTests(ITestOutputHelper output) : IAsyncLife
     /// <summary>Streams the batches, expecting the Gateway to end the call; writes after that may fail, the answer is the call's status.</summary>
     private async Task<RpcException> StreamOutcomeAsync(IEnumerable<VitalSignBatch> batches)
     {
-        using var call = Ingestion.IngestStream();
+        using var call = Ingestion.IngestStream(Control);
         try
         {
             foreach (var batch in batches)

@@ -61,13 +61,21 @@ internal sealed record HostileReading(HostileKind Kind, VitalSignReading Reading
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, null),
     };
 
+    /// <summary>
+    /// The reasons on a call authenticated as <paramref name="caller"/>: a reading naming another device is refused
+    /// for that before anything else is looked at.
+    /// </summary>
+    public IReadOnlySet<RejectionReason>? RefusalsOn(string caller) =>
+        string.Equals(Reading.DeviceId, caller, StringComparison.Ordinal) ? Refusals : Set(RejectionReason.DeviceMismatch);
+
     private static HashSet<RejectionReason> Set(params RejectionReason[] reasons) => [.. reasons];
 }
 
 /// <summary>
 /// Seeded, deterministic hostile readings for a Gateway whose clock reads <see cref="Readings.Now"/>: the same seed
-/// gives the same readings. Valid readings come from registered fuzz devices, with sequence numbers of their own;
-/// duplicates resend, with another value, a reading a fuzz device had accepted recently enough for the Gateway to recognise it.
+/// gives the same readings. Valid readings come from the registered fuzz device the call authenticates as
+/// (<see cref="Caller"/>), with sequence numbers of their own; duplicates resend, with another value, a reading that
+/// device had accepted recently enough for the Gateway to recognise it.
 /// </summary>
 internal sealed class HostileReadings(int seed, string controlPatient, string controlDevice)
 {
@@ -83,6 +91,9 @@ internal sealed class HostileReadings(int seed, string controlPatient, string co
     public Random Random { get; } = new(seed);
 
     public int Seed => seed;
+
+    /// <summary>The fuzz device the next call is authenticated as; a random one for each reading until set.</summary>
+    public string? Caller { get; set; }
 
     public IReadOnlyList<(string Device, string Patient)> Devices => _devices;
 
@@ -106,7 +117,7 @@ internal sealed class HostileReadings(int seed, string controlPatient, string co
     public HostileReading Next()
     {
         var kind = (HostileKind)Random.Next(KindCount);
-        if (kind == HostileKind.Duplicate && _delivered.Count == 0)
+        if (kind == HostileKind.Duplicate && Recent().Count == 0)
         {
             kind = HostileKind.Valid;
         }
@@ -116,7 +127,7 @@ internal sealed class HostileReadings(int seed, string controlPatient, string co
     /// <summary>A well-formed reading from one of the fuzz devices, with its next sequence number.</summary>
     public VitalSignReading Valid()
     {
-        var (device, patient) = _devices[Random.Next(_devices.Count)];
+        var (device, patient) = Caller is null ? _devices[Random.Next(_devices.Count)] : _devices.Single(d => d.Device == Caller);
         var definition = VitalCatalogue.Default.All[Random.Next(VitalCatalogue.Default.All.Count)];
         var sequence = _sequences[device] = _sequences.GetValueOrDefault(device) + 1;
         var reading = new VitalSignReading
@@ -136,6 +147,22 @@ internal sealed class HostileReadings(int seed, string controlPatient, string co
         return reading;
     }
 
+    /// <summary>
+    /// The caller's delivered readings the Gateway is certain to recognise: within its window below the highest
+    /// sequence number the device may have had stored by then, which counts the readings still to come in the call
+    /// (refused ones use up numbers too).
+    /// </summary>
+    private List<VitalSignReading> Recent()
+    {
+        if (Caller is null || !_delivered.TryGetValue(Caller, out var delivered))
+        {
+            return [];
+        }
+        const int ReadingsAfterInOneCall = 100;
+        var highest = _sequences[Caller] + ReadingsAfterInOneCall;
+        return delivered.Where(r => highest - r.SequenceNumber < Ingestion.DeliveredReadings.Window).ToList();
+    }
+
     private VitalSignReading Build(HostileKind kind)
     {
         var reading = Valid();
@@ -144,10 +171,7 @@ internal sealed class HostileReadings(int seed, string controlPatient, string co
             case HostileKind.Valid:
                 break;
             case HostileKind.Duplicate:
-                // Only those within the Gateway's window below the device's highest are certain to be recognised.
-                var delivered = _delivered.Values.ElementAt(Random.Next(_delivered.Count));
-                var highest = delivered.Max(r => r.SequenceNumber);
-                var recent = delivered.Where(r => highest - r.SequenceNumber < Ingestion.DeliveredReadings.Window).ToList();
+                var recent = Recent();
                 reading = recent[Random.Next(recent.Count)].Clone();
                 var resentVital = VitalCatalogue.Default.All.First(d => d.HasLoinc(reading.Code.Loinc) || d.HasMdc(reading.Code.Mdc));
                 reading.Value = (resentVital.PhysiologicalMin + resentVital.PhysiologicalMax) / 2;

@@ -43,8 +43,11 @@ public sealed class IngestionMetricsTests : IDisposable
                 Readings.HeartRate(400),
                 Readings.Reading("0000-0", string.Empty, 1, "/min"),
                 Readings.Reading("0000-0", string.Empty, 1, "/min"),
+                Readings.HeartRate(75),
             },
         };
+        // Sent on the call of another device than the one it names.
+        batch.Readings[^1].DeviceId = "monitor-of-someone-else";
         // Distinct sequence numbers: the Gateway acknowledges a repeated one without storing it again.
         for (var i = 0; i < batch.Readings.Count; i++)
         {
@@ -52,16 +55,16 @@ public sealed class IngestionMetricsTests : IDisposable
         }
 
         var ack = new IngestAck();
-        await services.GetRequiredService<ReadingIngestor>().IngestAsync(batch, 0, ack, CancellationToken.None);
+        await services.GetRequiredService<ReadingIngestor>().IngestAsync(batch, Readings.DeviceId, 0, ack, CancellationToken.None);
 
         var accepted = metrics.Of("vitaltwin.gateway.readings.accepted");
         var rejected = metrics.Of("vitaltwin.gateway.readings.rejected");
         var latency = metrics.Of(PipelineMetrics.Latency);
-        Assert.Equal((2u, 3u), (ack.Accepted, ack.Rejected));
+        Assert.Equal((2u, 4u), (ack.Accepted, ack.Rejected));
         Assert.Equal(2, accepted.Sum(m => m.Value));
         Assert.All(accepted, m => Assert.Equal("{reading}", m.Unit));
         Assert.Equal(
-            [("OutOfRange", 1.0), ("UnknownVital", 2.0)],
+            [("DeviceMismatch", 1.0), ("OutOfRange", 1.0), ("UnknownVital", 2.0)],
             rejected.GroupBy(m => m.Tag("reason")).Select(g => (g.Key!, g.Sum(m => m.Value))).Order());
         Assert.Equal([2.0, 3.0], latency.Select(m => m.Value).Order());
         Assert.All(latency, m => Assert.Equal("VitalTwin.Gateway.Tests", m.Tag("service")));

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Consent;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Gateway.Ingestion;
 
@@ -11,11 +12,14 @@ internal sealed class ValidatorHarness
 {
     private readonly ReadingValidator _validator;
 
-    public ValidatorHarness(GatewayOptions? options = null)
+    public ValidatorHarness(GatewayOptions? options = null, WithoutConsentRecord withoutConsentRecord = WithoutConsentRecord.Monitor)
     {
         Devices.Bind(Readings.DeviceId, Readings.PatientId, DateTimeOffset.MinValue);
-        _validator = new ReadingValidator(VitalCatalogue.Default, Devices, Clock, Options.Create(options ?? new GatewayOptions()));
+        Consent = new ConsentBook(withoutConsentRecord);
+        _validator = new ReadingValidator(VitalCatalogue.Default, Devices, Consent, Clock, Options.Create(options ?? new GatewayOptions()));
     }
+
+    public ConsentBook Consent { get; }
 
     public FakeTimeProvider Clock { get; } = new(Readings.Now);
 

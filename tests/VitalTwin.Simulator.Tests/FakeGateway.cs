@@ -16,7 +16,9 @@ namespace VitalTwin.Simulator.Tests;
 
 /// <summary>
 /// The Gateway's device-facing gRPC services on a free loopback port (Kestrel, HTTP/2), attributing readings by the
-/// binding in force when they were observed, as the Gateway does, and recording what it received.
+/// binding in force when they were observed, as the Gateway does, and recording what it received. As the Gateway,
+/// it issues each registration a new device credential (the previous one stops working), refuses an ingest call
+/// without the current credential of a device with UNAUTHENTICATED, and refuses a reading naming another device.
 /// </summary>
 internal sealed class FakeGateway : IAsyncDisposable
 {
@@ -63,6 +65,9 @@ internal sealed class FakeGatewayState(TimeProvider clock)
     private readonly List<VitalSignReading> _accepted = [];
     private readonly List<VitalSignReading> _mismatched = [];
     private readonly List<RegisterDeviceRequest> _registrations = [];
+    private readonly List<string> _registrationAuthorizations = [];
+    private readonly Dictionary<string, string> _deviceByCredential = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _credentialByDevice = new(StringComparer.Ordinal);
     private readonly List<(int Count, TaskCompletionSource Signal)> _waiters = [];
     private int _failuresToInject;
 
@@ -101,7 +106,22 @@ internal sealed class FakeGatewayState(TimeProvider clock)
         }
     }
 
+    /// <summary>The authorization header of each registration, in order (empty when it had none).</summary>
+    public IReadOnlyList<string> RegistrationAuthorizations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _registrationAuthorizations];
+            }
+        }
+    }
+
     public int IngestCalls { get; private set; }
+
+    /// <summary>Ingest calls refused for a missing, unknown or superseded credential.</summary>
+    public int UnauthenticatedCalls { get; private set; }
 
     /// <summary>The next <paramref name="calls"/> ingest calls fail with Unavailable, as when Kafka is down.</summary>
     public void FailNextIngests(int calls) => Interlocked.Exchange(ref _failuresToInject, calls);
@@ -121,20 +141,38 @@ internal sealed class FakeGatewayState(TimeProvider clock)
         }
     }
 
-    public bool Register(RegisterDeviceRequest request)
+    public RegisterDeviceResponse Register(RegisterDeviceRequest request, string authorization)
     {
         var from = request.BoundFrom?.ToDateTimeOffset() ?? clock.GetUtcNow();
+        var credential = $"fake.{Guid.NewGuid():N}";
         lock (_gate)
         {
             _registrations.Add(request);
+            _registrationAuthorizations.Add(authorization);
             var rebound = Bindings.TryResolve(request.DeviceId, from, out var previous) && previous != request.PatientId;
             Bindings.Bind(request.DeviceId, request.PatientId, from);
-            return rebound;
+            if (_credentialByDevice.Remove(request.DeviceId, out var superseded))
+            {
+                _deviceByCredential.Remove(superseded);
+            }
+            _credentialByDevice[request.DeviceId] = credential;
+            _deviceByCredential[credential] = request.DeviceId;
+            return new RegisterDeviceResponse { Rebound = rebound, DeviceCredential = credential };
         }
     }
 
-    public IngestAck Ingest(VitalSignBatch batch)
+    public IngestAck Ingest(VitalSignBatch batch, string authorization)
     {
+        string? device;
+        lock (_gate)
+        {
+            const string scheme = "Device ";
+            if (!authorization.StartsWith(scheme, StringComparison.Ordinal) || !_deviceByCredential.TryGetValue(authorization[scheme.Length..], out device))
+            {
+                UnauthenticatedCalls++;
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "no valid device credential"));
+            }
+        }
         if (Interlocked.Decrement(ref _failuresToInject) >= 0)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "readings could not be stored; resend the batch"));
@@ -145,7 +183,13 @@ internal sealed class FakeGatewayState(TimeProvider clock)
             IngestCalls++;
             foreach (var reading in batch.Readings)
             {
-                if (Bindings.TryResolve(reading.DeviceId, reading.ObservedAt.ToDateTimeOffset(), out var patient) && patient == reading.PatientId)
+                if (reading.DeviceId != device)
+                {
+                    _mismatched.Add(reading);
+                    ack.Rejected++;
+                    ack.Rejections.Add(new ReadingRejection { DeviceId = reading.DeviceId, SequenceNumber = reading.SequenceNumber, Reason = RejectionReason.DeviceMismatch });
+                }
+                else if (Bindings.TryResolve(reading.DeviceId, reading.ObservedAt.ToDateTimeOffset(), out var patient) && patient == reading.PatientId)
                 {
                     _accepted.Add(reading);
                     ack.Accepted++;
@@ -169,11 +213,12 @@ internal sealed class FakeGatewayState(TimeProvider clock)
 
 internal sealed class FakeIngestion(FakeGatewayState state) : VitalSignIngestion.VitalSignIngestionBase
 {
-    public override Task<IngestAck> Ingest(VitalSignBatch request, ServerCallContext context) => Task.FromResult(state.Ingest(request));
+    public override Task<IngestAck> Ingest(VitalSignBatch request, ServerCallContext context) =>
+        Task.FromResult(state.Ingest(request, context.RequestHeaders.GetValue("authorization") ?? string.Empty));
 }
 
 internal sealed class FakeRegistry(FakeGatewayState state) : DeviceRegistry.DeviceRegistryBase
 {
     public override Task<RegisterDeviceResponse> RegisterDevice(RegisterDeviceRequest request, ServerCallContext context) =>
-        Task.FromResult(new RegisterDeviceResponse { Rebound = state.Register(request) });
+        Task.FromResult(state.Register(request, context.RequestHeaders.GetValue("authorization") ?? string.Empty));
 }

@@ -37,6 +37,13 @@ public sealed class SimulatorOptions : IValidatableObject
 
     public int Seed { get; set; } = 42;
 
+    /// <summary>
+    /// The bearer token sent with device registrations: the Gateway takes them only from the hospital's
+    /// registration system (role <c>registrar</c>). Unset, registrations carry no token, which only a Gateway
+    /// without an identity provider configured would take. Devices send the credentials their registration returned.
+    /// </summary>
+    public string? AccessToken { get; set; }
+
     /// <summary>A scenario file (SCENARIOS.md) to stream instead of the built-in ward.</summary>
     public string? Scenario { get; set; }
 
@@ -57,6 +64,10 @@ public sealed class SimulatorOptions : IValidatableObject
         if (Scenario is not null && Replay is not null)
         {
             yield return new ValidationResult("Give a scenario or a recording to replay, not both.", [nameof(Scenario), nameof(Replay)]);
+        }
+        if (AccessToken is not null && (string.IsNullOrWhiteSpace(AccessToken) || AccessToken.Any(char.IsWhiteSpace)))
+        {
+            yield return new ValidationResult("AccessToken, when given, is a bearer token: no blanks.", [nameof(AccessToken)]);
         }
         if (DryRun && Scenario is null)
         {

@@ -6,12 +6,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Simulator.Streaming;
 
 namespace VitalTwin.Simulator;
 
 /// <summary>
 /// Registers one bedside monitor per patient with the Gateway, then sends each patient's vitals as one
-/// batch per tick. A batch the Gateway could not store is sent again on the next tick, as a device would.
+/// batch per tick, with the credential its registration returned. A batch the Gateway could not store is sent
+/// again on the next tick, as a device would.
 /// </summary>
 public sealed partial class WardSimulator(IOptions<SimulatorOptions> options, VitalCatalogue catalogue, TimeProvider clock, ILogger<WardSimulator> logger) : BackgroundService
 {
@@ -30,9 +32,14 @@ public sealed partial class WardSimulator(IOptions<SimulatorOptions> options, Vi
                 i <= settings.Deteriorating ? settings.DeteriorationOnset : null,
                 settings.DeteriorationRamp))
             .ToList();
-        foreach (var patient in patients)
+        var credentials = new Metadata[patients.Count];
+        for (var i = 0; i < patients.Count; i++)
         {
-            await registry.RegisterDeviceAsync(new RegisterDeviceRequest { DeviceId = patient.DeviceId, PatientId = patient.PatientId }, cancellationToken: stoppingToken);
+            var registration = await registry.RegisterDeviceAsync(
+                new RegisterDeviceRequest { DeviceId = patients[i].DeviceId, PatientId = patients[i].PatientId },
+                GatewayCredentials.Registrar(settings.AccessToken),
+                cancellationToken: stoppingToken);
+            credentials[i] = GatewayCredentials.Device(registration.DeviceCredential);
         }
         LogStarted(logger, patients.Count, patients.Count(p => p.Deteriorates));
 
@@ -66,7 +73,7 @@ public sealed partial class WardSimulator(IOptions<SimulatorOptions> options, Vi
                 batch.Readings.AddRange(pending[i]);
                 try
                 {
-                    await ingestion.IngestAsync(batch, cancellationToken: ct);
+                    await ingestion.IngestAsync(batch, credentials[i], cancellationToken: ct);
                     pending[i].Clear();
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)

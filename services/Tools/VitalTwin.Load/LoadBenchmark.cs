@@ -3,6 +3,7 @@ using VitalTwin.DevHost;
 using VitalTwin.Load.Generation;
 using VitalTwin.Load.Measurement;
 using VitalTwin.Load.Reporting;
+using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.Load;
 
@@ -56,9 +57,12 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         var sample = Enumerable.Range(0, options.TwinSample).Select(k => patients[(int)((long)k * patients.Count / options.TwinSample)]).ToList();
         using var alerts = new AlertProbe(cluster.Kafka.BootstrapServers, cluster.Topics.Alerts, clock);
         using var telemetry = new TelemetryProbe(cluster.Kafka.BootstrapServers, cluster.Topics.Telemetry, run);
-        await using var twins = new TwinProbe(cluster["TwinState"].Grpc, sample, run);
+        var clinician = cluster.Tokens.Mint("load-benchmark", [Roles.Clinician], [Caller.EveryWard], TimeSpan.FromDays(1));
+        await using var twins = new TwinProbe(cluster["TwinState"].Grpc, sample, run, clinician);
         twins.Start();
-        using var driver = new IngestionDriver(cluster["Gateway"].Grpc, patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt));
+        // The run plays the hospital's registration system when it binds the monitors.
+        var registrar = options.AccessToken ?? cluster.Tokens.Mint("load-benchmark", [Roles.Registrar], lifetime: TimeSpan.FromDays(1));
+        using var driver = new IngestionDriver(cluster["Gateway"].Grpc, patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
 
         var registering = clock.GetTimestamp();
         await driver.RegisterAsync(patients, cancellationToken);

@@ -77,6 +77,12 @@ internal sealed class LoadOptions : IValidatableObject
     [Required]
     public string OutputDirectory { get; set; } = Path.Combine("artifacts", "load");
 
+    /// <summary>
+    /// The registrar's bearer token the monitors are registered with; unset, the run mints one from the identity
+    /// provider of the one-machine system it starts.
+    /// </summary>
+    public string? AccessToken { get; set; }
+
     /// <summary>Extra configuration for every service, as environment variables (on top of warnings-only logging).</summary>
     public IReadOnlyDictionary<string, string> ServiceEnvironment { get; set; } = new Dictionary<string, string>();
 
@@ -118,6 +124,10 @@ internal sealed class LoadOptions : IValidatableObject
         {
             yield return new ValidationResult($"--patients must be at least streams x batch size / {VitalsPerPatient} ({Streams * PatientsPerBatch}), so no batch names a patient twice.", [nameof(Patients)]);
         }
+        if (AccessToken is not null && (string.IsNullOrWhiteSpace(AccessToken) || AccessToken.Any(char.IsWhiteSpace)))
+        {
+            yield return new ValidationResult("--access-token, when given, is a bearer token: no blanks.", [nameof(AccessToken)]);
+        }
         if (Deteriorating > Patients && Patients > 0)
         {
             yield return new ValidationResult("--deteriorating cannot exceed --patients.", [nameof(Deteriorating)]);
@@ -127,7 +137,7 @@ internal sealed class LoadOptions : IValidatableObject
     /// <summary>
     /// <c>--rate=&lt;readings/s&gt; --duration=&lt;s&gt; --warmup=&lt;s&gt; --partitions=&lt;n&gt; --streams=&lt;n&gt; --batch-size=&lt;readings&gt;
     /// --patients=&lt;n&gt; --deteriorating=&lt;n&gt; --twin-sample=&lt;n&gt; --stream-seconds=&lt;s&gt; --drain-timeout=&lt;s&gt;
-    /// --admission-timeout=&lt;s&gt; --status-interval=&lt;s&gt; --output=&lt;dir&gt;</c>, as <c>--name=value</c> or <c>--name value</c>.
+    /// --admission-timeout=&lt;s&gt; --status-interval=&lt;s&gt; --output=&lt;dir&gt; --access-token=&lt;jwt&gt;</c>, as <c>--name=value</c> or <c>--name value</c>.
     /// </summary>
     public static LoadOptions Parse(IReadOnlyList<string> args)
     {
@@ -157,8 +167,9 @@ internal sealed class LoadOptions : IValidatableObject
                 case "--admission-timeout": options.AdmissionTimeout = Int(); break;
                 case "--status-interval": options.StatusInterval = Real(); break;
                 case "--output": options.OutputDirectory = value; break;
+                case "--access-token": options.AccessToken = value; break;
                 default:
-                    throw new ArgumentException($"Unknown option {parts[0]}. Options: --rate, --duration, --warmup, --partitions, --streams, --batch-size, --patients, --deteriorating, --twin-sample, --stream-seconds, --drain-timeout, --admission-timeout, --status-interval, --output.");
+                    throw new ArgumentException($"Unknown option {parts[0]}. Options: --rate, --duration, --warmup, --partitions, --streams, --batch-size, --patients, --deteriorating, --twin-sample, --stream-seconds, --drain-timeout, --admission-timeout, --status-interval, --output, --access-token.");
             }
         }
         return options;

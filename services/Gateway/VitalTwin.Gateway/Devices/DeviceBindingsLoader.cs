@@ -6,11 +6,13 @@ using VitalTwin.Kafka;
 namespace VitalTwin.Gateway.Devices;
 
 /// <summary>
-/// Rebuilds the device bindings from the devices topic before the Gateway accepts its first call (hosted
-/// services start before the server listens), so a restart does not forget which device measures whom.
+/// Rebuilds the device bindings, credentials and revocations from the devices topic before the Gateway accepts
+/// its first call (hosted services start before the server listens), so a restart does not forget which device
+/// measures whom, nor let a revoked device back in.
 /// </summary>
 internal sealed partial class DeviceBindingsLoader(
     DeviceBindings bindings,
+    DeviceCredentials credentials,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
     ILogger<DeviceBindingsLoader> logger) : IHostedService
@@ -19,22 +21,32 @@ internal sealed partial class DeviceBindingsLoader(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var count = 0;
-        foreach (var partition in CompactedTopicReader.Partitions(kafka.Value.BootstrapServers, topics.Value.Devices, ReadTimeout))
+        var (registrations, revocations) = (0, 0);
+        foreach (var partition in CompactedTopicReader.Partitions(kafka.Value, topics.Value.Devices, ReadTimeout))
         {
-            CompactedTopicReader.ReadToEnd(kafka.Value.BootstrapServers, partition, DeviceBound.Descriptor, ReadTimeout, (_, value) =>
+            // In topic order: a device's events share its key, hence its partition.
+            CompactedTopicReader.ReadToEnd(kafka.Value, partition, ReadTimeout, consumed =>
             {
-                var bound = DeviceBound.Parser.ParseFrom(value);
-                bindings.Bind(bound.DeviceId, bound.PatientId, bound.BoundFrom.ToDateTimeOffset());
-                count++;
+                if (consumed.Is(DeviceBound.Descriptor))
+                {
+                    var bound = consumed.Parse(DeviceBound.Parser);
+                    bindings.Bind(bound.DeviceId, bound.PatientId, bound.BoundFrom.ToDateTimeOffset());
+                    credentials.Registered(bound.DeviceId, bound.CredentialSha256.Span);
+                    registrations++;
+                }
+                else if (consumed.Is(DeviceRevoked.Descriptor))
+                {
+                    credentials.Revoke(consumed.Parse(DeviceRevoked.Parser).DeviceId);
+                    revocations++;
+                }
             }, cancellationToken);
         }
-        LogLoaded(logger, count);
+        LogLoaded(logger, registrations, revocations);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt device bindings from {Count} registrations")]
-    private static partial void LogLoaded(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt device bindings from {Registrations} registrations and {Revocations} revocations")]
+    private static partial void LogLoaded(ILogger logger, int registrations, int revocations);
 }

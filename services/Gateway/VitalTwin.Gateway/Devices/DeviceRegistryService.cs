@@ -1,18 +1,25 @@
+using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Gateway.Ingestion;
 using VitalTwin.Kafka;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Security;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
 namespace VitalTwin.Gateway.Devices;
 
+[Authorize(Roles = Roles.Registrar)]
 [BindServiceMethod(typeof(DeviceRegistryService), nameof(BindService))]
 internal sealed partial class DeviceRegistryService(
     DeviceBindings registry,
+    DeviceCredentials credentials,
     EventProducer producer,
+    AuditTrail audit,
     IOptions<KafkaTopics> topics,
     IOptions<GatewayOptions> options,
     TimeProvider clock,
@@ -43,16 +50,74 @@ internal sealed partial class DeviceRegistryService(
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "bound_from is outside the accepted time window (Gateway:MaxClockSkew ahead, Gateway:MaxReadingAge back)"));
         }
-        // Stored before it takes effect: a binding the Gateway acted on is never lost with a restart.
-        var bound = new DeviceBound { DeviceId = request.DeviceId, PatientId = request.PatientId, BoundFrom = Timestamp.FromDateTimeOffset(from) };
-        await producer.PublishAsync(topics.Value.Devices, request.DeviceId, bound, $"{request.DeviceId}/{from.UtcTicks}", context.CancellationToken);
-
-        var rebound = registry.TryResolve(request.DeviceId, from, out var previous) && !string.Equals(previous, request.PatientId, StringComparison.Ordinal);
-        registry.Bind(request.DeviceId, request.PatientId, from);
+        var (credential, secretHash) = DeviceCredential.Issue(request.DeviceId);
+        var bound = new DeviceBound
+        {
+            DeviceId = request.DeviceId,
+            PatientId = request.PatientId,
+            BoundFrom = Timestamp.FromDateTimeOffset(from),
+            CredentialSha256 = ByteString.CopyFrom(secretHash),
+        };
+        bool rebound;
+        await credentials.Changes.WaitAsync(context.CancellationToken);
+        try
+        {
+            // Stored before it takes effect: a binding the Gateway acted on is never lost with a restart.
+            await producer.PublishAsync(topics.Value.Devices, request.DeviceId, bound, $"{request.DeviceId}/{from.UtcTicks}/{Convert.ToHexString(secretHash, 0, 8)}", context.CancellationToken);
+            rebound = registry.TryResolve(request.DeviceId, from, out var previous) && !string.Equals(previous, request.PatientId, StringComparison.Ordinal);
+            registry.Bind(request.DeviceId, request.PatientId, from);
+            credentials.Registered(request.DeviceId, secretHash);
+        }
+        finally
+        {
+            credentials.Changes.Release();
+        }
+        // Which device measures a patient decides whose record its readings join: every change is audited.
+        await audit.RecordAsync(context, [request.PatientId], AuditOutcome.Allowed, $"device {request.DeviceId} bound{(rebound ? ", moved from another patient" : string.Empty)}", context.CancellationToken);
         LogRegistered(logger, rebound);
-        return new RegisterDeviceResponse { Rebound = rebound };
+        return new RegisterDeviceResponse { Rebound = rebound, DeviceCredential = credential };
     }
+
+    public override async Task<RevokeDeviceResponse> RevokeDevice(RevokeDeviceRequest request, ServerCallContext context)
+    {
+        var limits = options.Value;
+        if (string.IsNullOrWhiteSpace(request.DeviceId) || request.DeviceId.Length > limits.MaxIdLength)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"device_id is required, with at most {limits.MaxIdLength} characters"));
+        }
+        if (request.Reason.Length > MaxReasonLength)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"reason has at most {MaxReasonLength} characters"));
+        }
+        var now = clock.GetUtcNow();
+        string? patient;
+        await credentials.Changes.WaitAsync(context.CancellationToken);
+        try
+        {
+            registry.TryResolve(request.DeviceId, now, out patient);
+            if (!credentials.IsRegistered(request.DeviceId))
+            {
+                return new RevokeDeviceResponse { WasRegistered = false };
+            }
+            // Stored before it takes effect, as a registration is: a restart keeps the device out.
+            var revoked = new DeviceRevoked { DeviceId = request.DeviceId, Reason = request.Reason, RevokedAt = Timestamp.FromDateTimeOffset(now) };
+            await producer.PublishAsync(topics.Value.Devices, request.DeviceId, revoked, $"{request.DeviceId}/revoked/{now.UtcTicks}", context.CancellationToken);
+            credentials.Revoke(request.DeviceId);
+        }
+        finally
+        {
+            credentials.Changes.Release();
+        }
+        await audit.RecordAsync(context, patient is null ? [] : [patient], AuditOutcome.Allowed, $"device {request.DeviceId} revoked: {request.Reason}", context.CancellationToken);
+        LogRevoked(logger);
+        return new RevokeDeviceResponse { WasRegistered = true };
+    }
+
+    private const int MaxReasonLength = 256;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device registered (moved from another patient: {Rebound})")]
     private static partial void LogRegistered(ILogger logger, bool rebound);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device revoked")]
+    private static partial void LogRevoked(ILogger logger);
 }

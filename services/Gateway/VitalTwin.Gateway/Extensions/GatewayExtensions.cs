@@ -2,6 +2,8 @@ using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Gateway.Authentication;
+using VitalTwin.Consent;
 using VitalTwin.Gateway.Devices;
 using VitalTwin.Gateway.Ingestion;
 
@@ -22,7 +24,10 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton<DeviceBindings>();
+        builder.Services.AddSingleton<DeviceCredentials>();
+        builder.AddDeviceAuthentication();
         builder.Services.AddHostedService<DeviceBindingsLoader>();
+        builder.Services.AddConsentBook();
         builder.Services.AddSingleton<ReadingValidator>();
         builder.Services.AddSingleton<DeliveredReadings>();
         builder.Services.AddSingleton<DeviceRateLimiter>();

@@ -1,13 +1,18 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Gateway.Authentication;
+using VitalTwin.Gateway.Devices;
 using VitalTwin.ServiceDefaults;
 
 namespace VitalTwin.Gateway.Ingestion;
 
+[Authorize(Policy = DeviceAuthentication.Policy)]
 [BindServiceMethod(typeof(IngestionService), nameof(BindService))]
 internal sealed partial class IngestionService(
     ReadingIngestor ingestor,
+    DeviceCredentials credentials,
     IOptions<GatewayOptions> options,
     TimeProvider clock,
     ILogger<IngestionService> logger) : VitalSignIngestion.VitalSignIngestionBase
@@ -18,13 +23,14 @@ internal sealed partial class IngestionService(
     public override async Task<IngestAck> Ingest(VitalSignBatch request, ServerCallContext context)
     {
         var ack = new IngestAck();
-        await ingestor.IngestAsync(request, 0, ack, context.CancellationToken);
+        await ingestor.IngestAsync(request, DeviceAuthentication.DeviceOf(context), 0, ack, context.CancellationToken);
         return ack;
     }
 
     public override async Task<IngestAck> IngestStream(IAsyncStreamReader<VitalSignBatch> requestStream, ServerCallContext context)
     {
         var limits = options.Value;
+        var device = DeviceAuthentication.DeviceOf(context);
         var ack = new IngestAck();
         uint index = 0;
         var batches = 0;
@@ -43,7 +49,13 @@ internal sealed partial class IngestionService(
                     $"a stream carries at most {limits.MaxStreamBatches} batches and {limits.MaxStreamReadings} readings; " +
                     "complete it for its acknowledgement and open another"));
             }
-            await ingestor.IngestAsync(batch, index, ack, context.CancellationToken);
+            // A stream outlives its authentication by up to MaxStreamDuration: a revocation, or a registration that
+            // replaced the key it was opened with, ends it at the next batch.
+            if (!DeviceAuthentication.StillAllowed(context, device, credentials))
+            {
+                throw new RpcException(new Status(StatusCode.Unauthenticated, "the device was revoked or registered again since the call began"));
+            }
+            await ingestor.IngestAsync(batch, device, index, ack, context.CancellationToken);
             index += (uint)batch.Readings.Count;
         }
         return ack;

@@ -31,7 +31,8 @@ internal sealed partial class ReadingIngestor(
     // Flags a rejected reading keeps when it is too large to keep whole; there are six kinds.
     private const int KeptQualityFlags = 8;
 
-    public async Task IngestAsync(VitalSignBatch batch, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
+    /// <param name="caller">The device that authenticated the call: a reading naming another one is refused on the ack only.</param>
+    public async Task IngestAsync(VitalSignBatch batch, string caller, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         if (batch.Readings.Count > limits.MaxBatchSize)
@@ -48,6 +49,15 @@ internal sealed partial class ReadingIngestor(
         var rateLimited = 0;
         foreach (var reading in batch.Readings)
         {
+            // Not published, not even as rejected: it came from another device than the one it names.
+            if (!string.Equals(reading.DeviceId, caller, StringComparison.Ordinal))
+            {
+                ack.Rejected++;
+                ack.Rejections.Add(NotTheCaller(reading, index, limits));
+                rejections.Add(RejectionReason.DeviceMismatch);
+                index++;
+                continue;
+            }
             var validation = validator.Validate(reading);
             var duplicate = validation.Accepted
                 && (delivered.Contains(reading.DeviceId, reading.SequenceNumber) || inBatch.Contains((reading.DeviceId, reading.SequenceNumber)));
@@ -76,6 +86,14 @@ internal sealed partial class ReadingIngestor(
                 published.Add(validation.Normalised!);
                 var recorded = new VitalSignsRecorded { EventId = eventId, Reading = validation.Normalised, ReceivedAt = receivedAt };
                 deliveries.Add(producer.PublishAsync(topics.Value.Telemetry, reading.PatientId, recorded, eventId, cancellationToken));
+            }
+            else if (!validation.Storable)
+            {
+                // Consent forbids keeping anything of the patient: the device is told why, nothing is published.
+                ack.Rejected++;
+                ack.Rejections.Add(new ReadingRejection { Index = index, DeviceId = Cut(reading.DeviceId, limits.MaxIdLength), SequenceNumber = reading.SequenceNumber, Reason = validation.Reason, Detail = validation.Detail });
+                LogRejected(logger, validation.Reason);
+                rejections.Add(validation.Reason);
             }
             else
             {
@@ -138,6 +156,15 @@ internal sealed partial class ReadingIngestor(
         SequenceNumber = reading.SequenceNumber,
         Reason = RejectionReason.RateLimited,
         Detail = $"device is over {rateLimit.Value.ReadingsPerSecond} readings a second; resend later",
+    };
+
+    private static ReadingRejection NotTheCaller(VitalSignReading reading, uint index, GatewayOptions limits) => new()
+    {
+        Index = index,
+        DeviceId = Cut(reading.DeviceId, limits.MaxIdLength),
+        SequenceNumber = reading.SequenceNumber,
+        Reason = RejectionReason.DeviceMismatch,
+        Detail = "the reading names another device than the one that authenticated the call",
     };
 
     /// <summary>

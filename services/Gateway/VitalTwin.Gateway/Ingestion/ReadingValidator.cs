@@ -1,11 +1,15 @@
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Consent;
 using VitalTwin.Contracts.Telemetry.V1;
 
 namespace VitalTwin.Gateway.Ingestion;
 
-/// <summary>The verdict on one reading: either the normalised reading, or why it was refused.</summary>
-internal readonly record struct Validation(VitalSignReading? Normalised, RejectionReason Reason, string Detail)
+/// <summary>
+/// The verdict on one reading: either the normalised reading, or why it was refused. A refused reading is kept on the
+/// rejected topic unless it is <see cref="Storable"/> no more: consent forbids storing anything of the patient it names.
+/// </summary>
+internal readonly record struct Validation(VitalSignReading? Normalised, RejectionReason Reason, string Detail, bool Storable = true)
 {
     public bool Accepted => Normalised is not null;
 
@@ -13,12 +17,22 @@ internal readonly record struct Validation(VitalSignReading? Normalised, Rejecti
 }
 
 /// <summary>
-/// Checks a reading against the device registry, the clock and the vital-sign catalogue, and brings an
-/// accepted one to the catalogue's canonical code and unit. Details never quote values: they may be logged.
+/// Checks a reading against the device registry, the patient's consent, the clock and the vital-sign catalogue,
+/// and brings an accepted one to the catalogue's canonical code and unit. Details never quote values: they may be
+/// logged.
 /// </summary>
-internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings devices, TimeProvider clock, IOptions<GatewayOptions> options)
+internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings devices, ConsentBook consent, TimeProvider clock, IOptions<GatewayOptions> options)
 {
     public Validation Validate(VitalSignReading reading)
+    {
+        var validation = Check(reading);
+        // Whatever else is wrong with it, a reading naming a patient without consent is not kept as a rejection either.
+        return validation.Accepted || !validation.Storable || consent.MayProcess(reading.PatientId)
+            ? validation
+            : validation with { Storable = false };
+    }
+
+    private Validation Check(VitalSignReading reading)
     {
         var limits = options.Value;
         if (reading.CalculateSize() > limits.MaxReadingBytes)
@@ -59,6 +73,11 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
             return devices.BindingsOf(reading.DeviceId).Count == 0
                 ? Validation.Reject(RejectionReason.UnknownDevice, "device is not registered")
                 : Validation.Reject(RejectionReason.DevicePatientMismatch, "device was bound to no patient when the reading was observed");
+        }
+        // The reading is the bound patient's, whichever patient it names: without consent it is neither taken nor kept.
+        if (!consent.MayProcess(boundPatient))
+        {
+            return new Validation(null, RejectionReason.NoConsent, "the patient's consent does not allow monitoring", Storable: false);
         }
         if (!string.Equals(boundPatient, reading.PatientId, StringComparison.Ordinal))
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using VitalTwin.Contracts.Telemetry.V1;
@@ -11,14 +12,16 @@ internal sealed record StreamTotals(long Sent, long Accepted, long Rejected, int
 /// <summary>
 /// The simulated devices' side of the Gateway: registrations, and readings sent per device in order, in batches,
 /// many devices at once. A batch the Gateway could not store stays queued and is sent again, as a device would;
-/// its readings keep their sequence numbers, so the resend is recognisable downstream.
+/// its readings keep their sequence numbers, so the resend is recognisable downstream. Each device sends with the
+/// credential its latest registration returned; registrations carry the registrar's <paramref name="accessToken"/>.
 /// </summary>
 internal sealed partial class GatewayLink(
     VitalSignIngestion.VitalSignIngestionClient ingestion,
     DeviceRegistry.DeviceRegistryClient registry,
     int maxConcurrentCalls,
     TimeProvider clock,
-    ILogger logger)
+    ILogger logger,
+    string? accessToken = null)
 {
     /// <summary>Below the Gateway's default MaxBatchSize (1,000).</summary>
     public const int BatchSize = 500;
@@ -27,6 +30,7 @@ internal sealed partial class GatewayLink(
     private const int RegistrationAttempts = 10;
 
     private readonly Dictionary<string, List<VitalSignReading>> _outbox = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Metadata> _credentials = new(StringComparer.Ordinal);
     private long _sent;
     private long _accepted;
     private long _rejected;
@@ -38,7 +42,8 @@ internal sealed partial class GatewayLink(
 
     /// <summary>
     /// Binds the device to the patient from <paramref name="boundFrom"/>; readings are attributed by the binding in
-    /// force when they were observed, so a moved device's earlier readings stay with its first patient.
+    /// force when they were observed, so a moved device's earlier readings stay with its first patient. The device
+    /// switches to the credential this registration returns: the previous one stops working.
     /// </summary>
     public async Task RegisterAsync(string deviceId, string patientId, DateTimeOffset boundFrom, CancellationToken cancellationToken)
     {
@@ -47,7 +52,8 @@ internal sealed partial class GatewayLink(
         {
             try
             {
-                var response = await registry.RegisterDeviceAsync(request, cancellationToken: cancellationToken);
+                var response = await registry.RegisterDeviceAsync(request, GatewayCredentials.Registrar(accessToken), cancellationToken: cancellationToken);
+                _credentials[deviceId] = GatewayCredentials.Device(response.DeviceCredential);
                 _registrations++;
                 LogRegistered(logger, response.Rebound);
                 return;
@@ -73,10 +79,20 @@ internal sealed partial class GatewayLink(
     /// <summary>Sends every queued reading; what the Gateway could not store stays queued for the next call.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        var queues = _outbox.Values.Where(q => q.Count > 0).ToList();
+        var queues = _outbox.Where(q => q.Value.Count > 0).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxConcurrentCalls, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(queues, parallel, async (queue, ct) =>
+        await Parallel.ForEachAsync(queues, parallel, async (entry, ct) =>
         {
+            var (deviceId, queue) = entry;
+            // A device never registered has no credential: the Gateway would refuse every reading of it.
+            if (!_credentials.TryGetValue(deviceId, out var credential))
+            {
+                Interlocked.Add(ref _sent, queue.Count);
+                Interlocked.Add(ref _rejected, queue.Count);
+                LogUnregistered(logger, queue.Count);
+                queue.Clear();
+                return;
+            }
             while (queue.Count > 0)
             {
                 var count = Math.Min(queue.Count, BatchSize);
@@ -85,7 +101,7 @@ internal sealed partial class GatewayLink(
                 IngestAck ack;
                 try
                 {
-                    ack = await ingestion.IngestAsync(batch, cancellationToken: ct);
+                    ack = await ingestion.IngestAsync(batch, credential, cancellationToken: ct);
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
                 {
@@ -112,6 +128,9 @@ internal sealed partial class GatewayLink(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway did not store a batch ({Status}); it will be sent again")]
     private static partial void LogResend(ILogger logger, StatusCode status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} readings of a device that was never registered were dropped")]
+    private static partial void LogUnregistered(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Gateway rejected a reading: {Reason}")]
     private static partial void LogRejected(ILogger logger, RejectionReason reason);

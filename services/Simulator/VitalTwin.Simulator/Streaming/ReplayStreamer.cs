@@ -41,7 +41,8 @@ internal sealed partial class ReplayStreamer(
                 new DeviceRegistry.DeviceRegistryClient(channel),
                 settings.MaxConcurrentCalls,
                 clock,
-                logger);
+                logger,
+                settings.AccessToken);
             var origin = _recording[0].Timestamp;
             var totals = await new TimelineStreamer(gateway, clock, logger).StreamAsync(
                 origin,

@@ -48,7 +48,8 @@ internal sealed partial class ScenarioStreamer(
                 new DeviceRegistry.DeviceRegistryClient(channel),
                 settings.MaxConcurrentCalls,
                 clock,
-                logger);
+                logger,
+                settings.AccessToken);
             var totals = await new TimelineStreamer(gateway, clock, logger).StreamAsync(
                 simulation.Scenario.Start,
                 settings.Speed,

@@ -5,10 +5,11 @@ using VitalTwin.Contracts.Telemetry.V1;
 namespace VitalTwin.Load.Generation;
 
 /// <summary>
-/// K concurrent VitalSignIngestion.IngestStream calls, each on its own connection (as separate device
-/// concentrators would be), each paced by a token bucket to its share of the target rate. Every patient
-/// belongs to one stream. A call runs for <see cref="LoadOptions.StreamSeconds"/> or until the phase changes,
-/// then is completed for its acknowledgement, so counts arrive steadily and no call spans two phases.
+/// K concurrent senders, each on a connection of its own, each paced by a token bucket to its share of the target
+/// rate. Every patient belongs to one sender. The Gateway authenticates a call as one device, so a sender keeps a
+/// VitalSignIngestion.IngestStream call open per monitor, with the monitor's credential, for
+/// <see cref="LoadOptions.StreamSeconds"/> or until the phase changes; then every call is completed for its
+/// acknowledgement, so counts arrive steadily and no call spans two phases.
 /// </summary>
 internal sealed class IngestionDriver : IDisposable
 {
@@ -20,14 +21,24 @@ internal sealed class IngestionDriver : IDisposable
     private readonly Action<SyntheticPatient, DateTimeOffset> _deteriorated;
     private readonly GrpcChannel[] _channels;
     private readonly SyntheticPatient[][] _patientsByStream;
+    private readonly Metadata _registrar;
 
-    public IngestionDriver(Uri gateway, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated)
+    /// <param name="accessToken">The registrar's bearer token, sent with the registrations.</param>
+    public IngestionDriver(Uri gateway, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
     {
         ArgumentNullException.ThrowIfNull(patients);
         _options = options;
         _clock = clock;
         _deteriorated = deteriorated;
-        _channels = Enumerable.Range(0, options.Streams).Select(_ => GrpcChannel.ForAddress(gateway)).ToArray();
+        _registrar = [new Metadata.Entry("authorization", $"Bearer {accessToken}")];
+        // A sender holds a call per monitor at once, more than the server's streams per connection (Kestrel: 100).
+        _channels = Enumerable.Range(0, options.Streams)
+            .Select(_ => GrpcChannel.ForAddress(gateway, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+                DisposeHttpClient = true,
+            }))
+            .ToArray();
         _patientsByStream = Enumerable.Range(0, options.Streams)
             .Select(stream => patients.Where((_, i) => i % options.Streams == stream).ToArray())
             .ToArray();
@@ -39,42 +50,39 @@ internal sealed class IngestionDriver : IDisposable
 
     public IngestionCounters Of(LoadPhase phase) => phase == LoadPhase.Warmup ? Warmup : Window;
 
-    /// <summary>Binds every monitor to its patient, a few calls at a time, before any reading is sent.</summary>
+    /// <summary>Binds every monitor to its patient, a few calls at a time, before any reading is sent; each keeps the credential it is issued.</summary>
     public async Task RegisterAsync(IReadOnlyList<SyntheticPatient> patients, CancellationToken cancellationToken)
     {
         var registry = new DeviceRegistry.DeviceRegistryClient(_channels[0]);
         // Bound a minute back, so that no reading of the run predates its binding.
         var boundFrom = _clock.Time.GetUtcNow().AddMinutes(-1);
         await Parallel.ForEachAsync(patients, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
-            async (patient, token) => await registry.RegisterDeviceAsync(patient.Registration(boundFrom), cancellationToken: token));
+            async (patient, token) => patient.Registered((await registry.RegisterDeviceAsync(patient.Registration(boundFrom), _registrar, cancellationToken: token)).DeviceCredential));
     }
 
     /// <summary>
-    /// Sends every patient's first tick, then a second one for <paramref name="markers"/>, each call waiting for
-    /// its acknowledgement. Once the markers' twins reflect their second tick, every first tick before them on
-    /// their partitions has been applied.
+    /// Sends every patient's first tick, then a second one for <paramref name="markers"/>, each call (one monitor's
+    /// tick) waiting for its acknowledgement. Once the markers' twins reflect their second tick, every first tick
+    /// before them on their partitions has been applied.
     /// </summary>
     public async Task AdmitAsync(IReadOnlyList<SyntheticPatient> patients, IReadOnlyList<SyntheticPatient> markers, CancellationToken cancellationToken)
     {
-        var client = new VitalSignIngestion.VitalSignIngestionClient(_channels[0]);
-        async Task SendAsync(IEnumerable<SyntheticPatient[]> batches) =>
-            await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _options.Streams, CancellationToken = cancellationToken }, async (group, token) =>
+        async Task SendAsync(IEnumerable<SyntheticPatient> ticking) =>
+            await Parallel.ForEachAsync(ticking.Select((patient, i) => (patient, i)), new ParallelOptions { MaxDegreeOfParallelism = 8 * _options.Streams, CancellationToken = cancellationToken }, async (each, token) =>
             {
+                var (patient, i) = each;
+                var client = new VitalSignIngestion.VitalSignIngestionClient(_channels[i % _channels.Length]);
                 var batch = new VitalSignBatch();
-                var now = _clock.Time.GetUtcNow();
-                foreach (var patient in group)
-                {
-                    // Random.Shared: these calls run in parallel.
-                    patient.AppendTick(batch, now, deteriorate: false, Random.Shared);
-                }
-                var ack = await client.IngestAsync(batch, cancellationToken: token);
+                // Random.Shared: these calls run in parallel.
+                patient.AppendTick(batch, _clock.Time.GetUtcNow(), deteriorate: false, Random.Shared);
+                var ack = await client.IngestAsync(batch, patient.Credential, cancellationToken: token);
                 if (ack.Rejected > 0)
                 {
                     throw new InvalidOperationException($"The Gateway rejected {ack.Rejected} admission readings ({ack.Rejections[0].Reason}: {ack.Rejections[0].Detail}).");
                 }
             });
-        await SendAsync(patients.Chunk(_options.PatientsPerBatch));
-        await SendAsync(markers.Chunk(_options.PatientsPerBatch));
+        await SendAsync(patients);
+        await SendAsync(markers);
     }
 
     /// <summary>Sends until <paramref name="stop"/> is cancelled, then completes every call and waits for its acknowledgement.</summary>
@@ -94,9 +102,8 @@ internal sealed class IngestionDriver : IDisposable
         {
             var phase = _clock.Phase;
             var counters = Of(phase);
-            long written = 0;
             var opened = _clock.Time.GetTimestamp();
-            using var call = client.IngestStream(cancellationToken: abort);
+            var calls = new Dictionary<SyntheticPatient, MonitorCall>();
             try
             {
                 while (_clock.Time.GetElapsedTime(opened) < segment)
@@ -118,29 +125,59 @@ internal sealed class IngestionDriver : IDisposable
                     {
                         break;
                     }
-                    var batch = NextBatch(patients, ref cursor, random);
-                    await call.RequestStream.WriteAsync(batch, abort);
-                    written += batch.Readings.Count;
-                    counters.Wrote(batch.Readings.Count);
+                    foreach (var (patient, tick) in NextTicks(patients, ref cursor, random))
+                    {
+                        if (!calls.TryGetValue(patient, out var call))
+                        {
+                            call = new MonitorCall(client.IngestStream(patient.Credential, cancellationToken: abort));
+                            calls[patient] = call;
+                        }
+                        await call.WriteAsync(tick, abort);
+                        counters.Wrote(tick.Readings.Count);
+                    }
                 }
-                await call.RequestStream.CompleteAsync();
-                counters.Acknowledged(await call.ResponseAsync, _clock.Time.GetUtcNow());
-                failures = 0;
-            }
-            catch (RpcException ex) when (!abort.IsCancellationRequested)
-            {
-                counters.Failed(written, ex.StatusCode);
-                if (++failures >= MaxConsecutiveFailures)
+                var failed = await CompleteAsync(calls.Values, counters, abort);
+                failures = failed is null ? 0 : failures + 1;
+                if (failures >= MaxConsecutiveFailures)
                 {
-                    throw new InvalidOperationException($"The Gateway failed {failures} stream calls in a row (last: {ex.StatusCode}, {ex.Status.Detail}).", ex);
+                    throw new InvalidOperationException($"The Gateway failed stream calls in {failures} rounds in a row (last: {failed!.StatusCode}, {failed.Status.Detail}).", failed);
+                }
+            }
+            finally
+            {
+                foreach (var call in calls.Values)
+                {
+                    call.Dispose();
                 }
             }
         }
     }
 
-    private VitalSignBatch NextBatch(SyntheticPatient[] patients, ref int cursor, Random random)
+    /// <summary>Completes every call of a round and counts its acknowledgement; returns the last failure, null when none failed.</summary>
+    private async Task<RpcException?> CompleteAsync(IEnumerable<MonitorCall> calls, IngestionCounters counters, CancellationToken abort)
     {
-        var batch = new VitalSignBatch();
+        var open = calls.ToList();
+        await Task.WhenAll(open.Select(call => call.CompleteAsync()));
+        RpcException? failed = null;
+        foreach (var call in open)
+        {
+            try
+            {
+                counters.Acknowledged(await call.Response, _clock.Time.GetUtcNow());
+            }
+            catch (RpcException ex) when (!abort.IsCancellationRequested)
+            {
+                counters.Failed(call.Written, ex.StatusCode);
+                failed = ex;
+            }
+        }
+        return failed;
+    }
+
+    /// <summary>The next <see cref="LoadOptions.PatientsPerBatch"/> patients' ticks, one batch per monitor.</summary>
+    private List<(SyntheticPatient Patient, VitalSignBatch Tick)> NextTicks(SyntheticPatient[] patients, ref int cursor, Random random)
+    {
+        var ticks = new List<(SyntheticPatient, VitalSignBatch)>(_options.PatientsPerBatch);
         // Stamped at sending: device-to-twin and device-to-alert latencies run from the device's clock.
         var now = _clock.Time.GetUtcNow();
         var windowStart = _clock.WindowStart;
@@ -153,9 +190,57 @@ internal sealed class IngestionDriver : IDisposable
             {
                 _deteriorated(patient, now);
             }
-            patient.AppendTick(batch, now, deteriorates, random);
+            var tick = new VitalSignBatch();
+            patient.AppendTick(tick, now, deteriorates, random);
+            ticks.Add((patient, tick));
         }
-        return batch;
+        return ticks;
+    }
+
+    /// <summary>One monitor's stream call in a round, and the readings written to it.</summary>
+    private sealed class MonitorCall(AsyncClientStreamingCall<VitalSignBatch, IngestAck> call) : IDisposable
+    {
+        private bool _ended;
+
+        public long Written { get; private set; }
+
+        public Task<IngestAck> Response => call.ResponseAsync;
+
+        public async Task WriteAsync(VitalSignBatch tick, CancellationToken cancellationToken)
+        {
+            Written += tick.Readings.Count;
+            if (_ended)
+            {
+                return;
+            }
+            try
+            {
+                await call.RequestStream.WriteAsync(tick, cancellationToken);
+            }
+            catch (RpcException)
+            {
+                // The Gateway ended the call; its status comes with the response.
+                _ended = true;
+            }
+        }
+
+        public async Task CompleteAsync()
+        {
+            if (_ended)
+            {
+                return;
+            }
+            try
+            {
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (RpcException)
+            {
+                // As above: the response says why.
+            }
+        }
+
+        public void Dispose() => call.Dispose();
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using VitalTwin.Contracts.Telemetry.V1;
 
 namespace VitalTwin.Load.Generation;
@@ -53,6 +54,11 @@ internal sealed class SyntheticPatient
     public long LastSentTicks => Volatile.Read(ref _lastSentTicks);
 
     public long ReadingsSent => Volatile.Read(ref _readingsSent);
+
+    /// <summary>The headers the monitor authenticates its calls with, from its registration; empty before it.</summary>
+    public Metadata Credential { get; private set; } = [];
+
+    public void Registered(string deviceCredential) => Credential = [new Metadata.Entry("authorization", $"Device {deviceCredential}")];
 
     public RegisterDeviceRequest Registration(DateTimeOffset boundFrom) => new()
     {

@@ -26,9 +26,20 @@ internal sealed class TwinProbe : IAsyncDisposable
     private long _reconnects;
     private (long Applied, long Sent) _atWindowStart;
 
-    public TwinProbe(Uri twinState, IReadOnlyList<SyntheticPatient> sample, RunClock clock)
+    /// <param name="accessToken">A clinician's bearer token covering every ward: TwinQuery serves no one else.</param>
+    public TwinProbe(Uri twinState, IReadOnlyList<SyntheticPatient> sample, RunClock clock, string accessToken)
     {
-        _channel = GrpcChannel.ForAddress(twinState);
+        var bearer = CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            metadata.Add("authorization", $"Bearer {accessToken}");
+            return Task.CompletedTask;
+        });
+        // The one-machine system serves plaintext HTTP/2 on loopback.
+        _channel = GrpcChannel.ForAddress(twinState, new GrpcChannelOptions
+        {
+            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, bearer),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
         _clock = clock;
         _sample = sample;
         _twins = sample.ToDictionary(p => p.PatientId, _ => new WatchedTwin(), StringComparer.Ordinal);

@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Certificate;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using VitalTwin.Gateway.Devices;
+
+namespace VitalTwin.Gateway.Authentication;
+
+/// <summary>
+/// The two ways a device authenticates a call (its key, or a client certificate from the device CA) and the
+/// policy ingestion requires: exactly one device, registered and not revoked. The authenticated device is the
+/// <see cref="DeviceIdClaim"/> claim.
+/// </summary>
+internal static class DeviceAuthentication
+{
+    public const string CredentialScheme = "DeviceCredential";
+    public const string CertificateScheme = "DeviceCertificate";
+    public const string Policy = "Device";
+    public const string DeviceIdClaim = "device_id";
+
+    // Which key a call was authenticated with, so that a long stream can be checked against a newer registration.
+    private const string CredentialClaim = "device_credential_sha256";
+
+    public static void AddDeviceAuthentication(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DeviceAuthenticationOptions>().BindConfiguration(DeviceAuthenticationOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DeviceAuthenticationOptions>, DeviceAuthenticationOptions.Validator>();
+        // No default scheme here: API callers' bearer scheme is the default, devices are named by the policy.
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, DeviceCredentialHandler>(CredentialScheme, null)
+            .AddCertificate(CertificateScheme);
+        services.AddOptions<CertificateAuthenticationOptions>(CertificateScheme).Configure<IOptions<DeviceAuthenticationOptions>>(ConfigureCertificates);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<DeviceAuthenticationOptions>>((kestrel, devices) =>
+        {
+            if (devices.Value.ClientCaPath is not null)
+            {
+                // HTTP/2 cannot ask for a certificate after the handshake, so it is asked for in every TLS
+                // handshake; devices without one still connect and use their key. Kestrel lets any certificate
+                // through: the certificate scheme judges it, so a bad one gets UNAUTHENTICATED, not a broken handshake.
+                kestrel.ConfigureHttpsDefaults(https =>
+                {
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                });
+            }
+        });
+        services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
+            .AddAuthenticationSchemes(CredentialScheme, CertificateScheme)
+            .RequireClaim(DeviceIdClaim));
+    }
+
+    public static ClaimsPrincipal Principal(string deviceId, string scheme, byte[]? secretHash = null)
+    {
+        var identity = new ClaimsIdentity([new Claim(DeviceIdClaim, deviceId)], scheme, DeviceIdClaim, roleType: null);
+        if (secretHash is not null)
+        {
+            identity.AddClaim(new Claim(CredentialClaim, Convert.ToHexString(secretHash)));
+        }
+        return new ClaimsPrincipal(identity);
+    }
+
+    /// <summary>
+    /// Whether the device that authenticated the call may still send: not revoked since, and, when it authenticated
+    /// with a key, that key not replaced by a newer registration.
+    /// </summary>
+    public static bool StillAllowed(ServerCallContext context, string deviceId, DeviceCredentials credentials)
+    {
+        var credential = context.GetHttpContext().User.FindFirst(CredentialClaim)?.Value;
+        var standing = credential is null ? credentials.Check(deviceId) : credentials.Check(deviceId, Convert.FromHexString(credential));
+        return standing == DeviceStanding.Allowed;
+    }
+
+    /// <summary>The device that authenticated the call; UNAUTHENTICATED when the call proved two different ones.</summary>
+    public static string DeviceOf(ServerCallContext context)
+    {
+        var devices = context.GetHttpContext().User.FindAll(DeviceIdClaim).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToList();
+        return devices.Count == 1
+            ? devices[0]
+            : throw new RpcException(new Status(StatusCode.Unauthenticated, "a call is authenticated as exactly one device"));
+    }
+
+    private static void ConfigureCertificates(CertificateAuthenticationOptions certificates, IOptions<DeviceAuthenticationOptions> devices)
+    {
+        certificates.AllowedCertificateTypes = CertificateTypes.Chained;
+        // Only the device CA, never the machine's roots: a certificate any public CA issued names no device.
+        certificates.ChainTrustValidationMode = X509ChainTrustMode.CustomRootTrust;
+        certificates.CustomTrustStore.AddRange(devices.Value.LoadClientCas());
+        // A device is taken out by RevokeDevice, on its id, whichever way it authenticates; no CRL to reach.
+        certificates.RevocationMode = X509RevocationMode.NoCheck;
+        certificates.ValidateCertificateUse = true;
+        certificates.ValidateValidityPeriod = true;
+        certificates.Events = new CertificateAuthenticationEvents
+        {
+            OnCertificateValidated = context =>
+            {
+                var deviceId = context.ClientCertificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+                var standing = string.IsNullOrEmpty(deviceId)
+                    ? DeviceStanding.Unknown
+                    : context.HttpContext.RequestServices.GetRequiredService<DeviceCredentials>().Check(deviceId);
+                switch (standing)
+                {
+                    case DeviceStanding.Allowed:
+                        context.Principal = Principal(deviceId, context.Scheme.Name);
+                        context.Success();
+                        break;
+                    case DeviceStanding.Revoked:
+                        context.Fail("the device is revoked");
+                        break;
+                    default:
+                        context.Fail("the certificate names no registered device");
+                        break;
+                }
+                return Task.CompletedTask;
+            },
+            // The handler answers 403 by default; a device that did not prove itself is unauthenticated (401).
+            OnChallenge = context =>
+            {
+                context.HandleResponse();
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Task.CompletedTask;
+            },
+        };
+    }
+}

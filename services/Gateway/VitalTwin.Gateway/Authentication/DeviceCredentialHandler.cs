@@ -1,0 +1,48 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using VitalTwin.Gateway.Devices;
+
+namespace VitalTwin.Gateway.Authentication;
+
+/// <summary>
+/// Authenticates a call by the device key RegisterDevice issued, sent as <c>authorization: Device &lt;credential&gt;</c>.
+/// A call without that header is left to the other device scheme (certificates); a malformed, wrong or forged
+/// credential, or an unknown or revoked device, fails. Failure messages name no device: they are logged.
+/// </summary>
+internal sealed class DeviceCredentialHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    DeviceCredentials credentials) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string AuthorizationScheme = "Device";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith(AuthorizationScheme + " ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        if (!DeviceCredential.TryParse(header[(AuthorizationScheme.Length + 1)..].Trim(), out var deviceId, out var secretHash))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("the device credential is malformed"));
+        }
+        var result = credentials.Check(deviceId, secretHash) switch
+        {
+            DeviceStanding.Allowed => AuthenticateResult.Success(new AuthenticationTicket(DeviceAuthentication.Principal(deviceId, Scheme.Name, secretHash), Scheme.Name)),
+            DeviceStanding.Revoked => AuthenticateResult.Fail("the device is revoked"),
+            DeviceStanding.Unknown => AuthenticateResult.Fail("the device is not registered"),
+            _ => AuthenticateResult.Fail("the device credential is wrong"),
+        };
+        return Task.FromResult(result);
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = AuthorizationScheme;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace VitalTwin.Gateway.Devices;
+
+/// <summary>What the Gateway thinks of a device presenting itself.</summary>
+internal enum DeviceStanding
+{
+    Allowed,
+    Unknown,
+    Revoked,
+    WrongCredential,
+}
+
+/// <summary>
+/// Per registered device, the SHA-256 of its current credential's secret and whether it is revoked; rebuilt from
+/// the devices topic at start. Only the newest registration's credential is valid, and a revocation holds until
+/// the device is registered again. Thread-safe; <see cref="Changes"/> keeps the order of the devices topic and of
+/// this table the same when registrations and revocations of one device race.
+/// </summary>
+internal sealed class DeviceCredentials
+{
+    private readonly ConcurrentDictionary<string, Entry> _byDevice = new(StringComparer.Ordinal);
+
+    /// <summary>Held while a change is published and applied.</summary>
+    public SemaphoreSlim Changes { get; } = new(1, 1);
+
+    /// <summary>A registration: its credential replaces the previous one; an empty hash (an old registration) allows certificates only.</summary>
+    public void Registered(string deviceId, ReadOnlySpan<byte> secretHash) =>
+        _byDevice[deviceId] = new Entry(secretHash.Length == 0 ? null : secretHash.ToArray(), Revoked: false);
+
+    /// <summary>Revokes the device; false when it was never registered.</summary>
+    public bool Revoke(string deviceId)
+    {
+        if (!_byDevice.ContainsKey(deviceId))
+        {
+            return false;
+        }
+        _byDevice[deviceId] = new Entry(null, Revoked: true);
+        return true;
+    }
+
+    public bool IsRegistered(string deviceId) => _byDevice.ContainsKey(deviceId);
+
+    /// <summary>A device authenticated otherwise (by certificate): registered and not revoked.</summary>
+    public DeviceStanding Check(string deviceId) => _byDevice.TryGetValue(deviceId, out var entry)
+        ? entry.Revoked ? DeviceStanding.Revoked : DeviceStanding.Allowed
+        : DeviceStanding.Unknown;
+
+    /// <summary>A device presenting a credential whose secret hashes to <paramref name="secretHash"/>.</summary>
+    public DeviceStanding Check(string deviceId, ReadOnlySpan<byte> secretHash)
+    {
+        if (!_byDevice.TryGetValue(deviceId, out var entry))
+        {
+            return DeviceStanding.Unknown;
+        }
+        if (entry.Revoked)
+        {
+            return DeviceStanding.Revoked;
+        }
+        // Fixed time: how much of a guess matched must not show in the answer's timing.
+        return entry.SecretHash is { } expected && CryptographicOperations.FixedTimeEquals(expected, secretHash)
+            ? DeviceStanding.Allowed
+            : DeviceStanding.WrongCredential;
+    }
+
+    private sealed record Entry(byte[]? SecretHash, bool Revoked);
+}
