@@ -33,8 +33,9 @@ public sealed class DetectionMetricsTests : IDisposable
             Anomalies = $"test-anomalies-{unique}",
             DetectorState = $"test-detector-state-{unique}",
             DeadLetter = $"test-deadletter-{unique}",
+            Consent = $"test-consent-{unique}",
         };
-        _kafka = EmbeddedKafka.Start([.. new[] { _topics.Telemetry, _topics.Anomalies, _topics.DetectorState, _topics.DeadLetter }.Select(name => new TopicSpec(name, 1, false))], brokerCount: 1);
+        _kafka = EmbeddedKafka.Start([.. new[] { _topics.Telemetry, _topics.Anomalies, _topics.DetectorState, _topics.DeadLetter, _topics.Consent }.Select(name => new TopicSpec(name, 1, false))], brokerCount: 1);
     }
 
     [Fact]
@@ -98,6 +99,7 @@ public sealed class DetectionMetricsTests : IDisposable
             ["Kafka:Topics:Anomalies"] = _topics.Anomalies,
             ["Kafka:Topics:DetectorState"] = _topics.DetectorState,
             ["Kafka:Topics:DeadLetter"] = _topics.DeadLetter,
+            ["Kafka:Topics:Consent"] = _topics.Consent,
         });
         builder.Services.AddKafka();
         builder.AddAnomalyDetection();

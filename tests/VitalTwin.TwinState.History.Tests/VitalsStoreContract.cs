@@ -55,6 +55,49 @@ public abstract class VitalsStoreContract : IDisposable
     }
 
     [Fact]
+    public async Task Deleting_a_patient_removes_all_their_history_and_leaves_another_patients_intact()
+    {
+        var store = NewStore();
+        var (withdrawn, other) = (Vitals.NewPatient(), Vitals.NewPatient());
+        foreach (var patient in new[] { withdrawn, other })
+        {
+            await store.WriteAsync(Vitals.Series(patient, Vitals.HeartRate, 30, TimeSpan.FromSeconds(1), i => 60 + i), Ct);
+            await store.WriteAsync(Vitals.Series(patient, Vitals.SpO2, 30, TimeSpan.FromSeconds(1), i => 95, device: "oximeter", start: Vitals.Start.AddDays(-200)), Ct);
+        }
+
+        await store.DeleteAsync(withdrawn, Ct);
+
+        Assert.Empty(await store.QueryAsync(new HistoryQuery(withdrawn, [], Vitals.Start.AddDays(-300), Vitals.Start.AddDays(1), null), Ct));
+        var kept = await store.QueryAsync(new HistoryQuery(other, [], Vitals.Start.AddDays(-300), Vitals.Start.AddDays(1), null), Ct);
+        Assert.Equal([(Vitals.SpO2, 30), (Vitals.HeartRate, 30)], kept.Select(s => (s.Loinc, s.Points.Count)).Order());
+    }
+
+    [Fact]
+    public async Task Deleting_twice_or_a_patient_without_history_is_not_an_error_and_later_writes_are_kept()
+    {
+        var store = NewStore();
+        var patient = "patient \"quoted\", with = and \\ inside " + Guid.NewGuid().ToString("N");
+        await store.WriteAsync(Vitals.Series(patient, Vitals.HeartRate, 5, TimeSpan.FromSeconds(1), i => 70), Ct);
+
+        await store.DeleteAsync(patient, Ct);
+        await store.DeleteAsync(patient, Ct);
+        await store.DeleteAsync(Vitals.NewPatient(), Ct);
+        await store.WriteAsync(Vitals.Series(patient, Vitals.HeartRate, 3, TimeSpan.FromSeconds(1), i => 80, start: Vitals.Start.AddHours(1)), Ct);
+
+        var series = Assert.Single(await store.QueryAsync(Vitals.Raw(patient), Ct));
+        Assert.Equal([80.0, 80.0, 80.0], series.Points.Select(p => p.Mean));
+    }
+
+    [Fact]
+    public async Task Deleting_with_an_id_no_point_could_have_is_refused()
+    {
+        var store = NewStore();
+
+        await Assert.ThrowsAsync<InvalidHistoryQueryException>(() => store.DeleteAsync("ends with a backslash\\", Ct));
+        await Assert.ThrowsAsync<InvalidHistoryQueryException>(() => store.DeleteAsync(" ", Ct));
+    }
+
+    [Fact]
     public async Task Sub_millisecond_timestamps_survive_the_round_trip()
     {
         var store = NewStore();

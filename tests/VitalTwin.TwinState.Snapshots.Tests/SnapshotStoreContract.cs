@@ -204,4 +204,29 @@ public abstract class SnapshotStoreContract : IAsyncLifetime
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.SavePartitionAsync(2, [Twin(PartitionSnapshots.IndexKey(2), 1)], Timeout));
     }
+
+    [Fact]
+    public async Task A_twin_removed_from_its_partition_is_gone_from_the_index_and_the_store_and_the_others_stay()
+    {
+        await Store.SavePartitionAsync(5, [Twin("patient-1", 1), Twin("patient-2", 2)], Timeout);
+
+        await Store.RemoveFromPartitionAsync(5, "patient-1", Timeout);
+        await Store.RemoveFromPartitionAsync(5, "patient-1", Timeout);
+
+        Assert.Equal(["patient-2"], (await Store.LoadPartitionAsync(5, Timeout)).Select(s => s.Key));
+        Assert.Empty(await Store.LoadAsync(["patient-1"], Timeout));
+        var index = Assert.Single(await Store.LoadAsync([PartitionSnapshots.IndexKey(5)], Timeout));
+        Assert.DoesNotContain("patient-1", System.Text.Encoding.UTF8.GetString(index.Data.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Removing_a_twin_from_a_partition_never_saved_deletes_its_snapshot_all_the_same()
+    {
+        await Store.SaveAsync([Twin("patient-orphan", 7)], Timeout);
+
+        await Store.RemoveFromPartitionAsync(6, "patient-orphan", Timeout);
+
+        Assert.Empty(await Store.LoadAsync(["patient-orphan"], Timeout));
+        Assert.Empty(await Store.LoadPartitionAsync(6, Timeout));
+    }
 }

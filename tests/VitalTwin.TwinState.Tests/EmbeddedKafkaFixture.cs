@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using VitalTwin.Kafka;
 using VitalTwin.Kafka.Embedded;
+using VitalTwin.ServiceDefaults.Security;
 using VitalTwin.TwinState.Extensions;
 
 namespace VitalTwin.TwinState.Tests;
@@ -23,8 +24,10 @@ public sealed class EmbeddedKafkaFixture : IDisposable
             Twins = $"test-twins-{unique}",
             TwinEvents = $"test-twin-events-{unique}",
             DeadLetter = $"test-deadletter-{unique}",
+            Consent = $"test-consent-{unique}",
+            Audit = $"test-audit-{unique}",
         };
-        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter })
+        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter, topics.Consent, topics.Audit })
         {
             Kafka.CreateTopic(new TopicSpec(name, Partitions: 1, Compacted: false));
         }
@@ -35,16 +38,7 @@ public sealed class EmbeddedKafkaFixture : IDisposable
     public IHost BuildTwinState(KafkaTopics topics, IEnumerable<KeyValuePair<string, string?>>? settings = null, TimeProvider? clock = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.TwinState.Tests", DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Kafka:BootstrapServers"] = Kafka.BootstrapServers,
-            ["Kafka:GroupId"] = $"test-twin-state-{Guid.NewGuid():N}",
-            ["Kafka:Topics:Telemetry"] = topics.Telemetry,
-            ["Kafka:Topics:Anomalies"] = topics.Anomalies,
-            ["Kafka:Topics:Twins"] = topics.Twins,
-            ["Kafka:Topics:TwinEvents"] = topics.TwinEvents,
-            ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
-        });
+        builder.Configuration.AddInMemoryCollection(Settings(topics, $"test-twin-state-{Guid.NewGuid():N}"));
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddKafka();
         builder.AddTwinState();
@@ -55,5 +49,29 @@ public sealed class EmbeddedKafkaFixture : IDisposable
         return builder.Build();
     }
 
-    public void Dispose() => Kafka.Dispose();
+    /// <summary>The Kafka settings of a TwinState on these topics, in consumer group <paramref name="groupId"/>.</summary>
+    public Dictionary<string, string?> Settings(KafkaTopics topics, string groupId) => new()
+    {
+        ["Kafka:BootstrapServers"] = Kafka.BootstrapServers,
+        ["Kafka:GroupId"] = groupId,
+        ["Kafka:Topics:Telemetry"] = topics.Telemetry,
+        ["Kafka:Topics:Anomalies"] = topics.Anomalies,
+        ["Kafka:Topics:Twins"] = topics.Twins,
+        ["Kafka:Topics:TwinEvents"] = topics.TwinEvents,
+        ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
+        ["Kafka:Topics:Consent"] = topics.Consent,
+        ["Kafka:Topics:Audit"] = topics.Audit,
+        [$"Auth:{nameof(ApiAuthenticationOptions.Issuer)}"] = Tokens.Issuer,
+        [$"Auth:{nameof(ApiAuthenticationOptions.Audience)}"] = Tokens.Audience,
+        [$"Auth:{nameof(ApiAuthenticationOptions.SigningKeys)}:0"] = Tokens.PublicKeyPem,
+    };
+
+    /// <summary>The identity provider the services built here trust (<see cref="ApiCallers.StaffToken"/> is its all-roles token).</summary>
+    public LocalTokenIssuer Tokens { get; } = new();
+
+    public void Dispose()
+    {
+        Kafka.Dispose();
+        Tokens.Dispose();
+    }
 }

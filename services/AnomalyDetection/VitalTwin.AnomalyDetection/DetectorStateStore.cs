@@ -43,15 +43,18 @@ internal sealed partial class DetectorStateStore(
         return Task.WhenAll(writes);
     }
 
+    /// <summary>Tombstones the patient's checkpoint and waits until Kafka has it: no later owner restores their detectors.</summary>
+    public Task EraseAsync(string patientId, CancellationToken cancellationToken) =>
+        producer.PublishTombstoneAsync(topics.Value.DetectorState, patientId, cancellationToken);
+
     /// <summary>
     /// Reads a partition's checkpoints from start to end; the newest per patient wins. A checkpoint that cannot
     /// be restored (corrupt, or taken with another detector bank) is dropped and that patient learns afresh.
     /// </summary>
     public IReadOnlyDictionary<string, RestoredPatient> Load(int partition, CancellationToken cancellationToken)
     {
-        var stored = CompactedTopicReader.ReadLatest(
-            kafka.Value.BootstrapServers, new TopicPartition(topics.Value.DetectorState, partition), PatientDetectorCheckpoint.Descriptor, ReadTimeout, cancellationToken);
-        var latest = stored.Values.Select(PatientDetectorCheckpoint.Parser.ParseFrom).ToDictionary(c => c.PatientId, StringComparer.Ordinal);
+        var stored = CompactedTopicReader.ReadLatest(kafka.Value, new TopicPartition(topics.Value.DetectorState, partition), PatientDetectorCheckpoint.Descriptor, ReadTimeout, cancellationToken);
+        var latest = stored.Values.Select(value => PatientDetectorCheckpoint.Parser.ParseFrom(value.Span)).ToDictionary(c => c.PatientId, StringComparer.Ordinal);
 
         var restored = new Dictionary<string, RestoredPatient>(StringComparer.Ordinal);
         foreach (var (patientId, checkpoint) in latest)

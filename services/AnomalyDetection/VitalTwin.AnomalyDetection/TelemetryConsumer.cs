@@ -2,6 +2,8 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Consent;
+using VitalTwin.Consent;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Kafka;
@@ -14,10 +16,14 @@ namespace VitalTwin.AnomalyDetection;
 /// partition-local: when given a partition it restores that partition's patients, and it stores a
 /// partition's offset only together with a checkpoint of its patients, so after a restart every patient
 /// continues where the checkpoint left off and no reading is applied twice.
+/// Consent comes from the consent topic, co-partitioned with telemetry: a patient without monitoring consent has
+/// their readings dropped undetected, and a refusal or withdrawal drops their detectors and baselines and tombstones
+/// their checkpoint before the record's offset is stored.
 /// </summary>
 internal sealed partial class TelemetryConsumer(
     DetectorStateStore store,
     IOptions<DetectionOptions> detection,
+    IOptions<ConsentOptions> consent,
     VitalCatalogue catalogue,
     TimeProvider clock,
     DetectionMetrics metrics,
@@ -32,9 +38,10 @@ internal sealed partial class TelemetryConsumer(
     private static readonly HashSet<QualityFlag> ArtifactFlags = [QualityFlag.MotionArtifact, QualityFlag.ProbeOff, QualityFlag.Calibrating];
 
     private readonly ILogger _logger = logger;
+    private readonly KafkaOptions _kafka = kafka.Value;
     private readonly Dictionary<int, PartitionState> _partitions = [];
 
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry];
+    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Consent];
 
     protected override bool StoresOffsetsItself => true;
 
@@ -42,8 +49,17 @@ internal sealed partial class TelemetryConsumer(
     {
         foreach (var partition in partitions)
         {
-            var restored = store.Load(partition.Partition.Value, CancellationToken.None);
-            _partitions[partition.Partition.Value] = new PartitionState(restored, clock.GetUtcNow());
+            var number = partition.Partition.Value;
+            if (!_partitions.TryGetValue(number, out var state))
+            {
+                // Consents first, so that a patient who refused since their checkpoint is not restored at all.
+                var consents = new ConsentBook(consent.Value.WithoutRecord);
+                ConsentRecords.Restore(consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
+                var restored = store.Load(number, CancellationToken.None).Where(r => consents.MayProcess(r.Key)).ToDictionary(StringComparer.Ordinal);
+                state = new PartitionState(restored, consents, clock.GetUtcNow());
+                _partitions[number] = state;
+            }
+            state.Assigned.Add(partition.Topic);
         }
     }
 
@@ -51,11 +67,24 @@ internal sealed partial class TelemetryConsumer(
     {
         foreach (var partition in partitions)
         {
-            if (_partitions.Remove(partition.Partition.Value, out var state) && state.NextOffset is { } next && next != state.CheckpointedOffset)
+            if (!_partitions.TryGetValue(partition.Partition.Value, out var state))
             {
-                // librdkafka calls this synchronously on the consuming thread (a dedicated one), and the
-                // offset may only be stored once the checkpoint is in Kafka, so waiting here is the point.
+                continue;
+            }
+            // librdkafka calls this synchronously on the consuming thread (a dedicated one), and an offset may only
+            // be stored once what it reflects is in Kafka, so waiting here is the point.
+            if (partition.Topic == Topics.Consent)
+            {
+                EraseOwedAsync(partition.Partition.Value, state, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            else if (state.NextOffset is { } next && next != state.CheckpointedOffset)
+            {
                 CheckpointAsync(partition, state, next, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            state.Assigned.Remove(partition.Topic);
+            if (state.Assigned.Count == 0)
+            {
+                _partitions.Remove(partition.Partition.Value);
             }
         }
     }
@@ -64,9 +93,20 @@ internal sealed partial class TelemetryConsumer(
     {
         var partition = consumed.Position.Partition.Value;
         var state = _partitions[partition];
+        if (consumed.Topic == Topics.Consent)
+        {
+            await HandleConsentAsync(consumed, partition, state, cancellationToken);
+            return;
+        }
+
         state.NextOffset = consumed.Position.Offset.Value + 1;
 
-        if (consumed.Is(VitalSignsRecorded.Descriptor))
+        // Dropped unread, before validation too: a malformed reading would otherwise be copied to the dead-letter topic.
+        if (!string.IsNullOrEmpty(consumed.Key) && !state.Consents.MayProcess(consumed.Key))
+        {
+            LogDroppedWithoutConsent(_logger);
+        }
+        else if (consumed.Is(VitalSignsRecorded.Descriptor))
         {
             var recorded = consumed.Parse(VitalSignsRecorded.Parser);
             EnsurePlausible(consumed, recorded, clock.GetUtcNow());
@@ -111,12 +151,69 @@ internal sealed partial class TelemetryConsumer(
 
     protected override Task OnIdleAsync(CancellationToken cancellationToken) => CheckpointDueAsync(cancellationToken);
 
+    /// <summary>
+    /// Applies a consent record; when the patient may no longer be monitored, drops their detectors and tombstones their
+    /// checkpoint, then stores the record's offset. A tombstone that fails is retried at the next checkpoint and the
+    /// consent offset waits for it (dead-lettering would move past the erasure).
+    /// </summary>
+    private async Task HandleConsentAsync(ConsumedEvent consumed, int partition, PartitionState state, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(consumed.Key))
+        {
+            throw new InvalidDataException("The consent record has no patient key.");
+        }
+        var recorded = ConsentRecords.Apply(state.Consents, consumed, clock.GetUtcNow());
+        if (recorded is { Status: ConsentStatus.Unreadable })
+        {
+            LogUnreadableConsent(_logger, partition, consumed.Position.Offset.Value);
+        }
+        else if (!state.Consents.MayProcess(consumed.Key))
+        {
+            state.Forget(consumed.Key);
+            state.OwedErasures.TryAdd(consumed.Key, consumed.Position.Offset.Value);
+        }
+        state.NextConsentOffset = consumed.Position.Offset.Value + 1;
+        await EraseOwedAsync(partition, state, cancellationToken);
+    }
+
+    /// <summary>Tombstones the checkpoints still owed, then stores the consent offset as far as nothing owed holds it back.</summary>
+    private async Task EraseOwedAsync(int partition, PartitionState state, CancellationToken cancellationToken)
+    {
+        foreach (var patientId in state.OwedErasures.Keys.ToList())
+        {
+            try
+            {
+                await store.EraseAsync(patientId, cancellationToken);
+                state.OwedErasures.Remove(patientId);
+                LogErased(_logger, partition);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogErasureFailed(_logger, partition, ex.GetType().Name);
+            }
+        }
+        if (state.NextConsentOffset is { } next)
+        {
+            var stored = state.OwedErasures.Count > 0 ? Math.Min(next, state.OwedErasures.Values.Min()) : next;
+            StoreOffset(new TopicPartitionOffset(Topics.Consent, partition, stored));
+        }
+    }
+
     private async Task CheckpointDueAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         foreach (var (number, state) in _partitions)
         {
-            if (state.NextOffset is { } next && next != state.CheckpointedOffset && now - state.LastCheckpoint >= detection.Value.CheckpointInterval)
+            if (now - state.LastCheckpoint < detection.Value.CheckpointInterval)
+            {
+                continue;
+            }
+            if (state.OwedErasures.Count > 0)
+            {
+                await EraseOwedAsync(number, state, cancellationToken);
+                state.LastCheckpoint = now;
+            }
+            if (state.NextOffset is { } next && next != state.CheckpointedOffset)
             {
                 await CheckpointAsync(new TopicPartition(Topics.Telemetry, number), state, next, cancellationToken);
             }
@@ -159,6 +256,18 @@ internal sealed partial class TelemetryConsumer(
         state.CheckpointedOffset = nextOffset;
     }
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a reading: its patient has no monitoring consent")]
+    private static partial void LogDroppedWithoutConsent(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Erased a patient's detector state in partition {Partition}: monitoring consent refused or withdrawn")]
+    private static partial void LogErased(ILogger logger, int partition);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Erasing a patient's detector state in partition {Partition} failed ({Error}); their readings are dropped meanwhile and the erasure is retried")]
+    private static partial void LogErasureFailed(ILogger logger, int partition, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent record at partition {Partition} offset {Offset} could not be read; its patient counts as not consenting until a valid record follows")]
+    private static partial void LogUnreadableConsent(ILogger logger, int partition, long offset);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
     private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
@@ -168,13 +277,29 @@ internal sealed partial class TelemetryConsumer(
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} on {Sign} flagged by {Detector}")]
     private static partial void LogFinding(ILogger logger, Core.AnomalyKind kind, VitalSign sign, DetectorType detector);
 
-    /// <summary>The patients of one telemetry partition and how far their state reaches.</summary>
-    private sealed class PartitionState(IReadOnlyDictionary<string, RestoredPatient> restored, DateTimeOffset now)
+    /// <summary>The patients and consents of one partition number (telemetry and consent are co-partitioned) and how far their state reaches.</summary>
+    private sealed class PartitionState(IReadOnlyDictionary<string, RestoredPatient> restored, ConsentBook consents, DateTimeOffset now)
     {
         private readonly Dictionary<string, PatientMonitor> _patients = restored.ToDictionary(r => r.Key, r => r.Value.Monitor, StringComparer.Ordinal);
         private readonly Dictionary<string, long> _restoredUpTo = restored.ToDictionary(r => r.Key, r => r.Value.NextOffset, StringComparer.Ordinal);
 
         public IEnumerable<PatientMonitor> Patients => _patients.Values;
+
+        public ConsentBook Consents { get; } = consents;
+
+        public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Patients whose checkpoint tombstone is not in Kafka yet, with the offset of the consent record that asked for it.</summary>
+        public Dictionary<string, long> OwedErasures { get; } = new(StringComparer.Ordinal);
+
+        public long? NextConsentOffset { get; set; }
+
+        /// <summary>Drops the patient's detectors and baselines; a later reading would start them afresh.</summary>
+        public void Forget(string patientId)
+        {
+            _patients.Remove(patientId);
+            _restoredUpTo.Remove(patientId);
+        }
 
         public long? NextOffset { get; set; }
 

@@ -78,3 +78,31 @@ public sealed class VitalsWriteRejectedException : Exception
     /// <summary>The HTTP status the store answered with.</summary>
     public int StatusCode { get; }
 }
+
+/// <summary>The history store refused to delete a patient's history for a reason a retry cannot fix.</summary>
+/// <remarks>The server's message is left out: it can quote the predicate, and with it the patient id.</remarks>
+public sealed class VitalsDeleteRejectedException : Exception
+{
+    public VitalsDeleteRejectedException()
+    {
+    }
+
+    public VitalsDeleteRejectedException(string message)
+        : base(message)
+    {
+    }
+
+    public VitalsDeleteRejectedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public VitalsDeleteRejectedException(int statusCode)
+        : base($"The history store refused to delete a patient's history with HTTP status {statusCode}.")
+    {
+        StatusCode = statusCode;
+    }
+
+    /// <summary>The HTTP status the store answered with.</summary>
+    public int StatusCode { get; }
+}

@@ -15,4 +15,7 @@ internal static partial class HistoryLog
 
     [LoggerMessage(4, LogLevel.Debug, "History query returned {SeriesCount} series, {PointCount} points in {ElapsedMs:F1} ms")]
     public static partial void QueryAnswered(ILogger logger, int seriesCount, int pointCount, double elapsedMs);
+
+    [LoggerMessage(5, LogLevel.Debug, "Deleted a patient's history from InfluxDB in {ElapsedMs:F1} ms")]
+    public static partial void PatientDeleted(ILogger logger, double elapsedMs);
 }

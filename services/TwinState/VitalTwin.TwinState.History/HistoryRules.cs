@@ -93,6 +93,14 @@ internal static class HistoryRules
         return loincs;
     }
 
+    public static void ValidatePatientId(string? patientId)
+    {
+        if (!IsValidIdentifier(patientId))
+        {
+            throw new InvalidHistoryQueryException("The patient id must be non-empty, at most 1024 characters, without control characters and not end with a backslash.", nameof(patientId));
+        }
+    }
+
     public static InvalidHistoryQueryException TooManyPoints(int maxPoints) =>
         new($"The query matches more than {maxPoints} points; query a shorter range, fewer vitals or use a window.");
 

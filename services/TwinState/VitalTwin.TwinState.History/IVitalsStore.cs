@@ -20,4 +20,12 @@ public interface IVitalsStore
     /// </summary>
     /// <exception cref="InvalidHistoryQueryException">The query is malformed or would return more points than allowed.</exception>
     Task<IReadOnlyList<VitalSeries>> QueryAsync(HistoryQuery query, CancellationToken ct);
+
+    /// <summary>
+    /// Removes the patient's whole history, every vital at every time, and completes only once the removal is
+    /// durable (a withdrawn consent's offset may then be committed). Removing a patient with no history is not an
+    /// error; points written for the patient after this call are kept, so callers stop writing first.
+    /// </summary>
+    /// <exception cref="InvalidHistoryQueryException">The patient id is not one a point could be stored under.</exception>
+    Task DeleteAsync(string patientId, CancellationToken ct);
 }

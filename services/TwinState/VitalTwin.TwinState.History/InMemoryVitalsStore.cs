@@ -79,6 +79,14 @@ public sealed class InMemoryVitalsStore(IOptions<HistoryOptions> options) : IVit
         return Task.FromResult<IReadOnlyList<VitalSeries>>(result);
     }
 
+    public Task DeleteAsync(string patientId, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        HistoryRules.ValidatePatientId(patientId);
+        _patients.TryRemove(patientId, out _);
+        return Task.CompletedTask;
+    }
+
     private static List<HistoryPoint> Raw(List<SeriesRing.Reading> readings) =>
         readings.ConvertAll(r => new HistoryPoint(ToTime(r.Ticks), r.Value, r.Value, r.Value, 1));
 

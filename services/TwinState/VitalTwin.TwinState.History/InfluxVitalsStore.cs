@@ -18,6 +18,7 @@ internal sealed class InfluxVitalsStore : IVitalsStore, IDisposable
     private readonly HistoryOptions _options;
     private readonly InfluxDBClient _client;
     private readonly WriteApiAsync _writes;
+    private readonly DeleteApi _deletes;
     private readonly ResiliencePipeline _writePipeline;
     private readonly InfluxQueryClient _queries;
     private readonly TimeProvider _time;
@@ -48,6 +49,7 @@ internal sealed class InfluxVitalsStore : IVitalsStore, IDisposable
             Timeout = influx.RequestTimeout,
         });
         _writes = _client.GetWriteApiAsync();
+        _deletes = _client.GetDeleteApi();
         _writePipeline = pipelines.GetPipeline(InfluxWriteResilience.PipelineName);
         _queries = queries;
         _time = time;
@@ -85,7 +87,39 @@ internal sealed class InfluxVitalsStore : IVitalsStore, IDisposable
         return series;
     }
 
+    /// <summary>
+    /// Through the v2 delete API (<c>POST /api/v2/delete</c>) with a predicate on the patient tag, over all time:
+    /// InfluxDB 2.x and 3.x serve it and 1.x maps it onto an InfluxQL <c>DELETE</c>. Retried like a write, since it
+    /// fails the same ways; deleting twice removes nothing more.
+    /// </summary>
+    public async Task DeleteAsync(string patientId, CancellationToken ct)
+    {
+        HistoryRules.ValidatePatientId(patientId);
+        var predicate = $"_measurement={QuotePredicate(LineProtocol.Measurement)} AND patient={QuotePredicate(patientId)}";
+        var started = _time.GetTimestamp();
+        await _writePipeline.ExecuteAsync(static (delete, token) => delete.Store.SendDeleteAsync(delete.Predicate, token), (Store: this, Predicate: predicate), ct);
+        HistoryLog.PatientDeleted(_logger, _time.GetElapsedTime(started).TotalMilliseconds);
+    }
+
     public void Dispose() => _client.Dispose();
+
+    // The delete predicate grammar takes double-quoted strings with backslash escapes.
+    private static string QuotePredicate(string value) =>
+        $"\"{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+
+    private async ValueTask SendDeleteAsync(string predicate, CancellationToken ct)
+    {
+        try
+        {
+            await _deletes.Delete(
+                HistoryRules.EarliestTime.UtcDateTime, HistoryRules.LatestTime.UtcDateTime, predicate, _options.Influx.Bucket, _options.Influx.Organization, ct);
+        }
+        catch (HttpException e) when (!InfluxWriteResilience.IsTransient(e, ct))
+        {
+            // Rethrown without the server's message, which can quote the predicate and its patient id.
+            throw new VitalsDeleteRejectedException(e.Status);
+        }
+    }
 
     private async ValueTask SendAsync(WriteBatch batch, CancellationToken ct)
     {

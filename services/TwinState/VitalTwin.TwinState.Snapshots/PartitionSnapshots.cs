@@ -45,6 +45,32 @@ public static class PartitionSnapshots
         await store.SaveAsync([new Snapshot(indexKey, data)], ct);
     }
 
+    /// <summary>
+    /// Erases one twin of a partition: its key leaves the partition's index, then its snapshot is deleted. A crash
+    /// between the two leaves an unreferenced snapshot no owner loads; repeating the call deletes it.
+    /// </summary>
+    public static async Task RemoveFromPartitionAsync(this ISnapshotStore store, int partition, string key, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        SnapshotValidation.ThrowIfInvalidKey(key, nameof(key));
+        var indexKey = IndexKey(partition);
+        if (string.Equals(key, indexKey, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The key '{indexKey}' holds the partition index, not a twin.", nameof(key));
+        }
+
+        var found = await store.LoadAsync([indexKey], ct);
+        if (found.Count > 0 && ReadIndex(found[0], partition).Keys is { } keys && keys.Contains(key, StringComparer.Ordinal))
+        {
+            var index = new PartitionIndex([.. keys.Where(k => !string.Equals(k, key, StringComparison.Ordinal))]);
+            var data = JsonSerializer.SerializeToUtf8Bytes(index, PartitionIndexJsonContext.Default.PartitionIndex);
+            // The ETag makes a checkpoint that rewrote the index meanwhile win; the caller retries on the conflict.
+            await store.SaveAsync([new Snapshot(indexKey, data, found[0].ETag)], ct);
+        }
+
+        await store.DeleteAsync(key, ct);
+    }
+
     /// <summary>The twins named by the partition's index; empty when the partition was never saved.</summary>
     public static async Task<IReadOnlyList<Snapshot>> LoadPartitionAsync(this ISnapshotStore store, int partition, CancellationToken ct)
     {
@@ -55,22 +81,24 @@ public static class PartitionSnapshots
             return [];
         }
 
-        PartitionIndex? index;
-        try
-        {
-            index = JsonSerializer.Deserialize(found[0].Data.Span, PartitionIndexJsonContext.Default.PartitionIndex);
-        }
-        catch (JsonException ex)
-        {
-            throw new SnapshotStoreException($"The index of partition {partition} is not a partition index.", ex);
-        }
-
-        if (index?.Keys is not { Count: > 0 } keys)
+        if (ReadIndex(found[0], partition).Keys is not { Count: > 0 } keys)
         {
             return [];
         }
 
         return await store.LoadAsync(keys, ct);
+    }
+
+    private static PartitionIndex ReadIndex(Snapshot stored, int partition)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(stored.Data.Span, PartitionIndexJsonContext.Default.PartitionIndex) ?? new PartitionIndex([]);
+        }
+        catch (JsonException ex)
+        {
+            throw new SnapshotStoreException($"The index of partition {partition} is not a partition index.", ex);
+        }
     }
 }
 

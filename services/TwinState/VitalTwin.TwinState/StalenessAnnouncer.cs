@@ -22,7 +22,7 @@ internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaT
         lock (_gate)
         {
             var change = twin.Apply(observation);
-            return (change, Announce(twin.PatientId, change.Staleness, cancellationToken));
+            return (change, Announce(twin.PatientId, twin.Context.Ward, change.Staleness, cancellationToken));
         }
     }
 
@@ -37,7 +37,7 @@ internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaT
             {
                 if (twin.Staleness.Count > 0)
                 {
-                    announced.Add(Announce(twin.PatientId, twin.Staleness, cancellationToken));
+                    announced.Add(Announce(twin.PatientId, twins.TryGet(twin.PatientId, out var current) ? current!.Context.Ward : null, twin.Staleness, cancellationToken));
                 }
             }
             return (refreshed, Task.WhenAll(announced));
@@ -45,7 +45,7 @@ internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaT
     }
 
     // PublishAsync hands the event to librdkafka before it first yields, so calling it under the lock fixes the order.
-    private Task Announce(string patientId, IReadOnlyList<StalenessChange> staleness, CancellationToken cancellationToken)
+    private Task Announce(string patientId, string? ward, IReadOnlyList<StalenessChange> staleness, CancellationToken cancellationToken)
     {
         if (staleness.Count == 0)
         {
@@ -54,7 +54,7 @@ internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaT
         var deliveries = new Task[staleness.Count];
         for (int i = 0; i < staleness.Count; i++)
         {
-            var changed = staleness[i].ToStaleChanged(patientId, catalogue);
+            var changed = staleness[i].ToStaleChanged(patientId, catalogue, ward);
             deliveries[i] = producer.PublishAsync(topics.Value.TwinEvents, patientId, changed, changed.EventId, cancellationToken);
         }
         return Task.WhenAll(deliveries);

@@ -1,6 +1,8 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Consent;
+using VitalTwin.Consent;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
@@ -19,6 +21,9 @@ namespace VitalTwin.TwinState;
 /// after its pending history is written and its twins are snapshotted.
 /// A replay after a crash is harmless: twins skip readings they have (device sequence numbers) and history
 /// points have an identity.
+/// Consent is read from the consent topic, co-partitioned with telemetry: a patient without monitoring consent has
+/// every reading and anomaly dropped unread, and a refusal or withdrawal erases the twin, its snapshot and its history
+/// before the record's offset is stored (see <see cref="EraseAsync"/>).
 /// </summary>
 internal sealed partial class TwinConsumer(
     TwinRegistry twins,
@@ -28,6 +33,7 @@ internal sealed partial class TwinConsumer(
     ITwinSnapshots snapshots,
     IVitalsStore history,
     IOptions<DurabilityOptions> durability,
+    IOptions<ConsentOptions> consent,
     TimeProvider clock,
     PipelineMetrics pipeline,
     EventProducer producer,
@@ -38,9 +44,10 @@ internal sealed partial class TwinConsumer(
     : EventConsumer(kafka, topics, producer, environment, logger)
 {
     private readonly ILogger _logger = logger;
+    private readonly KafkaOptions _kafka = kafka.Value;
     private readonly Dictionary<int, PartitionState> _partitions = [];
 
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Anomalies];
+    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Anomalies, topics.Consent];
 
     protected override bool StoresOffsetsItself => true;
 
@@ -53,9 +60,15 @@ internal sealed partial class TwinConsumer(
             var number = partition.Partition.Value;
             if (!_partitions.TryGetValue(number, out var state))
             {
-                state = new PartitionState(clock.GetUtcNow());
+                state = new PartitionState(clock.GetUtcNow(), consent.Value.WithoutRecord);
+                // Consents first: a twin whose patient refused since its snapshot must not come back, not even for a moment.
+                ConsentRecords.Restore(state.Consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
                 foreach (var snapshot in snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult())
                 {
+                    if (!state.Consents.MayProcess(snapshot.PatientId))
+                    {
+                        continue;
+                    }
                     twins.Restore(snapshot);
                     state.Patients.Add(snapshot.PatientId);
                     changes.Publish(snapshot.PatientId);
@@ -93,11 +106,23 @@ internal sealed partial class TwinConsumer(
     {
         var number = consumed.Position.Partition.Value;
         var state = _partitions[number];
+        if (consumed.Topic == Topics.Consent)
+        {
+            await HandleConsentAsync(consumed, number, state, cancellationToken);
+            await CheckpointDueAsync(cancellationToken);
+            return;
+        }
+
         state.NextOffsets[consumed.Position.TopicPartition] = consumed.Position.Offset.Value + 1;
         state.Progressed = true;
 
+        // Dropped unread, before validation too: a malformed event would otherwise be copied to the dead-letter topic.
+        if (!string.IsNullOrEmpty(consumed.Key) && !state.Consents.MayProcess(consumed.Key))
+        {
+            LogDroppedWithoutConsent(_logger, consumed.Topic);
+        }
         // Each event type is taken only from the topic whose contract carries it.
-        if (consumed.Topic == Topics.Telemetry && consumed.Is(VitalSignsRecorded.Descriptor))
+        else if (consumed.Topic == Topics.Telemetry && consumed.Is(VitalSignsRecorded.Descriptor))
         {
             var recorded = consumed.Parse(VitalSignsRecorded.Parser);
             EnsurePlausible(consumed, recorded);
@@ -135,12 +160,71 @@ internal sealed partial class TwinConsumer(
 
     protected override Task OnIdleAsync(CancellationToken cancellationToken) => CheckpointDueAsync(cancellationToken);
 
+    /// <summary>
+    /// Applies a consent record. When the patient may no longer be monitored, everything kept of them is erased; the
+    /// record's offset is stored only once that is durable. An erasure that fails is not dead-lettered (that would store
+    /// the offset past it): the patient stays refused, the erasure is retried at every checkpoint, and the consent
+    /// partition's stored offset waits for it, so a restart erases again.
+    /// </summary>
+    private async Task HandleConsentAsync(ConsumedEvent consumed, int number, PartitionState state, CancellationToken cancellationToken)
+    {
+        var position = consumed.Position;
+        if (string.IsNullOrEmpty(consumed.Key))
+        {
+            throw new InvalidDataException("The consent record has no patient key.");
+        }
+        var patientId = consumed.Key;
+        var recorded = ConsentRecords.Apply(state.Consents, consumed, clock.GetUtcNow());
+        if (recorded is { Status: ConsentStatus.Unreadable })
+        {
+            LogUnreadableConsent(_logger, number, position.Offset.Value);
+        }
+        if (!state.Consents.MayProcess(patientId) && recorded is not { Status: ConsentStatus.Unreadable })
+        {
+            // A later record does not cancel an erasure still owed: a withdrawal is honoured even if consent returns.
+            state.PendingErasures.TryAdd(patientId, position.Offset.Value);
+            await TryEraseAsync(number, patientId, state, cancellationToken);
+        }
+        state.NextOffsets[position.TopicPartition] = position.Offset.Value + 1;
+        state.Progressed = true;
+    }
+
+    private async Task TryEraseAsync(int number, string patientId, PartitionState state, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EraseAsync(number, patientId, state, cancellationToken);
+            state.PendingErasures.Remove(patientId);
+            LogErased(_logger, number);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogErasureFailed(_logger, number, ex.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// Removes the twin from memory (watchers see it go), drops its readings not yet written, deletes its history and
+    /// its snapshot. Each step is idempotent, so a retry or a replay after a crash repeats it harmlessly.
+    /// </summary>
+    private async Task EraseAsync(int number, string patientId, PartitionState state, CancellationToken cancellationToken)
+    {
+        state.PendingHistory.RemoveAll(point => string.Equals(point.PatientId, patientId, StringComparison.Ordinal));
+        state.Patients.Remove(patientId);
+        if (twins.Remove(patientId))
+        {
+            changes.Publish(patientId);
+        }
+        await history.DeleteAsync(patientId, cancellationToken);
+        await snapshots.EraseAsync(number, patientId, cancellationToken);
+    }
+
     private async Task CheckpointDueAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         foreach (var (number, state) in _partitions)
         {
-            if (state.Progressed && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
+            if ((state.Progressed || state.PendingErasures.Count > 0) && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
             {
                 await CheckpointAsync(number, state, cancellationToken);
             }
@@ -217,6 +301,10 @@ internal sealed partial class TwinConsumer(
 
     private async Task CheckpointAsync(int partition, PartitionState state, CancellationToken cancellationToken)
     {
+        foreach (var patientId in state.PendingErasures.Keys.ToList())
+        {
+            await TryEraseAsync(partition, patientId, state, cancellationToken);
+        }
         await FlushHistoryAsync(state, cancellationToken);
         var snapshotsOfPartition = state.Patients
             .Select(id => twins.TryGet(id, out var twin) ? twin!.Snapshot() : null)
@@ -225,7 +313,8 @@ internal sealed partial class TwinConsumer(
         await snapshots.SaveAsync(partition, snapshotsOfPartition, cancellationToken);
         foreach (var (topicPartition, next) in state.NextOffsets)
         {
-            StoreOffset(new TopicPartitionOffset(topicPartition, next));
+            var stored = topicPartition.Topic == Topics.Consent && state.PendingErasures.Count > 0 ? Math.Min(next, state.PendingErasures.Values.Min()) : next;
+            StoreOffset(new TopicPartitionOffset(topicPartition, stored));
         }
         state.LastCheckpoint = clock.GetUtcNow();
         state.Progressed = false;
@@ -234,12 +323,29 @@ internal sealed partial class TwinConsumer(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
     private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped an event on {Topic}: its patient has no monitoring consent")]
+    private static partial void LogDroppedWithoutConsent(ILogger logger, string topic);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Erased a patient's twin, snapshot and history in partition {Partition}: monitoring consent refused or withdrawn")]
+    private static partial void LogErased(ILogger logger, int partition);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Erasing a patient in partition {Partition} failed ({Error}); their data is dropped meanwhile and the erasure is retried at the next checkpoint")]
+    private static partial void LogErasureFailed(ILogger logger, int partition, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent record at partition {Partition} offset {Offset} could not be read; its patient counts as not consenting until a valid record follows")]
+    private static partial void LogUnreadableConsent(ILogger logger, int partition, long offset);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} twins for partition {Partition}")]
     private static partial void LogRestored(ILogger logger, int count, int partition);
 
-    /// <summary>The twins of one partition number (telemetry and anomalies are co-partitioned) and how far they reach.</summary>
-    private sealed class PartitionState(DateTimeOffset now)
+    /// <summary>The twins and consents of one partition number (every patient-keyed topic is co-partitioned) and how far they reach.</summary>
+    private sealed class PartitionState(DateTimeOffset now, WithoutConsentRecord withoutRecord)
     {
+        public ConsentBook Consents { get; } = new(withoutRecord);
+
+        /// <summary>Patients whose erasure has not succeeded yet, with the offset of the consent record that asked for it.</summary>
+        public Dictionary<string, long> PendingErasures { get; } = new(StringComparer.Ordinal);
+
         public HashSet<string> Patients { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);

@@ -25,13 +25,15 @@ internal static class TwinMapping
             News2 = change.Current.ToContract(),
             PreviousTotal = change.Previous.Total,
             ObservedAt = observedAt,
+            // Notification stamps it on the alerts it raises, so AlertDesk can show each clinician their wards' alerts.
+            Ward = twin.Context.Ward ?? string.Empty,
         };
         changed.Vitals.AddRange(twin.Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
         return changed;
     }
 
-    /// <summary>The event Notification's "vital stale" alert runs on.</summary>
-    public static TwinVitalStaleChanged ToStaleChanged(this StalenessChange change, string patientId, VitalCatalogue catalogue)
+    /// <summary>The event Notification's "vital stale" alert runs on; <paramref name="ward"/> is the twin's, null when not recorded.</summary>
+    public static TwinVitalStaleChanged ToStaleChanged(this StalenessChange change, string patientId, VitalCatalogue catalogue, string? ward = null)
     {
         var definition = catalogue[change.Sign];
         return new TwinVitalStaleChanged
@@ -42,6 +44,7 @@ internal static class TwinMapping
             Stale = change.IsStale,
             LastObservedAt = Timestamp.FromDateTimeOffset(change.LastObservedAt),
             AsOf = Timestamp.FromDateTimeOffset(change.AsOf),
+            Ward = ward ?? string.Empty,
         };
     }
 

@@ -1,10 +1,13 @@
 using Google.Protobuf.WellKnownTypes;
 using VitalTwin.Kafka;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Security;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.History;
 using VitalTwin.TwinState.Query;
@@ -12,7 +15,12 @@ using PatientTwin = VitalTwin.Contracts.Twin.V1.PatientTwin;
 
 namespace VitalTwin.TwinState;
 
-/// <summary>TwinQuery over gRPC: checks the request, asks the registry, history or change feed, maps the answer.</summary>
+/// <summary>
+/// TwinQuery over gRPC: checks the request, asks the registry, history or change feed, maps the answer. Only
+/// clinicians call it, and each sees the patients on the wards their token grants; every access is recorded in
+/// the audit trail before it is answered.
+/// </summary>
+[Authorize(Roles = Roles.Clinician)]
 [BindServiceMethod(typeof(TwinQueryService), nameof(BindService))]
 internal sealed class TwinQueryService(
     TwinRegistry twins,
@@ -21,6 +29,7 @@ internal sealed class TwinQueryService(
     IVitalsStore history,
     TimeProvider clock,
     EventProducer producer,
+    AuditTrail audit,
     IOptions<KafkaTopics> topics,
     IOptions<TwinQueryOptions> options,
     ILogger<TwinQueryService> logger) : TwinQuery.TwinQueryBase
@@ -28,30 +37,43 @@ internal sealed class TwinQueryService(
     public static void BindService(ServiceBinderBase binder, TwinQuery.TwinQueryBase? service) =>
         TwinQuery.BindService(new StrictRequestBinder(binder), service);
 
-    public override Task<PatientTwin> GetTwin(GetTwinRequest request, ServerCallContext context) =>
-        Task.FromResult(Find(TwinRequests.PatientId(request.PatientId)).Snapshot().ToContract(catalogue));
-
-    public override Task<ListTwinsResponse> ListTwins(ListTwinsRequest request, ServerCallContext context)
+    public override async Task<PatientTwin> GetTwin(GetTwinRequest request, ServerCallContext context)
     {
+        var caller = Caller.Of(context);
+        var patientId = TwinRequests.PatientId(request.PatientId);
+        var twin = await VisibleTwinAsync(caller, patientId, context);
+        var snapshot = twin.Snapshot();
+        // The ward may have changed since it was checked; what is disclosed is this snapshot, so it decides.
+        await EnsureVisibleAsync(caller, patientId, snapshot.Context.Ward, exists: true, context);
+        await audit.RecordAsync(context, [patientId], AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
+        return snapshot.ToContract(catalogue);
+    }
+
+    public override async Task<ListTwinsResponse> ListTwins(ListTwinsRequest request, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
         var settings = options.Value;
         var pageSize = TwinRequests.PageSize(request.PageSize, settings);
-        var filter = TwinRequests.Filter(request, settings);
+        var filter = await ScopedAsync(TwinRequests.Filter(request, settings), caller, context);
         var after = PageToken.Decode(request.PageToken, filter);
         var page = filter.Scan(twins, after, pageSize + 1).Take(pageSize + 1).ToList();
+        var listed = page.Take(pageSize).ToList();
+        await audit.RecordAsync(context, listed.Select(t => t.PatientId).ToList(), AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
         var response = new ListTwinsResponse();
-        response.Twins.AddRange(page.Take(pageSize).Select(t => t.ToContract(catalogue)));
+        response.Twins.AddRange(listed.Select(t => t.ToContract(catalogue)));
         if (page.Count > pageSize)
         {
             response.NextPageToken = PageToken.Encode(page[pageSize - 1].PatientId, filter);
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
     public override async Task WatchTwins(WatchTwinsRequest request, IServerStreamWriter<TwinChanged> responseStream, ServerCallContext context)
     {
+        var caller = Caller.Of(context);
         var settings = options.Value;
-        var filter = TwinRequests.Filter(request, settings);
+        var filter = await ScopedAsync(TwinRequests.Filter(request, settings), caller, context);
         // Watching starts before the first twin is read, so a change made meanwhile is sent again, never lost.
         var watch = changes.TryWatch(filter.PatientIds);
         if (watch is null)
@@ -61,7 +83,7 @@ internal sealed class TwinQueryService(
         }
 
         TwinQueryLog.WatchOpened(logger, changes.WatchCount);
-        var stream = new WatchStream(responseStream, filter, context.CancellationToken);
+        var stream = new WatchStream(responseStream, filter, caller, patientIds => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: context.CancellationToken), context.CancellationToken);
         try
         {
             await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Initial);
@@ -94,7 +116,12 @@ internal sealed class TwinQueryService(
 
     public override async Task<VitalHistory> GetVitalHistory(GetVitalHistoryRequest request, ServerCallContext context)
     {
+        var caller = Caller.Of(context);
         var query = TwinRequests.History(request, catalogue, clock.GetUtcNow());
+        // History can outlive a twin (it is kept elsewhere); with no twin here there is no ward to judge by, so
+        // only a caller granted every ward reads it.
+        var exists = twins.TryGet(query.PatientId, out var twin);
+        await EnsureVisibleAsync(caller, query.PatientId, twin?.Context.Ward, exists, context);
         IReadOnlyList<History.VitalSeries> series;
         try
         {
@@ -108,23 +135,36 @@ internal sealed class TwinQueryService(
             || (e is OperationCanceledException && !context.CancellationToken.IsCancellationRequested))
         {
             TwinQueryLog.HistoryUnavailable(logger, e.GetType().Name);
+            await audit.RecordAsync(context, [query.PatientId], AuditOutcome.Failed, "history store unavailable", context.CancellationToken);
             throw new RpcException(new Status(StatusCode.Unavailable, "the vitals history store is unavailable; try again later"));
         }
 
-        // History can outlive a twin (it is kept elsewhere), so only a patient with neither is unknown.
+        // Only a patient with neither a twin nor history is unknown.
         if (series.Count == 0 && !twins.TryGet(query.PatientId, out _))
         {
+            await audit.RecordAsync(context, [query.PatientId], AuditOutcome.Failed, "no twin and no history", context.CancellationToken);
             throw TwinRequests.NotFound("no twin and no history for that patient");
         }
 
+        await audit.RecordAsync(context, [query.PatientId], AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
         return series.ToContract(query.PatientId, catalogue);
     }
 
     public override async Task<PatientTwin> SetPatientContext(SetPatientContextRequest request, ServerCallContext context)
     {
+        var caller = Caller.Of(context);
         var patientContext = TwinRequests.Context(request, options.Value);
-        var twin = Find(request.PatientId);
+        var twin = await VisibleTwinAsync(caller, request.PatientId, context);
         var before = twin.Context;
+        // A clinician moves patients only between wards of their own, and cannot make one unplaced (seen by nobody but every-ward staff).
+        if (!caller.MaySee(patientContext.Ward))
+        {
+            await DenyAsync(context, twin.PatientId, patientContext.Ward is null ? "would clear the ward" : $"move to ward {patientContext.Ward} not granted");
+        }
+
+        var moved = !string.Equals(before.Ward, patientContext.Ward, StringComparison.Ordinal);
+        // Recorded before the change is made: a change that cannot be accounted for is not made.
+        await audit.RecordAsync(context, [twin.PatientId], AuditOutcome.Allowed, moved ? $"ward {before.Ward} -> {patientContext.Ward}" : string.Empty, context.CancellationToken);
         var change = twin.SetContext(patientContext);
         if (before != patientContext)
         {
@@ -138,32 +178,105 @@ internal sealed class TwinQueryService(
             await producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, changed, changed.EventId, context.CancellationToken);
         }
 
-        TwinQueryLog.ContextRecorded(logger, request.RecordedBy);
+        TwinQueryLog.ContextRecorded(logger, caller.Subject);
         return snapshot.ToContract(catalogue);
     }
 
-    public override Task<PatientTwin> AcknowledgeAnomaly(AcknowledgeAnomalyRequest request, ServerCallContext context)
+    public override async Task<PatientTwin> AcknowledgeAnomaly(AcknowledgeAnomalyRequest request, ServerCallContext context)
     {
+        var caller = Caller.Of(context);
         var (patientId, anomalyId) = TwinRequests.Acknowledgement(request, options.Value);
-        var twin = Find(patientId);
+        var twin = await VisibleTwinAsync(caller, patientId, context);
+        if (!twin.Snapshot().OpenAnomalies.Any(a => string.Equals(a.Id, anomalyId, StringComparison.Ordinal)))
+        {
+            await audit.RecordAsync(context, [patientId], AuditOutcome.Failed, anomalyId, context.CancellationToken);
+            throw AnomalyNotFound();
+        }
+
+        await audit.RecordAsync(context, [patientId], AuditOutcome.Allowed, anomalyId, context.CancellationToken);
         if (!twin.AcknowledgeAnomaly(anomalyId))
         {
-            throw TwinRequests.NotFound("no open anomaly with that id for that patient (unknown, acknowledged or expired)");
+            // Expired or acknowledged by someone else since the look above.
+            throw AnomalyNotFound();
         }
 
         changes.Publish(patientId);
-        TwinQueryLog.AnomalyAcknowledged(logger, request.AcknowledgedBy);
-        return Task.FromResult(twin.Snapshot().ToContract(catalogue));
+        TwinQueryLog.AnomalyAcknowledged(logger, caller.Subject);
+        return twin.Snapshot().ToContract(catalogue);
     }
 
-    private Core.PatientTwin Find(string patientId) =>
-        twins.TryGet(patientId, out var twin) ? twin! : throw TwinRequests.NotFound("no twin for that patient");
+    private static RpcException AnomalyNotFound() =>
+        TwinRequests.NotFound("no open anomaly with that id for that patient (unknown, acknowledged or expired)");
 
-    /// <summary>One watch's side of the stream: which patients the caller was last told match, and what was sent.</summary>
-    private sealed class WatchStream(IServerStreamWriter<TwinChanged> stream, TwinFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// The patient's twin when the caller may see it. A patient with no twin here has no ward, so only a caller
+    /// granted every ward learns that it is unknown: others are refused alike, whether it exists or not.
+    /// </summary>
+    private async Task<Core.PatientTwin> VisibleTwinAsync(Caller caller, string patientId, ServerCallContext context)
+    {
+        var exists = twins.TryGet(patientId, out var twin);
+        await EnsureVisibleAsync(caller, patientId, twin?.Context.Ward, exists, context);
+        if (!exists)
+        {
+            await audit.RecordAsync(context, [patientId], AuditOutcome.Failed, "no twin", context.CancellationToken);
+            throw TwinRequests.NotFound("no twin for that patient");
+        }
+
+        return twin!;
+    }
+
+    private async Task EnsureVisibleAsync(Caller caller, string patientId, string? ward, bool exists, ServerCallContext context)
+    {
+        if (!caller.MaySee(ward))
+        {
+            await DenyAsync(context, patientId, !exists ? "no twin here" : ward is null ? "no ward recorded" : $"ward {ward} not granted");
+        }
+    }
+
+    /// <summary>Records the refusal, then refuses; the caller is told the same whatever the reason, so it learns nothing of the patient.</summary>
+    private async Task DenyAsync(ServerCallContext context, string patientId, string detail)
+    {
+        await audit.RecordAsync(context, [patientId], AuditOutcome.Denied, detail, context.CancellationToken);
+        TwinQueryLog.WardRefused(logger, context.Method);
+        throw new RpcException(new Status(StatusCode.PermissionDenied, "that patient is not on a ward your token grants"));
+    }
+
+    /// <summary>The filter narrowed to the caller's wards; a ward asked for outside them is refused.</summary>
+    private async Task<TwinFilter> ScopedAsync(TwinFilter filter, Caller caller, ServerCallContext context)
+    {
+        if (filter.Ward is { } ward && !caller.MaySee(ward))
+        {
+            await audit.RecordAsync(context, [], AuditOutcome.Denied, $"ward {ward} not granted", context.CancellationToken);
+            TwinQueryLog.WardRefused(logger, context.Method);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "that ward is not one your token grants"));
+        }
+
+        if (caller.CoversEveryWard)
+        {
+            return filter;
+        }
+
+        var wards = caller.Wards.ToHashSet(StringComparer.Ordinal);
+        // One ward granted and none asked for is a ward filter, which the registry answers from its ward index.
+        return filter.Ward is null && wards.Count == 1
+            ? filter with { Ward = wards.First(), Wards = wards }
+            : filter with { Wards = wards };
+    }
+
+    /// <summary>
+    /// One watch's side of the stream: which patients the caller was last told match, what was sent, and which
+    /// patients were already recorded in the audit trail (each is recorded once per stream, before it is first sent).
+    /// </summary>
+    private sealed class WatchStream(
+        IServerStreamWriter<TwinChanged> stream,
+        TwinFilter filter,
+        Caller caller,
+        Func<IReadOnlyCollection<string>, Task> recordAccess,
+        CancellationToken cancellationToken)
     {
         private const int ScanBatch = 256;
         private readonly HashSet<string> _matching = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _recorded = new(StringComparer.Ordinal);
 
         public long Sent { get; private set; }
 
@@ -171,11 +284,16 @@ internal sealed class TwinQueryService(
         public async Task SendMatchingAsync(TwinRegistry twins, VitalCatalogue catalogue, TwinChangeReason reason)
         {
             var before = _matching.ToHashSet(StringComparer.Ordinal);
-            foreach (var twin in filter.Scan(twins, afterPatientId: null, wanted: ScanBatch))
+            // Recorded a batch at a time: one audit round trip per batch of patients, not per patient.
+            foreach (var batch in filter.Scan(twins, afterPatientId: null, wanted: ScanBatch).Chunk(ScanBatch))
             {
-                before.Remove(twin.PatientId);
-                _matching.Add(twin.PatientId);
-                await SendAsync(twin.ToContract(catalogue), reason);
+                await RecordFirstAccessAsync(batch.Select(t => t.PatientId));
+                foreach (var twin in batch)
+                {
+                    before.Remove(twin.PatientId);
+                    _matching.Add(twin.PatientId);
+                    await SendAsync(twin.ToContract(catalogue), reason);
+                }
             }
 
             foreach (var patientId in before.Order(StringComparer.Ordinal))
@@ -199,13 +317,28 @@ internal sealed class TwinQueryService(
             var snapshot = twin!.Snapshot();
             if (filter.Matches(snapshot))
             {
+                await RecordFirstAccessAsync([patientId]);
                 _matching.Add(patientId);
                 await SendAsync(snapshot.ToContract(catalogue), TwinChangeReason.Updated);
             }
             else if (_matching.Remove(patientId))
             {
-                await SendAsync(snapshot.ToContract(catalogue), TwinChangeReason.LeftFilter);
+                // Moved to a ward the caller is not granted: told that it left, but not what it now is.
+                var left = caller.MaySee(snapshot.Context.Ward) ? snapshot.ToContract(catalogue) : new PatientTwin { PatientId = patientId };
+                await SendAsync(left, TwinChangeReason.LeftFilter);
             }
+        }
+
+        private async Task RecordFirstAccessAsync(IEnumerable<string> patientIds)
+        {
+            var first = patientIds.Where(id => !_recorded.Contains(id)).ToList();
+            if (first.Count == 0)
+            {
+                return;
+            }
+
+            await recordAccess(first);
+            _recorded.UnionWith(first);
         }
 
         private async Task SendAsync(PatientTwin twin, TwinChangeReason reason)

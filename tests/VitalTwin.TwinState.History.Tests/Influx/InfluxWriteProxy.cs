@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,8 +12,9 @@ using Microsoft.Extensions.Logging;
 namespace VitalTwin.TwinState.History.Tests.Influx;
 
 /// <summary>
-/// Kestrel in front of influxd 1.6.7, which predates <c>/api/v2/write</c>: that one path is mapped onto
-/// <c>/write</c>, everything else (<c>/query</c>, <c>/ping</c>) passes through. Like any reverse proxy it
+/// Kestrel in front of influxd 1.6.7, which predates <c>/api/v2/write</c> and <c>/api/v2/delete</c>: writes are
+/// mapped onto <c>/write</c>, deletes onto an InfluxQL <c>DELETE</c>, everything else (<c>/query</c>, <c>/ping</c>)
+/// passes through. Like any reverse proxy it
 /// answers 502 when influxd is unreachable. It also counts write attempts, which the outage tests watch.
 /// </summary>
 internal sealed class InfluxWriteProxy : IAsyncDisposable
@@ -35,11 +38,14 @@ internal sealed class InfluxWriteProxy : IAsyncDisposable
     public static async Task<InfluxWriteProxy> StartAsync(Uri upstream)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Whatever appsettings.json sits next to the tests (a service's, with its fixed ports) is not the proxy's.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
         var proxy = new InfluxWriteProxy(app, upstream);
         app.MapPost("/api/v2/write", proxy.WriteAsync);
+        app.MapPost("/api/v2/delete", proxy.DeleteAsync);
         app.MapFallback(proxy.PassThroughAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
@@ -93,6 +99,55 @@ internal sealed class InfluxWriteProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The v2 delete request (a time range and a predicate of <c>key="value"</c> terms joined by AND) as the InfluxQL
+    /// statement 1.x runs: the <c>_measurement</c> term names the measurement, every other term is a tag condition.
+    /// </summary>
+    private async Task DeleteAsync(HttpContext context)
+    {
+        var bucket = context.Request.Query["bucket"].ToString();
+        var database = bucket.Split('/')[0];
+        var request = await JsonSerializer.DeserializeAsync<DeleteRequest>(context.Request.Body, cancellationToken: context.RequestAborted);
+        if (request is null || DeletePredicate.Parse(request.Predicate) is not { } terms)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+
+        var measurement = terms.Where(t => t.Key == "_measurement").Select(t => t.Value).SingleOrDefault();
+        var conditions = terms.Where(t => t.Key != "_measurement")
+            .Select(t => $"{QuoteIdentifier(t.Key)} = {QuoteString(t.Value)}")
+            .Append($"time >= {QuoteString(request.Start)} AND time <= {QuoteString(request.Stop)}");
+        var from = measurement is null ? string.Empty : $" FROM {QuoteIdentifier(measurement)}";
+        var statement = $"DELETE{from} WHERE {string.Join(" AND ", conditions)}";
+        var target = $"query?db={Uri.EscapeDataString(database)}";
+        using var upstream = new HttpRequestMessage(HttpMethod.Post, target) { Content = new FormUrlEncodedContent([new("q", statement)]) };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _upstream.SendAsync(upstream, context.RequestAborted);
+        }
+        catch (HttpRequestException)
+        {
+            context.Response.StatusCode = StatusCodes.Status502BadGateway;
+            return;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(context.RequestAborted);
+            // 1.x answers a failed statement with 200 and an error in the body; v2 answers 204 or an error status.
+            context.Response.StatusCode = !response.IsSuccessStatusCode ? (int)response.StatusCode
+                : body.Contains("\"error\"", StringComparison.Ordinal) ? StatusCodes.Status400BadRequest
+                : StatusCodes.Status204NoContent;
+        }
+    }
+
+    // Its own quoting rather than the store's, so that the proxy also serves test projects that cannot see the store's internals.
+    private static string QuoteIdentifier(string name) => $"\"{name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
+
+    private static string QuoteString(string value) => $"'{value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)}'";
+
     private async Task PassThroughAsync(HttpContext context)
     {
         var target = context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString.Value;
@@ -145,6 +200,62 @@ internal sealed class InfluxWriteProxy : IAsyncDisposable
 
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
             return response.StatusCode;
+        }
+    }
+}
+
+internal sealed record DeleteRequest(
+    [property: JsonPropertyName("start")] string Start,
+    [property: JsonPropertyName("stop")] string Stop,
+    [property: JsonPropertyName("predicate")] string Predicate);
+
+/// <summary>The subset of the v2 delete predicate grammar a store sends: <c>key="value"</c> terms joined by AND.</summary>
+internal static class DeletePredicate
+{
+    public static IReadOnlyList<KeyValuePair<string, string>>? Parse(string? predicate)
+    {
+        var terms = new List<KeyValuePair<string, string>>();
+        var text = predicate ?? string.Empty;
+        var i = 0;
+        while (true)
+        {
+            var equals = text.IndexOf('=', i);
+            if (equals < 0 || equals + 1 >= text.Length || text[equals + 1] != '"')
+            {
+                return null;
+            }
+
+            var key = text[i..equals].Trim();
+            var value = new System.Text.StringBuilder();
+            var j = equals + 2;
+            for (; j < text.Length && text[j] != '"'; j++)
+            {
+                if (text[j] == '\\' && j + 1 < text.Length)
+                {
+                    j++;
+                }
+
+                value.Append(text[j]);
+            }
+
+            if (j >= text.Length || key.Length == 0)
+            {
+                return null;
+            }
+
+            terms.Add(new(key, value.ToString()));
+            var rest = text[(j + 1)..].TrimStart();
+            if (rest.Length == 0)
+            {
+                return terms;
+            }
+
+            if (!rest.StartsWith("AND ", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            i = text.Length - rest.Length + 4;
         }
     }
 }

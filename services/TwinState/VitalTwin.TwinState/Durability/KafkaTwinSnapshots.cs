@@ -31,11 +31,14 @@ internal sealed partial class KafkaTwinSnapshots(
         }));
     }
 
+    /// <summary>A tombstone: compaction drops the patient's earlier snapshots, and <see cref="LoadAsync"/> skips them until then.</summary>
+    public Task EraseAsync(int partition, string patientId, CancellationToken cancellationToken) =>
+        producer.PublishTombstoneAsync(topics.Value.Twins, patientId, cancellationToken);
+
     public Task<IReadOnlyList<TwinSnapshot>> LoadAsync(int partition, CancellationToken cancellationToken)
     {
-        var stored = CompactedTopicReader.ReadLatest(
-            kafka.Value.BootstrapServers, new TopicPartition(topics.Value.Twins, partition), TwinSnapshotRecord.Descriptor, ReadTimeout, cancellationToken);
-        var latest = stored.Values.Select(TwinSnapshotRecord.Parser.ParseFrom).ToDictionary(r => r.PatientId, r => r.State, StringComparer.Ordinal);
+        var stored = CompactedTopicReader.ReadLatest(kafka.Value, new TopicPartition(topics.Value.Twins, partition), TwinSnapshotRecord.Descriptor, ReadTimeout, cancellationToken);
+        var latest = stored.Values.Select(value => TwinSnapshotRecord.Parser.ParseFrom(value.Span)).ToDictionary(r => r.PatientId, r => r.State, StringComparer.Ordinal);
 
         var twins = new List<TwinSnapshot>(latest.Count);
         foreach (var state in latest.Values)

@@ -9,6 +9,9 @@ internal sealed partial class StoreTwinSnapshots(ISnapshotStore store, ILogger<S
     public Task SaveAsync(int partition, IReadOnlyList<TwinSnapshot> twins, CancellationToken cancellationToken) =>
         store.SavePartitionAsync(partition, twins.Select(t => new Snapshot(t.PatientId, t.ToBytes())).ToList(), cancellationToken);
 
+    public Task EraseAsync(int partition, string patientId, CancellationToken cancellationToken) =>
+        store.RemoveFromPartitionAsync(partition, patientId, cancellationToken);
+
     public async Task<IReadOnlyList<TwinSnapshot>> LoadAsync(int partition, CancellationToken cancellationToken)
     {
         var twins = new List<TwinSnapshot>();

@@ -1,6 +1,8 @@
 using VitalTwin.Clinical;
+using VitalTwin.Consent;
 using VitalTwin.Kafka;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.TwinState.Consent;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.Durability;
 using VitalTwin.TwinState.Health;
@@ -38,7 +40,12 @@ internal static class TwinStateExtensions
         builder.Services.AddSingleton<StalenessAnnouncer>();
         builder.Services.AddEventConsumer<TwinConsumer>();
         builder.Services.AddHostedService<StalenessMonitor>();
+        builder.Services.AddConsentBook();
     }
 
-    public static void MapTwinState(this WebApplication app) => app.MapGrpcService<TwinQueryService>();
+    public static void MapTwinState(this WebApplication app)
+    {
+        app.MapGrpcService<TwinQueryService>();
+        app.MapConsentRegistry();
+    }
 }

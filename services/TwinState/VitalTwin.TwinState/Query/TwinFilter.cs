@@ -3,12 +3,14 @@ using VitalTwin.TwinState.Core;
 namespace VitalTwin.TwinState.Query;
 
 /// <summary>Which twins a ListTwins or WatchTwins call wants; every condition given must hold.</summary>
-internal sealed record TwinFilter(string? Ward, int MinNews2, bool WithOpenAnomalies, IReadOnlySet<string>? PatientIds)
+/// <param name="Wards">The wards the caller may see; null when every ward. A twin with no ward recorded is on none of them.</param>
+internal sealed record TwinFilter(string? Ward, int MinNews2, bool WithOpenAnomalies, IReadOnlySet<string>? PatientIds, IReadOnlySet<string>? Wards = null)
 {
     private const int ScanBatch = 256;
 
     public bool Matches(TwinSnapshot twin) =>
         (Ward is null || string.Equals(twin.Context.Ward, Ward, StringComparison.Ordinal))
+        && (Wards is null || (twin.Context.Ward is { } ward && Wards.Contains(ward)))
         && twin.News2.Total >= MinNews2
         && (!WithOpenAnomalies || twin.OpenAnomalies.Count > 0)
         && (PatientIds is null || PatientIds.Contains(twin.PatientId));
@@ -34,7 +36,7 @@ internal sealed record TwinFilter(string? Ward, int MinNews2, bool WithOpenAnoma
         }
 
         // The registry filters by ward itself; other conditions need each twin's snapshot, so read more at a time.
-        var batch = MinNews2 > 0 || WithOpenAnomalies ? Math.Max(wanted, ScanBatch) : wanted;
+        var batch = MinNews2 > 0 || WithOpenAnomalies || (Wards is not null && Ward is null) ? Math.Max(wanted, ScanBatch) : wanted;
         var cursor = afterPatientId;
         while (true)
         {

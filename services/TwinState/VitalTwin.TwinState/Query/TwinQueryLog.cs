@@ -15,13 +15,16 @@ internal static partial class TwinQueryLog
     [LoggerMessage(4, LogLevel.Warning, "A twin watch fell more than {Backlog} patients behind; it resends every matching twin")]
     public static partial void WatchResynced(ILogger logger, int backlog);
 
-    [LoggerMessage(5, LogLevel.Information, "Patient context recorded by {RecordedBy}")]
-    public static partial void ContextRecorded(ILogger logger, string recordedBy);
+    [LoggerMessage(5, LogLevel.Information, "Patient context recorded by {Subject}")]
+    public static partial void ContextRecorded(ILogger logger, string subject);
 
-    [LoggerMessage(6, LogLevel.Information, "Anomaly acknowledged by {AcknowledgedBy}")]
-    public static partial void AnomalyAcknowledged(ILogger logger, string acknowledgedBy);
+    [LoggerMessage(6, LogLevel.Information, "Anomaly acknowledged by {Subject}")]
+    public static partial void AnomalyAcknowledged(ILogger logger, string subject);
 
     // The type only: a store's error text can quote the query, patient id included.
     [LoggerMessage(7, LogLevel.Warning, "The vitals history store could not answer a query ({ErrorType})")]
     public static partial void HistoryUnavailable(ILogger logger, string errorType);
+
+    [LoggerMessage(8, LogLevel.Information, "A call to {Method} was refused: the patient or ward is outside the caller's ward grants")]
+    public static partial void WardRefused(ILogger logger, string method);
 }
