@@ -173,12 +173,13 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             .Select(g => (g.Key, g.Count()));
 
     /// <summary>Matching alerts, newest first, one page at a time (the token is the position after the last one returned).</summary>
-    public (IReadOnlyList<AlertView> Page, string NextPageToken) List(AlertFilter? filter, int pageSize, string? pageToken)
+    /// <param name="visible">Which alerts the caller may see at all (e.g. by ward); null: every alert.</param>
+    public (IReadOnlyList<AlertView> Page, string NextPageToken) List(AlertFilter? filter, int pageSize, string? pageToken, Func<AlertView, bool>? visible = null)
     {
         var after = PageToken.Parse(pageToken);
         var matching = _alerts.Values
             .Select(e => Present(e.View))
-            .Where(v => Matches(v, filter))
+            .Where(v => Matches(v, filter) && (visible is null || visible(v)))
             .OrderByDescending(v => v.Raised.RaisedAt.ToDateTimeOffset())
             .ThenBy(v => v.AlertId, StringComparer.Ordinal)
             .SkipWhile(v => after is { } position && !position.IsBefore(v))
@@ -193,7 +194,13 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
     }
 
     /// <summary>Every matching alert now, then each change of a matching alert; a slow reader gets each alert's latest state.</summary>
-    public async IAsyncEnumerable<AlertView> Watch(AlertFilter? filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<AlertView> Watch(AlertFilter? filter, CancellationToken cancellationToken) => Watch(filter, visible: null, cancellationToken);
+
+    /// <inheritdoc cref="Watch(AlertFilter?, CancellationToken)"/>
+    /// <param name="filter">What the caller asked for.</param>
+    /// <param name="visible">Which alerts the caller may see at all (e.g. by ward); null: every alert.</param>
+    /// <param name="cancellationToken">Ends the watch.</param>
+    public async IAsyncEnumerable<AlertView> Watch(AlertFilter? filter, Func<AlertView, bool>? visible, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var watcher = new Watcher();
         _watchers.TryAdd(watcher, 0);
@@ -202,7 +209,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             foreach (var entry in _alerts.Values)
             {
                 var view = Present(entry.View);
-                if (Matches(view, filter))
+                if (Matches(view, filter) && (visible is null || visible(view)))
                 {
                     yield return view;
                 }
@@ -212,7 +219,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
                 watcher.Signal.Reader.TryRead(out _);
                 foreach (var alertId in watcher.Take())
                 {
-                    if (Find(alertId) is { } view && Matches(view, filter, includeResolved: true))
+                    if (Find(alertId) is { } view && Matches(view, filter, includeResolved: true) && (visible is null || visible(view)))
                     {
                         yield return view;
                     }

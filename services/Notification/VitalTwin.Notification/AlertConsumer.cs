@@ -21,6 +21,7 @@ internal sealed partial class AlertConsumer(
     AlertLifecycle lifecycle,
     AlertBook book,
     PatientPartitions patients,
+    PatientWards wards,
     VitalCatalogue catalogue,
     TimeProvider clock,
     EventProducer producer,
@@ -32,7 +33,7 @@ internal sealed partial class AlertConsumer(
 {
     private static readonly TimeSpan RebuildTimeout = TimeSpan.FromSeconds(60);
     private readonly ILogger _logger = logger;
-    private readonly string _bootstrapServers = kafka.Value.BootstrapServers;
+    private readonly KafkaOptions _kafka = kafka.Value;
 
     // Partition number → how many of the subscribed topics' partitions with that number are assigned. The
     // alerts of a partition are taken over with the first and let go with the last.
@@ -55,6 +56,7 @@ internal sealed partial class AlertConsumer(
                 throw new InvalidDataException("The NEWS2 change has no score, an impossible one, or an implausible time or value.");
             }
             patients.Remember(changed.PatientId, consumed.Position.Partition.Value);
+            wards.Remember(changed.PatientId, changed.Ward);
             var outcome = policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue), changed.ObservedAt.ToDateTimeOffset());
             await dispatcher.ApplyAsync(outcome, changed.EventId, cancellationToken);
         }
@@ -71,6 +73,7 @@ internal sealed partial class AlertConsumer(
                 return;
             }
             patients.Remember(stale.PatientId, consumed.Position.Partition.Value);
+            wards.Remember(stale.PatientId, stale.Ward);
             var outcome = policy.OnVitalStale(stale.PatientId, definition.Sign, stale.Stale, stale.LastObservedAt.ToDateTimeOffset(), stale.AsOf.ToDateTimeOffset());
             await dispatcher.ApplyAsync(outcome, stale.EventId, cancellationToken);
         }
@@ -159,7 +162,7 @@ internal sealed partial class AlertConsumer(
         var events = 0;
         foreach (var partition in partitions)
         {
-            CompactedTopicReader.ReadToEnd(_bootstrapServers, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
+            CompactedTopicReader.ReadToEnd(_kafka, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
             {
                 if (AlertTopicRecords.Parse(consumed.Schema, consumed.Value.Span) is { } alertEvent)
                 {
@@ -175,6 +178,7 @@ internal sealed partial class AlertConsumer(
             // no event of these partitions may be handled before their alerts are back.
             lifecycle.RestoreAsync(view, partition, CancellationToken.None).GetAwaiter().GetResult();
             patients.Remember(view.PatientId, partition);
+            wards.RememberIfUnknown(view.PatientId, view.Raised.Ward);
             if (view.Raised.Key.ToDomain(catalogue) is { } key)
             {
                 policy.Restore(view.PatientId, key, view.Raised.RaisedAt.ToDateTimeOffset());
@@ -191,7 +195,9 @@ internal sealed partial class AlertConsumer(
             lifecycle.ReleaseAsync(Guid.Parse(view.AlertId), CancellationToken.None).GetAwaiter().GetResult();
         }
         book.Drop(partitions);
-        policy.Forget(patients.Forget(partitions));
+        var forgotten = patients.Forget(partitions);
+        policy.Forget(forgotten);
+        wards.Forget(forgotten);
         LogLetGo(_logger, partitions.Count, open.Count);
     }
 

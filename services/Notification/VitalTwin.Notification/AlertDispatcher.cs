@@ -14,6 +14,7 @@ internal sealed partial class AlertDispatcher(
     AlertLifecycle lifecycle,
     AlertBook book,
     PatientPartitions partitions,
+    PatientWards wards,
     VitalCatalogue catalogue,
     TimeProvider clock,
     NotificationMetrics metrics,
@@ -42,6 +43,7 @@ internal sealed partial class AlertDispatcher(
             throw new InvalidOperationException("An alert was decided for a patient of no partition this instance owns.");
         }
         var raised = decision.ToAlertRaised(sourceEventId, clock.GetUtcNow(), catalogue);
+        raised.Ward = wards.Of(decision.PatientId);
         if (book.Contains(raised.AlertId) || book.OpenAlertId(decision.PatientId, raised.Key) is not null)
         {
             LogAlreadyRaised(logger, raised.AlertId);

@@ -1,58 +1,78 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Notification.Lifecycle;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.Notification.Desk;
 
 /// <summary>
 /// AlertDesk over gRPC: lists and watches the alert book, and hands clinicians' actions to the lifecycle,
-/// answering once the resulting event is on the alerts topic.
+/// answering once the resulting event is on the alerts topic. Clinicians see and act on the alerts of the wards
+/// their token grants; a hospital system (integration) reads every alert and acts on none. Every access is
+/// recorded in the audit trail before it is answered.
 /// </summary>
 [BindServiceMethod(typeof(AlertDeskService), nameof(BindService))]
 internal sealed partial class AlertDeskService(
     AlertBook book,
     AlertLifecycle lifecycle,
+    AuditTrail audit,
     IOptions<AlertLifecycleOptions> options,
     ILogger<AlertDeskService> logger) : AlertDesk.AlertDeskBase
 {
+    private const string Readers = $"{Roles.Clinician},{Roles.Integration}";
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 500;
-    private const int MaxActorLength = 200;
     private const int MaxTextLength = 2000;
 
     public static void BindService(ServiceBinderBase binder, AlertDesk.AlertDeskBase? service) =>
         AlertDesk.BindService(new StrictRequestBinder(binder), service);
 
-    public override Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
+    [Authorize(Roles = Readers)]
+    public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
+        var caller = Caller.Of(context);
         var pageSize = request.PageSize switch
         {
             0 => DefaultPageSize,
             < 0 or > MaxPageSize => throw Invalid($"page_size must be 1-{MaxPageSize}, or 0 for {DefaultPageSize}"),
             var size => size,
         };
+        IReadOnlyList<AlertView> page;
+        string next;
         try
         {
-            var (page, next) = book.List(request.Filter, pageSize, request.PageToken);
-            var response = new ListAlertsResponse { NextPageToken = next };
-            response.Alerts.AddRange(page);
-            return Task.FromResult(response);
+            (page, next) = book.List(request.Filter, pageSize, request.PageToken, Visibility(caller));
         }
         catch (FormatException)
         {
             throw Invalid("page_token is not one this service issued");
         }
+        await audit.RecordAsync(context, page.Select(v => v.PatientId).Distinct(StringComparer.Ordinal).ToList(), AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
+        var response = new ListAlertsResponse { NextPageToken = next };
+        response.Alerts.AddRange(page);
+        return response;
     }
 
+    [Authorize(Roles = Readers)]
     public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertView> responseStream, ServerCallContext context)
     {
+        var caller = Caller.Of(context);
         LogWatchOpened(logger);
+        // Each patient is recorded once per stream, before the first of their alerts is sent.
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            await foreach (var view in book.Watch(request.Filter, context.CancellationToken))
+            await foreach (var view in book.Watch(request.Filter, Visibility(caller), context.CancellationToken))
             {
+                if (!recorded.Contains(view.PatientId))
+                {
+                    await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
+                    recorded.Add(view.PatientId);
+                }
                 await responseStream.WriteAsync(view, context.CancellationToken);
             }
         }
@@ -61,17 +81,20 @@ internal sealed partial class AlertDeskService(
         }
     }
 
+    [Authorize(Roles = Roles.Clinician)]
     public override async Task<AlertView> Acknowledge(AcknowledgeAlertRequest request, ServerCallContext context)
     {
         var alertId = AlertId(request.AlertId);
-        var result = await lifecycle.AcknowledgeAsync(alertId, Actor(request.Actor), Text(request.Note, "note"), context.CancellationToken);
+        var note = Text(request.Note, "note");
+        var actor = await ActorOnAsync(alertId, context);
+        var result = await lifecycle.AcknowledgeAsync(alertId, actor, note, context.CancellationToken);
         return Answer(result, "acknowledged");
     }
 
+    [Authorize(Roles = Roles.Clinician)]
     public override async Task<AlertView> Silence(SilenceAlertRequest request, ServerCallContext context)
     {
         var alertId = AlertId(request.AlertId);
-        var actor = Actor(request.Actor);
         var max = options.Value.MaxSilence;
         var duration = request.Duration ?? throw Invalid("duration is required");
         // Checked on the wire form first: one that is not normalised or lies beyond a TimeSpan does not convert.
@@ -80,15 +103,50 @@ internal sealed partial class AlertDeskService(
         {
             throw Invalid($"duration must be from 1 s to {max}");
         }
-        var result = await lifecycle.SilenceAsync(alertId, actor, duration.ToTimeSpan(), Text(request.Reason, "reason"), context.CancellationToken);
+        var reason = Text(request.Reason, "reason");
+        var actor = await ActorOnAsync(alertId, context);
+        var result = await lifecycle.SilenceAsync(alertId, actor, duration.ToTimeSpan(), reason, context.CancellationToken);
         return Answer(result, "silenced");
     }
 
+    [Authorize(Roles = Roles.Clinician)]
     public override async Task<AlertView> Resolve(ResolveAlertRequest request, ServerCallContext context)
     {
         var alertId = AlertId(request.AlertId);
-        var result = await lifecycle.ResolveAsync(alertId, Actor(request.Actor), Text(request.Note, "note"), context.CancellationToken);
+        var note = Text(request.Note, "note");
+        var actor = await ActorOnAsync(alertId, context);
+        var result = await lifecycle.ResolveAsync(alertId, actor, note, context.CancellationToken);
         return Answer(result, "resolved");
+    }
+
+    /// <summary>
+    /// A hospital system reads every alert; a clinician those of the wards granted, so an alert with no ward only
+    /// with the every-ward grant.
+    /// </summary>
+    private static Func<AlertView, bool>? Visibility(Caller caller) =>
+        caller.IsIn(Roles.Integration) || caller.CoversEveryWard ? null : view => caller.MaySee(view.Raised?.Ward);
+
+    /// <summary>
+    /// Who acts on the alert: the token's subject, once the alert is known to be on one of their wards and the
+    /// action is recorded. Refusals are recorded too; an unknown alert names no patient.
+    /// </summary>
+    private async Task<string> ActorOnAsync(Guid alertId, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        var detail = alertId.ToString();
+        if (book.Find(detail) is not { } view)
+        {
+            await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
+            throw new RpcException(new Status(StatusCode.NotFound, "no open alert with that id is held here"));
+        }
+        if (!caller.MaySee(view.Raised?.Ward))
+        {
+            await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Denied, detail, context.CancellationToken);
+            LogRefused(logger, context.Method);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "that alert is not on a ward your token grants"));
+        }
+        await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, detail, context.CancellationToken);
+        return caller.Subject;
     }
 
     private AlertView Answer(AlertActionResult result, string action)
@@ -107,11 +165,6 @@ internal sealed partial class AlertDeskService(
     private static Guid AlertId(string alertId) =>
         Guid.TryParse(alertId, out var id) ? id : throw Invalid("alert_id must be an alert id as the alerts topic gives it");
 
-    private static string Actor(string actor) =>
-        string.IsNullOrWhiteSpace(actor) ? throw Invalid("actor is required: who is acting")
-        : actor.Length > MaxActorLength ? throw Invalid($"actor is longer than {MaxActorLength} characters")
-        : actor;
-
     private static string? Text(string text, string field) =>
         text.Length > MaxTextLength ? throw Invalid($"{field} is longer than {MaxTextLength} characters")
         : text.Length == 0 ? null : text;
@@ -120,6 +173,9 @@ internal sealed partial class AlertDeskService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} {Action} from the desk")]
     private static partial void LogAction(ILogger logger, Guid alertId, string action);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A call to {Method} was refused: the alert is outside the caller's ward grants")]
+    private static partial void LogRefused(ILogger logger, string method);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alert watch opened")]
     private static partial void LogWatchOpened(ILogger logger);

@@ -17,6 +17,7 @@ internal static class NotificationExtensions
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton(sp => new AlertPolicy(sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>()));
         builder.Services.AddSingleton<PatientPartitions>();
+        builder.Services.AddSingleton<PatientWards>();
         builder.Services.AddSingleton<AlertDispatcher>();
         builder.Services.AddSingleton<NotificationMetrics>();
         builder.Services.AddHostedService<AlertClock>();

@@ -1,0 +1,206 @@
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Contracts.Anomaly.V1;
+using VitalTwin.Contracts.Audit.V1;
+using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Contracts.Twin.V1;
+using VitalTwin.Kafka;
+using VitalTwin.Kafka.Embedded;
+using VitalTwin.Notification.Extensions;
+using VitalTwin.Notification.Lifecycle;
+using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Security;
+using VitalTwin.TwinState.Tests;
+using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
+
+namespace VitalTwin.Notification.Tests;
+
+/// <summary>
+/// Notification as its Program wires it (service defaults with bearer authentication, the alert lifecycle and
+/// policy, AlertDesk over HTTP/2 on a free port) against an embedded Kafka of its own. Seeded through its input
+/// topics with NEWS2 alerts for patients on two wards and on none, and an anomaly-only alert for a patient whose
+/// ward only an earlier twin event told. Each test calls under subjects of its own and finds its audit records by them.
+/// </summary>
+public sealed class SecuredNotification : IAsyncLifetime
+{
+    public const string WardA = "ward-a";
+    public const string WardB = "ward-b";
+    public const string PatientA = "alert-patient-a";
+    public const string PatientB = "alert-patient-b";
+    public const string Unplaced = "alert-patient-unplaced";
+    public const string Spiky = "alert-patient-spiky";
+
+    /// <summary>Vital values no other number here has, which no audit record may contain.</summary>
+    public static readonly double[] VitalValues = [117.375, 121.625, 113.875, 151.625, 139.125];
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly EmbeddedKafka _kafka = EmbeddedKafka.Start([]);
+    private readonly List<GrpcChannel> _channels = [];
+    private WebApplication _app = null!;
+    private string _address = null!;
+
+    public LocalTokenIssuer Tokens { get; } = new();
+
+    public KafkaTopics Topics { get; } = new()
+    {
+        Anomalies = $"test-anomalies-{Guid.NewGuid():N}",
+        TwinEvents = $"test-twin-events-{Guid.NewGuid():N}",
+        Alerts = $"test-alerts-{Guid.NewGuid():N}",
+        DeadLetter = $"test-deadletter-{Guid.NewGuid():N}",
+        Audit = $"test-audit-{Guid.NewGuid():N}",
+    };
+
+    public AlertBook Book => _app.Services.GetRequiredService<AlertBook>();
+
+    public EventProducer Producer => _app.Services.GetRequiredService<EventProducer>();
+
+    /// <summary>A token valid now for an hour.</summary>
+    public string Token(string subject, string[] roles, params string[] wards) => Tokens.Mint(subject, roles, wards);
+
+    public AlertDesk.AlertDeskClient Desk(string? bearerToken)
+    {
+        var channel = ApiCallers.Channel(_address, bearerToken);
+        lock (_channels)
+        {
+            _channels.Add(channel);
+        }
+        return new AlertDesk.AlertDeskClient(channel);
+    }
+
+    /// <summary>The open alert the seeding raised for the patient.</summary>
+    public AlertView AlertOf(string patientId, AlertCondition condition) =>
+        Book.List(null, 500, null).Page.Single(v => v.PatientId == patientId && v.Raised.Condition == condition);
+
+    public async Task InitializeAsync()
+    {
+        foreach (var topic in new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Audit })
+        {
+            _kafka.CreateTopic(new TopicSpec(topic, Partitions: 1, Compacted: false));
+        }
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "VitalTwin.Notification", EnvironmentName = "Production" });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Http:Protocols"] = "Http2",
+            ["Kafka:BootstrapServers"] = _kafka.BootstrapServers,
+            ["Kafka:GroupId"] = $"test-notification-{Guid.NewGuid():N}",
+            ["Kafka:Topics:Anomalies"] = Topics.Anomalies,
+            ["Kafka:Topics:TwinEvents"] = Topics.TwinEvents,
+            ["Kafka:Topics:Alerts"] = Topics.Alerts,
+            ["Kafka:Topics:DeadLetter"] = Topics.DeadLetter,
+            ["Kafka:Topics:Audit"] = Topics.Audit,
+        };
+        foreach (var (key, value) in Tokens.ServiceConfiguration)
+        {
+            settings[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        builder.AddAlertLifecycle();
+        builder.AddAlerting();
+        _app = builder.Build();
+        _app.MapDefaultEndpoints();
+        _app.MapAlertDesk();
+        await _app.StartAsync();
+        _address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        await _app.Services.GetRequiredService<AlertConsumer>().Assigned.WaitAsync(Patience);
+
+        var now = DateTimeOffset.UtcNow;
+        await PublishNews2Async(PatientA, WardA, total: 7, now, VitalValues[0]);
+        await PublishNews2Async(PatientB, WardB, total: 7, now, VitalValues[1]);
+        await PublishNews2Async(Unplaced, ward: string.Empty, total: 7, now, VitalValues[2]);
+        // A low score raises nothing, but tells Notification the ward the spike alert after it must carry.
+        await PublishNews2Async(Spiky, WardA, total: 0, now, pulse: 72);
+        // The two input topics are not ordered with each other: the spike goes only once the ward is known.
+        await WaitUntilAsync(() => _app.Services.GetRequiredService<PatientWards>().Of(Spiky) == WardA);
+        await PublishSpikeAsync(Spiky, VitalValues[3], now);
+        await WaitUntilAsync(() => Book.List(null, 500, null).Page.Count == 4);
+    }
+
+    public Task PublishNews2Async(string patientId, string ward, int total, DateTimeOffset at, double pulse)
+    {
+        var changed = new TwinNews2Changed
+        {
+            EventId = $"news2/{Guid.NewGuid():N}",
+            PatientId = patientId,
+            News2 = new News2Score { Total = total, Risk = total >= 7 ? News2Risk.High : News2Risk.Low, Complete = true },
+            ObservedAt = Timestamp.FromDateTimeOffset(at),
+            Ward = ward,
+        };
+        // Seven parameters: respiration 2, SpO2 1, air 0, systolic 1, pulse 2, consciousness 0, temperature 1 = 7.
+        int[] scores = total >= 7 ? [2, 1, 0, 1, 2, 0, 1] : [0, 0, 0, 0, 0, 0, 0];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            changed.News2.SubScores.Add(new News2SubScore { Parameter = (News2Parameter)(i + 1), Score = scores[i] });
+        }
+        changed.Vitals.Add(new LatestVital { Code = new VitalCode { Loinc = "8867-4" }, Name = "Heart rate", Value = pulse, Unit = "/min", ObservedAt = changed.ObservedAt });
+        return Producer.PublishAsync(Topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
+    }
+
+    public Task PublishSpikeAsync(string patientId, double value, DateTimeOffset at, string loinc = "8867-4", string unit = "/min")
+    {
+        var detected = new AnomalyDetected
+        {
+            EventId = $"spike/{Guid.NewGuid():N}",
+            PatientId = patientId,
+            Code = new VitalCode { Loinc = loinc },
+            Value = value,
+            Unit = unit,
+            ObservedAt = Timestamp.FromDateTimeOffset(at),
+            Kind = AnomalyKind.Spike,
+            Detector = Detector.IidSpike,
+            Direction = Direction.Up,
+            PValue = 0.001,
+            BaselineMean = 70,
+            PersonalBaseline = 70,
+        };
+        return Producer.PublishAsync(Topics.Anomalies, patientId, detected, detected.EventId, CancellationToken.None);
+    }
+
+    /// <summary>The audit records of <paramref name="actor"/>, with their bytes as they are on the topic.</summary>
+    public IReadOnlyList<(AccessAudited Audited, byte[] Bytes, string Key)> Audited(string actor) =>
+        AuditTopic.Read(_kafka.BootstrapServers, Topics.Audit)
+            .Select(r => (Audited: AccessAudited.Parser.ParseFrom(r.Value), r.Value, r.Key))
+            .Where(r => r.Audited.Actor == actor)
+            .ToList();
+
+    /// <summary>The alert events on the alerts topic, parsed.</summary>
+    public IReadOnlyList<Google.Protobuf.IMessage> AlertEvents() =>
+        AuditTopic.Read(_kafka.BootstrapServers, Topics.Alerts)
+            .Select(r => AlertTopicRecords.Parse(r.Schema, r.Value))
+            .OfType<Google.Protobuf.IMessage>()
+            .ToList();
+
+    public static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (!condition())
+        {
+            await poll.WaitForNextTickAsync(deadline.Token);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _kafka.Dispose();
+        Tokens.Dispose();
+    }
+}
