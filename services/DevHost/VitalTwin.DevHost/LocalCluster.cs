@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Kafka;
 using VitalTwin.Kafka.Embedded;
+using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.DevHost;
 
@@ -35,11 +39,41 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public EmbeddedKafka Kafka { get; }
 
+    /// <summary>
+    /// The identity provider every service trusts here: a signing key that lives only in this process, so a
+    /// token for this cluster is worthless anywhere else. Tests and the simulator get their tokens from it.
+    /// </summary>
+    public LocalTokenIssuer Tokens { get; } = new();
+
     public KafkaTopics Topics { get; }
 
     public IReadOnlyDictionary<string, ServiceEndpoints> Endpoints => _endpoints;
 
     public ServiceEndpoints this[string service] => _endpoints[service];
+
+    /// <summary>
+    /// A channel to <paramref name="service"/> whose calls carry <paramref name="bearerToken"/> (none when null).
+    /// Device ingestion calls are left without it: a device presents its own credential, and a request carries one.
+    /// </summary>
+    public GrpcChannel Channel(string service, string? bearerToken)
+    {
+        var options = new GrpcChannelOptions();
+        if (bearerToken is not null)
+        {
+            var bearer = CallCredentials.FromInterceptor((context, metadata) =>
+            {
+                if (!context.ServiceUrl.EndsWith('/' + VitalSignIngestion.Descriptor.FullName, StringComparison.Ordinal))
+                {
+                    metadata.Add("Authorization", $"Bearer {bearerToken}");
+                }
+                return Task.CompletedTask;
+            });
+            // The local cluster serves plaintext HTTP/2 on loopback; a deployment serves TLS.
+            options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, bearer);
+            options.UnsafeUseInsecureChannelCallCredentials = true;
+        }
+        return GrpcChannel.ForAddress(this[service].Grpc, options);
+    }
 
     /// <summary>The running processes, services first, for tools that measure them (CPU, memory).</summary>
     public IReadOnlyList<ServiceProcess> Processes => _processes;
@@ -65,6 +99,10 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Kestrel__Endpoints__Grpc__Url"] = endpoints.Grpc.ToString(),
                     ["Kestrel__Endpoints__Http__Url"] = endpoints.Http.ToString(),
                 };
+                foreach (var (key, value) in cluster.Tokens.ServiceConfiguration)
+                {
+                    environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+                }
                 cluster._processes.Add(ServiceProcess.Start(name, assembly, environment, options.Output));
                 cluster._endpoints[name] = endpoints;
                 cluster._launches[name] = (assembly, environment);
@@ -169,6 +207,7 @@ public sealed class LocalCluster : IAsyncDisposable
             await _processes[i].DisposeAsync();
         }
         Kafka.Dispose();
+        Tokens.Dispose();
     }
 }
 

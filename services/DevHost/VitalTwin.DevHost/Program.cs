@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using VitalTwin.DevHost;
+using VitalTwin.ServiceDefaults.Security;
 
 // ./build.sh --target=Demo [--duration=<seconds>] [--patients=<n>] [--deteriorating=<n>]
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
@@ -31,6 +32,8 @@ var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "W
 await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Environment = quiet, Output = Print }, stop.Token);
 
 output.WriteLine($"Kafka bootstrap: {cluster.Kafka.BootstrapServers}");
+// A token for trying the APIs by hand (grpcurl -H "authorization: Bearer <token>"); it is only good for this run.
+output.WriteLine($"Clinician token (every ward, 12 h): {cluster.Tokens.Mint("demo-clinician", [Roles.Clinician, Roles.Integration], [Caller.EveryWard], TimeSpan.FromHours(12))}");
 foreach (var service in cluster.Endpoints.Values)
 {
     output.WriteLine($"{service.Name} gRPC: {service.Grpc.ToString().TrimEnd('/')}");
@@ -41,6 +44,8 @@ cluster.StartProgram("Simulator", "VitalTwin.Simulator", new Dictionary<string, 
     ["Simulator__GatewayUrl"] = cluster["Gateway"].Grpc.ToString(),
     ["Simulator__Patients"] = patients.ToString(CultureInfo.InvariantCulture),
     ["Simulator__Deteriorating"] = deteriorating.ToString(CultureInfo.InvariantCulture),
+    // The simulator plays the hospital's registration system when it binds its devices to patients.
+    ["Simulator__AccessToken"] = cluster.Tokens.Mint("simulator", [Roles.Registrar], lifetime: TimeSpan.FromDays(7)),
 }, Print);
 output.WriteLine($"Simulating {patients} patients ({deteriorating} deteriorating). Ctrl-C stops.");
 

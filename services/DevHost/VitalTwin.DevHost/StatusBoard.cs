@@ -1,9 +1,9 @@
 using System.Globalization;
 using Confluent.Kafka;
-using Grpc.Net.Client;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
+using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.DevHost;
 
@@ -21,7 +21,7 @@ internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
         var consuming = Task.Factory.StartNew(() => Consume(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        using var channel = GrpcChannel.ForAddress(cluster["TwinState"].Grpc);
+        using var channel = cluster.Channel("TwinState", cluster.Tokens.Mint("devhost-status", [Roles.Clinician], [Caller.EveryWard], TimeSpan.FromDays(7)));
         var twins = new TwinQuery.TwinQueryClient(channel);
         var started = DateTime.UtcNow;
         long lastReadings = 0;

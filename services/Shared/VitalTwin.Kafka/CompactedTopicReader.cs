@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Google.Protobuf.Reflection;
+using VitalTwin.Kafka.Security;
 
 namespace VitalTwin.Kafka;
 
@@ -9,21 +10,36 @@ namespace VitalTwin.Kafka;
 /// </summary>
 public static class CompactedTopicReader
 {
-    public static IReadOnlyDictionary<string, byte[]> ReadLatest(
-        string bootstrapServers,
+    /// <summary>
+    /// The newest value of <paramref name="schema"/> per key: a compacted topic's state. A tombstone deletes its key,
+    /// as compaction eventually will (the embedded cluster never compacts), so an erased key does not come back.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ReadOnlyMemory<byte>> ReadLatest(
+        KafkaOptions kafka,
         TopicPartition partition,
         MessageDescriptor schema,
         TimeSpan timeout,
         CancellationToken cancellationToken)
     {
-        var latest = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        ReadToEnd(bootstrapServers, partition, schema, timeout, (key, value) => latest[key] = value, cancellationToken);
+        ArgumentNullException.ThrowIfNull(schema);
+        var latest = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        ReadToEnd(kafka, partition, timeout, consumed =>
+        {
+            if (consumed.Is(schema))
+            {
+                latest[consumed.Key] = consumed.Value;
+            }
+            else if (consumed.IsTombstone)
+            {
+                latest.Remove(consumed.Key);
+            }
+        }, cancellationToken);
         return latest;
     }
 
     /// <summary>Hands every event of <paramref name="schema"/> in the partition, in order, to <paramref name="onEvent"/>.</summary>
     public static void ReadToEnd(
-        string bootstrapServers,
+        KafkaOptions kafka,
         TopicPartition partition,
         MessageDescriptor schema,
         TimeSpan timeout,
@@ -32,7 +48,7 @@ public static class CompactedTopicReader
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(onEvent);
-        ReadToEnd(bootstrapServers, partition, timeout, consumed =>
+        ReadToEnd(kafka, partition, timeout, consumed =>
         {
             if (consumed.Is(schema))
             {
@@ -43,7 +59,7 @@ public static class CompactedTopicReader
 
     /// <summary>Hands every event in the partition, in order, to <paramref name="onEvent"/>, whatever its schema.</summary>
     public static void ReadToEnd(
-        string bootstrapServers,
+        KafkaOptions kafka,
         TopicPartition partition,
         TimeSpan timeout,
         Action<ConsumedEvent> onEvent,
@@ -51,14 +67,14 @@ public static class CompactedTopicReader
     {
         ArgumentNullException.ThrowIfNull(partition);
         ArgumentNullException.ThrowIfNull(onEvent);
-        var config = new ConsumerConfig
+        ArgumentNullException.ThrowIfNull(kafka);
+        var config = kafka.Connect(new ConsumerConfig
         {
-            BootstrapServers = bootstrapServers,
             // Required by the client, never joined: the partition is assigned by hand and nothing is committed.
             GroupId = $"vitaltwin-restore-{partition.Topic}",
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
-        };
+        });
         using var reader = new ConsumerBuilder<string, byte[]>(config).Build();
         var watermarks = reader.QueryWatermarkOffsets(partition, timeout);
         if (watermarks.High <= watermarks.Low)
@@ -83,9 +99,10 @@ public static class CompactedTopicReader
     }
 
     /// <summary>The topic's partitions, from the cluster's metadata.</summary>
-    public static IReadOnlyList<TopicPartition> Partitions(string bootstrapServers, string topic, TimeSpan timeout)
+    public static IReadOnlyList<TopicPartition> Partitions(KafkaOptions kafka, string topic, TimeSpan timeout)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        ArgumentNullException.ThrowIfNull(kafka);
+        using var admin = new AdminClientBuilder(kafka.Connect(new AdminClientConfig())).Build();
         var metadata = admin.GetMetadata(topic, timeout);
         return metadata.Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
     }

@@ -12,6 +12,9 @@ public sealed class ConsumedEvent(ConsumeResult<string, byte[]> result)
     public string? Schema { get; } = HeaderString(result.Message.Headers, EventHeaders.Schema);
     public string? MessageId { get; } = HeaderString(result.Message.Headers, EventHeaders.MessageId);
     public ReadOnlyMemory<byte> Value => result.Message.Value;
+
+    /// <summary>A record with no value at all: on a compacted topic, the key's deletion (an empty value is not one).</summary>
+    public bool IsTombstone => result.Message.Value is null;
     public TopicPartitionOffset Position => result.TopicPartitionOffset;
 
     internal ConsumeResult<string, byte[]> Result => result;

@@ -4,6 +4,8 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VitalTwin.Kafka.Security;
+using VitalTwin.Privacy;
 
 namespace VitalTwin.Kafka;
 
@@ -139,9 +141,8 @@ public abstract partial class EventConsumer : BackgroundService
     private async Task ConsumeLoopAsync(CancellationToken stoppingToken)
     {
         var metrics = _producer.Metrics;
-        var config = new ConsumerConfig
+        var config = _options.Connect(new ConsumerConfig
         {
-            BootstrapServers = _options.BootstrapServers,
             GroupId = _groupId,
             ClientId = _clientId,
             EnableAutoCommit = true,
@@ -150,7 +151,7 @@ public abstract partial class EventConsumer : BackgroundService
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
             FetchWaitMaxMs = (int)_options.FetchWaitMax.TotalMilliseconds,
-        };
+        });
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => LogKafkaError(_logger, error.Code, error.Reason))
             .SetPartitionsAssignedHandler((_, partitions) =>
@@ -213,9 +214,11 @@ public abstract partial class EventConsumer : BackgroundService
     private async Task ProcessAsync(ConsumeResult<string, byte[]> result, CancellationToken handling)
     {
         using var activity = KafkaInstrumentation.StartProcess(result, _groupId);
+        var consumed = new ConsumedEvent(result);
+        LogHandling(_logger, consumed.Schema, result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Key);
         try
         {
-            await HandleAsync(new ConsumedEvent(result), handling);
+            await HandleAsync(consumed, handling);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !handling.IsCancellationRequested)
         {
@@ -252,6 +255,7 @@ public abstract partial class EventConsumer : BackgroundService
     {
         // Only the exception type goes along: messages may quote the payload, which holds patient data.
         LogDeadLettered(_logger, result.Topic, result.Partition.Value, result.Offset.Value, error.GetType().Name);
+        LogDeadLetteredPatient(_logger, result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Key);
         _producer.Metrics.ReportDeadLettered(_groupId, result.Topic, error);
         var headers = new Headers();
         foreach (var header in result.Message.Headers ?? [])
@@ -299,4 +303,12 @@ public abstract partial class EventConsumer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Event at {Topic}[{Partition}]@{Offset} could not be handled ({Error}); sent to the dead-letter topic")]
     private static partial void LogDeadLettered(ILogger logger, string topic, int partition, long offset, string error);
+
+    // Which patient's event failed, for an operator who turns on Debug to follow one patient; redacted like every
+    // patient id (an HMAC token where a redaction key is configured, so one patient's lines still match up).
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dead-lettered event at {Topic}[{Partition}]@{Offset} is patient {PatientId}'s")]
+    private static partial void LogDeadLetteredPatient(ILogger logger, string topic, int partition, long offset, [PatientIdentifier] string? patientId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Handling {Schema} at {Topic}[{Partition}]@{Offset} for patient {PatientId}")]
+    private static partial void LogHandling(ILogger logger, string? schema, string topic, int partition, long offset, [PatientIdentifier] string? patientId);
 }

@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VitalTwin.Kafka.Security;
 
 namespace VitalTwin.Kafka;
 
@@ -34,14 +35,13 @@ public sealed partial class EventProducer : IDisposable
         ArgumentNullException.ThrowIfNull(metrics);
         _logger = logger;
         Metrics = metrics;
-        var config = new ProducerConfig
+        var config = options.Value.Connect(new ProducerConfig
         {
-            BootstrapServers = options.Value.BootstrapServers,
             ClientId = options.Value.ClientId ?? environment.ApplicationName,
             EnableIdempotence = true,
             Acks = Acks.All,
             LingerMs = 5,
-        };
+        });
         _producer = new ProducerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => LogKafkaError(_logger, error.Code, error.Reason))
             .Build();
@@ -81,6 +81,13 @@ public sealed partial class EventProducer : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Publishes a tombstone (no value, no schema) for <paramref name="key"/> on a compacted topic and waits for
+    /// delivery: compaction then drops every earlier record of the key, and readers treat the key as deleted.
+    /// </summary>
+    public Task PublishTombstoneAsync(string topic, string key, CancellationToken cancellationToken) =>
+        _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = null! }, cancellationToken);
 
     internal Task<DeliveryResult<string, byte[]>> PublishRawAsync(string topic, string key, byte[] value, Headers headers, CancellationToken cancellationToken) =>
         _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value, Headers = headers }, cancellationToken);

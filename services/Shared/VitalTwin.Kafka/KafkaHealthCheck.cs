@@ -3,6 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VitalTwin.Kafka.Security;
 
 namespace VitalTwin.Kafka;
 
@@ -27,11 +28,10 @@ public sealed partial class KafkaHealthCheck : IHealthCheck, IDisposable
         _options = options.Value;
         _clock = clock;
         _logger = logger;
-        _admin = new Lazy<IAdminClient>(() => new AdminClientBuilder(new AdminClientConfig
+        _admin = new Lazy<IAdminClient>(() => new AdminClientBuilder(_options.Connect(new AdminClientConfig
             {
-                BootstrapServers = _options.BootstrapServers,
                 ClientId = $"{_options.ClientId ?? environment.ApplicationName}-health",
-            })
+            }))
             // While the cluster is away librdkafka reports every failed connection; the probe's answer says it once.
             .SetLogHandler((_, message) => LogClient(_logger, message.Facility, message.Message))
             .SetErrorHandler((_, error) => LogClient(_logger, error.Code.ToString(), error.Reason))

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using VitalTwin.Kafka.Security;
 
 namespace VitalTwin.Kafka;
 
@@ -36,6 +37,9 @@ public sealed class KafkaOptions
 
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>TLS and SASL for every client, from <c>Kafka:Security</c>; plaintext unless configured.</summary>
+    public KafkaSecurityOptions Security { get; set; } = new();
 
     /// <summary>How long a probe's answer is reused, so frequent readiness checks do not each ask the brokers.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]

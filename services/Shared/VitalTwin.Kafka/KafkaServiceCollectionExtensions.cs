@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using VitalTwin.Kafka.Security;
 
 namespace VitalTwin.Kafka;
 
@@ -10,6 +13,8 @@ public static class KafkaServiceCollectionExtensions
     public static IServiceCollection AddKafka(this IServiceCollection services)
     {
         services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaSecurityValidation>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KafkaSecurityReport>());
         services.AddOptions<KafkaTopics>().BindConfiguration(KafkaTopics.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);

@@ -5,8 +5,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using VitalTwin.Kafka;
+using VitalTwin.ServiceDefaults.Redaction;
+using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.ServiceDefaults;
 
@@ -30,6 +33,7 @@ public static class ServiceDefaultsExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.ConfigureOpenTelemetry();
+        builder.AddLogRedaction();
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
             .AddKafka(ReadyTag);
@@ -42,12 +46,15 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddGrpcReflection();
         builder.Services.AddKafka();
+        builder.AddApiAuthentication();
         return builder;
     }
 
     private static void ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         var telemetry = builder.Services.AddOpenTelemetry()
+            // Named after the service, not the process ("dotnet" when launched as a dll), so a collector tells them apart.
+            .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
@@ -69,13 +76,16 @@ public static class ServiceDefaultsExtensions
         }
     }
 
-    /// <summary><c>/alive</c> (liveness), <c>/health</c> (readiness), gRPC health and server reflection.</summary>
+    /// <summary>
+    /// <c>/alive</c> (liveness), <c>/health</c> (readiness) and gRPC health, open to probes without a token; server
+    /// reflection, for authenticated API callers.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapHealthChecks("/health");
-        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
-        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) }).AllowAnonymous();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService();
         return app;
     }

@@ -1,0 +1,238 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using VitalTwin.Kafka.Security;
+
+namespace VitalTwin.Kafka;
+
+/// <summary>
+/// Keeps a whole state topic in every instance of a service: at start it reads every partition from its start to
+/// the end it has then (the host serves nothing before that), and from there follows each one live. No consumer
+/// group shares the partitions out: every instance must see every record, since any instance may be asked about any
+/// key. Partitions added to the topic later are picked up within <see cref="PartitionRefresh"/>.
+/// </summary>
+public abstract partial class TopicFollower : IHostedService, IDisposable
+{
+    /// <summary>How often the topic's metadata is read again for partitions added since the last look.</summary>
+    public static readonly TimeSpan PartitionRefresh = TimeSpan.FromMinutes(1);
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
+
+    private readonly KafkaOptions _kafka;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly HashSet<TopicPartition> _assigned = [];
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _awaited = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private IConsumer<string, byte[]>? _consumer;
+    private Task _following = Task.CompletedTask;
+    private DateTimeOffset _nextRefresh;
+
+    protected TopicFollower(KafkaOptions kafka, string topic, TimeProvider clock, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(kafka);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        _kafka = kafka;
+        _clock = clock;
+        _logger = logger;
+        Topic = topic;
+    }
+
+    public string Topic { get; }
+
+    protected TimeProvider Clock => _clock;
+
+    protected ILogger Logger => _logger;
+
+    /// <summary>Applies a record, in the order of its partition. Runs on the follower's thread, one record at a time.</summary>
+    protected abstract void Apply(ConsumedEvent consumed);
+
+    /// <summary>Applies a tombstone: the key was deleted from the topic.</summary>
+    protected abstract void Delete(string key);
+
+    /// <summary>
+    /// Completes once the record published with <paramref name="messageId"/> has been applied, so a writer can read
+    /// its own write. Call it before publishing; <paramref name="cancellationToken"/> gives up the wait.
+    /// </summary>
+    public Task WhenApplied(string messageId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_awaited.TryAdd(messageId, applied))
+        {
+            throw new InvalidOperationException("Another wait for this message id is pending.");
+        }
+        cancellationToken.Register(() =>
+        {
+            _awaited.TryRemove(new KeyValuePair<string, TaskCompletionSource>(messageId, applied));
+            applied.TrySetCanceled(cancellationToken);
+        });
+        return applied.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _consumer = new ConsumerBuilder<string, byte[]>(_kafka.Connect(new ConsumerConfig
+            {
+                // Required by the client, never joined: partitions are assigned by hand and no offset is committed.
+                GroupId = $"vitaltwin-follow-{Topic}",
+                ClientId = _kafka.ClientId,
+                EnableAutoCommit = false,
+                EnableAutoOffsetStore = false,
+                FetchWaitMaxMs = (int)_kafka.FetchWaitMax.TotalMilliseconds,
+            }))
+            .SetErrorHandler((_, error) => LogKafkaError(_logger, Topic, error.Code, error.Reason))
+            .Build();
+        var records = CatchUp(_consumer, cancellationToken);
+        LogCaughtUp(_logger, Topic, _assigned.Count, records);
+        if (_assigned.Count == 0)
+        {
+            LogNoPartitions(_logger, Topic);
+        }
+        // Consume() blocks, so following gets a thread of its own.
+        _following = Task.Factory.StartNew(() => Follow(_consumer, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _following.WaitAsync(cancellationToken);
+        _consumer?.Close();
+    }
+
+    public void Dispose()
+    {
+        _consumer?.Dispose();
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Reads every partition to the end it has now; returns how many records that was.</summary>
+    private int CatchUp(IConsumer<string, byte[]> consumer, CancellationToken cancellationToken)
+    {
+        var partitions = AssignNewPartitions(consumer);
+        var remaining = new Dictionary<TopicPartition, long>();
+        foreach (var partition in partitions)
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(partition, StartTimeout);
+            if (watermarks.High > watermarks.Low)
+            {
+                remaining[partition] = watermarks.High.Value;
+            }
+        }
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(StartTimeout);
+        var records = 0;
+        while (remaining.Count > 0)
+        {
+            var result = consumer.Consume(deadline.Token);
+            if (result?.Message is null)
+            {
+                continue;
+            }
+            Handle(result);
+            records++;
+            if (remaining.TryGetValue(result.TopicPartition, out var end) && result.Offset.Value >= end - 1)
+            {
+                remaining.Remove(result.TopicPartition);
+            }
+        }
+        return records;
+    }
+
+    private void Follow(IConsumer<string, byte[]> consumer, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (consumer.Consume(IdlePoll) is { Message: not null } result)
+                {
+                    Handle(result);
+                }
+                if (_clock.GetUtcNow() >= _nextRefresh)
+                {
+                    AssignNewPartitions(consumer);
+                }
+            }
+            catch (ConsumeException ex)
+            {
+                // librdkafka recovers from broker and network faults on its own; the next poll goes on.
+                LogConsumeFailed(_logger, Topic, ex.Error.Code);
+            }
+            catch (KafkaException ex)
+            {
+                LogConsumeFailed(_logger, Topic, ex.Error.Code);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Following must outlive any one failure: a follower that stopped would leave its state stale for
+                // good. The pause keeps a failure that repeats at once from spinning.
+                LogFollowFailed(_logger, Topic, ex.GetType().Name);
+                stopping.WaitHandle.WaitOne(IdlePoll);
+            }
+        }
+    }
+
+    private void Handle(ConsumeResult<string, byte[]> result)
+    {
+        var consumed = new ConsumedEvent(result);
+        try
+        {
+            if (result.Message.Value is null)
+            {
+                Delete(result.Message.Key);
+            }
+            else
+            {
+                Apply(consumed);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Only the type: a message could quote the record. The record stays where it is, to be read at its offset.
+            LogApplyFailed(_logger, result.Topic, result.Partition.Value, result.Offset.Value, ex.GetType().Name);
+        }
+        if (consumed.MessageId is { } messageId && _awaited.TryRemove(messageId, out var applied))
+        {
+            applied.TrySetResult();
+        }
+    }
+
+    /// <summary>Starts reading, from their beginning, partitions the topic has that are not followed yet.</summary>
+    private List<TopicPartition> AssignNewPartitions(IConsumer<string, byte[]> consumer)
+    {
+        _nextRefresh = _clock.GetUtcNow() + PartitionRefresh;
+        var added = CompactedTopicReader.Partitions(_kafka, Topic, StartTimeout).Where(_assigned.Add).ToList();
+        if (added.Count > 0)
+        {
+            consumer.IncrementalAssign(added.Select(partition => new TopicPartitionOffset(partition, Offset.Beginning)));
+            LogFollowing(_logger, Topic, added.Count);
+        }
+        return added;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read {Topic} to its end: {Partitions} partitions, {Records} records; following it live")]
+    private static partial void LogCaughtUp(ILogger logger, string topic, int partitions, int records);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Topic} has no partitions (is it created?); they are followed once it has")]
+    private static partial void LogNoPartitions(ILogger logger, string topic);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Following {Count} more partitions of {Topic}")]
+    private static partial void LogFollowing(ILogger logger, string topic, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka error while following {Topic}: {Code} {Reason}")]
+    private static partial void LogKafkaError(ILogger logger, string topic, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Topic} failed ({Code}); retrying")]
+    private static partial void LogConsumeFailed(ILogger logger, string topic, ErrorCode code);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Following {Topic} failed ({Error}); retrying")]
+    private static partial void LogFollowFailed(ILogger logger, string topic, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Record at {Topic}[{Partition}]@{Offset} could not be applied ({Error})")]
+    private static partial void LogApplyFailed(ILogger logger, string topic, int partition, long offset, string error);
+}

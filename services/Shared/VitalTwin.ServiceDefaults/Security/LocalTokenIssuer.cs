@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace VitalTwin.ServiceDefaults.Security;
+
+/// <summary>
+/// An identity provider for one machine: it signs tokens with a key that exists only in this process, for the
+/// one-machine setup (DevHost) and tests. Services trust it through the configuration it gives
+/// (<see cref="ServiceConfiguration"/>); a hospital's deployment trusts its own provider instead.
+/// </summary>
+public sealed class LocalTokenIssuer : IDisposable
+{
+    public const string DefaultIssuer = "vitaltwin-local";
+
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly SigningCredentials _credentials;
+    private readonly TimeProvider _clock;
+
+    public LocalTokenIssuer(string issuer = DefaultIssuer, string audience = "vitaltwin", TimeProvider? clock = null)
+    {
+        Issuer = issuer;
+        Audience = audience;
+        _clock = clock ?? TimeProvider.System;
+        var securityKey = new ECDsaSecurityKey(_key) { KeyId = TokenKeys.KeyId(_key.ExportSubjectPublicKeyInfo()) };
+        _credentials = new SigningCredentials(securityKey, SecurityAlgorithms.EcdsaSha256);
+        PublicKeyPem = _key.ExportSubjectPublicKeyInfoPem();
+    }
+
+    public string Issuer { get; }
+
+    public string Audience { get; }
+
+    public string PublicKeyPem { get; }
+
+    /// <summary>The settings that make a service trust this issuer, as configuration keys (<c>Auth:...</c>).</summary>
+    public IReadOnlyDictionary<string, string> ServiceConfiguration => new Dictionary<string, string>
+    {
+        [$"{ApiAuthenticationOptions.SectionName}:{nameof(ApiAuthenticationOptions.Issuer)}"] = Issuer,
+        [$"{ApiAuthenticationOptions.SectionName}:{nameof(ApiAuthenticationOptions.Audience)}"] = Audience,
+        [$"{ApiAuthenticationOptions.SectionName}:{nameof(ApiAuthenticationOptions.SigningKeys)}:0"] = PublicKeyPem,
+    };
+
+    /// <summary>A signed token for <paramref name="subject"/> with the given roles and ward grants, valid for <paramref name="lifetime"/> (default 1 h) from <paramref name="notBefore"/> (default now).</summary>
+    /// <param name="issuer">Another <c>iss</c> than this issuer's, for tests of what a service refuses.</param>
+    /// <param name="audience">Another <c>aud</c> than this issuer's, for tests of what a service refuses.</param>
+    public string Mint(
+        string subject,
+        IEnumerable<string> roles,
+        IEnumerable<string>? wards = null,
+        TimeSpan? lifetime = null,
+        DateTimeOffset? notBefore = null,
+        string? issuer = null,
+        string? audience = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subject);
+        ArgumentNullException.ThrowIfNull(roles);
+        var from = notBefore ?? _clock.GetUtcNow();
+        var claims = new List<Claim> { new(Caller.SubjectClaim, subject) };
+        claims.AddRange(roles.Select(role => new Claim(Caller.RoleClaim, role)));
+        claims.AddRange((wards ?? []).Select(ward => new Claim(Caller.WardClaim, ward)));
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = issuer ?? Issuer,
+            Audience = audience ?? Audience,
+            Subject = new ClaimsIdentity(claims),
+            IssuedAt = from.UtcDateTime,
+            NotBefore = from.UtcDateTime,
+            Expires = (from + (lifetime ?? TimeSpan.FromHours(1))).UtcDateTime,
+            SigningCredentials = _credentials,
+        };
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
+    public void Dispose() => _key.Dispose();
+}
