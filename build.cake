@@ -6,6 +6,7 @@
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds>; sustained rate and latencies
 //   Evaluate plays a scenario through detection, twin and alert policy and scores it: --scenario=<file>
+//   Export  pseudonymised vitals of research-consented patients for population analytics: --from=<time> --to=<time> [--out=<dir>]
 //   Charts  helm lint and helm template of charts/vitaltwin, when Helm is on the PATH
 using System.Xml.Linq;
 
@@ -277,6 +278,52 @@ Task("Evaluate")
     if (exitCode != 0)
     {
         throw new Exception($"The evaluation exited with code {exitCode}.");
+    }
+});
+
+// Export: the vitals history of every patient whose latest consent is MONITORING with research allowed, observed in
+// [--from, --to) (ISO 8601, UTC unless an offset is given), pseudonymised (HMAC-SHA256 under Export:PseudonymKey, per-patient
+// time shift) to --out=<dir> (default artifacts/export/<UTC time>): vitals.csv and manifest.json. Kafka and InfluxDB come from
+// the tool's configuration (Kafka__BootstrapServers, History__Influx__*), the key from the environment (Export__PseudonymKey).
+Task("Export")
+    .Does(() =>
+{
+    var from = Argument<string>("from", null);
+    var to = Argument<string>("to", null);
+    var exportDir = Argument<string>("out", null);
+    if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+    {
+        throw new Exception("Export needs --from=<time> and --to=<time>, e.g. --from=2026-03-01 --to=2026-04-01.");
+    }
+    DotNetBuild("./services/Tools/VitalTwin.Export/VitalTwin.Export.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var arguments = new ProcessArgumentBuilder()
+        .Append("artifacts/bin/VitalTwin.Export/release/VitalTwin.Export.dll")
+        .Append($"--from={from}")
+        .Append($"--to={to}");
+    if (!string.IsNullOrWhiteSpace(exportDir))
+    {
+        arguments.Append($"--out={MakeAbsolute(Directory(exportDir))}");
+    }
+    var closing = new List<string>();
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = arguments,
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null)
+            {
+                Console.WriteLine(line);
+                if (line.StartsWith("Export: ")) { closing.Add(line); }
+            }
+            return line;
+        },
+    });
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.WriteAllLines(summaryFile, closing);
+    if (exitCode != 0)
+    {
+        throw new Exception($"The export exited with code {exitCode}.");
     }
 });
 
