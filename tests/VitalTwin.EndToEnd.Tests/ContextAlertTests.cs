@@ -17,10 +17,10 @@ public sealed class ContextAlertTests(SystemFixture system)
         var devices = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
         var twins = new TwinQuery.TwinQueryClient(system.Channel("TwinState"));
         var patient = Readings.ForNewPatient("oxygen");
-        await devices.RegisterDeviceAsync(patient.Registration());
+        await patient.RegisterAsync(devices);
 
         // Pulse 115 and breathing 22 score 2 each: NEWS2 4, no alert yet.
-        await ingestion.IngestAsync(patient.Vitals(heartRate: 115, spo2: 97, respiratoryRate: 22, systolic: 125, temperature: 37));
+        await ingestion.IngestAsync(patient.Vitals(heartRate: 115, spo2: 97, respiratoryRate: 22, systolic: 125, temperature: 37), patient.Credential);
         var before = await twins.WaitForTwinAsync(patient.PatientId, t => t.Vitals.Count == 5, Timeout);
         Assert.Equal(4, before.News2.Total);
 

@@ -52,9 +52,9 @@ public sealed class HostileInputTests(SystemFixture system, ITestOutputHelper ou
         var random = new Random(seed);
         var run = Guid.NewGuid().ToString("N")[..8];
         var control = Readings.ForNewPatient("hostile");
-        await _devices.RegisterDeviceAsync(control.Registration());
+        await control.RegisterAsync(_devices);
         var sent = new List<VitalSignBatch> { control.Vitals(heartRate: 72, spo2: 97, respiratoryRate: 14, systolic: 121, temperature: 36.8) };
-        await _ingestion.IngestAsync(sent[0]);
+        await _ingestion.IngestAsync(sent[0], control.Credential);
         await _twins.WaitForTwinAsync(control.PatientId, t => t.ReadingsApplied == 5, Timeout);
         using var deadLetters = new DeadLetterWatcher(BootstrapServers, Topics.DeadLetter, run);
         var groups = new Dictionary<string, int> { [Topics.Telemetry] = 2, [Topics.Anomalies] = 2, [Topics.TwinEvents] = 1 };
@@ -91,7 +91,7 @@ public sealed class HostileInputTests(SystemFixture system, ITestOutputHelper ou
                 && sentinels.All(s => letters.TryGetValue(s.Key, out var l) && l.Count == s.Value.DeadLetters),
             Timeout);
         sent.Add(control.Vitals(heartRate: 75, spo2: 96, respiratoryRate: 15, systolic: 118, temperature: 37.0));
-        await _ingestion.IngestAsync(sent[1]);
+        await _ingestion.IngestAsync(sent[1], control.Credential);
         var twin = await _twins.WaitForTwinAsync(control.PatientId, t => t.ReadingsApplied == 10, Timeout);
         // History is written in batches, so it may trail the twin for a moment.
         var history = await Polling.UntilAsync(
@@ -137,8 +137,8 @@ public sealed class HostileInputTests(SystemFixture system, ITestOutputHelper ou
         var seed = Seed(20_250_606);
         var random = new Random(seed);
         var control = Readings.ForNewPatient("hostile-query");
-        await _devices.RegisterDeviceAsync(control.Registration());
-        await _ingestion.IngestAsync(control.Vitals(heartRate: 70, spo2: 98, respiratoryRate: 13, systolic: 125, temperature: 36.6));
+        await control.RegisterAsync(_devices);
+        await _ingestion.IngestAsync(control.Vitals(heartRate: 70, spo2: 98, respiratoryRate: 13, systolic: 125, temperature: 36.6), control.Credential);
         var before = await _twins.WaitForTwinAsync(control.PatientId, t => t.ReadingsApplied == 5, Timeout);
         var invoker = system.Channel("TwinState").CreateCallInvoker();
         var deskInvoker = system.Channel("Notification").CreateCallInvoker();

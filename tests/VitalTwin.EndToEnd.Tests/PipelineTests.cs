@@ -23,7 +23,7 @@ public sealed class PipelineTests(SystemFixture system)
     {
         var patient = await RegisteredPatientAsync("twin");
 
-        var ack = await _ingestion.IngestAsync(patient.Vitals(heartRate: 72, spo2: 97, respiratoryRate: 14, systolic: 120, temperature: 36.8));
+        var ack = await _ingestion.IngestAsync(patient.Vitals(heartRate: 72, spo2: 97, respiratoryRate: 14, systolic: 120, temperature: 36.8), patient.Credential);
 
         Assert.Equal(5u, ack.Accepted);
         Assert.Equal(0u, ack.Rejected);
@@ -43,10 +43,10 @@ public sealed class PipelineTests(SystemFixture system)
         var fahrenheit = patient.Reading(Readings.Temperature, 102.2, "[degF]");
         var batch = new VitalSignBatch { Readings = { fahrenheit } };
 
-        await _ingestion.IngestAsync(batch);
-        await _ingestion.IngestAsync(batch); // a device that missed the ack sends the same reading again
+        await _ingestion.IngestAsync(batch, patient.Credential);
+        await _ingestion.IngestAsync(batch, patient.Credential); // a device that missed the ack sends the same reading again
         var marker = patient.Reading(Readings.HeartRate, 80, "/min");
-        await _ingestion.IngestAsync(new VitalSignBatch { Readings = { marker } });
+        await _ingestion.IngestAsync(new VitalSignBatch { Readings = { marker } }, patient.Credential);
 
         var twin = await WaitForTwinAsync(patient.PatientId, t => t.Vitals.Count == 2);
         var temperature = twin.Vitals.Single(v => v.Code.Loinc == "8310-5");
@@ -61,7 +61,7 @@ public sealed class PipelineTests(SystemFixture system)
         using var alerts = new TopicWatcher(system.Cluster.Kafka.BootstrapServers, system.Cluster.Topics.Alerts);
         var patient = await RegisteredPatientAsync("deteriorating");
 
-        using (var stream = _ingestion.IngestStream())
+        using (var stream = _ingestion.IngestStream(patient.Credential))
         {
             await stream.RequestStream.WriteAsync(patient.Vitals(heartRate: 78, spo2: 97, respiratoryRate: 15, systolic: 124, temperature: 36.9));
             await stream.RequestStream.WriteAsync(patient.Vitals(heartRate: 104, spo2: 94, respiratoryRate: 21, systolic: 108, temperature: 38.2));
@@ -97,7 +97,7 @@ public sealed class PipelineTests(SystemFixture system)
         var spike = patient.Reading(Readings.HeartRate, 150, "/min", start.AddSeconds(150));
         batch.Readings.Add(spike);
 
-        await _ingestion.IngestAsync(batch);
+        await _ingestion.IngestAsync(batch, patient.Credential);
 
         var (anomaly, _) = await anomalies.WaitForAsync(patient.PatientId, AnomalyDetected.Parser, _ => true, Timeout);
         Assert.Equal(spike.SequenceNumber, ulong.Parse(anomaly.SourceEventId.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture));
@@ -116,11 +116,11 @@ public sealed class PipelineTests(SystemFixture system)
     }
 
     [Fact]
-    public async Task Invalid_readings_are_rejected_with_their_reason_and_kept_on_the_rejected_topic()
+    public async Task Invalid_readings_are_rejected_with_their_reason_and_kept_on_the_rejected_topic_unless_another_device_sent_them()
     {
         using var rejectedTopic = new TopicWatcher(system.Cluster.Kafka.BootstrapServers, system.Cluster.Topics.TelemetryRejected);
         var patient = await RegisteredPatientAsync("rejects");
-        var unknownDevice = new Readings(patient.PatientId, $"e2e-unregistered-{Guid.NewGuid():N}");
+        var otherDevice = new Readings(patient.PatientId, $"e2e-unregistered-{Guid.NewGuid():N}");
         var malformed = patient.Reading(Readings.HeartRate, 70, "/min");
         malformed.ObservedAt = null;
         var batch = new VitalSignBatch
@@ -130,21 +130,22 @@ public sealed class PipelineTests(SystemFixture system)
                 patient.Reading(Readings.HeartRate, 72, "/min"),
                 patient.Reading(Readings.HeartRate, 900, "/min"),
                 patient.Reading(Readings.Temperature, 37, "degrees"),
-                unknownDevice.Reading(Readings.HeartRate, 70, "/min"),
+                otherDevice.Reading(Readings.HeartRate, 70, "/min"),
                 malformed,
                 patient.Reading(new VitalCode { Loinc = "0000-0" }, 1, "1"),
             },
         };
 
-        var ack = await _ingestion.IngestAsync(batch);
+        var ack = await _ingestion.IngestAsync(batch, patient.Credential);
 
         Assert.Equal(1u, ack.Accepted);
         Assert.Equal(5u, ack.Rejected);
         Assert.Equal(
-            [RejectionReason.OutOfRange, RejectionReason.UnknownUnit, RejectionReason.UnknownDevice, RejectionReason.Malformed, RejectionReason.UnknownVital],
+            [RejectionReason.OutOfRange, RejectionReason.UnknownUnit, RejectionReason.DeviceMismatch, RejectionReason.Malformed, RejectionReason.UnknownVital],
             ack.Rejections.OrderBy(r => r.Index).Select(r => r.Reason));
         Assert.Equal([1u, 2u, 3u, 4u, 5u], ack.Rejections.Select(r => r.Index).Order());
-        foreach (var rejection in ack.Rejections)
+        // A reading naming another device than the caller's came from someone else's device: it is published nowhere.
+        foreach (var rejection in ack.Rejections.Where(r => r.Reason != RejectionReason.DeviceMismatch))
         {
             var (rejected, _) = await rejectedTopic.WaitForAsync(
                 patient.PatientId, ReadingRejected.Parser, r => r.Reading.SequenceNumber == rejection.SequenceNumber && r.Reading.DeviceId == rejection.DeviceId, Timeout);
@@ -153,6 +154,30 @@ public sealed class PipelineTests(SystemFixture system)
         }
         var (outOfRange, _) = await rejectedTopic.WaitForAsync(patient.PatientId, ReadingRejected.Parser, r => r.Reason == RejectionReason.OutOfRange, Timeout);
         Assert.Equal(900, outOfRange.Reading.Value); // kept as received: nothing a device sent is lost
+        // Published in order on the patient's partition: the others are there, the other device's reading is not.
+        Assert.DoesNotContain(rejectedTopic.Seen(patient.PatientId, ReadingRejected.Parser), r => r.Reading.DeviceId == otherDevice.DeviceId);
+    }
+
+    [Fact]
+    public async Task Ingest_without_the_devices_credential_is_unauthenticated_and_reaches_no_twin()
+    {
+        var patient = await RegisteredPatientAsync("no-credential");
+        var stranger = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
+        var other = Readings.ForNewPatient("no-credential-other");
+        await other.RegisterAsync(stranger);
+
+        var anonymous = await Assert.ThrowsAsync<RpcException>(() => _ingestion.IngestAsync(patient.Vitals(heartRate: 72, spo2: 97, respiratoryRate: 14, systolic: 120, temperature: 36.8)).ResponseAsync);
+        var borrowed = await Assert.ThrowsAsync<RpcException>(() => _ingestion.IngestAsync(patient.Vitals(heartRate: 72, spo2: 97, respiratoryRate: 14, systolic: 120, temperature: 36.8), [new Metadata.Entry("authorization", $"Bearer {system.StaffToken}")]).ResponseAsync);
+        var othersCredential = await _ingestion.IngestAsync(patient.Vitals(heartRate: 72, spo2: 97, respiratoryRate: 14, systolic: 120, temperature: 36.8), other.Credential);
+        var marker = patient.Reading(Readings.HeartRate, 81, "/min");
+        await _ingestion.IngestAsync(new VitalSignBatch { Readings = { marker } }, patient.Credential);
+
+        Assert.Equal((StatusCode.Unauthenticated, StatusCode.Unauthenticated), (anonymous.StatusCode, borrowed.StatusCode));
+        Assert.Equal((0u, 5u), (othersCredential.Accepted, othersCredential.Rejected));
+        Assert.All(othersCredential.Rejections, r => Assert.Equal(RejectionReason.DeviceMismatch, r.Reason));
+        var twin = await WaitForTwinAsync(patient.PatientId, t => t.ReadingsApplied >= 1);
+        Assert.Equal(1ul, twin.ReadingsApplied);
+        Assert.Equal(81, Assert.Single(twin.Vitals).Value);
     }
 
     [Fact]
@@ -161,7 +186,8 @@ public sealed class PipelineTests(SystemFixture system)
         var patient = await RegisteredPatientAsync("mismatch");
         var impostor = new Readings($"e2e-other-{Guid.NewGuid():N}", patient.DeviceId);
 
-        var ack = await _ingestion.IngestAsync(new VitalSignBatch { Readings = { impostor.Reading(Readings.HeartRate, 70, "/min") } });
+        // The device itself, claiming to measure someone else.
+        var ack = await _ingestion.IngestAsync(new VitalSignBatch { Readings = { impostor.Reading(Readings.HeartRate, 70, "/min") } }, patient.Credential);
 
         Assert.Equal(RejectionReason.DevicePatientMismatch, Assert.Single(ack.Rejections).Reason);
     }
@@ -172,7 +198,7 @@ public sealed class PipelineTests(SystemFixture system)
         var patient = await RegisteredPatientAsync("faults");
         system.Cluster.Kafka.PushRequestErrors(KafkaApi.Produce, Confluent.Kafka.ErrorCode.NotLeaderForPartition, Confluent.Kafka.ErrorCode.RequestTimedOut);
 
-        var ack = await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.RespiratoryRate, 16, "/min") } });
+        var ack = await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.RespiratoryRate, 16, "/min") } }, patient.Credential);
 
         Assert.Equal(1u, ack.Accepted);
         var twin = await WaitForTwinAsync(patient.PatientId, t => t.Vitals.Count == 1);
@@ -191,7 +217,7 @@ public sealed class PipelineTests(SystemFixture system)
         for (var i = 0; i < 3; i++)
         {
             var patient = await RegisteredPatientAsync("paging");
-            await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 70, "/min") } });
+            await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 70, "/min") } }, patient.Credential);
             patients.Add(patient.PatientId);
         }
         foreach (var id in patients)
@@ -231,7 +257,7 @@ public sealed class PipelineTests(SystemFixture system)
     private async Task<Readings> RegisteredPatientAsync(string test)
     {
         var patient = Readings.ForNewPatient(test);
-        await _devices.RegisterDeviceAsync(patient.Registration());
+        await patient.RegisterAsync(_devices);
         return patient;
     }
 

@@ -1,12 +1,17 @@
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using VitalTwin.Contracts.Telemetry.V1;
 
 namespace VitalTwin.EndToEnd.Tests;
 
-/// <summary>Builds readings the way a bedside monitor would send them.</summary>
+/// <summary>
+/// Builds readings the way a bedside monitor would send them, and holds the monitor's credential once
+/// <see cref="RegisterAsync"/> has registered it: every ingest call sends <see cref="Credential"/>.
+/// </summary>
 internal sealed class Readings(string patientId, string deviceId)
 {
     private ulong _sequence;
+    private Metadata? _credential;
 
     public static readonly VitalCode HeartRate = new() { Loinc = "8867-4" };
     public static readonly VitalCode OxygenSaturation = new() { Loinc = "59408-5" };
@@ -47,6 +52,21 @@ internal sealed class Readings(string patientId, string deviceId)
         PatientId = patientId,
         BoundFrom = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1)),
     };
+
+    /// <summary>The headers of this monitor's ingest calls: <c>authorization: Device &lt;credential&gt;</c> from its latest registration.</summary>
+    public Metadata Credential => _credential ?? throw new InvalidOperationException("The device has no credential: register it first (RegisterAsync).");
+
+    /// <summary>
+    /// Registers the device with <see cref="Registration"/> (the registry client's channel carries a registrar's token)
+    /// and keeps the credential the Gateway issued; a registration again replaces it, as on the Gateway.
+    /// </summary>
+    public async Task<RegisterDeviceResponse> RegisterAsync(DeviceRegistry.DeviceRegistryClient registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var response = await registry.RegisterDeviceAsync(Registration());
+        _credential = [new Metadata.Entry("authorization", $"Device {response.DeviceCredential}")];
+        return response;
+    }
 
     public static Readings ForNewPatient(string test) =>
         new($"e2e-{test}-{Guid.NewGuid():N}", $"e2e-device-{Guid.NewGuid():N}");

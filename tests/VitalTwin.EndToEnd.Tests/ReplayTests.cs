@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using VitalTwin.Contracts.Twin.V1;
+using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.EndToEnd.Tests;
 
@@ -32,6 +33,8 @@ public sealed class ReplayTests(SystemFixture system)
                 ["Simulator__GatewayUrl"] = system.Cluster["Gateway"].Grpc.ToString(),
                 ["Simulator__Replay"] = file,
                 ["Simulator__Speed"] = "60",
+                // The simulator registers the replayed devices, as the hospital's registration system would.
+                ["Simulator__AccessToken"] = system.Cluster.Tokens.Mint("replay", [Roles.Registrar]),
             }, (_, _) => { });
 
             var twins = new TwinQuery.TwinQueryClient(system.Channel("TwinState"));

@@ -18,7 +18,7 @@ public sealed class RestartTests(SystemFixture system)
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(system.Channel("Gateway"));
         var devices = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
         var patient = Readings.ForNewPatient("restart");
-        await devices.RegisterDeviceAsync(patient.Registration());
+        await patient.RegisterAsync(devices);
         var start = DateTimeOffset.UtcNow.AddMinutes(-10);
 
         // Learn a steady pulse, then spike: the first detection proves the running instance saw every reading.
@@ -29,7 +29,7 @@ public sealed class RestartTests(SystemFixture system)
         }
         var firstSpike = patient.Reading(Readings.HeartRate, 150, "/min", start.AddSeconds(150));
         learning.Readings.Add(firstSpike);
-        await ingestion.IngestAsync(learning);
+        await ingestion.IngestAsync(learning, patient.Credential);
         await anomalies.WaitForAsync(patient.PatientId, AnomalyDetected.Parser, a => a.Detector == Detector.IidSpike, Timeout);
 
         await system.Cluster.RestartAsync("AnomalyDetection", Timeout, CancellationToken.None);
@@ -37,7 +37,7 @@ public sealed class RestartTests(SystemFixture system)
 
         // A fresh detector could not alert before 120 new readings; a restored one knows this patient's normal.
         var secondSpike = patient.Reading(Readings.HeartRate, 20, "/min", start.AddSeconds(151));
-        await ingestion.IngestAsync(new VitalSignBatch { Readings = { secondSpike } });
+        await ingestion.IngestAsync(new VitalSignBatch { Readings = { secondSpike } }, patient.Credential);
         var (after, _) = await anomalies.WaitForAsync(
             patient.PatientId, AnomalyDetected.Parser, a => a.Detector == Detector.IidSpike && a.Direction == Direction.Down, Timeout);
 
@@ -59,7 +59,7 @@ public sealed class RestartTests(SystemFixture system)
         for (var i = 0; i < 3; i++)
         {
             var patient = Readings.ForNewPatient("crash");
-            await devices.RegisterDeviceAsync(patient.Registration());
+            await patient.RegisterAsync(devices);
             patients.Add(patient);
         }
         // Recent readings (one every 2 s), so no vital is stale by the time the twins are compared.
@@ -70,7 +70,7 @@ public sealed class RestartTests(SystemFixture system)
         {
             foreach (var batch in batches[patient.PatientId].Take(12))
             {
-                await ingestion.IngestAsync(batch);
+                await ingestion.IngestAsync(batch, patient.Credential);
             }
         }
         // A snapshot of every patient exists, then TwinState dies without flushing or committing anything.
@@ -83,7 +83,7 @@ public sealed class RestartTests(SystemFixture system)
         {
             foreach (var batch in batches[patient.PatientId].Skip(12))
             {
-                await ingestion.IngestAsync(batch);
+                await ingestion.IngestAsync(batch, patient.Credential);
             }
         }
 
@@ -109,19 +109,20 @@ public sealed class RestartTests(SystemFixture system)
     }
 
     [Fact]
-    public async Task A_restarted_gateway_still_knows_which_device_measures_whom()
+    public async Task A_restarted_gateway_still_knows_which_device_measures_whom_and_its_credential()
     {
         var devices = new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway"));
         var patient = Readings.ForNewPatient("gateway-restart");
-        await devices.RegisterDeviceAsync(patient.Registration());
+        await patient.RegisterAsync(devices);
 
         await system.Cluster.RestartAsync("Gateway", Timeout, CancellationToken.None);
 
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(system.Channel("Gateway"));
-        var ack = await ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 72, "/min") } });
+        var ack = await ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 72, "/min") } }, patient.Credential);
         Assert.Equal(1u, ack.Accepted);
+        // The device itself, claiming to measure someone else.
         var impostor = new Readings($"e2e-other-{Guid.NewGuid():N}", patient.DeviceId);
-        var refused = await ingestion.IngestAsync(new VitalSignBatch { Readings = { impostor.Reading(Readings.HeartRate, 72, "/min") } });
+        var refused = await ingestion.IngestAsync(new VitalSignBatch { Readings = { impostor.Reading(Readings.HeartRate, 72, "/min") } }, patient.Credential);
         Assert.Equal(RejectionReason.DevicePatientMismatch, Assert.Single(refused.Rejections).Reason);
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Grpc.Net.Client;
 using VitalTwin.DevHost;
+using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.EndToEnd.Tests;
 
@@ -47,9 +48,19 @@ public sealed class SystemFixture : IAsyncLifetime
         }
     }
 
-    public GrpcChannel Channel(string service)
+    /// <summary>
+    /// A token for a staff member with every role that reads or changes patient data, on every ward: what most
+    /// tests need to drive the system. Authorization tests mint narrower ones from <see cref="LocalCluster.Tokens"/>.
+    /// </summary>
+    public string StaffToken => Cluster.Tokens.Mint("e2e-staff", [Roles.Clinician, Roles.Registrar, Roles.Integration], [Caller.EveryWard], TimeSpan.FromHours(4));
+
+    /// <summary>A channel to <paramref name="service"/> whose calls carry <see cref="StaffToken"/> (device ingestion excepted: devices present their own credential).</summary>
+    public GrpcChannel Channel(string service) => Channel(service, StaffToken);
+
+    /// <summary>A channel whose calls carry <paramref name="bearerToken"/>, or no token when it is null.</summary>
+    public GrpcChannel Channel(string service, string? bearerToken)
     {
-        var channel = GrpcChannel.ForAddress(Cluster[service].Grpc);
+        var channel = Cluster.Channel(service, bearerToken);
         lock (_channels)
         {
             _channels.Add(channel);

@@ -26,13 +26,13 @@ public sealed class TracingTests(SystemFixture system)
         using var alerts = new TopicWatcher(kafka, system.Cluster.Topics.Alerts);
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(system.Channel("Gateway"));
         var patient = Readings.ForNewPatient("trace");
-        await new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway")).RegisterDeviceAsync(patient.Registration());
+        await patient.RegisterAsync(new DeviceRegistry.DeviceRegistryClient(system.Channel("Gateway")));
         // Two calls, two traces: the alert must belong to the call whose readings caused it, not just to any.
         var (steady, deteriorated) = (ActivityTraceId.CreateRandom(), ActivityTraceId.CreateRandom());
         var sentSpan = ActivitySpanId.CreateRandom();
 
-        await ingestion.IngestAsync(patient.Vitals(heartRate: 78, spo2: 97, respiratoryRate: 15, systolic: 124, temperature: 36.9), TraceContext(steady, ActivitySpanId.CreateRandom()));
-        await ingestion.IngestAsync(patient.Vitals(heartRate: 128, spo2: 90, respiratoryRate: 27, systolic: 92, temperature: 39.2), TraceContext(deteriorated, sentSpan));
+        await ingestion.IngestAsync(patient.Vitals(heartRate: 78, spo2: 97, respiratoryRate: 15, systolic: 124, temperature: 36.9), TraceContext(patient, steady, ActivitySpanId.CreateRandom()));
+        await ingestion.IngestAsync(patient.Vitals(heartRate: 128, spo2: 90, respiratoryRate: 27, systolic: 92, temperature: 39.2), TraceContext(patient, deteriorated, sentSpan));
 
         var (alert, alertHeaders) = await alerts.WaitForAsync(patient.PatientId, AlertRaised.Parser, a => a.Condition == AlertCondition.News2High, Timeout);
         var (news2, twinHeaders) = await twinEvents.WaitForAsync(patient.PatientId, TwinNews2Changed.Parser, e => e.EventId == alert.SourceEventId, Timeout);
@@ -52,8 +52,9 @@ public sealed class TracingTests(SystemFixture system)
         Assert.Equal(4, new[] { sentSpan, readingParent, twinParent, alertParent }.Distinct().Count());
     }
 
-    private static Metadata TraceContext(ActivityTraceId traceId, ActivitySpanId spanId) =>
-        new() { { "traceparent", $"00-{traceId.ToHexString()}-{spanId.ToHexString()}-01" } };
+    /// <summary>The device's credential and the trace context it sends with.</summary>
+    private static Metadata TraceContext(Readings device, ActivityTraceId traceId, ActivitySpanId spanId) =>
+        [.. device.Credential, new Metadata.Entry("traceparent", $"00-{traceId.ToHexString()}-{spanId.ToHexString()}-01")];
 
     private static (ActivityTraceId TraceId, ActivitySpanId ParentId) TraceParent(Headers headers)
     {

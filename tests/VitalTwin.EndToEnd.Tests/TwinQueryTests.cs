@@ -91,7 +91,7 @@ public sealed class TwinQueryTests(SystemFixture system)
     public async Task WatchTwins_sends_the_current_twin_then_its_changes()
     {
         var patient = await RegisteredPatientAsync("watch");
-        await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 70, "/min") } });
+        await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 70, "/min") } }, patient.Credential);
         await WaitForTwinAsync(patient.PatientId, t => t.Vitals.Count == 1);
         using var deadline = new CancellationTokenSource(Timeout);
         using var watch = _twins.WatchTwins(new WatchTwinsRequest { PatientIds = { patient.PatientId } }, cancellationToken: deadline.Token);
@@ -101,7 +101,7 @@ public sealed class TwinQueryTests(SystemFixture system)
         Assert.Equal(patient.PatientId, initial.Twin.PatientId);
         Assert.Equal(70, Assert.Single(initial.Twin.Vitals).Value);
 
-        await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 95, "/min") } });
+        await _ingestion.IngestAsync(new VitalSignBatch { Readings = { patient.Reading(Readings.HeartRate, 95, "/min") } }, patient.Credential);
 
         var changed = await NextAsync(watch, deadline.Token);
         while (changed.Twin.Vitals.Single().Value != 95)
@@ -154,7 +154,7 @@ public sealed class TwinQueryTests(SystemFixture system)
             batch.Readings.Add(patient.Reading(Readings.HeartRate, pulse[i], "/min", start.AddSeconds(20 * i)));
         }
         batch.Readings.Add(patient.Reading(Readings.OxygenSaturation, 97, "%", start));
-        await _ingestion.IngestAsync(batch);
+        await _ingestion.IngestAsync(batch, patient.Credential);
         var range = new GetVitalHistoryRequest
         {
             PatientId = patient.PatientId,
@@ -195,7 +195,7 @@ public sealed class TwinQueryTests(SystemFixture system)
             batch.Readings.Add(patient.Reading(Readings.HeartRate, 70 + (second % 5) - 2, "/min", start.AddSeconds(second)));
         }
         batch.Readings.Add(patient.Reading(Readings.HeartRate, 150, "/min", start.AddSeconds(150)));
-        await _ingestion.IngestAsync(batch);
+        await _ingestion.IngestAsync(batch, patient.Credential);
 
         var twin = await WaitForTwinAsync(patient.PatientId, t => t.OpenAnomalies.Any(a => a.Kind == AnomalyKind.Spike));
         var spike = twin.OpenAnomalies.First(a => a.Kind == AnomalyKind.Spike);
@@ -312,7 +312,7 @@ public sealed class TwinQueryTests(SystemFixture system)
     private async Task<Readings> RegisteredPatientAsync(string test)
     {
         var patient = Readings.ForNewPatient(test);
-        await _devices.RegisterDeviceAsync(patient.Registration());
+        await patient.RegisterAsync(_devices);
         return patient;
     }
 
@@ -320,7 +320,7 @@ public sealed class TwinQueryTests(SystemFixture system)
     private async Task<string> PatientWithVitalsAsync(string test, Func<Readings, VitalSignBatch> vitals)
     {
         var patient = await RegisteredPatientAsync(test);
-        await _ingestion.IngestAsync(vitals(patient));
+        await _ingestion.IngestAsync(vitals(patient), patient.Credential);
         await WaitForTwinAsync(patient.PatientId, t => t.Vitals.Count == 5);
         return patient.PatientId;
     }
