@@ -138,23 +138,8 @@ public sealed class DebugPrivacyTests : IAsyncLifetime
         }
     }
 
-    private GrpcChannel Channel(string service)
-    {
-        var token = _cluster.Tokens.Mint("e2e-debug-privacy", [Roles.Clinician, Roles.Registrar, Roles.Integration], [Caller.EveryWard], TimeSpan.FromHours(1));
-        var bearer = CallCredentials.FromInterceptor((context, metadata) =>
-        {
-            if (!context.ServiceUrl.EndsWith('/' + VitalSignIngestion.Descriptor.FullName, StringComparison.Ordinal))
-            {
-                metadata.Add("Authorization", $"Bearer {token}");
-            }
-            return Task.CompletedTask;
-        });
-        return GrpcChannel.ForAddress(_cluster[service].Grpc, new GrpcChannelOptions
-        {
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, bearer),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
-    }
+    private GrpcChannel Channel(string service) =>
+        _cluster.Channel(service, _cluster.Tokens.Mint("e2e-debug-privacy", [Roles.Clinician, Roles.Registrar, Roles.Integration], [Caller.EveryWard], TimeSpan.FromHours(1)));
 
     private async Task StopSystemAsync()
     {
