@@ -56,6 +56,7 @@ public sealed class SecuredNotification : IAsyncLifetime
         Alerts = $"test-alerts-{Guid.NewGuid():N}",
         DeadLetter = $"test-deadletter-{Guid.NewGuid():N}",
         Audit = $"test-audit-{Guid.NewGuid():N}",
+        Consent = $"test-consent-{Guid.NewGuid():N}",
     };
 
     public AlertBook Book => _app.Services.GetRequiredService<AlertBook>();
@@ -81,7 +82,7 @@ public sealed class SecuredNotification : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var topic in new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Audit })
+        foreach (var topic in new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Audit, Topics.Consent })
         {
             _kafka.CreateTopic(new TopicSpec(topic, Partitions: 1, Compacted: false));
         }
@@ -99,6 +100,7 @@ public sealed class SecuredNotification : IAsyncLifetime
             ["Kafka:Topics:Alerts"] = Topics.Alerts,
             ["Kafka:Topics:DeadLetter"] = Topics.DeadLetter,
             ["Kafka:Topics:Audit"] = Topics.Audit,
+            ["Kafka:Topics:Consent"] = Topics.Consent,
         };
         foreach (var (key, value) in Tokens.ServiceConfiguration)
         {

@@ -130,6 +130,13 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             .Select(e => (Present(e.View), e.Partition))
             .ToList();
 
+    /// <summary>Open alerts of one patient, with their partition.</summary>
+    public IReadOnlyList<(AlertView View, int Partition)> OpenOf(string patientId) =>
+        _alerts.Values
+            .Where(e => string.Equals(e.View.PatientId, patientId, StringComparison.Ordinal) && e.View.State != AlertState.Resolved)
+            .Select(e => (Present(e.View), e.Partition))
+            .ToList();
+
     /// <summary>Forgets the alerts of partitions that moved to another instance.</summary>
     public void Drop(IReadOnlySet<int> partitions)
     {

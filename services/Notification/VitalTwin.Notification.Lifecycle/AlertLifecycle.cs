@@ -19,6 +19,10 @@ public sealed class AlertLifecycle(IClientFactory clients)
     public Task<AlertActionResult> ClearAsync(Guid alertId, string? supersededBy, CancellationToken cancellationToken) =>
         RequestAsync(new ClearAlert(alertId, supersededBy), cancellationToken);
 
+    /// <summary>Resolves an open alert of a patient who refused or withdrew consent; <c>NotFound</c> when it is no longer open.</summary>
+    public Task<AlertActionResult> WithdrawAsync(AlertView view, int partition, CancellationToken cancellationToken) =>
+        RequestAsync(new WithdrawAlert(Guid.Parse(view.AlertId), view.PatientId, partition), cancellationToken);
+
     public Task<AlertActionResult> ReleaseAsync(Guid alertId, CancellationToken cancellationToken) =>
         RequestAsync(new ReleaseAlert(alertId), cancellationToken);
 

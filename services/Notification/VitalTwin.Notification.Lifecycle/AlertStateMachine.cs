@@ -9,11 +9,15 @@ namespace VitalTwin.Notification.Lifecycle;
 /// <summary>
 /// An alert's life: raised → notified → acknowledged, or escalated along the chain while nobody acknowledges
 /// it in the priority's time; silenced holds escalation until the silence ends; resolved (by the condition
-/// clearing, by a clinician, or by being folded into a combined alert) ends it. Every step is published before
-/// the state moves on, so the alerts topic always knows at least what this machine knows.
+/// clearing, by a clinician, by being folded into a combined alert, or by the patient refusing or withdrawing
+/// consent) ends it. Every step is published before the state moves on, so the alerts topic always knows at
+/// least what this machine knows.
 /// </summary>
 public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
 {
+    /// <summary>Who resolves an alert whose patient refused or withdrew consent.</summary>
+    public const string ConsentActor = "consent";
+
     private readonly AlertLifecycleOptions _options;
     private readonly TimeProvider _clock;
     private readonly AlertEvents _events;
@@ -38,6 +42,8 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
             x.CorrelateById(m => m.Message.AlertId);
             x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new AlertActionResult(c.Message.AlertId, AlertActionOutcome.NotFound))));
         });
+        // No missing-instance handler: an alert taken over from the alerts topic may have no lifecycle here yet.
+        Event(() => Withdraw, x => x.CorrelateById(m => m.Message.AlertId));
         Event(() => Acknowledge, x =>
         {
             x.CorrelateById(m => m.Message.AlertId);
@@ -114,7 +120,21 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
                     silenced => ScheduleSilenceEnd(silenced))
                 .If(context => (context.Saga.CurrentState == Notified.Name || context.Saga.CurrentState == Escalated.Name) && EscalatesFurther(context.Saga),
                     then => ScheduleEscalation(then))
-                .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.Accepted)));
+                .Respond(context => new AlertActionResult(context.Saga.CorrelationId, AlertActionOutcome.Accepted)),
+            // The book decides, not the saga's absence: an alert resolved a moment ago (its saga just finalized) must
+            // not be resolved a second time.
+            When(Withdraw)
+                .IfElse(context => _events.Book.Find(context.Message.AlertId.ToString()) is { State: not AlertState.Resolved },
+                    open => open
+                        .ThenAsync(context =>
+                        {
+                            context.Saga.PatientId = context.Message.PatientId;
+                            context.Saga.Partition = context.Message.Partition;
+                            return ResolveAsync(context.Saga, Resolution.ConsentWithdrawn, ConsentActor, null, null, context.CancellationToken);
+                        })
+                        .Respond(context => Accepted(context.Saga)),
+                    gone => gone.Respond(context => NotFound(context.Message.AlertId)))
+                .Finalize());
 
         During(Notified, Escalated,
             When(Escalation!.Received)
@@ -195,6 +215,12 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
                 .Unschedule(SilenceEnd)
                 .Respond(context => Accepted(context.Saga))
                 .Finalize(),
+            When(Withdraw)
+                .ThenAsync(context => ResolveAsync(context.Saga, Resolution.ConsentWithdrawn, ConsentActor, null, null, context.CancellationToken))
+                .Unschedule(Escalation)
+                .Unschedule(SilenceEnd)
+                .Respond(context => Accepted(context.Saga))
+                .Finalize(),
             When(Release)
                 .Unschedule(Escalation)
                 .Unschedule(SilenceEnd)
@@ -216,6 +242,7 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
     public Event<SilenceAlert> Silence { get; private set; } = null!;
     public Event<ResolveAlert> Resolve { get; private set; } = null!;
     public Event<ReleaseAlert> Release { get; private set; } = null!;
+    public Event<WithdrawAlert> Withdraw { get; private set; } = null!;
 
     public Schedule<AlertSaga, EscalationDue> Escalation { get; private set; } = null!;
     public Schedule<AlertSaga, SilenceEnded> SilenceEnd { get; private set; } = null!;

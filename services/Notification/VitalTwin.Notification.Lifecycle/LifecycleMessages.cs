@@ -18,6 +18,12 @@ public sealed record SilenceAlert(Guid AlertId, string Actor, TimeSpan Duration,
 
 public sealed record ResolveAlert(Guid AlertId, string Actor, string? Note);
 
+/// <summary>
+/// The patient's monitoring consent was refused or withdrawn: resolve the open alert, whether or not this
+/// instance runs its lifecycle yet (one taken over after a restart is resolved without restarting its timers).
+/// </summary>
+public sealed record WithdrawAlert(Guid AlertId, string PatientId, int Partition);
+
 /// <summary>Let go of an alert whose partition moved to another instance: no event, no timers.</summary>
 public sealed record ReleaseAlert(Guid AlertId);
 

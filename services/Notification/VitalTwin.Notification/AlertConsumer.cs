@@ -1,6 +1,8 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Consent;
+using VitalTwin.Consent;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Twin.V1;
@@ -14,6 +16,9 @@ namespace VitalTwin.Notification;
 /// Runs the alert policy over twin events and anomalies. When given partitions it first takes over their open
 /// alerts from the alerts topic (the lifecycle's timers restart, the policy learns what is already open), so a
 /// restart neither loses an alert nor raises one twice; when partitions go, their alerts are let go.
+/// Consent comes from the consent topic, co-partitioned with the inputs and restored before the alerts: a patient
+/// without monitoring consent has their events dropped unread, and a refusal or withdrawal resolves their open
+/// alerts (see <see cref="AlertDispatcher.WithdrawAsync"/>) before the record's offset is stored.
 /// </summary>
 internal sealed partial class AlertConsumer(
     AlertPolicy policy,
@@ -22,6 +27,8 @@ internal sealed partial class AlertConsumer(
     AlertBook book,
     PatientPartitions patients,
     PatientWards wards,
+    PatientConsents consents,
+    IOptions<ConsentOptions> consent,
     VitalCatalogue catalogue,
     TimeProvider clock,
     EventProducer producer,
@@ -32,6 +39,8 @@ internal sealed partial class AlertConsumer(
     : EventConsumer(kafka, topics, producer, environment, logger)
 {
     private static readonly TimeSpan RebuildTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
     private readonly ILogger _logger = logger;
     private readonly KafkaOptions _kafka = kafka.Value;
 
@@ -39,14 +48,25 @@ internal sealed partial class AlertConsumer(
     // alerts of a partition are taken over with the first and let go with the last.
     private readonly Dictionary<int, int> _owned = [];
 
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.TwinEvents, topics.Anomalies];
+    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.TwinEvents, topics.Anomalies, topics.Consent];
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
+        if (consumed.Topic == Topics.Consent)
+        {
+            await HandleConsentAsync(consumed, cancellationToken);
+            return;
+        }
+
         // Each event type is taken only from the topic whose contract carries it, and only once it passes the
         // checks below; what fails them throws and is dead-lettered before any alert state is touched.
         var twinEvents = consumed.Topic == Topics.TwinEvents;
-        if (twinEvents && consumed.Is(TwinNews2Changed.Descriptor))
+        if (!string.IsNullOrEmpty(consumed.Key) && !consents.Of(consumed.Position.Partition.Value).MayProcess(consumed.Key))
+        {
+            // Dropped unread, before validation too: a malformed event would otherwise be copied to the dead-letter topic.
+            LogDroppedWithoutConsent(_logger, consumed.Topic);
+        }
+        else if (twinEvents && consumed.Is(TwinNews2Changed.Descriptor))
         {
             var changed = consumed.Parse(TwinNews2Changed.Parser);
             EnsureKeyedBy(consumed, changed.PatientId, changed.EventId);
@@ -108,6 +128,50 @@ internal sealed partial class AlertConsumer(
         }
     }
 
+    /// <summary>
+    /// Applies a consent record. When the patient may no longer be monitored, their open alerts are resolved and the
+    /// policy forgets them; only then does the handler return and the loop store the record's offset. A failure is
+    /// retried here rather than dead-lettered, which would store the offset past resolutions never published: a
+    /// withdrawn patient's alert must not go on paging staff. A replayed record finds their alerts resolved already.
+    /// </summary>
+    private async Task HandleConsentAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(consumed.Key))
+        {
+            throw new InvalidDataException("The consent record has no patient key.");
+        }
+        var partition = consumed.Position.Partition.Value;
+        var consentsOfPartition = consents.Of(partition);
+        var recorded = ConsentRecords.Apply(consentsOfPartition, consumed, clock.GetUtcNow());
+        if (recorded is { Status: ConsentStatus.Unreadable })
+        {
+            // It might have been a refusal, so the patient's events are dropped; but an alert is not closed on a
+            // record nobody can read.
+            LogUnreadableConsent(_logger, partition, consumed.Position.Offset.Value);
+            return;
+        }
+        if (consentsOfPartition.MayProcess(consumed.Key))
+        {
+            return;
+        }
+        for (var retry = FirstRetry; ; retry = Min(retry * 2, LongestRetry))
+        {
+            try
+            {
+                var resolved = await dispatcher.WithdrawAsync(consumed.Key, cancellationToken);
+                LogWithdrawn(_logger, partition, resolved);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogWithdrawalFailed(_logger, partition, ex.GetType().Name, retry);
+            }
+            await Task.Delay(retry, clock, cancellationToken);
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
     /// <summary>Alert ids derive from event ids, so an event without one is refused like one keyed by another patient.</summary>
     private static void EnsureKeyedBy(ConsumedEvent consumed, string patientId, string eventId)
     {
@@ -120,6 +184,8 @@ internal sealed partial class AlertConsumer(
 
     private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, clock.GetUtcNow());
 
+    // librdkafka calls the rebalance handlers synchronously on the consuming thread (a dedicated one); consents and
+    // alerts must be back before the partitions' first event, so waiting here is the point.
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
         var taken = new HashSet<int>();
@@ -156,9 +222,19 @@ internal sealed partial class AlertConsumer(
         }
     }
 
-    /// <summary>Reads the partitions' alert history, then hands each open alert to the lifecycle and the policy.</summary>
+    /// <summary>
+    /// Restores the partitions' consents, reads their alert history, then hands each open alert to the lifecycle and
+    /// the policy; an open alert of a patient who refused or withdrew meanwhile is resolved instead, timers never restarted.
+    /// </summary>
     private void TakeOver(HashSet<int> partitions)
     {
+        foreach (var partition in partitions)
+        {
+            // Consents first: an alert whose patient withdrew since must not page anyone again, not even for a moment.
+            var restored = new ConsentBook(consent.Value.WithoutRecord);
+            ConsentRecords.Restore(restored, _kafka, new TopicPartition(Topics.Consent, partition), clock.GetUtcNow(), CancellationToken.None);
+            consents.Adopt(partition, restored);
+        }
         var events = 0;
         foreach (var partition in partitions)
         {
@@ -172,8 +248,14 @@ internal sealed partial class AlertConsumer(
             }, CancellationToken.None);
         }
         var open = book.OpenIn(partitions);
+        var withdrawn = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (view, partition) in open)
         {
+            if (!consents.MayProcess(partition, view.PatientId))
+            {
+                withdrawn.Add(view.PatientId);
+                continue;
+            }
             // The consuming thread is dedicated and has no synchronisation context: waiting here is safe, and
             // no event of these partitions may be handled before their alerts are back.
             lifecycle.RestoreAsync(view, partition, CancellationToken.None).GetAwaiter().GetResult();
@@ -184,7 +266,11 @@ internal sealed partial class AlertConsumer(
                 policy.Restore(view.PatientId, key, view.Raised.RaisedAt.ToDateTimeOffset());
             }
         }
-        LogTakenOver(_logger, partitions.Count, events, open.Count);
+        foreach (var patientId in withdrawn)
+        {
+            dispatcher.WithdrawAsync(patientId, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        LogTakenOver(_logger, partitions.Count, events, open.Count - withdrawn.Count, withdrawn.Count);
     }
 
     private void LetGo(HashSet<int> partitions)
@@ -195,6 +281,7 @@ internal sealed partial class AlertConsumer(
             lifecycle.ReleaseAsync(Guid.Parse(view.AlertId), CancellationToken.None).GetAwaiter().GetResult();
         }
         book.Drop(partitions);
+        consents.Drop(partitions);
         var forgotten = patients.Forget(partitions);
         policy.Forget(forgotten);
         wards.Forget(forgotten);
@@ -204,8 +291,20 @@ internal sealed partial class AlertConsumer(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
     private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Took over {Partitions} partitions: {Events} alert events read, {Open} open alerts resumed")]
-    private static partial void LogTakenOver(ILogger logger, int partitions, int events, int open);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took over {Partitions} partitions: {Events} alert events read, {Open} open alerts resumed, {Withdrawn} patients' open alerts resolved for want of consent")]
+    private static partial void LogTakenOver(ILogger logger, int partitions, int events, int open, int withdrawn);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped an event on {Topic}: its patient has no monitoring consent")]
+    private static partial void LogDroppedWithoutConsent(ILogger logger, string topic);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Monitoring consent refused or withdrawn in partition {Partition}: {Resolved} open alerts resolved, the patient's later events are dropped")]
+    private static partial void LogWithdrawn(ILogger logger, int partition, int resolved);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Resolving the alerts of a patient who withdrew consent in partition {Partition} failed ({Error}); retrying in {Retry}, the consent offset waits")]
+    private static partial void LogWithdrawalFailed(ILogger logger, int partition, string error, TimeSpan retry);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent record at partition {Partition} offset {Offset} could not be read; its patient counts as not consenting until a valid record follows")]
+    private static partial void LogUnreadableConsent(ILogger logger, int partition, long offset);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Let go of {Partitions} partitions and their {Open} open alerts")]
     private static partial void LogLetGo(ILogger logger, int partitions, int open);

@@ -8,30 +8,80 @@ namespace VitalTwin.Notification;
 /// <summary>
 /// Carries the policy's decisions into the lifecycle: at most one open alert per patient and key, a decision
 /// seen before (a replay after a restart) recognised by its alert id, new alerts inside a clinician's silence
-/// raised silenced, and alerts a combined one folds in resolved as superseded.
+/// raised silenced, and alerts a combined one folds in resolved as superseded. A patient without monitoring
+/// consent gets no new alert, and their open ones are resolved as consent withdrawn.
 /// </summary>
 internal sealed partial class AlertDispatcher(
     AlertLifecycle lifecycle,
     AlertBook book,
+    AlertPolicy policy,
     PatientPartitions partitions,
     PatientWards wards,
+    PatientConsents consents,
     VitalCatalogue catalogue,
     TimeProvider clock,
     NotificationMetrics metrics,
     ILogger<AlertDispatcher> logger)
 {
+    // The consumer and the clock both apply decisions. A withdrawal waits for a decision being applied and the
+    // decision after it sees the consent: otherwise the clock could raise an alert just after the withdrawal
+    // resolved the patient's open ones.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
     public async Task ApplyAsync(AlertOutcome outcome, string sourceEventId, CancellationToken cancellationToken)
     {
-        // Different keys are different alerts with lifecycles of their own: raising them together keeps a patient
-        // who crosses several conditions at once from waiting a publish round trip per condition.
-        await Task.WhenAll(outcome.Raised.Select(decision => RaiseAsync(decision, sourceEventId, cancellationToken)));
-        foreach (var cleared in outcome.Cleared)
+        if (outcome.IsEmpty)
         {
-            if (book.OpenAlertId(cleared.PatientId, cleared.Key.ToContract(catalogue)) is { } alertId)
+            return;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            // Different keys are different alerts with lifecycles of their own: raising them together keeps a patient
+            // who crosses several conditions at once from waiting a publish round trip per condition.
+            await Task.WhenAll(outcome.Raised.Select(decision => RaiseAsync(decision, sourceEventId, cancellationToken)));
+            foreach (var cleared in outcome.Cleared)
             {
-                await lifecycle.ClearAsync(Guid.Parse(alertId), supersededBy: null, cancellationToken);
-                LogCleared(logger, alertId);
+                if (book.OpenAlertId(cleared.PatientId, cleared.Key.ToContract(catalogue)) is { } alertId)
+                {
+                    await lifecycle.ClearAsync(Guid.Parse(alertId), supersededBy: null, cancellationToken);
+                    LogCleared(logger, alertId);
+                }
             }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The patient refused or withdrew consent (already in <see cref="PatientConsents"/>): each open alert is resolved
+    /// through its lifecycle, which cancels its timers and puts the resolution on the alerts topic before this returns,
+    /// then the policy and the wards forget the patient. An alert already resolved (a replayed record) is left alone.
+    /// </summary>
+    /// <returns>How many alerts were resolved.</returns>
+    public async Task<int> WithdrawAsync(string patientId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var resolved = 0;
+            foreach (var (view, partition) in book.OpenOf(patientId))
+            {
+                if ((await lifecycle.WithdrawAsync(view, partition, cancellationToken)).Accepted)
+                {
+                    resolved++;
+                    LogWithdrawn(logger, view.AlertId);
+                }
+            }
+            policy.Forget([patientId]);
+            wards.Forget([patientId]);
+            return resolved;
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -41,6 +91,11 @@ internal sealed partial class AlertDispatcher(
         {
             // Only a patient whose events this instance reads can have decisions here.
             throw new InvalidOperationException("An alert was decided for a patient of no partition this instance owns.");
+        }
+        if (!consents.MayProcess(partition, decision.PatientId))
+        {
+            LogWithoutConsent(logger);
+            return;
         }
         var raised = decision.ToAlertRaised(sourceEventId, clock.GetUtcNow(), catalogue);
         raised.Ward = wards.Of(decision.PatientId);
@@ -73,6 +128,12 @@ internal sealed partial class AlertDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} resolved: its condition cleared")]
     private static partial void LogCleared(ILogger logger, string alertId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} resolved: the patient refused or withdrew consent to monitoring")]
+    private static partial void LogWithdrawn(ILogger logger, string alertId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "An alert decided for a patient without monitoring consent was not raised")]
+    private static partial void LogWithoutConsent(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alert {AlertId} is already raised or its key is open; not raised again")]
     private static partial void LogAlreadyRaised(ILogger logger, string alertId);

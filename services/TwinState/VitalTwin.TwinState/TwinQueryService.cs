@@ -83,29 +83,29 @@ internal sealed class TwinQueryService(
         }
 
         TwinQueryLog.WatchOpened(logger, changes.WatchCount);
-        var stream = new WatchStream(responseStream, filter, caller, patientIds => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: context.CancellationToken), context.CancellationToken);
+        var stream = new WatchStream(responseStream, filter, caller, (patientIds, cancellationToken) => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: cancellationToken));
         try
         {
-            await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Initial);
-            while (true)
+            // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
+            await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
             {
-                var batch = await watch.NextAsync(context.CancellationToken);
-                if (batch.Resync)
+                await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Initial, cancellationToken);
+                while (true)
                 {
-                    TwinQueryLog.WatchResynced(logger, settings.WatchBacklog);
-                    await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Updated);
-                    continue;
-                }
+                    var batch = await watch.NextAsync(cancellationToken);
+                    if (batch.Resync)
+                    {
+                        TwinQueryLog.WatchResynced(logger, settings.WatchBacklog);
+                        await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Updated, cancellationToken);
+                        continue;
+                    }
 
-                foreach (var patientId in batch.PatientIds)
-                {
-                    await stream.SendChangeAsync(twins, catalogue, patientId);
+                    foreach (var patientId in batch.PatientIds)
+                    {
+                        await stream.SendChangeAsync(twins, catalogue, patientId, cancellationToken);
+                    }
                 }
-            }
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            // The caller went away or its deadline passed: the end of every watch.
+            }, context.CancellationToken);
         }
         finally
         {
@@ -271,8 +271,7 @@ internal sealed class TwinQueryService(
         IServerStreamWriter<TwinChanged> stream,
         TwinFilter filter,
         Caller caller,
-        Func<IReadOnlyCollection<string>, Task> recordAccess,
-        CancellationToken cancellationToken)
+        Func<IReadOnlyCollection<string>, CancellationToken, Task> recordAccess)
     {
         private const int ScanBatch = 256;
         private readonly HashSet<string> _matching = new(StringComparer.Ordinal);
@@ -281,34 +280,34 @@ internal sealed class TwinQueryService(
         public long Sent { get; private set; }
 
         /// <summary>Every twin that matches now; a twin that matched before and no longer does is said to have left.</summary>
-        public async Task SendMatchingAsync(TwinRegistry twins, VitalCatalogue catalogue, TwinChangeReason reason)
+        public async Task SendMatchingAsync(TwinRegistry twins, VitalCatalogue catalogue, TwinChangeReason reason, CancellationToken cancellationToken)
         {
             var before = _matching.ToHashSet(StringComparer.Ordinal);
             // Recorded a batch at a time: one audit round trip per batch of patients, not per patient.
             foreach (var batch in filter.Scan(twins, afterPatientId: null, wanted: ScanBatch).Chunk(ScanBatch))
             {
-                await RecordFirstAccessAsync(batch.Select(t => t.PatientId));
+                await RecordFirstAccessAsync(batch.Select(t => t.PatientId), cancellationToken);
                 foreach (var twin in batch)
                 {
                     before.Remove(twin.PatientId);
                     _matching.Add(twin.PatientId);
-                    await SendAsync(twin.ToContract(catalogue), reason);
+                    await SendAsync(twin.ToContract(catalogue), reason, cancellationToken);
                 }
             }
 
             foreach (var patientId in before.Order(StringComparer.Ordinal))
             {
-                await SendChangeAsync(twins, catalogue, patientId);
+                await SendChangeAsync(twins, catalogue, patientId, cancellationToken);
             }
         }
 
-        public async Task SendChangeAsync(TwinRegistry twins, VitalCatalogue catalogue, string patientId)
+        public async Task SendChangeAsync(TwinRegistry twins, VitalCatalogue catalogue, string patientId, CancellationToken cancellationToken)
         {
             if (!twins.TryGet(patientId, out var twin))
             {
                 if (_matching.Remove(patientId))
                 {
-                    await SendAsync(new PatientTwin { PatientId = patientId }, TwinChangeReason.Removed);
+                    await SendAsync(new PatientTwin { PatientId = patientId }, TwinChangeReason.Removed, cancellationToken);
                 }
 
                 return;
@@ -317,19 +316,19 @@ internal sealed class TwinQueryService(
             var snapshot = twin!.Snapshot();
             if (filter.Matches(snapshot))
             {
-                await RecordFirstAccessAsync([patientId]);
+                await RecordFirstAccessAsync([patientId], cancellationToken);
                 _matching.Add(patientId);
-                await SendAsync(snapshot.ToContract(catalogue), TwinChangeReason.Updated);
+                await SendAsync(snapshot.ToContract(catalogue), TwinChangeReason.Updated, cancellationToken);
             }
             else if (_matching.Remove(patientId))
             {
                 // Moved to a ward the caller is not granted: told that it left, but not what it now is.
                 var left = caller.MaySee(snapshot.Context.Ward) ? snapshot.ToContract(catalogue) : new PatientTwin { PatientId = patientId };
-                await SendAsync(left, TwinChangeReason.LeftFilter);
+                await SendAsync(left, TwinChangeReason.LeftFilter, cancellationToken);
             }
         }
 
-        private async Task RecordFirstAccessAsync(IEnumerable<string> patientIds)
+        private async Task RecordFirstAccessAsync(IEnumerable<string> patientIds, CancellationToken cancellationToken)
         {
             var first = patientIds.Where(id => !_recorded.Contains(id)).ToList();
             if (first.Count == 0)
@@ -337,11 +336,11 @@ internal sealed class TwinQueryService(
                 return;
             }
 
-            await recordAccess(first);
+            await recordAccess(first, cancellationToken);
             _recorded.UnionWith(first);
         }
 
-        private async Task SendAsync(PatientTwin twin, TwinChangeReason reason)
+        private async Task SendAsync(PatientTwin twin, TwinChangeReason reason, CancellationToken cancellationToken)
         {
             await stream.WriteAsync(new TwinChanged { Twin = twin, Reason = reason }, cancellationToken);
             Sent++;

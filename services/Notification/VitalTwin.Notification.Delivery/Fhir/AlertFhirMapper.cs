@@ -158,6 +158,7 @@ public static partial class AlertFhirMapper
             Resolution.ByClinician => "Resolved by a clinician",
             Resolution.Superseded when NonEmpty(resolved.SupersededBy) is { } by => $"Superseded by alert {by}",
             Resolution.Superseded => "Superseded by a later alert",
+            Resolution.ConsentWithdrawn => "Closed: the patient refused or withdrew consent to monitoring",
             _ => "Resolved",
         };
         if (NonEmpty(resolved.Note) is { } note)

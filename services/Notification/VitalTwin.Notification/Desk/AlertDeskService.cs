@@ -20,6 +20,7 @@ internal sealed partial class AlertDeskService(
     AlertBook book,
     AlertLifecycle lifecycle,
     AuditTrail audit,
+    TimeProvider clock,
     IOptions<AlertLifecycleOptions> options,
     ILogger<AlertDeskService> logger) : AlertDesk.AlertDeskBase
 {
@@ -64,21 +65,19 @@ internal sealed partial class AlertDeskService(
         LogWatchOpened(logger);
         // Each patient is recorded once per stream, before the first of their alerts is sent.
         var recorded = new HashSet<string>(StringComparer.Ordinal);
-        try
+        // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
+        await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
         {
-            await foreach (var view in book.Watch(request.Filter, Visibility(caller), context.CancellationToken))
+            await foreach (var view in book.Watch(request.Filter, Visibility(caller), cancellationToken))
             {
                 if (!recorded.Contains(view.PatientId))
                 {
-                    await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
+                    await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: cancellationToken);
                     recorded.Add(view.PatientId);
                 }
-                await responseStream.WriteAsync(view, context.CancellationToken);
+                await responseStream.WriteAsync(view, cancellationToken);
             }
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-        }
+        }, context.CancellationToken);
     }
 
     [Authorize(Roles = Roles.Clinician)]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Consent;
 using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
 using VitalTwin.Notification.Desk;
@@ -9,15 +10,17 @@ namespace VitalTwin.Notification.Extensions;
 
 internal static class NotificationExtensions
 {
-    /// <summary>The alert policy over the input topics, and the alert lifecycle behind it.</summary>
+    /// <summary>The alert policy over the input topics, the alert lifecycle behind it, and the patients' consents (option <c>Consent:WithoutRecord</c>).</summary>
     public static void AddAlerting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AlertPolicyOptions>().BindConfiguration(AlertPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton(sp => new AlertPolicy(sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>()));
         builder.Services.AddSingleton<PatientPartitions>();
         builder.Services.AddSingleton<PatientWards>();
+        builder.Services.AddSingleton<PatientConsents>();
         builder.Services.AddSingleton<AlertDispatcher>();
         builder.Services.AddSingleton<NotificationMetrics>();
         builder.Services.AddHostedService<AlertClock>();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Grpc.Core;
 
@@ -5,24 +6,27 @@ namespace VitalTwin.ServiceDefaults.Security;
 
 /// <summary>
 /// The authenticated caller of an API: who (the token's subject), what kind of access (roles), and whose data
-/// (the wards a clinician is granted; <c>*</c> grants every ward). Services decide on this, never on the claims.
+/// (the wards a clinician is granted; <c>*</c> grants every ward), and until when (the token's expiry). Services
+/// decide on this, never on the claims.
 /// </summary>
 public sealed class Caller
 {
     public const string SubjectClaim = "sub";
     public const string RoleClaim = "role";
     public const string WardClaim = "ward";
+    public const string ExpiryClaim = "exp";
 
     /// <summary>The ward grant that covers every ward, for a hospital-wide role (e.g. a rapid response team).</summary>
     public const string EveryWard = "*";
 
     private readonly HashSet<string> _wards;
 
-    private Caller(string subject, IReadOnlySet<string> roles, HashSet<string> wards)
+    private Caller(string subject, IReadOnlySet<string> roles, HashSet<string> wards, DateTimeOffset? expiresAt)
     {
         Subject = subject;
         Roles = roles;
         _wards = wards;
+        ExpiresAt = expiresAt;
     }
 
     public string Subject { get; }
@@ -30,6 +34,9 @@ public sealed class Caller
     public IReadOnlySet<string> Roles { get; }
 
     public IReadOnlyCollection<string> Wards => _wards;
+
+    /// <summary>When the token stops being valid (claim <c>exp</c>); null when it states no valid expiry.</summary>
+    public DateTimeOffset? ExpiresAt { get; }
 
     public bool CoversEveryWard => _wards.Contains(EveryWard);
 
@@ -62,6 +69,19 @@ public sealed class Caller
         }
         var roles = principal.FindAll(RoleClaim).Select(claim => claim.Value).ToHashSet(StringComparer.Ordinal);
         var wards = principal.FindAll(WardClaim).Select(claim => claim.Value).ToHashSet(StringComparer.Ordinal);
-        return new Caller(subject, roles, wards);
+        return new Caller(subject, roles, wards, Expiry(principal.FindFirst(ExpiryClaim)?.Value));
+    }
+
+    /// <summary>A JWT NumericDate: seconds since 1970, which the standard allows to be fractional.</summary>
+    private static DateTimeOffset? Expiry(string? exp)
+    {
+        if (!double.TryParse(exp, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            || double.IsNaN(seconds)
+            || seconds < 0
+            || seconds >= (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).TotalSeconds)
+        {
+            return null;
+        }
+        return DateTimeOffset.UnixEpoch.AddSeconds(seconds);
     }
 }
