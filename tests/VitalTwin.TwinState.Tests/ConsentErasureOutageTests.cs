@@ -41,6 +41,9 @@ public sealed class ConsentErasureOutageTests(EmbeddedKafkaFixture cluster) : IC
             ["History:Influx:MaxRetryAttempts"] = "2",
             ["History:Influx:RetryBaseDelay"] = "00:00:00.010",
             ["History:Influx:RetryMaxDelay"] = "00:00:00.050",
+            // An influxd that is still shutting down can take a connection and never answer: each attempt must give up
+            // well inside the test's patience, so that a checkpoint (and the offsets it stores) is not held up by it.
+            ["History:Influx:RequestTimeout"] = "00:00:01",
         }, erasureFailed);
         for (var sequence = 1ul; sequence <= 3; sequence++)
         {
