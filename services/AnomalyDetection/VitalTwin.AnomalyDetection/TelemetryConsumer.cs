@@ -170,7 +170,7 @@ internal sealed partial class TelemetryConsumer(
         else if (!state.Consents.MayProcess(consumed.Key))
         {
             state.Forget(consumed.Key);
-            state.OwedErasures.TryAdd(consumed.Key, consumed.Position.Offset.Value);
+            state.OwedErasures.Add(consumed.Key, consumed.Position.Offset.Value);
         }
         state.NextConsentOffset = consumed.Position.Offset.Value + 1;
         await EraseOwedAsync(partition, state, cancellationToken);
@@ -179,12 +179,12 @@ internal sealed partial class TelemetryConsumer(
     /// <summary>Tombstones the checkpoints still owed, then stores the consent offset as far as nothing owed holds it back.</summary>
     private async Task EraseOwedAsync(int partition, PartitionState state, CancellationToken cancellationToken)
     {
-        foreach (var patientId in state.OwedErasures.Keys.ToList())
+        foreach (var patientId in state.OwedErasures.Patients)
         {
             try
             {
                 await store.EraseAsync(patientId, cancellationToken);
-                state.OwedErasures.Remove(patientId);
+                state.OwedErasures.Settle(patientId);
                 LogErased(_logger, partition);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -194,8 +194,7 @@ internal sealed partial class TelemetryConsumer(
         }
         if (state.NextConsentOffset is { } next)
         {
-            var stored = state.OwedErasures.Count > 0 ? Math.Min(next, state.OwedErasures.Values.Min()) : next;
-            StoreOffset(new TopicPartitionOffset(Topics.Consent, partition, stored));
+            StoreOffset(new TopicPartitionOffset(Topics.Consent, partition, state.OwedErasures.StorableOffset(next)));
         }
     }
 
@@ -290,7 +289,7 @@ internal sealed partial class TelemetryConsumer(
         public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Patients whose checkpoint tombstone is not in Kafka yet, with the offset of the consent record that asked for it.</summary>
-        public Dictionary<string, long> OwedErasures { get; } = new(StringComparer.Ordinal);
+        public OwedErasures OwedErasures { get; } = new();
 
         public long? NextConsentOffset { get; set; }
 

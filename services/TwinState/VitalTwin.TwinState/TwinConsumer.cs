@@ -182,7 +182,7 @@ internal sealed partial class TwinConsumer(
         if (!state.Consents.MayProcess(patientId) && recorded is not { Status: ConsentStatus.Unreadable })
         {
             // A later record does not cancel an erasure still owed: a withdrawal is honoured even if consent returns.
-            state.PendingErasures.TryAdd(patientId, position.Offset.Value);
+            state.OwedErasures.Add(patientId, position.Offset.Value);
             await TryEraseAsync(number, patientId, state, cancellationToken);
         }
         state.NextOffsets[position.TopicPartition] = position.Offset.Value + 1;
@@ -194,7 +194,7 @@ internal sealed partial class TwinConsumer(
         try
         {
             await EraseAsync(number, patientId, state, cancellationToken);
-            state.PendingErasures.Remove(patientId);
+            state.OwedErasures.Settle(patientId);
             LogErased(_logger, number);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -224,7 +224,7 @@ internal sealed partial class TwinConsumer(
         var now = clock.GetUtcNow();
         foreach (var (number, state) in _partitions)
         {
-            if ((state.Progressed || state.PendingErasures.Count > 0) && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
+            if ((state.Progressed || state.OwedErasures.Count > 0) && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
             {
                 await CheckpointAsync(number, state, cancellationToken);
             }
@@ -301,7 +301,7 @@ internal sealed partial class TwinConsumer(
 
     private async Task CheckpointAsync(int partition, PartitionState state, CancellationToken cancellationToken)
     {
-        foreach (var patientId in state.PendingErasures.Keys.ToList())
+        foreach (var patientId in state.OwedErasures.Patients)
         {
             await TryEraseAsync(partition, patientId, state, cancellationToken);
         }
@@ -313,7 +313,7 @@ internal sealed partial class TwinConsumer(
         await snapshots.SaveAsync(partition, snapshotsOfPartition, cancellationToken);
         foreach (var (topicPartition, next) in state.NextOffsets)
         {
-            var stored = topicPartition.Topic == Topics.Consent && state.PendingErasures.Count > 0 ? Math.Min(next, state.PendingErasures.Values.Min()) : next;
+            var stored = topicPartition.Topic == Topics.Consent ? state.OwedErasures.StorableOffset(next) : next;
             StoreOffset(new TopicPartitionOffset(topicPartition, stored));
         }
         state.LastCheckpoint = clock.GetUtcNow();
@@ -344,7 +344,7 @@ internal sealed partial class TwinConsumer(
         public ConsentBook Consents { get; } = new(withoutRecord);
 
         /// <summary>Patients whose erasure has not succeeded yet, with the offset of the consent record that asked for it.</summary>
-        public Dictionary<string, long> PendingErasures { get; } = new(StringComparer.Ordinal);
+        public OwedErasures OwedErasures { get; } = new();
 
         public HashSet<string> Patients { get; } = new(StringComparer.Ordinal);
 
