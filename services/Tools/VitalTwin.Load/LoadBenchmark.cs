@@ -58,7 +58,7 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         using var alerts = new AlertProbe(cluster.Kafka.BootstrapServers, cluster.Topics.Alerts, clock);
         using var telemetry = new TelemetryProbe(cluster.Kafka.BootstrapServers, cluster.Topics.Telemetry, run);
         var clinician = cluster.Tokens.Mint("load-benchmark", [Roles.Clinician], [Caller.EveryWard], TimeSpan.FromDays(1));
-        await using var twins = new TwinProbe(cluster["TwinState"].Grpc, sample, run, clinician);
+        await using var twins = new TwinProbe(cluster.Channel("TwinState", clinician), sample, run);
         twins.Start();
         // The run plays the hospital's registration system when it binds the monitors.
         var registrar = options.AccessToken ?? cluster.Tokens.Mint("load-benchmark", [Roles.Registrar], lifetime: TimeSpan.FromDays(1));

@@ -26,20 +26,10 @@ internal sealed class TwinProbe : IAsyncDisposable
     private long _reconnects;
     private (long Applied, long Sent) _atWindowStart;
 
-    /// <param name="accessToken">A clinician's bearer token covering every ward: TwinQuery serves no one else.</param>
-    public TwinProbe(Uri twinState, IReadOnlyList<SyntheticPatient> sample, RunClock clock, string accessToken)
+    /// <param name="twinState">A channel to TwinState carrying a clinician's bearer token for every ward: TwinQuery serves no one else. The probe disposes it.</param>
+    public TwinProbe(GrpcChannel twinState, IReadOnlyList<SyntheticPatient> sample, RunClock clock)
     {
-        var bearer = CallCredentials.FromInterceptor((_, metadata) =>
-        {
-            metadata.Add("authorization", $"Bearer {accessToken}");
-            return Task.CompletedTask;
-        });
-        // The one-machine system serves plaintext HTTP/2 on loopback.
-        _channel = GrpcChannel.ForAddress(twinState, new GrpcChannelOptions
-        {
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, bearer),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+        _channel = twinState;
         _clock = clock;
         _sample = sample;
         _twins = sample.ToDictionary(p => p.PatientId, _ => new WatchedTwin(), StringComparer.Ordinal);
