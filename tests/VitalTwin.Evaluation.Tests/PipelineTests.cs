@@ -83,27 +83,6 @@ public sealed class PipelineTests
         Assert.Equal(1, pipeline.ShippedDetection.ArtifactReadings[AnomalyDetection.Core.ArtifactReason.DeviceFlagged]);
     }
 
-    [Fact]
-    public void A_held_NEWS2_change_reaches_the_policy_only_once_it_has_stood_for_the_hold_time()
-    {
-        var shipped = ShippedConfiguration.Load();
-        var variant = Sweep.Parse("News2Hold:1m").Variants(shipped).Single();
-        var run = new PolicyRun(variant, new DetectionStage(shipped.Detection), VitalCatalogue.Default);
-        var four = News2.Score(new News2Observations(22, 95, null, 120, 95, null, 37));
-        var five = News2.Score(new News2Observations(22, 95, null, 120, 95, null, 38.5));
-
-        run.HoldNews2("p1", five, [], Start);
-        Assert.Empty(run.SettledNews2(Start.AddSeconds(59)));
-        // A further change before the minute is up starts the wait again.
-        run.HoldNews2("p1", four, [], Start.AddSeconds(30));
-        Assert.Empty(run.SettledNews2(Start.AddSeconds(60)));
-        var settled = Assert.Single(run.SettledNews2(Start.AddSeconds(90)));
-
-        Assert.Equal((4, Start.AddSeconds(90)), (settled.News2.Total, settled.At));
-        Assert.Empty(run.SettledNews2(Start.AddSeconds(200)));
-        Assert.Equal(TimeSpan.Zero, new PolicyVariant("VitalTwin", shipped.Detection, shipped.Policy).News2Hold);
-    }
-
     private static SimulatedReading Reading(DateTimeOffset at, VitalSign sign, double value, string unit) =>
         new(at, "p1", "d1", sign, value, unit, ReadingQuality.None);
 }

@@ -54,7 +54,7 @@ public sealed class ShippedConfigurationTests
     [Theory]
     [InlineData("ClearAfter:15m,1h", "ClearAfter", 2)]
     [InlineData("spikeconfidence:99.99", "SpikeConfidence", 1)]
-    [InlineData("News2Hold:30s,1m,2m", "News2Hold", 3)]
+    [InlineData("DeteriorationThreshold:4,8,16", "DeteriorationThreshold", 3)]
     public void A_sweep_names_a_known_parameter_and_its_values(string text, string parameter, int values)
     {
         var sweep = Sweep.Parse(text);

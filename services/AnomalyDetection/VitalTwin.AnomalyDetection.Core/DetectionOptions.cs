@@ -30,6 +30,9 @@ public sealed class DetectionOptions
 
     public ArtifactRules Artifacts { get; set; } = new();
 
+    /// <summary>The watch for slow drifts of several vitals from the patient's own usual, before NEWS2 rises.</summary>
+    public DeteriorationOptions Deterioration { get; set; } = new();
+
     /// <summary>How often detector state is checkpointed, so a restart resumes instead of re-learning.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(30);

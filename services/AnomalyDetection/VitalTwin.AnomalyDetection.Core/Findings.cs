@@ -47,8 +47,13 @@ public sealed record AnomalyFinding(
     }
 }
 
-/// <summary>The verdict on one reading: an artifact kept from the detectors, or what the detectors found.</summary>
+/// <summary>
+/// The verdict on one reading: an artifact kept from the detectors, or what the detectors found, and a drift of the
+/// patient from their usual that this reading made the deterioration watch announce.
+/// </summary>
 public readonly record struct MonitorOutcome(ArtifactReason Artifact, IReadOnlyList<AnomalyFinding> Findings, bool LearningRestarted)
 {
     public bool IsArtifact => Artifact != ArtifactReason.None;
+
+    public DeteriorationFinding? Deterioration { get; init; }
 }

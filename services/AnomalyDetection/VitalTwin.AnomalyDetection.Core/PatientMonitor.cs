@@ -5,8 +5,10 @@ namespace VitalTwin.AnomalyDetection.Core;
 /// <summary>All monitored vitals of one patient; the unit that is checkpointed.</summary>
 public sealed class PatientMonitor(string patientId, DetectionOptions options)
 {
-    private const byte FormatVersion = 1;
+    // 2 added the deterioration watch after the vitals; a version 1 checkpoint restores with a fresh watch.
+    private const byte FormatVersion = 2;
     private readonly Dictionary<VitalSign, VitalMonitor> _vitals = [];
+    private DeteriorationWatch _deterioration = new(options.Deterioration);
 
     public string PatientId { get; } = patientId;
 
@@ -23,7 +25,8 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
             _vitals[sign] = monitor;
         }
         Dirty = true;
-        return monitor.Observe(value, observedAt, deviceFlaggedArtifact);
+        var outcome = monitor.Observe(value, observedAt, deviceFlaggedArtifact);
+        return outcome.IsArtifact ? outcome : outcome with { Deterioration = _deterioration.Observe(sign, value, observedAt) };
     }
 
     public byte[] Checkpoint()
@@ -38,6 +41,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
                 writer.Write((int)sign);
                 monitor.WriteState(writer);
             }
+            _deterioration.WriteState(writer);
         }
         Dirty = false;
         return stream.ToArray();
@@ -51,7 +55,8 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
         using var reader = new BinaryReader(new MemoryStream(checkpoint.ToArray(), writable: false));
         try
         {
-            if (reader.ReadByte() != FormatVersion)
+            var version = reader.ReadByte();
+            if (version is not (1 or FormatVersion))
             {
                 throw new InvalidDataException("Unknown patient checkpoint format.");
             }
@@ -68,6 +73,10 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
                     throw new InvalidDataException("Unknown vital in patient checkpoint.");
                 }
                 patient._vitals[sign] = VitalMonitor.ReadState(reader, sign, options.BankFor(sign), options.Artifacts);
+            }
+            if (version >= 2)
+            {
+                patient._deterioration = DeteriorationWatch.ReadState(reader, options.Deterioration);
             }
             if (reader.BaseStream.Position != reader.BaseStream.Length)
             {

@@ -43,4 +43,29 @@ internal static class AnomalyMapping
             Explanation = finding.Explain(definition),
         };
     }
+
+    /// <summary>A drift from the patient's usual, announced on the vital of the pattern the reading belongs to (or its first).</summary>
+    public static AnomalyDetected ToContract(this DeteriorationFinding finding, VitalSignsRecorded recorded, VitalCatalogue catalogue)
+    {
+        var reading = recorded.Reading;
+        var (sign, level, usual) = finding.Deviations[0];
+        var definition = catalogue[sign];
+        return new AnomalyDetected
+        {
+            EventId = $"{recorded.EventId}/deterioration",
+            PatientId = reading.PatientId,
+            Code = new VitalCode { Loinc = definition.Loinc, Mdc = definition.Mdc },
+            Value = level,
+            Unit = definition.CanonicalUnit,
+            ObservedAt = reading.ObservedAt,
+            Kind = Contracts.Anomaly.V1.AnomalyKind.Deterioration,
+            Detector = Detector.DeteriorationCusum,
+            Direction = level > usual ? Direction.Up : Direction.Down,
+            BaselineMean = usual,
+            SourceEventId = recorded.EventId,
+            DeviceId = reading.DeviceId,
+            PersonalBaseline = usual,
+            Explanation = DeteriorationWatch.Explain(finding, catalogue),
+        };
+    }
 }

@@ -245,7 +245,16 @@ internal sealed partial class TelemetryConsumer(
             var anomaly = finding.ToContract(recorded, definition);
             await Producer.PublishAsync(Topics.Anomalies, reading.PatientId, anomaly, anomaly.EventId, cancellationToken);
         }
+        if (outcome.Deterioration is { } deterioration)
+        {
+            LogDeterioration(_logger, deterioration.Pattern);
+            var anomaly = deterioration.ToContract(recorded, catalogue);
+            await Producer.PublishAsync(Topics.Anomalies, reading.PatientId, anomaly, anomaly.EventId, cancellationToken);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A patient drifted from their usual ({Pattern} pattern)")]
+    private static partial void LogDeterioration(ILogger logger, string pattern);
 
     private async Task CheckpointAsync(TopicPartition partition, PartitionState state, long nextOffset, CancellationToken cancellationToken)
     {

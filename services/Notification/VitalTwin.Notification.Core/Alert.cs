@@ -2,7 +2,7 @@ using VitalTwin.Clinical;
 
 namespace VitalTwin.Notification.Core;
 
-public enum AlertCondition { News2Medium, News2High, News2SingleParameter, VitalSpike, VitalChange, VitalsCombined, VitalStale }
+public enum AlertCondition { News2Medium, News2High, News2SingleParameter, VitalSpike, VitalChange, VitalsCombined, VitalStale, TrendingWorse }
 
 /// <summary>Priorities as IEC 60601-1-8 means them: awareness, prompt response, immediate response.</summary>
 public enum AlertPriority { Low, Medium, High }
@@ -64,7 +64,9 @@ public readonly record struct VitalValue(VitalSign Sign, double Value, string Un
 /// <summary>
 /// A spike (or, with <paramref name="LastingChange"/>, a lasting shift) a detector flagged, as the policy
 /// needs it; <paramref name="Explanation"/> is the detector's own sentence, used as the reason when given.
-/// <paramref name="PersonalBaseline"/> is the patient's usual level (NaN until learnt).
+/// <paramref name="PersonalBaseline"/> is the patient's usual level (NaN until learnt). With
+/// <paramref name="Deterioration"/> it is the deterioration watch's drift of several vitals from the patient's usual,
+/// announced on one of them.
 /// </summary>
 public sealed record SpikeObservation(
     string PatientId,
@@ -77,4 +79,5 @@ public sealed record SpikeObservation(
     DateTimeOffset ObservedAt,
     bool LastingChange = false,
     string? Explanation = null,
-    double PersonalBaseline = double.NaN);
+    double PersonalBaseline = double.NaN,
+    bool Deterioration = false);

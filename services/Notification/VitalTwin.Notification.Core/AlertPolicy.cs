@@ -19,6 +19,14 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
 {
     private readonly ConcurrentDictionary<string, PatientAlertState> _patients = new(StringComparer.Ordinal);
     private long _suppressedTowardsBaseline;
+    private long _spikesNotAlerted;
+    private long _changesWithinNormal;
+
+    /// <summary>Lasting changes that raised no alert: <see cref="AlertPolicyOptions.AlertOnChanges"/> is off, or the vital's new value scores under 2 in NEWS2.</summary>
+    public long ChangesWithinNormal => Interlocked.Read(ref _changesWithinNormal);
+
+    /// <summary>Spikes a detector flagged that raised no alert because <see cref="AlertPolicyOptions.AlertOnSpikes"/> is off.</summary>
+    public long SpikesNotAlerted => Interlocked.Read(ref _spikesNotAlerted);
 
     /// <summary>Anomalies that moved a vital back towards the patient's usual level, which do not alert.</summary>
     public long SuppressedTowardsBaseline => Interlocked.Read(ref _suppressedTowardsBaseline);
@@ -39,26 +47,30 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             var high = news2.Risk == News2Risk.High;
             var highEntered = state.High.Observe(high, observedAt);
             var mediumEntered = state.Medium.Observe(high || news2.Risk == News2Risk.Medium, observedAt);
-            if (highEntered)
-            {
-                // Jumping straight to high raises the high alert only; the medium condition is covered by it.
-                state.High.Raised = true;
-                outcome.Raise(Aggregate(patientId, AlertCondition.News2High, news2, vitals, observedAt));
-            }
-            else if (mediumEntered)
-            {
-                state.Medium.Raised = true;
-                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, news2, vitals, observedAt));
-            }
-
             var scoringThree = news2.SubScores
                 .Where(s => s.Score >= 3)
                 .Select(s => (Sub: s, Vital: VitalOf(s.Parameter, vitals)))
                 .ToDictionary(s => SingleParameterKey(s.Sub.Parameter, s.Vital));
+            if (highEntered)
+            {
+                // One deterioration, one alert: the high alert supersedes an open medium one, and jumping straight
+                // to high raises the high alert only; the medium condition is covered by it.
+                state.High.Raised = true;
+                var supersedes = state.Medium.Raised ? [new AlertKey(AlertCondition.News2Medium)] : new List<AlertKey>();
+                state.Medium.Raised = false;
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2High, news2, vitals, observedAt) with { Supersedes = [.. supersedes, .. FoldSingleParameters(state)] });
+            }
+            else if (mediumEntered)
+            {
+                state.Medium.Raised = true;
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, news2, vitals, observedAt) with { Supersedes = FoldSingleParameters(state) });
+            }
+
             foreach (var key in state.SingleParameter.Keys.Union(scoringThree.Keys).ToList())
             {
                 var latch = state.SingleParameter.TryGetValue(key, out var existing) ? existing : state.SingleParameter[key] = new Latch();
-                if (latch.Observe(scoringThree.ContainsKey(key), observedAt))
+                // An open NEWS2 alert already names every parameter that scores: the condition is folded into it.
+                if (latch.Observe(scoringThree.ContainsKey(key), observedAt) && !AggregateOpen(state))
                 {
                     latch.Raised = true;
                     var (sub, vital) = scoringThree[key];
@@ -73,6 +85,28 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         return outcome.Build();
     }
 
+    private static bool AggregateOpen(PatientAlertState state) => state.High.Raised || state.Medium.Raised;
+
+    /// <summary>The single-parameter and trending-worse alerts open now, which a NEWS2 alert being raised folds in.</summary>
+    private static List<AlertKey> FoldSingleParameters(PatientAlertState state)
+    {
+        var folded = new List<AlertKey>();
+        if (state.TrendRaisedAt is not null && !state.TrendFolded)
+        {
+            state.TrendFolded = true;
+            folded.Add(new AlertKey(AlertCondition.TrendingWorse));
+        }
+        foreach (var (key, latch) in state.SingleParameter)
+        {
+            if (latch.Raised)
+            {
+                latch.Raised = false;
+                folded.Add(key);
+            }
+        }
+        return folded;
+    }
+
     public AlertOutcome OnAnomaly(SpikeObservation anomaly)
     {
         ArgumentNullException.ThrowIfNull(anomaly);
@@ -81,9 +115,25 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         lock (state)
         {
             Expire(anomaly.PatientId, state, anomaly.ObservedAt, outcome);
+            if (anomaly.Deterioration)
+            {
+                TrendingWorse(anomaly, state, outcome);
+                return outcome.Build();
+            }
             var key = new AlertKey(anomaly.LastingChange ? AlertCondition.VitalChange : AlertCondition.VitalSpike, anomaly.Sign, anomaly.Upward ? AlertDirection.Up : AlertDirection.Down);
             if (state.Anomalies.ContainsKey(key))
             {
+                return outcome.Build();
+            }
+            if (!anomaly.LastingChange && !options.AlertOnSpikes)
+            {
+                Interlocked.Increment(ref _spikesNotAlerted);
+                return outcome.Build();
+            }
+            // A lasting change that leaves the vital where NEWS2 scores it 0 or 1 is a trend to watch, not an alarm.
+            if (anomaly.LastingChange && (!options.AlertOnChanges || !ScoresClinically(anomaly.Sign, anomaly.Value)))
+            {
+                Interlocked.Increment(ref _changesWithinNormal);
                 return outcome.Build();
             }
             if (MovedTowardsBaseline(anomaly))
@@ -135,6 +185,24 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             }
         }
         return outcome.Build();
+    }
+
+    /// <summary>
+    /// Low priority, for awareness: the patient is drifting from their usual before NEWS2 says so. Folded into an
+    /// open NEWS2 alert, which already asks for more; superseded by one raised later, so the alert escalates.
+    /// </summary>
+    private void TrendingWorse(SpikeObservation anomaly, PatientAlertState state, OutcomeBuilder outcome)
+    {
+        if (state.TrendRaisedAt is not null || AggregateOpen(state))
+        {
+            return;
+        }
+        state.TrendRaisedAt = anomaly.ObservedAt;
+        var text = anomaly.Explanation ?? $"{Capitalise(catalogue[anomaly.Sign].Name)} drifting from this patient's usual";
+        outcome.Raise(new AlertDecision(anomaly.PatientId, AlertCondition.TrendingWorse, AlertPriority.Low, "Trending worse: " + text,
+            [new AlertReason(text, anomaly.Sign, anomaly.Value, anomaly.Unit) { Baseline = double.IsNaN(anomaly.PersonalBaseline) ? null : anomaly.PersonalBaseline }],
+            state.News2Total)
+        { Key = new AlertKey(AlertCondition.TrendingWorse), ObservedAt = anomaly.ObservedAt });
     }
 
     /// <summary>A monitored vital stopped arriving (<paramref name="stale"/>) or arrived again.</summary>
@@ -207,6 +275,9 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                     state.Combined = new Latch { Open = true, Raised = true };
                     state.Anomalies.TryAdd(key, new OpenAnomaly(raisedAt, new AlertReason(Describe(key))) { Folded = true });
                     break;
+                case AlertCondition.TrendingWorse:
+                    state.TrendRaisedAt = raisedAt;
+                    break;
                 case AlertCondition.VitalStale when key.Sign is { } sign:
                     state.Stale.Add(sign);
                     break;
@@ -236,13 +307,16 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
     {
         if (state.High.Expire(now, options.ClearAfter))
         {
-            outcome.Clear(new AlertClearance(patientId, new AlertKey(AlertCondition.News2High), now));
-            // Straight to high covered medium without an alert; settling at medium still needs an urgent response,
-            // and the twin sends no further event while the score stays put, so the medium alert is raised now.
+            // Settling at medium still needs an urgent response, and the twin sends no further event while the
+            // score stays put: the alert steps down to medium now, superseding the high one rather than beside it.
             if (state.Medium.Open && !state.Medium.Raised && state.LastNews2 is { Risk: News2Risk.Medium } last)
             {
                 state.Medium.Raised = true;
-                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, last, state.LastVitals, now));
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, last, state.LastVitals, now) with { Supersedes = [new AlertKey(AlertCondition.News2High)] });
+            }
+            else
+            {
+                outcome.Clear(new AlertClearance(patientId, new AlertKey(AlertCondition.News2High), now));
             }
         }
         if (state.Medium.Expire(now, options.ClearAfter))
@@ -264,6 +338,15 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             {
                 outcome.Clear(new AlertClearance(patientId, key, now));
             }
+        }
+        if (state.TrendRaisedAt is { } trendAt && now - trendAt >= options.TrendOpenFor)
+        {
+            state.TrendRaisedAt = null;
+            if (!state.TrendFolded)
+            {
+                outcome.Clear(new AlertClearance(patientId, new AlertKey(AlertCondition.TrendingWorse), now));
+            }
+            state.TrendFolded = false;
         }
         if (state.Combined is not null && !state.Anomalies.Values.Any(a => a.Folded))
         {
@@ -372,6 +455,10 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         public Latch? Combined { get; set; }
         public HashSet<VitalSign> Stale { get; } = [];
         public int News2Total { get; set; }
+        public DateTimeOffset? TrendRaisedAt { get; set; }
+
+        /// <summary>The trending-worse alert was superseded by a NEWS2 alert; its key still holds off another until it expires.</summary>
+        public bool TrendFolded { get; set; }
         public News2Result? LastNews2 { get; set; }
         public IReadOnlyList<VitalValue> LastVitals { get; set; } = [];
     }

@@ -105,7 +105,7 @@ internal sealed partial class AlertConsumer(
             {
                 throw new InvalidDataException("The anomaly has a missing or implausible time or value.");
             }
-            if (anomaly.Kind is not (AnomalyKind.Spike or AnomalyKind.ChangePoint) || !catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition))
+            if (anomaly.Kind is not (AnomalyKind.Spike or AnomalyKind.ChangePoint or AnomalyKind.Deterioration) || !catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition))
             {
                 return;
             }
@@ -115,7 +115,8 @@ internal sealed partial class AlertConsumer(
                 anomaly.Direction == Direction.Up, anomaly.ObservedAt.ToDateTimeOffset(),
                 LastingChange: anomaly.Kind == AnomalyKind.ChangePoint,
                 Explanation: string.IsNullOrEmpty(anomaly.Explanation) ? null : anomaly.Explanation,
-                PersonalBaseline: anomaly.PersonalBaseline);
+                PersonalBaseline: anomaly.PersonalBaseline,
+                Deterioration: anomaly.Kind == AnomalyKind.Deterioration);
             await dispatcher.ApplyAsync(policy.OnAnomaly(observation), anomaly.EventId, cancellationToken);
         }
         else if (consumed.Schema is null)

@@ -51,6 +51,7 @@ internal static class AlertMapping
         AlertCondition.VitalChange => Contract.AlertCondition.VitalChange,
         AlertCondition.VitalsCombined => Contract.AlertCondition.VitalsCombined,
         AlertCondition.VitalStale => Contract.AlertCondition.VitalStale,
+        AlertCondition.TrendingWorse => Contract.AlertCondition.TrendingWorse,
         _ => Contract.AlertCondition.Unspecified,
     };
 
@@ -78,6 +79,7 @@ internal static class AlertMapping
             Contract.AlertCondition.VitalChange => AlertCondition.VitalChange,
             Contract.AlertCondition.VitalsCombined => AlertCondition.VitalsCombined,
             Contract.AlertCondition.VitalStale => AlertCondition.VitalStale,
+            Contract.AlertCondition.TrendingWorse => AlertCondition.TrendingWorse,
             _ => null,
         };
         if (condition is null)

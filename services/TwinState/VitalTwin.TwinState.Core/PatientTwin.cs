@@ -43,6 +43,7 @@ public sealed class PatientTwin
     private uint _anomaliesSeen;
     private News2Result _news2;
     private uint _news2Key;
+    private News2BandChange? _bandChange;
     private News2Projection? _projection;
 
     public PatientTwin(string patientId, TwinSettings? settings = null)
@@ -97,6 +98,13 @@ public sealed class PatientTwin
         twin.FillScoringInputs(inputs);
         (twin._news2, twin._news2Key) = TwinScoring.Score(twin._context, inputs);
         twin._projection = TwinScoring.Project(twin._context, inputs);
+        // A band change still waiting out its hold stays pending with the band the twin had: a restart neither loses it nor confirms it early.
+        twin._bandChange = snapshot.BandChange;
+        if (snapshot.BandChange is not null)
+        {
+            twin._news2 = snapshot.News2;
+        }
+
         return twin;
     }
 
@@ -118,7 +126,7 @@ public sealed class PatientTwin
             _clockTicks = Math.Max(_clockTicks, observation.ObservedAt.UtcTicks);
             if (effect == ReadingEffect.Latest)
             {
-                track.Take(observation);
+                track.Take(observation, scored: !observation.Quality.IsArtifact(), _settings);
                 if (observation.ObservedAt > _updatedAt)
                 {
                     _updatedAt = observation.ObservedAt;
@@ -234,7 +242,8 @@ public sealed class PatientTwin
                 new Dictionary<string, ulong>(_lastSequenceByDevice, StringComparer.Ordinal),
                 _openAnomalies is null ? [] : _openAnomalies.ToArray(),
                 _news2,
-                _projection);
+                _projection,
+                _bandChange);
         }
     }
 
@@ -298,7 +307,8 @@ public sealed class PatientTwin
         var previous = _news2;
         Span<ScoringInput> inputs = stackalloc ScoringInput[TwinScoring.SignCount];
         FillScoringInputs(inputs);
-        var (current, key) = TwinScoring.Score(_context, inputs);
+        var (candidate, key) = TwinScoring.Score(_context, inputs);
+        var current = Hold(candidate, immediately: contextChanged);
         var news2Changed = key != _news2Key || !TwinScoring.SameScore(previous, current);
         if (news2Changed)
         {
@@ -314,6 +324,34 @@ public sealed class PatientTwin
         }
 
         return new TwinChange(effect, news2Changed, previous, _news2, projectedRiskChanged);
+    }
+
+    /// <summary>
+    /// The NEWS2 the twin stands by: within its band the newest score; a different band only once the move to it,
+    /// one way, has lasted <see cref="TwinSettings.News2Hold"/>. A clinician's context change counts at once.
+    /// </summary>
+    private News2Result Hold(News2Result candidate, bool immediately)
+    {
+        if (candidate.Risk == _news2.Risk || immediately || _settings.News2Hold == TimeSpan.Zero)
+        {
+            _bandChange = null;
+            return candidate;
+        }
+
+        var up = candidate.Risk > _news2.Risk;
+        if (_bandChange is not { } pending || pending.Up != up)
+        {
+            _bandChange = new News2BandChange(_clockTicks, up);
+            return _news2;
+        }
+
+        if (_clockTicks - pending.SinceTicks < _settings.News2Hold.Ticks)
+        {
+            return _news2;
+        }
+
+        _bandChange = null;
+        return candidate;
     }
 
     private void FillScoringInputs(Span<ScoringInput> inputs)

@@ -6,6 +6,9 @@ public enum AnomalyKind
 {
     Spike,
     ChangePoint,
+
+    /// <summary>Several vitals drifting from the patient's usual together (the deterioration watch), named on one of them.</summary>
+    Deterioration,
 }
 
 /// <summary>

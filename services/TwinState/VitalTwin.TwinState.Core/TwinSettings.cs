@@ -51,6 +51,23 @@ public sealed record TwinSettings
     /// <summary>How far past the twin's clock each vital is forecast and NEWS2 projected, to within a trend bucket.</summary>
     public TimeSpan ForecastHorizon { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// NEWS2 was designed for spot observations; scored on every reading of a 1 Hz stream, noise carries it in and
+    /// out of its bands. Each vital is scored on the median of its readings of the last minute instead: one spurious
+    /// reading cannot move it, and a real change shows within half the window.
+    /// </summary>
+    public TimeSpan News2Window { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most readings of a vital in the NEWS2 window (the newest are kept), which bounds memory at high rates.</summary>
+    public int News2WindowReadings { get; init; } = 31;
+
+    /// <summary>
+    /// A change of the NEWS2 risk band counts only once the new band has held this long; until then the twin keeps
+    /// the band it had. Monitors wait about 10 s before a limit alarm; a minute more than covers the motion artifacts
+    /// a wearable's own flags miss, and is short against the hours a deterioration takes.
+    /// </summary>
+    public TimeSpan News2Hold { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Shared by every twin, so it must be thread-safe.</summary>
     public IVitalForecaster Forecaster { get; init; } = new SsaVitalForecaster();
 
@@ -81,5 +98,9 @@ public sealed record TwinSettings
         ArgumentOutOfRangeException.ThrowIfLessThan(MinimumTrendPoints, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MinimumTrendPoints, TrendPoints);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ForecastHorizon, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(News2Window, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(News2WindowReadings, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(News2WindowReadings, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(News2Hold, TimeSpan.Zero);
     }
 }

@@ -22,8 +22,10 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
         IReadOnlyDictionary<string, ulong> deviceSequences,
         IReadOnlyList<TwinAnomaly> openAnomalies,
         News2Result? news2 = null,
-        News2Projection? projection = null)
+        News2Projection? projection = null,
+        News2BandChange? bandChange = null)
     {
+        BandChange = bandChange;
         PatientId = patientId;
         Context = context;
         ClockTicks = clockTicks;
@@ -80,6 +82,9 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
 
     internal long ClockTicks { get; }
 
+    /// <summary>A band change waiting out its hold; <see cref="News2"/> is then the band the twin had, not the score of its inputs.</summary>
+    internal News2BandChange? BandChange { get; }
+
     public byte[] ToBytes()
     {
         using var buffer = new MemoryStream();
@@ -131,6 +136,7 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
         && SameEntries(Vitals, other.Vitals)
         && SameEntries(DeviceSequences, other.DeviceSequences)
         && OpenAnomalies.SequenceEqual(other.OpenAnomalies)
+        && BandChange == other.BandChange
         && TwinScoring.SameScore(News2, other.News2)
         && (Projection is null ? other.Projection is null : other.Projection is not null && Projection.At == other.Projection.At && TwinScoring.SameScore(Projection.News2, other.Projection.News2));
 

@@ -10,7 +10,8 @@ namespace VitalTwin.TwinState.Core;
 /// </summary>
 internal static class TwinSnapshotFormat
 {
-    private const byte Version = 1;
+    // 2 added each vital's NEWS2 window and a band change waiting out its hold, with the NEWS2 held meanwhile.
+    private const byte Version = 2;
 
     [Flags]
     private enum ContextFields : byte
@@ -67,12 +68,20 @@ internal static class TwinSnapshotFormat
             writer.Write(anomaly.Detector);
             writer.Write(anomaly.Explanation);
         }
+
+        writer.Write(snapshot.BandChange is not null);
+        if (snapshot.BandChange is { } change)
+        {
+            writer.Write(change.SinceTicks);
+            writer.Write(change.Up);
+            WriteNews2(writer, snapshot.News2);
+        }
     }
 
     public static TwinSnapshot Read(BinaryReader reader)
     {
         var version = reader.ReadByte();
-        if (version != Version)
+        if (version is not (1 or Version))
         {
             throw new InvalidDataException($"Twin snapshot format {version} is not one this version reads.");
         }
@@ -95,7 +104,7 @@ internal static class TwinSnapshotFormat
         var vitals = new Dictionary<VitalSign, VitalStatus>(vitalCount);
         for (int i = 0; i < vitalCount; i++)
         {
-            var vital = ReadVital(reader);
+            var vital = ReadVital(reader, version);
             vitals[vital.Sign] = vital;
         }
 
@@ -114,7 +123,47 @@ internal static class TwinSnapshotFormat
                 Explanation: reader.ReadString());
         }
 
-        return new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies));
+        News2BandChange? bandChange = null;
+        News2Result? held = null;
+        if (version >= 2 && reader.ReadBoolean())
+        {
+            bandChange = new News2BandChange(reader.ReadInt64(), reader.ReadBoolean());
+            held = ReadNews2(reader);
+        }
+
+        // Without a pending band change NEWS2 is derived again from the inputs, as in version 1.
+        var snapshot = new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies));
+        return held is null ? snapshot
+            : new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies), held, snapshot.Projection, bandChange);
+    }
+
+    private static void WriteNews2(BinaryWriter writer, News2Result news2)
+    {
+        writer.Write((byte)news2.Risk);
+        writer.Write(news2.Complete);
+        writer.Write((byte)news2.SubScores.Count);
+        foreach (var sub in news2.SubScores)
+        {
+            writer.Write((byte)sub.Parameter);
+            writer.Write((byte)sub.Score);
+            writer.Write((byte)((sub.Assumed ? 1 : 0) | (sub.Missing ? 2 : 0)));
+        }
+    }
+
+    private static News2Result ReadNews2(BinaryReader reader)
+    {
+        var risk = Defined((News2Risk)reader.ReadByte());
+        var complete = reader.ReadBoolean();
+        var subScores = new News2SubScore[reader.ReadByte()];
+        for (int i = 0; i < subScores.Length; i++)
+        {
+            var parameter = Defined((News2Parameter)reader.ReadByte());
+            var score = reader.ReadByte();
+            var flags = reader.ReadByte();
+            subScores[i] = new News2SubScore(parameter, score, Assumed: (flags & 1) != 0, Missing: (flags & 2) != 0);
+        }
+
+        return new News2Result(subScores.Sum(s => s.Score), Array.AsReadOnly(subScores), risk, complete);
     }
 
     private static void WriteContext(BinaryWriter writer, PatientContext context)
@@ -190,9 +239,18 @@ internal static class TwinSnapshotFormat
         writer.Write(vital.SlopePerHourValue);
         writer.Write(vital.ForecastValue);
         writer.Write(vital.ForecastAtTicks);
+
+        writer.Write7BitEncodedInt(vital.Window.Length);
+        foreach (var reading in vital.Window)
+        {
+            writer.Write(reading.Ticks);
+            writer.Write(reading.Value);
+        }
+
+        writer.Write(vital.ScoredValue);
     }
 
-    private static VitalStatus ReadVital(BinaryReader reader)
+    private static VitalStatus ReadVital(BinaryReader reader, byte version)
     {
         var sign = Defined((VitalSign)reader.ReadByte());
         var fields = (VitalFields)reader.ReadByte();
@@ -217,6 +275,22 @@ internal static class TwinSnapshotFormat
             points[i] = reader.ReadSingle();
         }
 
+        var slopePerHour = reader.ReadDouble();
+        var forecast = reader.ReadDouble();
+        var forecastAtTicks = reader.ReadInt64();
+        PendingReading[]? window = null;
+        double? scoredValue = null;
+        if (version >= 2)
+        {
+            window = new PendingReading[reader.Read7BitEncodedInt()];
+            for (int i = 0; i < window.Length; i++)
+            {
+                window[i] = new PendingReading(reader.ReadInt64(), reader.ReadDouble());
+            }
+
+            scoredValue = reader.ReadDouble();
+        }
+
         return new VitalStatus(
             sign,
             latest,
@@ -228,9 +302,11 @@ internal static class TwinSnapshotFormat
             points,
             newestBucket,
             bucketTicks,
-            slopePerHour: reader.ReadDouble(),
-            forecast: reader.ReadDouble(),
-            forecastAtTicks: reader.ReadInt64());
+            slopePerHour,
+            forecast,
+            forecastAtTicks,
+            window,
+            scoredValue);
     }
 
     private static void WriteObservation(BinaryWriter writer, VitalObservation observation)

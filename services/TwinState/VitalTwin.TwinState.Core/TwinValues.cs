@@ -43,6 +43,9 @@ public sealed record News2Projection(DateTimeOffset At, News2Result News2)
 
 internal readonly record struct PendingReading(long Ticks, double Value);
 
+/// <summary>A move of NEWS2 to another risk band, up or down, seen since <paramref name="SinceTicks"/> and not yet held long enough to count.</summary>
+internal readonly record struct News2BandChange(long SinceTicks, bool Up);
+
 // The twin's per-vital inputs to NEWS2 and its projection, shared by the live twin and a deserialised snapshot.
 internal readonly record struct ScoringInput(News2InputStatus Status, double Value, double Forecast, long ForecastAtTicks)
 {

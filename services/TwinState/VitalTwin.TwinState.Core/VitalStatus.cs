@@ -19,7 +19,9 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
         long bucketTicks,
         double slopePerHour,
         double forecast,
-        long forecastAtTicks)
+        long forecastAtTicks,
+        PendingReading[]? window = null,
+        double? scoredValue = null)
     {
         Sign = sign;
         Latest = latest;
@@ -34,6 +36,8 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
         SlopePerHourValue = slopePerHour;
         ForecastValue = forecast;
         ForecastAtTicks = forecastAtTicks;
+        Window = window ?? (scored is null ? [] : [new PendingReading(scored.ObservedAt.UtcTicks, scored.Value)]);
+        ScoredValue = scoredValue ?? scored?.Value ?? double.NaN;
     }
 
     public VitalSign Sign { get; }
@@ -94,9 +98,15 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
 
     internal long ForecastAtTicks { get; }
 
+    /// <summary>What NEWS2 scores: the median of the scored readings in the NEWS2 window (<see cref="TwinSettings.News2Window"/>).</summary>
+    public double ScoredValue { get; }
+
+    /// <summary>The scored readings of the NEWS2 window, oldest first.</summary>
+    internal PendingReading[] Window { get; }
+
     internal ScoringInput ScoringInput => new(
         Scored is null ? News2InputStatus.Missing : IsStale ? News2InputStatus.Stale : News2InputStatus.Measured,
-        Scored?.Value ?? double.NaN,
+        ScoredValue,
         ForecastValue,
         ForecastAtTicks);
 
@@ -108,6 +118,8 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
         && IsStale == other.IsStale
         && Baseline == other.Baseline
         && Pending.AsSpan().SequenceEqual(other.Pending)
+        && Window.AsSpan().SequenceEqual(other.Window)
+        && ScoredValue.Equals(other.ScoredValue)
         && Open == other.Open
         && Points.AsSpan().SequenceEqual(other.Points)
         && NewestBucket == other.NewestBucket

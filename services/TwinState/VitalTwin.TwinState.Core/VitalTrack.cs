@@ -17,6 +17,10 @@ internal sealed class VitalTrack(VitalSign sign)
     private int _pendingStart;
     private int _pendingCount;
 
+    // The scored readings of the last NEWS2 window, oldest first: NEWS2 scores their median.
+    private PendingReading[] _window = [];
+    private int _windowCount;
+
     private long _openBucket = NoBucket;
     private double _openSum;
     private int _openCount;
@@ -44,15 +48,62 @@ internal sealed class VitalTrack(VitalSign sign)
 
     public News2InputStatus Status => Scored is null ? News2InputStatus.Missing : IsStale ? News2InputStatus.Stale : News2InputStatus.Measured;
 
-    public ScoringInput ScoringInput => new(Status, Scored?.Value ?? double.NaN, Forecast, ForecastAtTicks);
+    /// <summary>
+    /// What NEWS2 scores: the median of the scored readings in the NEWS2 window, so one noisy or spurious reading
+    /// of a continuously monitored vital does not move the score. An intermittent vital has one reading in it.
+    /// </summary>
+    public double ScoredValue { get; private set; } = double.NaN;
 
-    public void Take(VitalObservation observation)
+    public ScoringInput ScoringInput => new(Status, ScoredValue, Forecast, ForecastAtTicks);
+
+    /// <param name="scored">False for a reading that must not be scored: a device-flagged or detected artifact.</param>
+    public void Take(VitalObservation observation, bool scored, TwinSettings settings)
     {
         Latest = observation;
-        if (!observation.Quality.IsArtifact())
+        if (scored)
         {
             Scored = observation;
+            Slide(observation.ObservedAt.UtcTicks, observation.Value, settings);
         }
+    }
+
+    private void Slide(long ticks, double value, TwinSettings settings)
+    {
+        if (_window.Length != settings.News2WindowReadings)
+        {
+            Array.Resize(ref _window, settings.News2WindowReadings);
+            _windowCount = Math.Min(_windowCount, _window.Length);
+        }
+
+        // Oldest first: drop what fell out of the window, and the oldest when full.
+        long from = ticks - settings.News2Window.Ticks;
+        int drop = 0;
+        while (drop < _windowCount && (_window[drop].Ticks <= from || _windowCount - drop == _window.Length))
+        {
+            drop++;
+        }
+
+        if (drop > 0)
+        {
+            Array.Copy(_window, drop, _window, 0, _windowCount - drop);
+            _windowCount -= drop;
+        }
+
+        _window[_windowCount++] = new PendingReading(ticks, value);
+        Span<double> values = stackalloc double[_windowCount];
+        for (int i = 0; i < _windowCount; i++)
+        {
+            values[i] = _window[i].Value;
+        }
+
+        ScoredValue = Median(values);
+    }
+
+    private static double Median(Span<double> values)
+    {
+        values.Sort();
+        int middle = values.Length / 2;
+        return values.Length % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
     }
 
     /// <summary>Queues a reading for the baseline and trend; returns true when releasing an early one changed the forecast.</summary>
@@ -125,7 +176,9 @@ internal sealed class VitalTrack(VitalSign sign)
             settings.TrendBucket.Ticks,
             SlopePerHour,
             Forecast,
-            ForecastAtTicks);
+            ForecastAtTicks,
+            _window[.._windowCount],
+            ScoredValue);
     }
 
     public static VitalTrack FromStatus(VitalStatus status, TwinSettings settings)
@@ -139,6 +192,9 @@ internal sealed class VitalTrack(VitalSign sign)
             SlopePerHour = status.SlopePerHourValue,
             Forecast = status.ForecastValue,
             ForecastAtTicks = status.ForecastAtTicks,
+            _window = [.. status.Window],
+            _windowCount = status.Window.Length,
+            ScoredValue = status.ScoredValue,
             _openBucket = status.Open.Bucket,
             _openSum = status.Open.Sum,
             _openCount = status.Open.Count,

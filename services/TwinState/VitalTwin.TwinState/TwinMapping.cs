@@ -155,7 +155,12 @@ internal static class TwinMapping
     public static OpenAnomaly ToContract(this TwinAnomaly anomaly, VitalCatalogue catalogue) => new()
     {
         AnomalyId = anomaly.Id,
-        Kind = anomaly.Kind == Core.AnomalyKind.ChangePoint ? Contracts.Anomaly.V1.AnomalyKind.ChangePoint : Contracts.Anomaly.V1.AnomalyKind.Spike,
+        Kind = anomaly.Kind switch
+        {
+            Core.AnomalyKind.ChangePoint => Contracts.Anomaly.V1.AnomalyKind.ChangePoint,
+            Core.AnomalyKind.Deterioration => Contracts.Anomaly.V1.AnomalyKind.Deterioration,
+            _ => Contracts.Anomaly.V1.AnomalyKind.Spike,
+        },
         Code = catalogue[anomaly.Sign].ToCode(),
         ObservedAt = Timestamp.FromDateTimeOffset(anomaly.ObservedAt),
         Value = anomaly.Value,
@@ -221,7 +226,12 @@ internal static class TwinMapping
         catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition)
             ? new TwinAnomaly(
                 anomaly.EventId,
-                anomaly.Kind == Contracts.Anomaly.V1.AnomalyKind.ChangePoint ? Core.AnomalyKind.ChangePoint : Core.AnomalyKind.Spike,
+                anomaly.Kind switch
+                {
+                    Contracts.Anomaly.V1.AnomalyKind.ChangePoint => Core.AnomalyKind.ChangePoint,
+                    Contracts.Anomaly.V1.AnomalyKind.Deterioration => Core.AnomalyKind.Deterioration,
+                    _ => Core.AnomalyKind.Spike,
+                },
                 definition.Sign,
                 anomaly.ObservedAt?.ToDateTimeOffset() ?? default,
                 anomaly.Value,

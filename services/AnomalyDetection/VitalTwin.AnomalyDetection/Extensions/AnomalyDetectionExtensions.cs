@@ -7,9 +7,15 @@ namespace VitalTwin.AnomalyDetection.Extensions;
 
 internal static class AnomalyDetectionExtensions
 {
+    // ValidateDataAnnotations checks the section's own properties only, not those of its nested sections.
+    private static bool Valid(object section) =>
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(section, new(section), null, validateAllProperties: true);
+
     public static void AddAnomalyDetection(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DetectionOptions>().BindConfiguration(DetectionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DetectionOptions>().BindConfiguration(DetectionOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => Valid(o.Artifacts) && Valid(o.Deterioration), "Detection:Artifacts or Detection:Deterioration holds a value out of range.")
+            .ValidateOnStart();
         builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);

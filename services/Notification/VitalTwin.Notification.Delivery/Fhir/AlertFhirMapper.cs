@@ -216,6 +216,7 @@ public static partial class AlertFhirMapper
             AlertCondition.VitalChange => ("VITAL_CHANGE", "Lasting change in a vital sign"),
             AlertCondition.VitalsCombined => ("VITALS_COMBINED", "Anomalies on several vital signs within a short window"),
             AlertCondition.VitalStale => ("VITAL_STALE", "A monitored vital sign stopped arriving"),
+            AlertCondition.TrendingWorse => ("TRENDING_WORSE", "Several vital signs drifting from the patient's usual"),
             _ => ("UNSPECIFIED", "Unspecified alert condition"),
         };
         return new CodeableConcept(ConditionSystem, code, display, display);

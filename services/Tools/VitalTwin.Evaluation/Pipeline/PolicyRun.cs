@@ -15,7 +15,6 @@ public sealed class PolicyRun(PolicyVariant variant, DetectionStage detection, V
     private readonly Dictionary<(string PatientId, AlertKey Key), int> _open = [];
     private readonly List<AlertDecision> _raised = [];
     private readonly List<DateTimeOffset?> _resolvedAt = [];
-    private readonly Dictionary<string, HeldNews2> _held = new(StringComparer.Ordinal);
 
     public PolicyVariant Variant { get; } = variant;
 
@@ -63,25 +62,6 @@ public sealed class PolicyRun(PolicyVariant variant, DetectionStage detection, V
             .Where(r => r.Decision.Priority >= lowest)
             .Select(r => ToAlarm(r.Decision) with { OpenUntil = _resolvedAt[r.Index] ?? DateTimeOffset.MaxValue })];
 
-    /// <summary>With <see cref="PolicyVariant.News2Hold"/>: keeps a NEWS2 change back, replacing one not yet settled.</summary>
-    public void HoldNews2(string patientId, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset at) =>
-        _held[patientId] = new HeldNews2(patientId, news2, vitals, at);
-
-    /// <summary>The held changes that have stood for the hold time by <paramref name="now"/>, dated to when they settled.</summary>
-    public IReadOnlyList<HeldNews2> SettledNews2(DateTimeOffset now)
-    {
-        if (_held.Count == 0)
-        {
-            return [];
-        }
-        var settled = _held.Values.Where(h => now - h.At >= Variant.News2Hold).ToList();
-        foreach (var held in settled)
-        {
-            _held.Remove(held.PatientId);
-        }
-        return [.. settled.Select(h => h with { At = h.At + Variant.News2Hold })];
-    }
-
     private void Resolve(string patientId, AlertKey key, DateTimeOffset at)
     {
         if (_open.Remove((patientId, key), out var index))
@@ -96,6 +76,3 @@ public sealed class PolicyRun(PolicyVariant variant, DetectionStage detection, V
         return new Alarm(decision.PatientId, decision.ObservedAt, decision.Key.ToString(), Technical: decision.Condition == AlertCondition.VitalStale);
     }
 }
-
-/// <summary>A NEWS2 change the policy has not heard of yet.</summary>
-public sealed record HeldNews2(string PatientId, News2Result News2, IReadOnlyList<VitalValue> Vitals, DateTimeOffset At);

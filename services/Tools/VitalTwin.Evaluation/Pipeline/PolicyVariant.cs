@@ -11,10 +11,4 @@ namespace VitalTwin.Evaluation.Pipeline;
 public sealed record PolicyVariant(string Name, DetectionOptions Detection, AlertPolicyOptions Policy, string? Parameter = null)
 {
     public bool IsShipped => Parameter is null;
-
-    /// <summary>
-    /// A proposal, not a setting any service has: the policy hears of a NEWS2 change only once the new score has
-    /// held this long without a further change (as if TwinState announced settled scores only). Zero as shipped.
-    /// </summary>
-    public TimeSpan News2Hold { get; init; }
 }

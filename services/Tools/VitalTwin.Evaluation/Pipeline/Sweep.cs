@@ -7,14 +7,13 @@ namespace VitalTwin.Evaluation.Pipeline;
 /// <summary>
 /// One parameter of the shipped configuration swept over values: <c>Parameter:value,value,…</c>. Policy
 /// parameters (time spans: SpikeQuietPeriod, ClearAfter, CombineWindow) share the shipped detection and cost
-/// little; detection parameters (confidence in percent: SpikeConfidence, ChangePointConfidence) run a detector
-/// bank of their own per value. News2Hold (a time span) is a proposal emulated here, not a setting of any service:
-/// the policy hears of a NEWS2 change only once the score has held that long.
+/// little; detection parameters (confidence in percent: SpikeConfidence, ChangePointConfidence; the deterioration
+/// watch's CUSUM decision interval: DeteriorationThreshold) run a detector bank of their own per value.
 /// </summary>
 public sealed record Sweep(string Parameter, IReadOnlyList<string> Values)
 {
-    private static readonly string[] PolicyParameters = ["SpikeQuietPeriod", "ClearAfter", "CombineWindow", "News2Hold"];
-    private static readonly string[] DetectionParameters = ["SpikeConfidence", "ChangePointConfidence"];
+    private static readonly string[] PolicyParameters = ["SpikeQuietPeriod", "ClearAfter", "CombineWindow"];
+    private static readonly string[] DetectionParameters = ["SpikeConfidence", "ChangePointConfidence", "DeteriorationThreshold"];
 
     public static string Known => string.Join(", ", PolicyParameters.Concat(DetectionParameters));
 
@@ -63,6 +62,9 @@ public sealed record Sweep(string Parameter, IReadOnlyList<string> Values)
             SpikeQuietPeriod = shipped.Policy.SpikeQuietPeriod,
             ClearAfter = shipped.Policy.ClearAfter,
             CombineWindow = shipped.Policy.CombineWindow,
+            AlertOnSpikes = shipped.Policy.AlertOnSpikes,
+            AlertOnChanges = shipped.Policy.AlertOnChanges,
+            TrendOpenFor = shipped.Policy.TrendOpenFor,
         };
         switch (Parameter)
         {
@@ -75,8 +77,17 @@ public sealed record Sweep(string Parameter, IReadOnlyList<string> Values)
             case "CombineWindow":
                 policy.CombineWindow = Durations.Parse(value);
                 return new PolicyVariant(name, shipped.Detection, policy, name);
-            case "News2Hold":
-                return new PolicyVariant(name, shipped.Detection, policy, name) { News2Hold = Durations.Parse(value) };
+            case "DeteriorationThreshold":
+                var detection = WithConfidence(shipped.Detection, confidence: null, spikes: false);
+                detection.Deterioration = new DeteriorationOptions
+                {
+                    Enabled = shipped.Detection.Deterioration.Enabled,
+                    Window = shipped.Detection.Deterioration.Window,
+                    UsualTimeConstant = shipped.Detection.Deterioration.UsualTimeConstant,
+                    WarmUp = shipped.Detection.Deterioration.WarmUp,
+                    Threshold = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture),
+                };
+                return new PolicyVariant(name, detection, shipped.Policy, name);
             default:
                 var confidence = double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
                 if (confidence is <= 0 or >= 100)
@@ -88,7 +99,8 @@ public sealed record Sweep(string Parameter, IReadOnlyList<string> Values)
         }
     }
 
-    private static DetectionOptions WithConfidence(DetectionOptions shipped, double confidence, bool spikes)
+    /// <param name="confidence">Null keeps every detector's own.</param>
+    private static DetectionOptions WithConfidence(DetectionOptions shipped, double? confidence, bool spikes)
     {
         List<DetectorSpec> Copy(IEnumerable<DetectorSpec> bank) => [.. bank.Select(spec =>
         {
@@ -97,7 +109,7 @@ public sealed record Sweep(string Parameter, IReadOnlyList<string> Values)
             return new DetectorSpec
             {
                 Type = spec.Type,
-                Confidence = (spikes && isSpike) || (!spikes && isChangePoint) ? confidence : spec.Confidence,
+                Confidence = confidence is { } c && ((spikes && isSpike) || (!spikes && isChangePoint)) ? c : spec.Confidence,
                 WindowSize = spec.WindowSize,
                 TrainingWindowSize = spec.TrainingWindowSize,
                 SeasonalityWindowSize = spec.SeasonalityWindowSize,
@@ -112,6 +124,7 @@ public sealed record Sweep(string Parameter, IReadOnlyList<string> Values)
             Detectors = Copy(shipped.Detectors is { Count: > 0 } configured ? configured : DetectionOptions.DefaultBank),
             Vitals = shipped.Vitals.ToDictionary(v => v.Key, v => Copy(v.Value)),
             Artifacts = shipped.Artifacts,
+            Deterioration = shipped.Deterioration,
             CheckpointInterval = shipped.CheckpointInterval,
         };
     }

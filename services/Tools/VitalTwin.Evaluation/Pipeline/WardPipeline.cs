@@ -64,6 +64,7 @@ public sealed class WardPipeline
             _bindings.Bind(binding.DeviceId, binding.PatientId, binding.From);
         }
         _twins = new TwinRegistry(shipped.Twin);
+        News2Alone = new News2Threshold(shipped.Twin);
         var stages = new Dictionary<DetectionOptions, DetectionStage>(ReferenceEqualityComparer.Instance);
         _runs = [.. variants.Select(v => new PolicyRun(v, Stage(v.Detection), catalogue))];
         _shippedDetection = _runs[0].Detection;
@@ -81,7 +82,7 @@ public sealed class WardPipeline
 
     public FixedLimitMonitor Monitor { get; } = new();
 
-    public News2Threshold News2Alone { get; } = new();
+    public News2Threshold News2Alone { get; }
 
     public long Accepted { get; private set; }
 
@@ -133,6 +134,10 @@ public sealed class WardPipeline
         {
             traced?.Alarms.Add(("monitor", monitorAlarm));
         }
+        if (News2Alone.Observe(patientId, sign, value, observedAt, flagged) > 0 && traced is not null)
+        {
+            traced.Alarms.Add(("news2", News2Alone.Alarms[^1]));
+        }
 
         // TwinState: TwinConsumer.ApplyReadingAsync.
         var twin = Twin(patientId);
@@ -152,18 +157,7 @@ public sealed class WardPipeline
                 var vitals = twin.Snapshot().Latest.Values.OrderBy(v => v.Sign).Select(v => new VitalValue(v.Sign, v.Value, v.Unit)).ToList();
                 foreach (var run in _runs)
                 {
-                    if (run.Variant.News2Hold > TimeSpan.Zero)
-                    {
-                        run.HoldNews2(patientId, change.Current, vitals, observedAt);
-                    }
-                    else
-                    {
-                        Apply(run, run.Policy.OnNews2Changed(patientId, change.Current, vitals, observedAt), traced);
-                    }
-                }
-                if (News2Alone.Observe(patientId, change.Previous, change.Current, observedAt) > 0 && traced is not null)
-                {
-                    traced.Alarms.Add(("news2", News2Alone.Alarms[^1]));
+                    Apply(run, run.Policy.OnNews2Changed(patientId, change.Current, vitals, observedAt), traced);
                 }
                 traced?.News2.Add((observedAt, change.Current.Total));
             }
@@ -173,6 +167,10 @@ public sealed class WardPipeline
         foreach (var stage in _detection)
         {
             var outcome = stage.Observe(patientId, sign, value, observedAt, flagged);
+            if (outcome.Deterioration is { } deterioration)
+            {
+                Deteriorate(stage, twin, reading, sequence, deterioration, traced);
+            }
             if (outcome.IsArtifact || outcome.Findings.Count == 0)
             {
                 continue;
@@ -202,6 +200,28 @@ public sealed class WardPipeline
         }
     }
 
+    /// <summary>AnomalyMapping's deterioration contract, then the twin records it and the policy takes it.</summary>
+    private void Deteriorate(DetectionStage stage, PatientTwin twin, in SimulatedReading reading, ulong sequence, DeteriorationFinding finding, PatientTrace? traced)
+    {
+        var (sign, level, usual) = finding.Deviations[0];
+        var explanation = DeteriorationWatch.Explain(finding, _catalogue);
+        if (ReferenceEquals(stage, _shippedDetection))
+        {
+            twin.RecordAnomaly(new TwinAnomaly(
+                $"{reading.DeviceId}/{sequence}/deterioration", TwinState.Core.AnomalyKind.Deterioration, sign, reading.ObservedAt, level, reading.DeviceId, "DeteriorationCusum", explanation));
+        }
+        var observation = new SpikeObservation(
+            reading.PatientId, sign, level, _catalogue[sign].CanonicalUnit, usual, 0, level > usual, reading.ObservedAt,
+            Explanation: explanation, PersonalBaseline: usual, Deterioration: true);
+        foreach (var run in _runs)
+        {
+            if (ReferenceEquals(run.Detection, stage))
+            {
+                Apply(run, run.Policy.OnAnomaly(observation), traced);
+            }
+        }
+    }
+
     /// <summary>TwinState's staleness monitor: every twin's clock moves to <paramref name="now"/>, and vitals that turned stale are announced.</summary>
     public void RefreshStaleness(DateTimeOffset now)
     {
@@ -219,10 +239,6 @@ public sealed class WardPipeline
     {
         foreach (var run in _runs)
         {
-            foreach (var settled in run.SettledNews2(now))
-            {
-                Apply(run, run.Policy.OnNews2Changed(settled.PatientId, settled.News2, settled.Vitals, settled.At), traced: null);
-            }
             var outcome = run.Policy.Advance(now);
             if (!outcome.IsEmpty)
             {

@@ -188,10 +188,7 @@ public static class MarkdownReport
         var shipped = results.System(EvaluationResults.VitalTwin);
         Line(md, "## Sweep (not the shipped configuration)");
         Line(md);
-        Line(md, "One parameter changed from the shipped configuration at a time, on the same readings." +
-            (results.Sweep.Any(p => p.Parameter.StartsWith("News2Hold", StringComparison.Ordinal))
-                ? " News2Hold is not a setting of any service: the evaluation emulates TwinState announcing a NEWS2 change only once the new score has held that long without a further change (the alert is dated when it settled)."
-                : string.Empty));
+        Line(md, "One parameter changed from the shipped configuration at a time, on the same readings.");
         Line(md);
         Line(md, "| Configuration | Sensitivity | Median delay from onset | False clinical alerts per patient-day | Artifact episodes with a false alert | " +
             string.Join(" | ", shipped.Kinds.Select(k => k.Kind)) + " |");
