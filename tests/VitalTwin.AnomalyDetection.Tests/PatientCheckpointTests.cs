@@ -185,7 +185,7 @@ public class PatientCheckpointTests
     {
         var checkpoint = PatientAfter(300).Checkpoint();
         var otherFormat = checkpoint.ToArray();
-        otherFormat[0] = 2;
+        otherFormat[0] = 3;
         var unknownVital = checkpoint.ToArray();
         BinaryPrimitives.WriteInt32LittleEndian(unknownVital.AsSpan(5), 99);
 

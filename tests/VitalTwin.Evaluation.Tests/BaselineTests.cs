@@ -54,26 +54,27 @@ public sealed class BaselineTests
     }
 
     [Fact]
-    public void NEWS2_alone_alarms_on_entering_five_and_on_a_parameter_entering_three_without_hysteresis()
+    public void NEWS2_alone_scores_every_reading_and_alarms_on_entering_five_and_on_a_parameter_entering_three_without_hysteresis()
     {
-        var news2 = new News2Threshold();
-        News2Result Score(double respiration, double saturation, double pulse, double temperature) =>
-            News2.Score(new News2Observations(respiration, saturation, null, 120, pulse, null, temperature));
-
-        var calm = Score(16, 97, 70, 37);                 // 0
-        var five = Score(22, 95, 95, 38.5);               // 2 + 1 + 1 + 1
-        var six = Score(22, 95, 115, 38.5);               // 2 + 1 + 2 + 1
-        var four = Score(22, 95, 95, 37);                 // 2 + 1 + 1
-        var fiveAgain = Score(22, 95, 95, 38.5);
-        var breathingThree = Score(26, 95, 95, 38.5);     // 3 + 1 + 1 + 1
-
+        var news2 = new News2Threshold(TwinState.Core.TwinSettings.Default);
         var at = 0;
-        Assert.Equal(1, news2.Observe("p1", calm, five, At(at += 5)));
-        Assert.Equal(0, news2.Observe("p1", five, six, At(at += 5)));
-        Assert.Equal(0, news2.Observe("p1", six, four, At(at += 5)));
-        Assert.Equal(1, news2.Observe("p1", four, fiveAgain, At(at += 5)));
-        Assert.Equal(1, news2.Observe("p1", fiveAgain, breathingThree, At(at += 5)));
-        Assert.Equal(0, news2.Observe("p1", breathingThree, breathingThree, At(at + 5)));
+        int Observe(VitalSign sign, double value, bool flagged = false) => news2.Observe("p1", sign, value, At(at += 5), flagged);
+
+        // Systolic 120, SpO2 95 (1), breathing 22 (2), pulse 95 (1), temperature 37: NEWS2 4.
+        Observe(VitalSign.SystolicBloodPressure, 120);
+        Observe(VitalSign.OxygenSaturation, 95);
+        Observe(VitalSign.RespiratoryRate, 22);
+        Observe(VitalSign.HeartRate, 95);
+        Assert.Equal(0, Observe(VitalSign.BodyTemperature, 37));
+
+        Assert.Equal(1, Observe(VitalSign.BodyTemperature, 38.5));      // 5
+        Assert.Equal(0, Observe(VitalSign.HeartRate, 115));             // 6
+        Assert.Equal(0, Observe(VitalSign.HeartRate, 95));              // 5
+        Assert.Equal(0, Observe(VitalSign.BodyTemperature, 37));        // 4
+        Assert.Equal(1, Observe(VitalSign.BodyTemperature, 38.5));      // 5 again: no hysteresis
+        Assert.Equal(0, Observe(VitalSign.RespiratoryRate, 26, flagged: true)); // a flagged reading is not scored
+        Assert.Equal(1, Observe(VitalSign.RespiratoryRate, 26));        // breathing scores 3
+        Assert.Equal(0, Observe(VitalSign.RespiratoryRate, 26));
 
         Assert.Equal(["News2>=5", "News2>=5", "News2Parameter3/RespirationRate"], news2.Alarms.Select(a => a.Cause));
         Assert.All(news2.Alarms, a => Assert.False(a.Technical));

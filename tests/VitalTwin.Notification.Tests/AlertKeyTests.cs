@@ -8,7 +8,7 @@ public class AlertKeyTests
 {
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 8, 0, 0, TimeSpan.Zero);
 
-    private readonly AlertPolicy _policy = new(new AlertPolicyOptions(), VitalCatalogue.Default);
+    private readonly AlertPolicy _policy = new(new AlertPolicyOptions { AlertOnSpikes = true, AlertOnChanges = true }, VitalCatalogue.Default);
 
     [Fact]
     public void A_key_without_a_vital_reads_as_its_condition()

@@ -11,7 +11,7 @@ public class AnomalyLifecycleTests
     private static readonly TimeSpan Quiet = TimeSpan.FromMinutes(15);
     private static readonly AlertKey FastHeart = new(AlertCondition.VitalSpike, VitalSign.HeartRate, AlertDirection.Up);
 
-    private readonly AlertPolicy _policy = new(new AlertPolicyOptions { SpikeQuietPeriod = Quiet }, VitalCatalogue.Default);
+    private readonly AlertPolicy _policy = new(new AlertPolicyOptions { AlertOnSpikes = true, AlertOnChanges = true, SpikeQuietPeriod = Quiet }, VitalCatalogue.Default);
 
     [Fact]
     public void Anomalies_are_de_duplicated_per_condition_vital_and_direction()

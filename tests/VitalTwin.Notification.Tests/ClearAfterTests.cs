@@ -71,9 +71,11 @@ public class ClearAfterTests
 
         var outcome = _policy.Advance(Start.AddMinutes(6));
 
-        Assert.Equal(AlertCondition.News2High, Assert.Single(outcome.Cleared).Key.Condition);
+        // The alert steps down: the medium one supersedes the high one rather than a clearance leaving a gap.
+        Assert.Empty(outcome.Cleared);
         var medium = Assert.Single(outcome.Raised);
         Assert.Equal(AlertCondition.News2Medium, medium.Condition);
+        Assert.Equal(AlertCondition.News2High, Assert.Single(medium.Supersedes).Condition);
         Assert.Equal(6, medium.News2Total);
         Assert.Empty(_policy.Advance(Start.AddMinutes(30)).Raised);
     }

@@ -12,7 +12,7 @@ public class CombinedAlertTests
     private static readonly AlertKey FastHeart = new(AlertCondition.VitalSpike, VitalSign.HeartRate, AlertDirection.Up);
 
     private readonly AlertPolicy _policy = new(
-        new AlertPolicyOptions { SpikeQuietPeriod = TimeSpan.FromMinutes(15), CombineWindow = TimeSpan.FromMinutes(2) },
+        new AlertPolicyOptions { AlertOnSpikes = true, AlertOnChanges = true, SpikeQuietPeriod = TimeSpan.FromMinutes(15), CombineWindow = TimeSpan.FromMinutes(2) },
         VitalCatalogue.Default);
 
     [Fact]

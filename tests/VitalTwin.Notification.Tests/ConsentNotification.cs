@@ -60,6 +60,8 @@ internal sealed class ConsentNotification : IDisposable
             // restart in the same group then waits 5 s; librdkafka heartbeats every 3 s, so no shorter.
             ["Kafka:SessionTimeout"] = "00:00:06",
             ["Kafka:Topics:Anomalies"] = Topics.Anomalies,
+            // These hosts raise alerts from spikes to test the lifecycle; spikes do not alert as shipped.
+            ["AlertPolicy:AlertOnSpikes"] = "true",
             ["Kafka:Topics:TwinEvents"] = Topics.TwinEvents,
             ["Kafka:Topics:Alerts"] = Topics.Alerts,
             ["Kafka:Topics:DeadLetter"] = Topics.DeadLetter,

@@ -84,12 +84,13 @@ public class News2AlertTests
     }
 
     [Fact]
-    public void Falling_from_high_to_medium_raises_nothing()
+    public void Falling_from_high_to_medium_steps_the_alert_down_once_in_place_of_the_high_one()
     {
         Observe(Vitals.Medium5);
         Observe(Vitals.High7);
 
-        Assert.Empty(Observe(Vitals.Medium6));
+        var stepped = Assert.Single(Observe(Vitals.Medium6));
+        Assert.Equal((AlertCondition.News2Medium, new AlertKey(AlertCondition.News2High)), (stepped.Condition, Assert.Single(stepped.Supersedes)));
         Assert.Empty(Observe(Vitals.Medium5));
     }
 
@@ -144,25 +145,26 @@ public class News2AlertTests
     }
 
     [Fact]
-    public void A_different_parameter_scoring_three_while_one_already_does_raises_its_own_alert()
+    public void A_second_parameter_scoring_three_takes_the_patient_to_medium_and_one_alert_folds_in_the_first()
     {
-        Observe(Vitals.SingleThree);
+        var first = Assert.Single(Observe(Vitals.SingleThree));
 
         var decisions = Observe(new Vitals(OxygenSaturation: 90, RespirationRate: 6));
 
-        var alert = decisions.Single(d => d.Condition == AlertCondition.News2SingleParameter);
-
-        Assert.Equal(new AlertKey(AlertCondition.News2SingleParameter, VitalSign.RespiratoryRate, AlertDirection.Down), alert.Key);
+        var alert = Assert.Single(decisions);
+        Assert.Equal(AlertCondition.News2Medium, alert.Condition);
+        Assert.Equal([first.Key], alert.Supersedes);
+        Assert.Contains(alert.Reasons, r => r.Sign == VitalSign.RespiratoryRate);
     }
 
     [Fact]
-    public void Medium_risk_with_a_parameter_scoring_three_raises_both_alerts()
+    public void Medium_risk_with_a_parameter_scoring_three_raises_one_alert_that_names_the_parameter()
     {
         var decisions = Observe(Vitals.MediumWithSingleThree);
 
-        Assert.Equal(
-            [AlertCondition.News2Medium, AlertCondition.News2SingleParameter],
-            decisions.Select(d => d.Condition));
+        var medium = Assert.Single(decisions);
+        Assert.Equal(AlertCondition.News2Medium, medium.Condition);
+        Assert.Contains("Oxygen saturation 90 % scores 3", medium.Reasons.Select(r => r.Text));
     }
 
     [Fact]
@@ -194,7 +196,7 @@ public class News2AlertTests
     [Fact]
     public void Single_parameter_alert_names_only_the_parameter_scoring_three()
     {
-        var decisions = Observe(Vitals.MediumWithSingleThree);
+        var decisions = Observe(Vitals.SingleThree);
 
         var single = decisions.Single(d => d.Condition == AlertCondition.News2SingleParameter);
         var reason = Assert.Single(single.Reasons);
@@ -211,11 +213,11 @@ public class News2AlertTests
 
         var decisions = Observe(vitals);
 
-        var medium = decisions.Single(d => d.Condition == AlertCondition.News2Medium);
+        // Consciousness scoring 3 is named by the medium alert, which folds the single-parameter condition in.
+        var medium = Assert.Single(decisions);
+        Assert.Equal(AlertCondition.News2Medium, medium.Condition);
         Assert.Equal(["Supplemental oxygen scores 2", "Consciousness scores 3"], medium.Reasons.Select(r => r.Text));
         Assert.All(medium.Reasons, r => Assert.Null(r.Value));
-        var single = decisions.Single(d => d.Condition == AlertCondition.News2SingleParameter);
-        Assert.Equal("Consciousness scores 3", Assert.Single(single.Reasons).Text);
     }
 
     [Fact]

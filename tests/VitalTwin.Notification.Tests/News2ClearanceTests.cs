@@ -77,18 +77,18 @@ public class News2ClearanceTests
     }
 
     [Fact]
-    public void Falling_from_high_through_medium_clears_both_alerts_that_were_raised()
+    public void Falling_from_high_to_normal_clears_the_one_alert_left_open()
     {
         Observe(Vitals.Medium5, 0);
         Observe(Vitals.High7, 1);
         Observe(Vitals.Normal, 2);
 
         Assert.Empty(Advance(6.9).Cleared);
-        Assert.Equal([High, Medium], Advance(7).Cleared.Select(c => c.Key));
+        Assert.Equal([High], Advance(7).Cleared.Select(c => c.Key));
     }
 
     [Fact]
-    public void Falling_from_high_to_medium_clears_the_high_alert_and_keeps_the_medium_one()
+    public void Falling_from_high_to_medium_steps_the_alert_down_in_place_of_the_high_one()
     {
         Observe(Vitals.Medium5, 0);
         Observe(Vitals.High7, 1);
@@ -96,8 +96,8 @@ public class News2ClearanceTests
 
         var outcome = Advance(7);
 
-        Assert.Equal([High], outcome.Cleared.Select(c => c.Key));
-        Assert.Empty(outcome.Raised);
+        Assert.Empty(outcome.Cleared);
+        Assert.Equal([High], Assert.Single(outcome.Raised).Supersedes);
     }
 
     [Fact]
@@ -121,12 +121,14 @@ public class News2ClearanceTests
     }
 
     [Fact]
-    public void A_single_parameter_alert_clears_on_its_own_while_the_aggregate_holds()
+    public void A_single_parameter_alert_folded_into_a_medium_one_leaves_nothing_of_its_own_to_clear()
     {
-        Observe(Vitals.MediumWithSingleThree, 0);
-        Observe(Vitals.Medium5, 1);
+        Observe(Vitals.SingleThree, 0);
+        Observe(Vitals.MediumWithSingleThree, 1);
+        Observe(Vitals.Medium5, 2);
 
-        Assert.Equal([LowOxygen], Advance(6).Cleared.Select(c => c.Key));
+        // The medium alert folded the single-parameter one in when it was raised: nothing of it is left to clear.
+        Assert.True(Advance(7).IsEmpty);
         Assert.True(Advance(60).IsEmpty);
     }
 

@@ -14,7 +14,7 @@ public class RestoreTests
     private static readonly AlertKey FastHeart = new(AlertCondition.VitalSpike, VitalSign.HeartRate, AlertDirection.Up);
 
     private readonly AlertPolicy _policy = new(
-        new AlertPolicyOptions { ClearAfter = TimeSpan.FromMinutes(5), SpikeQuietPeriod = TimeSpan.FromMinutes(15) },
+        new AlertPolicyOptions { AlertOnSpikes = true, AlertOnChanges = true, ClearAfter = TimeSpan.FromMinutes(5), SpikeQuietPeriod = TimeSpan.FromMinutes(15) },
         VitalCatalogue.Default);
 
     [Fact]

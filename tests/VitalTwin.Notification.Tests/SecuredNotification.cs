@@ -96,6 +96,8 @@ public sealed class SecuredNotification : IAsyncLifetime
             ["Kafka:BootstrapServers"] = _kafka.BootstrapServers,
             ["Kafka:GroupId"] = $"test-notification-{Guid.NewGuid():N}",
             ["Kafka:Topics:Anomalies"] = Topics.Anomalies,
+            // These hosts raise alerts from spikes to test the lifecycle; spikes do not alert as shipped.
+            ["AlertPolicy:AlertOnSpikes"] = "true",
             ["Kafka:Topics:TwinEvents"] = Topics.TwinEvents,
             ["Kafka:Topics:Alerts"] = Topics.Alerts,
             ["Kafka:Topics:DeadLetter"] = Topics.DeadLetter,

@@ -60,16 +60,13 @@ public class SingleParameterKeyTests
     }
 
     [Fact]
-    public void Two_vitals_scoring_three_at_once_raise_one_alert_each()
+    public void Two_vitals_scoring_three_at_once_raise_one_medium_alert_naming_both()
     {
         var decisions = Observe(new Vitals(RespirationRate: 7, Pulse: 38), 0).Raised;
 
-        Assert.Equal(
-            [
-                new AlertKey(AlertCondition.News2SingleParameter, VitalSign.RespiratoryRate, AlertDirection.Down),
-                new AlertKey(AlertCondition.News2SingleParameter, VitalSign.HeartRate, AlertDirection.Down),
-            ],
-            decisions.Where(d => d.Condition == AlertCondition.News2SingleParameter).Select(d => d.Key));
+        var medium = Assert.Single(decisions);
+        Assert.Equal(AlertCondition.News2Medium, medium.Condition);
+        Assert.Equal([VitalSign.RespiratoryRate, VitalSign.HeartRate], medium.Reasons.Where(r => r.Text.EndsWith("scores 3", StringComparison.Ordinal)).Select(r => r.Sign!.Value));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ public class SpikeAlertTests
     private static readonly DateTimeOffset Start = new(2025, 3, 1, 8, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Quiet = TimeSpan.FromMinutes(15);
 
-    private readonly AlertPolicy _policy = new(new AlertPolicyOptions { SpikeQuietPeriod = Quiet }, VitalCatalogue.Default);
+    private readonly AlertPolicy _policy = new(new AlertPolicyOptions { AlertOnSpikes = true, AlertOnChanges = true, SpikeQuietPeriod = Quiet }, VitalCatalogue.Default);
 
     [Fact]
     public void The_default_quiet_period_is_fifteen_minutes()
@@ -127,7 +127,7 @@ public class SpikeAlertTests
     [Fact]
     public void A_zero_quiet_period_alerts_on_every_spike()
     {
-        var policy = new AlertPolicy(new AlertPolicyOptions { SpikeQuietPeriod = TimeSpan.Zero }, VitalCatalogue.Default);
+        var policy = new AlertPolicy(new AlertPolicyOptions { AlertOnSpikes = true, AlertOnChanges = true, SpikeQuietPeriod = TimeSpan.Zero }, VitalCatalogue.Default);
 
         Assert.Single(policy.OnAnomaly(HeartRateSpike(upward: true, at: TimeSpan.Zero)).Raised);
         Assert.Single(policy.OnAnomaly(HeartRateSpike(upward: true, at: TimeSpan.Zero)).Raised);

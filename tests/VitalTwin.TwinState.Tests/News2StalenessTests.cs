@@ -81,7 +81,8 @@ public class News2StalenessTests
     {
         _twin.Apply(_devices.Reading(VitalSign.OxygenSaturation, 90, atSecond: 0, device: "oximeter"));
 
-        var change = _devices.Stream(_twin, VitalSign.HeartRate, 0, 6 * 60, _ => 72, stepSeconds: 10);
+        // Stale after 5 min; the drop back to low risk then holds for a minute before it counts.
+        var change = _devices.Stream(_twin, VitalSign.HeartRate, 0, 7 * 60, _ => 72, stepSeconds: 10);
 
         Assert.Equal(News2InputStatus.Stale, Input(_twin.Snapshot(), News2Parameter.OxygenSaturation));
         Assert.Equal(0, change.Current.Total);

@@ -29,11 +29,13 @@ public class PatientTwinTests
     [Fact]
     public void A_newer_reading_replaces_the_value_and_rescoring_follows_it()
     {
-        _twin.Apply(Readings.HeartRate(125, sequence: 1, atSecond: 0));
+        // Scoring reading by reading, without the median window and band hold (RobustNews2Tests has those).
+        var twin = new PatientTwin("patient-1", TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1 });
+        twin.Apply(Readings.HeartRate(125, sequence: 1, atSecond: 0));
 
-        var change = _twin.Apply(Readings.HeartRate(72, sequence: 2, atSecond: 10));
+        var change = twin.Apply(Readings.HeartRate(72, sequence: 2, atSecond: 10));
 
-        Assert.Equal(72, _twin.Snapshot().Latest[VitalSign.HeartRate].Value);
+        Assert.Equal(72, twin.Snapshot().Latest[VitalSign.HeartRate].Value);
         Assert.Equal(0, Pulse(change.Current).Score);
         Assert.Equal(2, change.Previous.Total);
         Assert.Equal(0, change.Current.Total);

@@ -214,7 +214,7 @@ public sealed class PatientTwin
             var advanced = Advance();
             var change = Rescore(ReadingEffect.None, advanced.TrendChanged, contextChanged: false);
             var changed = advanced.Staleness.Count > 0 || advanced.AnomaliesClosed || change.News2Changed || change.ProjectedRiskChanged;
-            return new TwinRefresh(changed, advanced.Staleness);
+            return new TwinRefresh(changed, advanced.Staleness) { News2Change = change.News2Changed ? change : null };
         }
     }
 

@@ -55,4 +55,8 @@ public readonly record struct StalenessChange(VitalSign Sign, bool IsStale, Date
 /// <summary>What moving a twin's clock did.</summary>
 /// <param name="Changed">Staleness, NEWS2, the projected band or the open anomalies changed.</param>
 /// <param name="Staleness">The vitals whose staleness changed, in sign order: as the clock only moves on, they turned stale.</param>
-public readonly record struct TwinRefresh(bool Changed, IReadOnlyList<StalenessChange> Staleness);
+public readonly record struct TwinRefresh(bool Changed, IReadOnlyList<StalenessChange> Staleness)
+{
+    /// <summary>NEWS2 changed with the clock (a vital left it, or a band change held long enough); null when it did not.</summary>
+    public TwinChange? News2Change { get; init; }
+}

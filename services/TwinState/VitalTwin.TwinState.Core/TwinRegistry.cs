@@ -14,7 +14,8 @@ public readonly record struct ReadingAttribution(string? PatientId, TwinChange? 
 }
 
 /// <summary>A twin that changed when its clock moved, and the vitals of it that turned stale.</summary>
-public readonly record struct RefreshedTwin(string PatientId, IReadOnlyList<StalenessChange> Staleness);
+/// <param name="News2Change">How NEWS2 changed with the clock, to be announced like a change a reading made; null when it did not.</param>
+public readonly record struct RefreshedTwin(string PatientId, IReadOnlyList<StalenessChange> Staleness, TwinChange? News2Change = null);
 
 /// <summary>The twins of the patients whose partitions this instance owns, and the device bindings that route readings to them.</summary>
 public sealed class TwinRegistry
@@ -72,7 +73,7 @@ public sealed class TwinRegistry
         {
             if (twin.RefreshStaleness(now) is { Changed: true } refresh)
             {
-                refreshed.Add(new RefreshedTwin(patientId, refresh.Staleness));
+                refreshed.Add(new RefreshedTwin(patientId, refresh.Staleness, refresh.News2Change));
             }
         }
 

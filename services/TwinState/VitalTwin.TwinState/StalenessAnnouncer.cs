@@ -6,7 +6,8 @@ using VitalTwin.TwinState.Core;
 namespace VitalTwin.TwinState;
 
 /// <summary>
-/// Publishes <c>TwinVitalStaleChanged</c> on the twin-events topic for every change of staleness the twins report.
+/// Publishes <c>TwinVitalStaleChanged</c> on the twin-events topic for every change of staleness the twins report,
+/// and <c>TwinNews2Changed</c> for a NEWS2 that changed with the clock alone.
 /// Two threads change staleness: the consumer with readings (a vital fresh again, or others left behind by the
 /// clock a reading moved) and the staleness monitor with time. Each change and the hand-over of its event to the
 /// producer happen under one lock, and the producer keeps hand-over order within a partition, so a vital's
@@ -38,6 +39,13 @@ internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaT
                 if (twin.Staleness.Count > 0)
                 {
                     announced.Add(Announce(twin.PatientId, twins.TryGet(twin.PatientId, out var current) ? current!.Context.Ward : null, twin.Staleness, cancellationToken));
+                }
+                // A band change that held, or a vital that left NEWS2, changes the score with no reading to carry it.
+                if (twin.News2Change is { } news2 && twins.TryGet(twin.PatientId, out var changedTwin))
+                {
+                    var changed = news2.ToNews2Changed(
+                        $"{twin.PatientId}/news2/{now.UtcTicks}", twin.PatientId, changedTwin!.Snapshot(), Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now), catalogue);
+                    announced.Add(producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, changed, changed.EventId, cancellationToken));
                 }
             }
             return (refreshed, Task.WhenAll(announced));

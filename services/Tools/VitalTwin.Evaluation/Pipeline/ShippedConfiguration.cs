@@ -34,11 +34,18 @@ public sealed record ShippedConfiguration(
         var detection = Bind<DetectionOptions>(Path.Combine(directory, "AnomalyDetection.appsettings.json"), DetectionOptions.SectionName);
         var policy = Bind<AlertPolicyOptions>(Path.Combine(directory, "Notification.appsettings.json"), AlertPolicyOptions.SectionName);
         var twinState = Read(Path.Combine(directory, "TwinState.appsettings.json"));
-        // The TwinState host constructs its TwinRegistry without settings, so every twin runs TwinSettings.Default.
+        // The TwinState host runs TwinSettings.Default but for the News2 section (its News2Options).
+        var twin = TwinSettings.Default with
+        {
+            News2Window = twinState.GetValue("News2:Window", TwinSettings.Default.News2Window),
+            News2WindowReadings = twinState.GetValue("News2:WindowReadings", TwinSettings.Default.News2WindowReadings),
+            News2Hold = twinState.GetValue("News2:Hold", TwinSettings.Default.News2Hold),
+        };
+        twin.Validate();
         return new ShippedConfiguration(
             detection,
             policy,
-            TwinSettings.Default,
+            twin,
             twinState.GetValue("TwinQuery:StalenessCheckInterval", DefaultStalenessCheckInterval),
             AlertClockTick);
     }

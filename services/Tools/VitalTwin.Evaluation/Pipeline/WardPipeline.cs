@@ -153,13 +153,7 @@ public sealed class WardPipeline
             TrackNews2High(patientId, change.Current.Total, observedAt);
             if (change.News2Changed)
             {
-                News2Announcements++;
-                var vitals = twin.Snapshot().Latest.Values.OrderBy(v => v.Sign).Select(v => new VitalValue(v.Sign, v.Value, v.Unit)).ToList();
-                foreach (var run in _runs)
-                {
-                    Apply(run, run.Policy.OnNews2Changed(patientId, change.Current, vitals, observedAt), traced);
-                }
-                traced?.News2.Add((observedAt, change.Current.Total));
+                AnnounceNews2(twin, change, observedAt, traced);
             }
         }
 
@@ -231,6 +225,11 @@ public sealed class WardPipeline
             {
                 AnnounceStaleness(refreshed.PatientId, staleness);
             }
+            if (refreshed.News2Change is { } change && _twins.TryGet(refreshed.PatientId, out var twin))
+            {
+                TrackNews2High(refreshed.PatientId, change.Current.Total, now);
+                AnnounceNews2(twin!, change, now, _traces.GetValueOrDefault(refreshed.PatientId));
+            }
         }
     }
 
@@ -263,6 +262,18 @@ public sealed class WardPipeline
             twin.SetContext(context);
         }
         return twin;
+    }
+
+    /// <summary>TwinState's TwinNews2Changed, which Notification's policy takes.</summary>
+    private void AnnounceNews2(PatientTwin twin, TwinChange change, DateTimeOffset at, PatientTrace? traced)
+    {
+        News2Announcements++;
+        var vitals = twin.Snapshot().Latest.Values.OrderBy(v => v.Sign).Select(v => new VitalValue(v.Sign, v.Value, v.Unit)).ToList();
+        foreach (var run in _runs)
+        {
+            Apply(run, run.Policy.OnNews2Changed(twin.PatientId, change.Current, vitals, at), traced);
+        }
+        traced?.News2.Add((at, change.Current.Total));
     }
 
     private void AnnounceStaleness(string patientId, StalenessChange staleness)

@@ -18,7 +18,8 @@ internal static class TwinStateExtensions
     {
         builder.Services.AddOptions<TwinQueryOptions>().BindConfiguration(TwinQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(VitalCatalogue.Default);
-        builder.Services.AddSingleton<TwinRegistry>();
+        builder.Services.AddOptions<News2Options>().BindConfiguration(News2Options.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(services => new TwinRegistry(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<News2Options>>().Value.ToSettings()));
         builder.Services.AddSingleton<TwinChangeFeed>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DurabilityOptions>().BindConfiguration(DurabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
