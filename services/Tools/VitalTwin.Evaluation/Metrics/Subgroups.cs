@@ -48,12 +48,25 @@ public static class Subgroups
     {
         ArgumentNullException.ThrowIfNull(score);
         ArgumentNullException.ThrowIfNull(patients);
+        return Ordered(
+            Group(score, patients, daysPerPatient, Age, p => AgeBand(p.Age))
+                .Concat(Group(score, patients, daysPerPatient, Condition, p => p.Condition ?? Unknown)));
+    }
+
+    /// <summary>Several runs' groups as one: the counts of each group added.</summary>
+    public static IReadOnlyList<SubgroupScore> Pool(IEnumerable<SubgroupScore> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        return Ordered(groups.GroupBy(g => (g.Dimension, g.Group)).Select(g => g.Skip(1).Aggregate(g.First(), (sum, next) => sum.Plus(next))));
+    }
+
+    private static List<SubgroupScore> Ordered(IEnumerable<SubgroupScore> groups)
+    {
         var ageOrder = AgeBands.Select(b => b.Name).Append(Unknown).ToList();
-        return
-        [
-            .. Group(score, patients, daysPerPatient, Age, p => AgeBand(p.Age)).OrderBy(g => ageOrder.IndexOf(g.Group)),
-            .. Group(score, patients, daysPerPatient, Condition, p => p.Condition ?? Unknown).OrderBy(g => g.Group, StringComparer.Ordinal),
-        ];
+        return [.. groups
+            .OrderBy(g => g.Dimension == Age ? 0 : 1)
+            .ThenBy(g => g.Dimension == Age ? ageOrder.IndexOf(g.Group) : 0)
+            .ThenBy(g => g.Group, StringComparer.Ordinal)];
     }
 
     private static IEnumerable<SubgroupScore> Group(SystemScore score, IReadOnlyList<PatientTraits> patients, double daysPerPatient, string dimension, Func<PatientTraits, string> groupOf)
