@@ -182,15 +182,21 @@ public static class MarkdownReport
         foreach (var dimension in new[] { Subgroups.Age, Subgroups.Condition })
         {
             var groups = subgroups[0].Groups.Where(g => g.Dimension == dimension).ToList();
-            Line(md, $"| {(dimension == Subgroups.Age ? "Age" : "Condition")} | Patients | Events | " + string.Join(" | ", subgroups.Select(s => $"{s.System}: sensitivity | false/pt-day")) + " |");
-            Line(md, "|---|---|---|" + string.Concat(subgroups.Select(_ => "---|---|")));
-            foreach (var group in groups)
+            foreach (var (figure, cell) in new (string, Func<SubgroupScore, string>)[]
             {
-                var cells = subgroups.Select(s => s.Groups.First(g => g.Dimension == dimension && g.Group == group.Group)).Select(g =>
-                    string.Create(CultureInfo.InvariantCulture, $"{EvaluationResults.Percent(g.Sensitivity)} ({g.Detected}/{g.Events}) | {g.FalseAlarmsPerPatientDay:0.00}"));
-                Line(md, $"| {group.Group} | {group.Patients} | {group.Events} | {string.Join(" | ", cells)} |");
+                ("sensitivity", g => string.Create(CultureInfo.InvariantCulture, $"{EvaluationResults.Percent(g.Sensitivity)} ({g.Detected}/{g.Events})")),
+                ("false clinical alerts per patient-day", g => string.Create(CultureInfo.InvariantCulture, $"{g.FalseAlarmsPerPatientDay:0.00} ({g.FalseAlarms:N0})")),
+            })
+            {
+                Line(md, $"| {(dimension == Subgroups.Age ? "Age" : "Condition")}: {figure} | Patients | Events | " + string.Join(" | ", subgroups.Select(s => s.System)) + " |");
+                Line(md, "|---|---|---|" + string.Concat(subgroups.Select(_ => "---|")));
+                foreach (var group in groups)
+                {
+                    var cells = subgroups.Select(s => cell(s.Groups.First(g => g.Dimension == dimension && g.Group == group.Group)));
+                    Line(md, $"| {group.Group} | {group.Patients} | {group.Events} | {string.Join(" | ", cells)} |");
+                }
+                Line(md);
             }
-            Line(md);
         }
     }
 
