@@ -29,30 +29,7 @@ public static class VitalsCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(catalogue);
-        var lineNumber = 0;
-        var headerSeen = false;
-        while (reader.ReadLine() is { } line)
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            if (!headerSeen)
-            {
-                if (!string.Equals(string.Join(',', CsvFields.Split(line, lineNumber).Select(f => f.Trim())), Header, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new RecordingFormatException(lineNumber, $"expected the header '{Header}'");
-                }
-                headerSeen = true;
-                continue;
-            }
-            yield return Parse(line, lineNumber, catalogue);
-        }
-        if (!headerSeen)
-        {
-            throw new RecordingFormatException(Math.Max(lineNumber, 1), $"the file is empty; expected the header '{Header}'");
-        }
+        return CsvFields.Rows(reader, Header).Select(row => Parse(row.Fields, row.Line, catalogue));
     }
 
     /// <summary>Reads a whole recording and orders it by timestamp (rows with equal timestamps keep their file order).</summary>
@@ -71,14 +48,9 @@ public static class VitalsCsv
         }
     }
 
-    private static RecordedReading Parse(string line, int lineNumber, VitalCatalogue catalogue)
+    private static RecordedReading Parse(List<string> fields, int lineNumber, VitalCatalogue catalogue)
     {
-        var fields = CsvFields.Split(line, lineNumber);
-        if (fields.Count != 5)
-        {
-            throw new RecordingFormatException(lineNumber, $"expected 5 fields ({Header}), found {fields.Count}");
-        }
-        var (timestampText, patient, code, valueText, unit) = (fields[0].Trim(), fields[1].Trim(), fields[2].Trim(), fields[3].Trim(), fields[4].Trim());
+        var (timestampText, patient, code, valueText, unit) = (fields[0], fields[1], fields[2], fields[3], fields[4]);
         if (!TryParseTimestamp(timestampText, out var timestamp))
         {
             throw new RecordingFormatException(lineNumber, $"timestamp '{timestampText}' is not ISO-8601, e.g. 2025-01-06T08:30:00Z");

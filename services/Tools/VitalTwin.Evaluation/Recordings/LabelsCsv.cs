@@ -20,27 +20,8 @@ public static class LabelsCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         var rows = new List<LabelRow>();
-        var lineNumber = 0;
-        var headerSeen = false;
-        while (reader.ReadLine() is { } line)
+        foreach (var (lineNumber, fields) in CsvFields.Rows(reader, Header))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            var fields = CsvFields.Split(line, lineNumber).Select(f => f.Trim()).ToList();
-            if (!headerSeen)
-            {
-                headerSeen = string.Equals(string.Join(',', fields), Header, StringComparison.OrdinalIgnoreCase)
-                    ? true
-                    : throw new RecordingFormatException(lineNumber, $"expected the header '{Header}'");
-                continue;
-            }
-            if (fields.Count != 4)
-            {
-                throw new RecordingFormatException(lineNumber, $"expected 4 fields ({Header}), found {fields.Count}");
-            }
             var (patient, kind, onsetText, endText) = (fields[0], fields[1], fields[2], fields[3]);
             if (patient.Length == 0)
             {
@@ -67,6 +48,6 @@ public static class LabelsCsv
             }
             rows.Add(new LabelRow(lineNumber, new LabelledEvent(kind, patient, onset, end)));
         }
-        return headerSeen ? rows : throw new RecordingFormatException(Math.Max(lineNumber, 1), $"the file is empty; expected the header '{Header}'");
+        return rows;
     }
 }

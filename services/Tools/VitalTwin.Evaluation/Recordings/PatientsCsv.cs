@@ -22,27 +22,8 @@ public static class PatientsCsv
         ArgumentNullException.ThrowIfNull(reader);
         var rows = new List<PatientRow>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lineNumber = 0;
-        var headerSeen = false;
-        while (reader.ReadLine() is { } line)
+        foreach (var (lineNumber, fields) in CsvFields.Rows(reader, Header))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            var fields = CsvFields.Split(line, lineNumber).Select(f => f.Trim()).ToList();
-            if (!headerSeen)
-            {
-                headerSeen = string.Equals(string.Join(',', fields), Header, StringComparison.OrdinalIgnoreCase)
-                    ? true
-                    : throw new RecordingFormatException(lineNumber, $"expected the header '{Header}'");
-                continue;
-            }
-            if (fields.Count != 3)
-            {
-                throw new RecordingFormatException(lineNumber, $"expected 3 fields ({Header}), found {fields.Count}");
-            }
             var (patient, ageText, condition) = (fields[0], fields[1], fields[2]);
             if (patient.Length == 0)
             {
@@ -61,6 +42,6 @@ public static class PatientsCsv
             }
             rows.Add(new PatientRow(lineNumber, new PatientTraits(patient, age, condition.Length == 0 ? null : condition)));
         }
-        return headerSeen ? rows : throw new RecordingFormatException(Math.Max(lineNumber, 1), $"the file is empty; expected the header '{Header}'");
+        return rows;
     }
 }
