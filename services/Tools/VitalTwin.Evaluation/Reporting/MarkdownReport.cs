@@ -127,7 +127,7 @@ public static class MarkdownReport
         foreach (var system in results.Systems.Where(s => s.System != EvaluationResults.VitalTwinUrgent))
         {
             Line(md, $"**{system.System}** ({system.FalseAlarms:N0} false clinical alerts): " +
-                string.Join(", ", system.FalseAlarmsByCause.Take(12).Select(c => $"{c.Key} {c.Value:N0}")) +
+                (system.FalseAlarmsByCause.Count == 0 ? "none" : string.Join(", ", system.FalseAlarmsByCause.Take(12).Select(c => $"{c.Key} {c.Value:N0}"))) +
                 (system.FalseAlarmsByCause.Count > 12 ? ", …" : string.Empty) + ".");
             Line(md);
         }

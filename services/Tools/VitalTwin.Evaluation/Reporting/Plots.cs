@@ -121,10 +121,10 @@ public static class Plots
         AddAlarmRow(alarms, trace, "monitor-held", AlarmRowHeldMonitor, HeldMonitorColor, Hours);
         AddAlarmRow(alarms, trace, "monitor", AlarmRowMonitor, MonitorColor, Hours);
         alarms.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [AlarmRowMonitor, AlarmRowHeldMonitor, AlarmRowNews2, AlarmRowVitalTwin], ["monitor", "monitor held", "NEWS2", "VitalTwin"]);
+            [AlarmRowMonitor, AlarmRowHeldMonitor, AlarmRowNews2, AlarmRowVitalTwin], ["monitor", "held", "NEWS2", "VitalTwin"]);
         alarms.Axes.SetLimitsY(0.3, 4.7);
         alarms.Axes.Left.Label.Text = "Alerts";
-        alarms.Axes.Bottom.Label.Text = "Hours from the start of the run (red: clinical event, grey: artifact episode; hollow: technical alert)";
+        alarms.Axes.Bottom.Label.Text = "Hours from the start of the run (red: clinical event, grey: artifact episode; hollow: technical alert; held: the monitor with its alarm delay)";
         alarms.Layout.Fixed(new PixelPadding(95, 20, 40, 8));
 
         plots[0].Title(title);
