@@ -5,7 +5,7 @@
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds>; sustained rate and latencies
-//   Evaluate plays a scenario through detection, twin and alert policy and scores it: --scenario=<file>
+//   Evaluate scores alerts: every scenario family with every seed by default, or --scenario=<file>, or --replay=<csv> --labels=<csv> [--patients=<csv>]
 //   Export  pseudonymised vitals of research-consented patients for population analytics: --from=<time> --to=<time> [--out=<dir>]
 //   Charts  helm lint and helm template of charts/vitaltwin, when Helm is on the PATH
 using System.Xml.Linq;
@@ -13,7 +13,8 @@ using System.Xml.Linq;
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var duration = Argument<string>("duration", null);
-var patients = Argument("patients", 20);
+// A string, not a number: Evaluate's --patients names a file (Demo's DevHost checks its count itself).
+var patients = Argument("patients", "20");
 var deteriorating = Argument("deteriorating", 3);
 var nabDir = Argument("nab-dir", "../shared/data/nab");
 var benchFilter = Argument("filter", "*");
@@ -238,22 +239,53 @@ Task("Load")
     }
 });
 
-// Evaluate: a simulated cohort through the services' own detection, twin and alert policy (in process, shipped
-// configuration), scored against the simulator's labels beside a fixed-limit monitor and NEWS2 alone.
-// --scenario=<file> (default scenarios/ward-24h.json; format in services/Simulator/SCENARIOS.md), --sweep=<Parameter>:<values>
-// (default ClearAfter:15m,30m,1h,2h; --sweep=none for none), --grace=<span> (default 15m). Report, PNGs and results.json go
-// to artifacts/evaluation/<scenario name>; sensitivity and false alerts per patient-day of each system go to the summary.
+// Evaluate: readings through the services' own detection, twin and alert policy (in process, shipped configuration),
+// every alert scored against labels beside NEWS2 alone and a fixed-limit monitor without and with a 10-s alarm delay.
+// With no --scenario or --replay: every family of scenarios/families/evaluation.json with every seed (--family=<name> for
+// one), report at artifacts/evaluation/families. --scenario=<file> (format in services/Simulator/SCENARIOS.md): one
+// scenario, with --sweep=<Parameter>:<values> (default ClearAfter:15m,30m,1h,2h; none for none). --replay=<recording.csv>
+// --labels=<events.csv> [--patients=<patients.csv>]: a recording scored against a hospital's own labels. --grace=<span>
+// (default 15m), --monitor-delay=<span> (default 10s). The headline lines (one per family or run and system) go to the summary.
 Task("Evaluate")
     .Does(() =>
 {
-    var scenario = Argument("scenario", "scenarios/ward-24h.json");
-    var sweep = Argument("sweep", "ClearAfter:15m,30m,1h,2h");
+    var scenario = Argument<string>("scenario", null);
+    var replay = Argument<string>("replay", null);
+    var labels = Argument<string>("labels", null);
+    var patientsFile = Argument<string>("patients", null);
+    var family = Argument<string>("family", null);
+    var sweep = Argument("sweep", scenario != null ? "ClearAfter:15m,30m,1h,2h" : "none");
     var grace = Argument("grace", "15m");
+    var monitorDelay = Argument("monitor-delay", "10s");
     DotNetBuild("./services/Tools/VitalTwin.Evaluation/VitalTwin.Evaluation.csproj", new DotNetBuildSettings { Configuration = "Release" });
     var arguments = new ProcessArgumentBuilder()
         .Append("artifacts/bin/VitalTwin.Evaluation/release/VitalTwin.Evaluation.dll")
-        .Append($"--scenario={MakeAbsolute(File(scenario))}")
-        .Append($"--grace={grace}");
+        .Append($"--grace={grace}")
+        .Append($"--monitor-delay={monitorDelay}");
+    if (replay != null)
+    {
+        if (labels == null)
+        {
+            throw new Exception("--replay needs --labels=<events.csv> (patient,kind,onset,end) to score against.");
+        }
+        arguments.Append($"--replay={MakeAbsolute(File(replay))}").Append($"--labels={MakeAbsolute(File(labels))}");
+        if (patientsFile != null)
+        {
+            arguments.Append($"--patients={MakeAbsolute(File(patientsFile))}");
+        }
+    }
+    else if (scenario != null)
+    {
+        arguments.Append($"--scenario={MakeAbsolute(File(scenario))}");
+    }
+    else
+    {
+        arguments.Append($"--families={MakeAbsolute(File("scenarios/families/evaluation.json"))}");
+        if (family != null)
+        {
+            arguments.Append($"--family={family}");
+        }
+    }
     if (!string.IsNullOrWhiteSpace(sweep) && sweep != "none")
     {
         arguments.Append($"--sweep={sweep}");

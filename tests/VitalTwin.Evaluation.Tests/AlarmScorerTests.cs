@@ -185,4 +185,61 @@ public sealed class AlarmScorerTests
 
     [Fact]
     public void Percentiles_of_nothing_are_null() => Assert.Null(Percentiles.Of([], 0.5));
+
+    [Fact]
+    public void Alerts_per_detected_event_count_the_patients_clinical_alarms_in_its_window()
+    {
+        var score = Score();
+
+        // p2's desaturation window [5:00, 5:55] holds the alarms at 5:10 and 5:55; p1's persistent sepsis [2:00, 24:00]
+        // those at 3:00 and 20:00; p3's bradycardia [10:00, 10:45] the one at 10:45 (the technical one at 11:00 is out).
+        Assert.Equal([2, 2, 1, 0], score.Outcomes.OrderBy(o => o.Event.PatientId).Select(o => o.AlarmsInWindow));
+        Assert.Equal(2, score.Kinds.Single(k => k.Kind == "acute-desaturation").AlertsPerDetectedEvent);
+        Assert.Equal((2 + 2 + 1) / 3.0, score.Overall.AlertsPerDetectedEvent, precision: 10);
+    }
+
+    [Fact]
+    public void Subgroups_split_events_and_false_alarms_by_the_patients_age_band_and_condition()
+    {
+        var score = Score();
+        PatientTraits[] patients =
+        [
+            new("p1", 45, "copd"),
+            new("p2", 70, "general"),
+            new("p3", 82, "copd"),
+            new("p4", 67, "general"),
+        ];
+
+        var groups = Subgroups.Of(score, patients, daysPerPatient: 1);
+
+        // False alarms: p1 one (01:00), p2 one (06:30), p4 one (11:00), p3 none. Only p4's desaturation is missed.
+        Assert.Equal(
+            [
+                new SubgroupScore(Subgroups.Age, "<50", 1, 1, 1, 1, 1),
+                new SubgroupScore(Subgroups.Age, "65–79", 2, 2, 1, 2, 2),
+                new SubgroupScore(Subgroups.Age, "≥80", 1, 1, 1, 0, 1),
+                new SubgroupScore(Subgroups.Condition, "copd", 2, 2, 2, 1, 2),
+                new SubgroupScore(Subgroups.Condition, "general", 2, 2, 1, 2, 2),
+            ],
+            groups);
+        Assert.Equal(score.Overall.Events, groups.Where(g => g.Dimension == Subgroups.Age).Sum(g => g.Events));
+        Assert.Equal(score.FalseAlarms, groups.Where(g => g.Dimension == Subgroups.Condition).Sum(g => g.FalseAlarms));
+        Assert.Equal(0.5, groups.Single(g => g.Group == "copd").FalseAlarmsPerPatientDay);
+        Assert.Equal(0.5, groups.Single(g => g.Group == "65–79").Sensitivity);
+    }
+
+    [Fact]
+    public void Subgroups_of_several_runs_add_their_counts_and_unknown_traits_form_their_own_group()
+    {
+        var score = Score();
+        PatientTraits[] patients = [new("p1", null, null), new("p2", 49, null), new("p3", 50, "copd"), new("p4", 80, "copd")];
+
+        var once = Subgroups.Of(score, patients, daysPerPatient: 1);
+        var pooled = Subgroups.Pool(once.Concat(once));
+
+        Assert.Equal(["<50", "50–64", "≥80", Subgroups.Unknown], once.Where(g => g.Dimension == Subgroups.Age).Select(g => g.Group));
+        Assert.Equal(["copd", Subgroups.Unknown], once.Where(g => g.Dimension == Subgroups.Condition).Select(g => g.Group));
+        Assert.Equal(once.Select(g => g with { Patients = 2 * g.Patients, Events = 2 * g.Events, Detected = 2 * g.Detected, FalseAlarms = 2 * g.FalseAlarms, PatientDays = 2 * g.PatientDays }), pooled);
+        Assert.Equal(once.Select(g => g.Sensitivity), pooled.Select(g => g.Sensitivity));
+    }
 }

@@ -1,5 +1,6 @@
 using VitalTwin.Clinical;
 using VitalTwin.Evaluation.Baselines;
+using VitalTwin.Evaluation.Metrics;
 
 namespace VitalTwin.Evaluation.Tests;
 
@@ -78,5 +79,42 @@ public sealed class BaselineTests
 
         Assert.Equal(["News2>=5", "News2>=5", "News2Parameter3/RespirationRate"], news2.Alarms.Select(a => a.Cause));
         Assert.All(news2.Alarms, a => Assert.False(a.Technical));
+    }
+
+    [Fact]
+    public void A_held_monitor_ignores_a_5_second_violation_and_alarms_once_on_a_12_second_one_when_10_seconds_have_passed()
+    {
+        var monitor = new FixedLimitMonitor(alarmDelay: TimeSpan.FromSeconds(10));
+        // One sample a second: 5 s of SpO2 below 90, back to 96, then 12 s below 90, then back.
+        var samples = Enumerable.Range(0, 60).Select(s => (Second: s, Value: s is >= 10 and < 15 || s is >= 30 and < 42 ? 85.0 : 96.0)).ToList();
+
+        var raised = samples.Select(s => (s.Second, Alarm: monitor.Observe("p1", VitalSign.OxygenSaturation, s.Value, At(s.Second), artifactFlagged: false)))
+            .Where(r => r.Alarm is not null)
+            .ToList();
+
+        var (second, alarm) = Assert.Single(raised);
+        Assert.Equal(40, second);
+        Assert.Equal(("OxygenSaturation<90", At(40)), (alarm!.Cause, alarm.At));
+        // The condition ends with the first sample back within the limit.
+        Assert.Equal(At(42), Assert.Single(monitor.Alarms).OpenUntil);
+    }
+
+    [Fact]
+    public void A_held_monitor_starts_the_wait_again_after_a_flagged_sample_and_alarms_on_cuff_pressure_at_once()
+    {
+        var monitor = new FixedLimitMonitor(alarmDelay: TimeSpan.FromSeconds(10));
+
+        foreach (var second in Enumerable.Range(0, 8))
+        {
+            Assert.Null(monitor.Observe("p1", VitalSign.HeartRate, 130, At(second), artifactFlagged: false));
+        }
+        Assert.True(monitor.Observe("p1", VitalSign.HeartRate, 130, At(8), artifactFlagged: true)!.Technical);
+        var after = Enumerable.Range(9, 12).Select(s => monitor.Observe("p1", VitalSign.HeartRate, 130, At(s), artifactFlagged: false)).ToList();
+        var pressure = monitor.Observe("p1", VitalSign.SystolicBloodPressure, 85, At(20), artifactFlagged: false);
+
+        // The wait restarts at 9 s: 10 s later, at 19 s, not at 10 s.
+        Assert.Equal(At(19), Assert.Single(after.OfType<Alarm>()).At);
+        Assert.Equal(At(20), pressure?.At);
+        Assert.Equal(TimeSpan.FromSeconds(10), monitor.AlarmDelay);
     }
 }

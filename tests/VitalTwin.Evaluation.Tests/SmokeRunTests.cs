@@ -27,7 +27,13 @@ public sealed class SmokeRunTests
 
             Assert.Equal(run.Readings, results.Run.Accepted);
             Assert.Equal(simulation.Events.Count, results.System(EvaluationResults.VitalTwin).Overall.Events);
-            Assert.Equal(4, results.Systems.Count);
+            Assert.Equal(5, results.Systems.Count);
+            Assert.Contains(results.Systems, s => s.System == "Fixed-limit monitor held 10 s");
+            Assert.Equal(4, results.HeadlineLines().Count(l => l.StartsWith("Evaluation smoke: ", StringComparison.Ordinal)));
+            Assert.All(results.Subgroups, system => Assert.Equal(
+                results.Systems.Single(s => s.System == system.System).Overall.Events,
+                system.Groups.Where(g => g.Dimension == Subgroups.Age).Sum(g => g.Events)));
+            Assert.Equal(simulation.Patients.Count, results.Subgroups[0].Groups.Where(g => g.Dimension == Subgroups.Condition).Sum(g => g.Patients));
             Assert.All(results.Systems, s => Assert.InRange(s.Overall.Sensitivity, 0, 1));
             Assert.Single(results.Sweep);
             Assert.Contains("simulated hours done", progress.ToString(), StringComparison.Ordinal);
@@ -45,7 +51,10 @@ public sealed class SmokeRunTests
             }
 
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
-            Assert.Equal(4, json.RootElement.GetProperty("systems").GetArrayLength());
+            Assert.Equal(5, json.RootElement.GetProperty("systems").GetArrayLength());
+            Assert.Equal(run.Pipeline.Runs[0].Raised.Count + 1, File.ReadAllLines(Path.Combine(directory.FullName, AlertsCsv.FileName)).Length);
+            Assert.Contains("## Subgroups", markdown, StringComparison.Ordinal);
+            Assert.Contains("## Alerts per detected event", markdown, StringComparison.Ordinal);
             Assert.Equal(results.Run.Readings, json.RootElement.GetProperty("run").GetProperty("readings").GetInt64());
         }
         finally

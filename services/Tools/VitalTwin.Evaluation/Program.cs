@@ -1,5 +1,8 @@
+using VitalTwin.Clinical;
 using VitalTwin.Evaluation;
+using VitalTwin.Evaluation.Families;
 using VitalTwin.Evaluation.Pipeline;
+using VitalTwin.Evaluation.Recordings;
 using VitalTwin.Evaluation.Reporting;
 using VitalTwin.Simulator.Core.Generation;
 using VitalTwin.Simulator.Core.Scenarios;
@@ -7,27 +10,53 @@ using VitalTwin.Simulator.Core.Scenarios;
 try
 {
     var options = EvaluationOptions.Parse(args);
-    var scenario = ScenarioLoader.Load(options.ScenarioPath);
     var shipped = ShippedConfiguration.Load();
-    var simulation = new WardSimulation(scenario);
-    Console.WriteLine(FormattableString.Invariant(
-        $"Evaluate: scenario {scenario.Name}, {simulation.Patients.Count} patients for {scenario.Duration.TotalHours:0.#} h, {simulation.Events.Count} clinical events, {simulation.Artifacts.Count} artifact episodes"));
-
     using var cancellation = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>
     {
         e.Cancel = true;
         cancellation.Cancel();
     };
-    var run = EvaluationRun.Execute(simulation, shipped, options.Run, Console.Out, cancellation.Token);
+
+    // Only the headline lines start with "Evaluation ": the build copies those into its summary.
+    if (options.Mode == EvaluationMode.Families)
+    {
+        var plan = EvaluationPlan.Load(options.Input);
+        var output = options.Output ?? Path.Combine("artifacts", "evaluation", "families");
+        var families = FamilyEvaluation.Run(plan, options.Family, shipped, options.Run, options.Rules, output, Console.Out, cancellation.Token);
+        var report = FamilyReport.Write(families, output);
+        Console.WriteLine($"Evaluate: families report at {report}");
+        foreach (var line in families.HeadlineLines())
+        {
+            Console.WriteLine(line);
+        }
+        return 0;
+    }
+
+    RunResult run;
+    if (options.Mode == EvaluationMode.Replay)
+    {
+        var ward = RecordedWard.Load(options.Input, options.Labels!, options.Patients, VitalCatalogue.Default);
+        Console.WriteLine(FormattableString.Invariant(
+            $"Evaluate: recording {ward.Cohort.Name}, {ward.Cohort.Patients.Count} patients over {ward.Cohort.Duration.TotalHours:0.#} h, {ward.Recording.Count} readings, {ward.Events.Count} labelled events"));
+        run = EvaluationRun.Replay(ward, shipped, options.Run, Console.Out, cancellation.Token);
+    }
+    else
+    {
+        var scenario = ScenarioLoader.Load(options.Input);
+        var simulation = new WardSimulation(scenario);
+        Console.WriteLine(FormattableString.Invariant(
+            $"Evaluate: scenario {scenario.Name}, {simulation.Patients.Count} patients for {scenario.Duration.TotalHours:0.#} h, {simulation.Events.Count} clinical events, {simulation.Artifacts.Count} artifact episodes"));
+        run = EvaluationRun.Execute(simulation, shipped, options.Run, Console.Out, cancellation.Token);
+    }
     var results = EvaluationResults.From(run, shipped, options.Rules);
-    var output = options.Output ?? Path.Combine("artifacts", "evaluation", scenario.Name);
-    var report = ReportWriter.Write(results, run, output);
+    var directory = options.Output ?? Path.Combine("artifacts", "evaluation", run.Cohort.Name);
+    var written = ReportWriter.Write(results, run, directory);
+    Console.WriteLine($"Evaluate: report at {written}");
     foreach (var line in results.HeadlineLines())
     {
         Console.WriteLine(line);
     }
-    Console.WriteLine($"Evaluation {scenario.Name}: report at {report}");
     return 0;
 }
 catch (Exception e) when (e is ArgumentException or FormatException or IOException or ScenarioValidationException or Microsoft.Extensions.Options.OptionsValidationException)

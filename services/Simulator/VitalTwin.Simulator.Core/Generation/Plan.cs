@@ -1,3 +1,4 @@
+using VitalTwin.Clinical;
 using VitalTwin.Simulator.Core.Scenarios;
 
 namespace VitalTwin.Simulator.Core.Generation;
@@ -25,7 +26,9 @@ internal readonly record struct PlannedEvent(ClinicalEventKind Kind, long Onset,
     private static double SmoothStep(double x) => x * x * (3 - (2 * x));
 }
 
-internal readonly record struct PlannedArtifact(ArtifactKind Kind, long Start, long End, bool Flagged, ProbeOffMode Mode);
+/// <param name="Vital">Spikes: the vital whose reading jumps.</param>
+/// <param name="Size">Spikes: the jump, in the vital's unit; bad probes: how far SpO₂ falls, in points; noise bursts: a factor on the burst's spread.</param>
+internal readonly record struct PlannedArtifact(ArtifactKind Kind, long Start, long End, bool Flagged, ProbeOffMode Mode, VitalSign Vital = default, double Size = 0);
 
 /// <summary>From <see cref="From"/> on, the patient is measured by <see cref="Device"/> (an index), or by none when it is -1.</summary>
 internal readonly record struct DeviceSegment(long From, int Device);

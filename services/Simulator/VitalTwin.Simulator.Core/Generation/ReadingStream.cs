@@ -34,6 +34,9 @@ public sealed class ReadingStream : IEnumerable<SimulatedReading>
         private readonly string[] _units;
         private readonly SensorModel[] _sensors;
         private readonly double _jitter;
+        private readonly double _missing;
+        private readonly double _noiseScale;
+        private readonly int _degreesOfFreedom;
         private readonly long _duration;
         private readonly long _localStartTicks;
         private readonly SampleQueue _queue;
@@ -46,6 +49,9 @@ public sealed class ReadingStream : IEnumerable<SimulatedReading>
             var scenario = simulation.Scenario;
             _duration = simulation.DurationTicks;
             _jitter = scenario.Sampling.Jitter;
+            _missing = scenario.Sampling.Missing;
+            _noiseScale = scenario.Noise.Scale;
+            _degreesOfFreedom = scenario.Noise.Distribution == NoiseDistribution.StudentT ? scenario.Noise.DegreesOfFreedom ?? NoiseSpec.DefaultDegreesOfFreedom : 0;
             // DateTimeOffset.Ticks counts the local clock of the start's offset: the circadian rhythm follows it.
             _localStartTicks = scenario.Start.Ticks;
             _intervals = new long[VitalCount];
@@ -118,6 +124,11 @@ public sealed class ReadingStream : IEnumerable<SimulatedReading>
             }
 
             var random = signal.Random;
+            // A spike's reading is never among the lost ones, so that every labelled spike is in the data.
+            if (_missing > 0 && !(artifact is { Kind: ArtifactKind.Spike } spike && spike.Vital == sign) && random.NextBool(_missing))
+            {
+                return false;
+            }
             signal.State.AdvanceTo(ticks, random);
             var effects = default(EventEffects);
             foreach (var planned in plan.Events)
@@ -136,12 +147,12 @@ public sealed class ReadingStream : IEnumerable<SimulatedReading>
             double? shown = null;
             if (artifact is { } episode)
             {
-                (trueValue, shown, quality) = ApplyArtifact(episode, signal, sign, trueValue);
+                (trueValue, shown, quality) = ApplyArtifact(episode, signal, sign, trueValue, ticks);
             }
             var sensor = _sensors[(int)sign];
             var bias = _simulation.DeviceBias[(device * VitalCount) + (int)sign];
             var extraNoise = sign == VitalSign.HeartRate ? effects.Irregularity : 0;
-            var value = shown ?? sensor.Measure(trueValue, bias, random.NextGaussian(), extraNoise);
+            var value = shown ?? sensor.Measure(trueValue, bias, NoiseDraw(random), extraNoise);
             if (artifact is { Kind: ArtifactKind.ProbeOff, Mode: ProbeOffMode.Flat } && sign == VitalSign.OxygenSaturation && shown is null)
             {
                 signal.Freeze(artifact.Value, value);
@@ -158,8 +169,26 @@ public sealed class ReadingStream : IEnumerable<SimulatedReading>
             return true;
         }
 
+        // Gaussian noise at scale 1 draws exactly what it always did. A Student-t draw is a normal divided by the root
+        // of a chi-squared over its degrees of freedom (the sum of that many squared normals).
+        private double NoiseDraw(SimulationRandom random)
+        {
+            var draw = random.NextGaussian();
+            if (_degreesOfFreedom > 0)
+            {
+                var chiSquared = 0.0;
+                for (var i = 0; i < _degreesOfFreedom; i++)
+                {
+                    var normal = random.NextGaussian();
+                    chiSquared += normal * normal;
+                }
+                draw /= Math.Sqrt(chiSquared / _degreesOfFreedom);
+            }
+            return draw * _noiseScale;
+        }
+
         // Returns the disturbed true value, or the value the device shows regardless of physiology, and the flags.
-        private static (double TrueValue, double? Shown, ReadingQuality Quality) ApplyArtifact(PlannedArtifact episode, PatientSignal signal, VitalSign sign, double trueValue)
+        private static (double TrueValue, double? Shown, ReadingQuality Quality) ApplyArtifact(PlannedArtifact episode, PatientSignal signal, VitalSign sign, double trueValue, long ticks)
         {
             var random = signal.Random;
             switch (episode.Kind)
@@ -180,6 +209,21 @@ public sealed class ReadingStream : IEnumerable<SimulatedReading>
                     // A flat episode's first reading is measured as usual (null here); that value is then held.
                     double? shown = episode.Mode == ProbeOffMode.Zero ? 0 : signal.FrozenFor(episode);
                     return (trueValue, shown, flags);
+                case ArtifactKind.Spike when sign == episode.Vital && signal.TakeSpike(episode):
+                    return (trueValue + episode.Size, null, ReadingQuality.None);
+                case ArtifactKind.NoiseBurst when sign is VitalSign.HeartRate or VitalSign.OxygenSaturation or VitalSign.RespiratoryRate:
+                    var spread = sign switch
+                    {
+                        VitalSign.HeartRate => 15,
+                        VitalSign.OxygenSaturation => 4,
+                        _ => 5,
+                    };
+                    return (trueValue + (episode.Size * spread * random.NextGaussian()), null, ReadingQuality.None);
+                case ArtifactKind.BadProbe when sign == VitalSign.OxygenSaturation:
+                    // The reading sinks over a few minutes as the probe slips, and holds there until it is seen to.
+                    var sinking = Math.Min(TimeSpan.TicksPerMinute * 3, (episode.End - episode.Start) / 3);
+                    var progress = Math.Min(1, (double)(ticks - episode.Start) / sinking);
+                    return (trueValue - (episode.Size * progress * progress * (3 - (2 * progress))), null, ReadingQuality.None);
                 default:
                     return (trueValue, null, ReadingQuality.None);
             }
@@ -223,6 +267,19 @@ public sealed class ReadingStream : IEnumerable<SimulatedReading>
                 _artifactCursor++;
             }
             return _artifactCursor < artifacts.Count && artifacts[_artifactCursor].Start <= ticks ? artifacts[_artifactCursor] : null;
+        }
+
+        private long _spikedEpisode = -1;
+
+        /// <summary>True once per spike episode: the first reading of its vital in the window is the one that jumps.</summary>
+        public bool TakeSpike(PlannedArtifact episode)
+        {
+            if (_spikedEpisode == episode.Start)
+            {
+                return false;
+            }
+            _spikedEpisode = episode.Start;
+            return true;
         }
 
         /// <summary>A flat probe-off shows the first value it measured, unchanged, for the whole episode.</summary>

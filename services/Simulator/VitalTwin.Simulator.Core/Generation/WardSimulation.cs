@@ -14,6 +14,7 @@ namespace VitalTwin.Simulator.Core.Generation;
 public sealed class WardSimulation
 {
     private static readonly VitalSign[] AllVitals = Enum.GetValues<VitalSign>();
+    private static readonly VitalSign[] ContinuousVitals = [VitalSign.HeartRate, VitalSign.OxygenSaturation, VitalSign.RespiratoryRate];
     private static readonly TimeSpan ShortestReattachment = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan LongestReattachment = TimeSpan.FromSeconds(120);
 
@@ -148,9 +149,9 @@ public sealed class WardSimulation
                 var at = random.NextExponential(meanGap).Ticks;
                 while (at < DurationTicks)
                 {
-                    var length = random.NextBetween(lasting.Min, lasting.Max).Ticks;
-                    TryAdd(spec.Kind, plan, at, length, flagged, mode, random);
-                    at += length + random.NextExponential(meanGap).Ticks;
+                    var episode = DrawEpisode(spec.Kind, lasting, random);
+                    TryAdd(spec.Kind, plan, at, episode, flagged, mode, random);
+                    at += episode.Length + random.NextExponential(meanGap).Ticks;
                 }
             }
             return;
@@ -161,9 +162,9 @@ public sealed class WardSimulation
             for (var attempt = 0; attempt < 20; attempt++)
             {
                 var plan = Plans[random.NextInt(Plans.Count)];
-                var length = random.NextBetween(lasting.Min, lasting.Max).Ticks;
-                var at = (long)(random.NextDouble() * (DurationTicks - length));
-                if (TryAdd(spec.Kind, plan, at, length, flagged, mode, random))
+                var drawn = DrawEpisode(spec.Kind, lasting, random);
+                var at = (long)(random.NextDouble() * (DurationTicks - drawn.Length));
+                if (TryAdd(spec.Kind, plan, at, drawn, flagged, mode, random))
                 {
                     break;
                 }
@@ -177,8 +178,36 @@ public sealed class WardSimulation
         return range.Max <= longest ? range : new TimeRange(range.Min < longest ? range.Min : longest, longest);
     }
 
-    private bool TryAdd(ArtifactKind kind, PatientPlan plan, long start, long length, double flaggedProbability, ProbeOffSelection selection, SimulationRandom random)
+    // The kinds of old draw only the length, so that their scenarios keep generating what they always did.
+    private (long Length, VitalSign Vital, double Size) DrawEpisode(ArtifactKind kind, TimeRange lasting, SimulationRandom random)
     {
+        switch (kind)
+        {
+            case ArtifactKind.Spike:
+                var vital = ContinuousVitals[random.NextInt(ContinuousVitals.Length)];
+                // The longest gap between two readings of the vital: the window always holds one.
+                var window = (long)(Scenario.Sampling.Intervals[vital].Ticks * (1 + Scenario.Sampling.Jitter)) + 1;
+                return (window, vital, SpikeJump(vital, random));
+            case ArtifactKind.BadProbe:
+                return (random.NextBetween(lasting.Min, lasting.Max).Ticks, VitalSign.OxygenSaturation, random.NextBetween(6, 14));
+            case ArtifactKind.NoiseBurst:
+                return (random.NextBetween(lasting.Min, lasting.Max).Ticks, default, random.NextBetween(0.5, 1.5));
+            default:
+                return (random.NextBetween(lasting.Min, lasting.Max).Ticks, default, 0);
+        }
+    }
+
+    // Jumps no physiology makes between two readings seconds apart, yet within what the Gateway accepts.
+    private static double SpikeJump(VitalSign vital, SimulationRandom random) => vital switch
+    {
+        VitalSign.HeartRate => random.NextBool(0.6) ? random.NextBetween(50, 90) : -random.NextBetween(35, 55),
+        VitalSign.OxygenSaturation => -random.NextBetween(15, 35),
+        _ => random.NextBool(0.7) ? random.NextBetween(15, 30) : -random.NextBetween(8, 12),
+    };
+
+    private bool TryAdd(ArtifactKind kind, PatientPlan plan, long start, (long Length, VitalSign Vital, double Size) episode, double flaggedProbability, ProbeOffSelection selection, SimulationRandom random)
+    {
+        var length = episode.Length;
         var flagged = ArtifactDefaults.CanBeFlagged(kind) && random.NextBool(flaggedProbability);
         var mode = selection switch
         {
@@ -196,7 +225,7 @@ public sealed class WardSimulation
             return TryMoveDevice(plan, start, end, random);
         }
         plan.Busy.Add((start, end));
-        plan.Artifacts.Add(new PlannedArtifact(kind, start, end, flagged, mode));
+        plan.Artifacts.Add(new PlannedArtifact(kind, start, end, flagged, mode, episode.Vital, episode.Size));
         return true;
     }
 
@@ -273,8 +302,9 @@ public sealed class WardSimulation
             {
                 VitalSign[] affected = artifact.Kind switch
                 {
-                    ArtifactKind.Motion => [VitalSign.HeartRate, VitalSign.OxygenSaturation, VitalSign.RespiratoryRate],
-                    ArtifactKind.ProbeOff => [VitalSign.OxygenSaturation],
+                    ArtifactKind.Motion or ArtifactKind.NoiseBurst => ContinuousVitals,
+                    ArtifactKind.ProbeOff or ArtifactKind.BadProbe => [VitalSign.OxygenSaturation],
+                    ArtifactKind.Spike => [artifact.Vital],
                     _ => AllVitals,
                 };
                 var device = plan.DeviceAt(artifact.Start);

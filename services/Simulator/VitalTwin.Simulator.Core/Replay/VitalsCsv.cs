@@ -29,30 +29,7 @@ public static class VitalsCsv
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(catalogue);
-        var lineNumber = 0;
-        var headerSeen = false;
-        while (reader.ReadLine() is { } line)
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            if (!headerSeen)
-            {
-                if (!string.Equals(string.Join(',', Split(line, lineNumber).Select(f => f.Trim())), Header, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new RecordingFormatException(lineNumber, $"expected the header '{Header}'");
-                }
-                headerSeen = true;
-                continue;
-            }
-            yield return Parse(line, lineNumber, catalogue);
-        }
-        if (!headerSeen)
-        {
-            throw new RecordingFormatException(Math.Max(lineNumber, 1), $"the file is empty; expected the header '{Header}'");
-        }
+        return CsvFields.Rows(reader, Header).Select(row => Parse(row.Fields, row.Line, catalogue));
     }
 
     /// <summary>Reads a whole recording and orders it by timestamp (rows with equal timestamps keep their file order).</summary>
@@ -71,15 +48,10 @@ public static class VitalsCsv
         }
     }
 
-    private static RecordedReading Parse(string line, int lineNumber, VitalCatalogue catalogue)
+    private static RecordedReading Parse(List<string> fields, int lineNumber, VitalCatalogue catalogue)
     {
-        var fields = Split(line, lineNumber);
-        if (fields.Count != 5)
-        {
-            throw new RecordingFormatException(lineNumber, $"expected 5 fields ({Header}), found {fields.Count}");
-        }
-        var (timestampText, patient, code, valueText, unit) = (fields[0].Trim(), fields[1].Trim(), fields[2].Trim(), fields[3].Trim(), fields[4].Trim());
-        if (!DateTimeOffset.TryParseExact(timestampText, TimestampFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var timestamp))
+        var (timestampText, patient, code, valueText, unit) = (fields[0], fields[1], fields[2], fields[3], fields[4]);
+        if (!TryParseTimestamp(timestampText, out var timestamp))
         {
             throw new RecordingFormatException(lineNumber, $"timestamp '{timestampText}' is not ISO-8601, e.g. 2025-01-06T08:30:00Z");
         }
@@ -99,53 +71,18 @@ public static class VitalsCsv
         {
             throw new RecordingFormatException(lineNumber, $"unit '{unit}' is not one of {string.Join(", ", vital.AcceptedUnits)} for {vital.Name}");
         }
-        return new RecordedReading(timestamp.ToUniversalTime(), patient, vital, value, unit, lineNumber);
+        return new RecordedReading(timestamp, patient, vital, value, unit, lineNumber);
     }
 
-    private static List<string> Split(string line, int lineNumber)
+    /// <summary>An ISO-8601 time as recordings write it (with fractions or an offset; UTC without one), in UTC.</summary>
+    public static bool TryParseTimestamp(string text, out DateTimeOffset timestamp)
     {
-        var fields = new List<string>(5);
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
+        if (DateTimeOffset.TryParseExact(text, TimestampFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
         {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c != '"')
-                {
-                    field.Append(c);
-                }
-                else if (i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else
-                {
-                    quoted = false;
-                }
-            }
-            else if (c == '"' && field.ToString().Trim().Length == 0)
-            {
-                field.Clear();
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else
-            {
-                field.Append(c);
-            }
+            timestamp = parsed.ToUniversalTime();
+            return true;
         }
-        if (quoted)
-        {
-            throw new RecordingFormatException(lineNumber, "a quoted field is not closed");
-        }
-        fields.Add(field.ToString());
-        return fields;
+        timestamp = default;
+        return false;
     }
 }

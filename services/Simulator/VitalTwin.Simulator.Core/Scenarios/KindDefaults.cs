@@ -29,9 +29,16 @@ public sealed record ArtifactDefaults(TimeRange Duration, double Flagged)
         ArtifactKind.ProbeOff => new(EventDefaults.Minutes(1, 20), 0.8),
         ArtifactKind.Disconnection => new(EventDefaults.Minutes(2, 30), 0),
         ArtifactKind.DeviceMoved => new(EventDefaults.Minutes(10, 60), 0),
+        // A spike's window is not chosen: it is one sampling interval of its vital, so that it holds one reading.
+        ArtifactKind.Spike => new(TimeRange.Exactly(TimeSpan.FromSeconds(1)), 0),
+        ArtifactKind.NoiseBurst => new(EventDefaults.Minutes(0.5, 5), 0),
+        ArtifactKind.BadProbe => new(EventDefaults.Minutes(10, 60), 0),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>Whether a device can flag this kind's readings at all.</summary>
     public static bool CanBeFlagged(ArtifactKind kind) => kind is ArtifactKind.Motion or ArtifactKind.ProbeOff;
+
+    /// <summary>Whether an episode's length is the scenario's to choose (a spike lasts one reading).</summary>
+    public static bool HasDuration(ArtifactKind kind) => kind != ArtifactKind.Spike;
 }

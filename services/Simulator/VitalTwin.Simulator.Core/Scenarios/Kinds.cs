@@ -46,6 +46,22 @@ public enum ArtifactKind
     /// re-registration), the first has none until a replacement monitor is attached.
     /// </summary>
     DeviceMoved,
+
+    /// <summary>One reading of one vital jumps to a value no physiology reaches between two readings, then the next is normal again.</summary>
+    Spike,
+
+    /// <summary>Seconds to minutes of large random error on pulse, saturation and breathing (a loose lead, electrical interference).</summary>
+    NoiseBurst,
+
+    /// <summary>A poorly placed or failing oximeter probe: SpO₂ drifts down and stays down, and no other vital follows.</summary>
+    BadProbe,
+}
+
+/// <summary>What per-reading measurement noise is drawn from.</summary>
+public enum NoiseDistribution
+{
+    Gaussian,
+    StudentT,
 }
 
 /// <summary>What an oximeter reports with its probe off.</summary>

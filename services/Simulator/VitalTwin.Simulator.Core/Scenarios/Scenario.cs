@@ -26,6 +26,8 @@ public sealed record Scenario
 
     public SamplingSpec Sampling { get; init; } = new();
 
+    public NoiseSpec Noise { get; init; } = new();
+
     public IReadOnlyList<EventSpec> Events { get; init; } = [];
 
     public IReadOnlyList<ArtifactSpec> Artifacts { get; init; } = [];
@@ -67,6 +69,25 @@ public sealed record SamplingSpec
 
     /// <summary>Each interval varies uniformly by ± this fraction.</summary>
     public double Jitter { get; init; } = 0.1;
+
+    /// <summary>Fraction of readings lost at random (a dropped packet, a skipped cuff cycle), each independently.</summary>
+    public double Missing { get; init; }
+}
+
+/// <summary>
+/// Per-reading measurement error: each vital's own noise times <see cref="Scale"/>, drawn from a standard normal or
+/// from a Student-t with <see cref="DegreesOfFreedom"/> (few degrees: rare readings far off, as real sensors give).
+/// </summary>
+public sealed record NoiseSpec
+{
+    public const int DefaultDegreesOfFreedom = 3;
+
+    public double Scale { get; init; } = 1;
+
+    public NoiseDistribution Distribution { get; init; } = NoiseDistribution.Gaussian;
+
+    /// <summary>Student-t only; <see cref="DefaultDegreesOfFreedom"/> when not given.</summary>
+    public int? DegreesOfFreedom { get; init; }
 }
 
 /// <summary>A closed range a value is drawn from uniformly.</summary>
@@ -117,7 +138,7 @@ public sealed record ArtifactSpec
     /// <summary>How long an episode lasts (for a device move: how long the first patient is without a monitor).</summary>
     public TimeRange? Duration { get; init; }
 
-    /// <summary>Probability that the device flags the episode's readings (motion and probe-off only).</summary>
+    /// <summary>Probability that the device flags the episode's readings (motion and probe-off only; spikes, noise bursts and bad probes are never flagged).</summary>
     public double? Flagged { get; init; }
 
     /// <summary>Probe-off only: what the oximeter reports while the probe is off.</summary>

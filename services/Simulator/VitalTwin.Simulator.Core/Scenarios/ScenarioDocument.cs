@@ -12,6 +12,7 @@ internal sealed class ScenarioDocument
     public TimeSpan? Duration { get; set; }
     public CohortDocument? Cohort { get; set; }
     public SamplingDocument? Sampling { get; set; }
+    public NoiseDocument? Noise { get; set; }
     public List<EventDocument?>? Events { get; set; }
     public List<ArtifactDocument?>? Artifacts { get; set; }
 }
@@ -36,6 +37,14 @@ internal sealed class SamplingDocument
 {
     public Dictionary<string, TimeSpan>? Intervals { get; set; }
     public double? Jitter { get; set; }
+    public double? Missing { get; set; }
+}
+
+internal sealed class NoiseDocument
+{
+    public double? Scale { get; set; }
+    public string? Distribution { get; set; }
+    public int? DegreesOfFreedom { get; set; }
 }
 
 internal sealed class EventDocument

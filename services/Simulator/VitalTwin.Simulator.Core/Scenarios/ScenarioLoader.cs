@@ -88,6 +88,7 @@ public static partial class ScenarioLoader
         }
         var cohort = ToCohort(document.Cohort, errors);
         var sampling = ToSampling(document.Sampling, errors);
+        var noise = ToNoise(document.Noise, errors);
         var (events, eventIndex) = (new List<EventSpec>(), new List<int>());
         for (var i = 0; i < (document.Events?.Count ?? 0); i++)
         {
@@ -119,6 +120,7 @@ public static partial class ScenarioLoader
             Duration = document.Duration!.Value,
             Cohort = cohort!,
             Sampling = sampling,
+            Noise = noise,
             Events = events,
             Artifacts = artifacts,
         };
@@ -182,7 +184,19 @@ public static partial class ScenarioLoader
                 errors.Add(new ScenarioError($"sampling.intervals.{name}", $"unknown vital; one of {ScenarioNames.AllVitals()}"));
             }
         }
-        return new SamplingSpec { Intervals = intervals, Jitter = document.Jitter ?? defaults.Jitter };
+        return new SamplingSpec { Intervals = intervals, Jitter = document.Jitter ?? defaults.Jitter, Missing = document.Missing ?? defaults.Missing };
+    }
+
+    private static NoiseSpec ToNoise(NoiseDocument? document, List<ScenarioError> errors)
+    {
+        var defaults = new NoiseSpec();
+        if (document is null)
+        {
+            return defaults;
+        }
+        var distribution = document.Distribution is null ? defaults.Distribution
+            : Kind<NoiseDistribution>(document.Distribution, "noise.distribution", errors) ?? defaults.Distribution;
+        return new NoiseSpec { Scale = document.Scale ?? defaults.Scale, Distribution = distribution, DegreesOfFreedom = document.DegreesOfFreedom };
     }
 
     private static EventSpec? ToEvent(EventDocument? document, string path, List<ScenarioError> errors)

@@ -13,6 +13,9 @@ public static class ScenarioValidator
     public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(100);
     public const int MaxCohort = 100_000;
     public const double MaxJitter = 0.5;
+    public const double MaxMissing = 0.9;
+    public const double MaxNoiseScale = 10;
+    public const int MaxDegreesOfFreedom = 30;
 
     public static IReadOnlyList<ScenarioError> Validate(Scenario scenario)
     {
@@ -30,6 +33,7 @@ public static class ScenarioValidator
         }
         ValidateCohort(scenario.Cohort, Fail);
         ValidateSampling(scenario.Sampling, Fail);
+        ValidateNoise(scenario.Noise, Fail);
         for (var i = 0; i < scenario.Events.Count; i++)
         {
             ValidateEvent(scenario.Events[i], $"events[{i}]", scenario, Fail);
@@ -108,6 +112,29 @@ public static class ScenarioValidator
         {
             fail("sampling.jitter", $"must be between 0 and {MaxJitter.ToString(CultureInfo.InvariantCulture)}");
         }
+        if (!(sampling.Missing >= 0 && sampling.Missing <= MaxMissing))
+        {
+            fail("sampling.missing", $"is a fraction of readings: between 0 and {MaxMissing.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    private static void ValidateNoise(NoiseSpec noise, Action<string, string> fail)
+    {
+        if (!(noise.Scale > 0 && noise.Scale <= MaxNoiseScale))
+        {
+            fail("noise.scale", $"must be more than 0 and at most {MaxNoiseScale.ToString(CultureInfo.InvariantCulture)}");
+        }
+        if (noise.DegreesOfFreedom is { } degrees)
+        {
+            if (noise.Distribution != NoiseDistribution.StudentT)
+            {
+                fail("noise.degreesOfFreedom", $"applies to {ScenarioNames.Of(NoiseDistribution.StudentT)} only");
+            }
+            else if (degrees is < 1 or > MaxDegreesOfFreedom)
+            {
+                fail("noise.degreesOfFreedom", $"must be a whole number from 1 to {MaxDegreesOfFreedom}");
+            }
+        }
     }
 
     private static void ValidateEvent(EventSpec spec, string path, Scenario scenario, Action<string, string> fail)
@@ -165,7 +192,11 @@ public static class ScenarioValidator
         {
             fail($"{path}.count", "must be 0 or more");
         }
-        if (spec.Duration is { } duration)
+        if (spec.Duration is not null && !ArtifactDefaults.HasDuration(spec.Kind))
+        {
+            fail($"{path}.duration", $"a {ScenarioNames.Of(spec.Kind)} is one reading: its window is one sampling interval of its vital");
+        }
+        else if (spec.Duration is { } duration)
         {
             ValidateRange(duration, $"{path}.duration", TimeSpan.FromSeconds(1), fail);
             if (duration.Max >= scenario.Duration)

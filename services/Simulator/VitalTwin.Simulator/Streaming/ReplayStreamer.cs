@@ -57,10 +57,9 @@ internal sealed partial class ReplayStreamer(
     }
 
     /// <summary>The device that replays a patient's recorded readings.</summary>
-    public static string DeviceOf(string patientId) => $"replay-{patientId}";
+    public static string DeviceOf(string patientId) => ReplayDevices.Of(patientId);
 
-    public static IReadOnlyList<DeviceBinding> Bindings(IEnumerable<RecordedReading> recording, DateTimeOffset from) =>
-        [.. recording.Select(r => r.PatientId).Distinct(StringComparer.Ordinal).Select(p => new DeviceBinding(DeviceOf(p), p, from, null))];
+    public static IReadOnlyList<DeviceBinding> Bindings(IEnumerable<RecordedReading> recording, DateTimeOffset from) => ReplayDevices.Bindings(recording, from);
 
     public static IEnumerable<TimelineReading> ToTimeline(IEnumerable<RecordedReading> recording) =>
         recording.Select(r => new TimelineReading(r.Timestamp, r.PatientId, DeviceOf(r.PatientId), r.Vital, r.Value, r.Unit, ReadingQuality.None));

@@ -11,6 +11,8 @@ namespace VitalTwin.Evaluation.Metrics;
 /// <item>A clinical alarm is false when it falls outside [onset − grace, end + grace] of every event of its patient.
 /// Alarms in the grace before an onset only are near-onset: neither false nor detections.</item>
 /// <item>Technical alarms are counted apart, never as false clinical alarms, and detect nothing.</item>
+/// <item>Alerts per detected event: the clinical alarms of the patient in the event's window [onset, end + grace];
+/// one escalating alert per deterioration is 1.</item>
 /// <item>An artifact episode produced an alarm when a false clinical alarm for one of its patients falls in
 /// [start, end + artifact lag]; an alarm that an event explains is not laid at the artifact's door.</item>
 /// </list>
@@ -36,7 +38,8 @@ public static class AlarmScorer
                 var windowEnd = WindowEnd(e, truth, rules);
                 var first = byPatient[e.PatientId].FirstOrDefault(a => a.At >= e.Onset && a.At <= windowEnd);
                 var open = byPatient[e.PatientId].LastOrDefault(a => a.At < e.Onset && a.OpenUntil > e.Onset);
-                return new EventOutcome(e, windowEnd, first, FirstNews2High(highByPatient[e.PatientId], e.Onset, windowEnd), open);
+                var inWindow = byPatient[e.PatientId].Count(a => a.At >= e.Onset && a.At <= windowEnd);
+                return new EventOutcome(e, windowEnd, first, FirstNews2High(highByPatient[e.PatientId], e.Onset, windowEnd), open, inWindow);
             })
             .ToList();
 
@@ -147,5 +150,6 @@ public static class AlarmScorer
         DelaySummary.Of(outcomes.Where(o => o.DelayFromOnset is not null).Select(o => o.DelayFromOnset!.Value)),
         DelaySummary.Of(outcomes.Where(o => o.DelayFromNews2High is not null).Select(o => o.DelayFromNews2High!.Value)),
         outcomes.Count(o => o.FirstNews2High is not null),
-        outcomes.Sum(chance));
+        outcomes.Sum(chance),
+        outcomes.Where(o => o.Detected).Select(o => (double)o.AlarmsInWindow).DefaultIfEmpty(double.NaN).Average());
 }

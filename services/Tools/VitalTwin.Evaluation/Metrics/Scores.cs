@@ -14,7 +14,8 @@ public sealed record DelaySummary(int Count, double? MedianMinutes, double? P90M
 /// <param name="WindowEnd">The last moment an alarm detects the event: its end plus the grace, or the run's end.</param>
 /// <param name="FirstNews2High">The first moment in the window at which the patient's NEWS2 stood at 7 or more.</param>
 /// <param name="OpenAtOnset">An alarm of the patient raised before the onset and still open at it, which may be why no new one came.</param>
-public sealed record EventOutcome(LabelledEvent Event, DateTimeOffset WindowEnd, Alarm? FirstAlarm, DateTimeOffset? FirstNews2High, Alarm? OpenAtOnset = null)
+/// <param name="AlarmsInWindow">The patient's clinical alarms in [onset, window end].</param>
+public sealed record EventOutcome(LabelledEvent Event, DateTimeOffset WindowEnd, Alarm? FirstAlarm, DateTimeOffset? FirstNews2High, Alarm? OpenAtOnset = null, int AlarmsInWindow = 0)
 {
     public bool Detected => FirstAlarm is not null;
 
@@ -30,6 +31,7 @@ public sealed record EventOutcome(LabelledEvent Event, DateTimeOffset WindowEnd,
 /// times at their average rate: a long window (a persistent sepsis) catches one by chance, and a sensitivity near this
 /// figure says little.
 /// </param>
+/// <param name="AlertsPerDetectedEvent">Mean clinical alerts in a detected event's window; NaN when none was detected.</param>
 public sealed record KindScore(
     string Kind,
     int Events,
@@ -37,7 +39,8 @@ public sealed record KindScore(
     DelaySummary FromOnset,
     DelaySummary FromNews2High,
     int EventsReachingNews2High,
-    double DetectedByChance)
+    double DetectedByChance,
+    double AlertsPerDetectedEvent = double.NaN)
 {
     /// <summary>Detected / events; NaN for a kind without events.</summary>
     public double Sensitivity => Events == 0 ? double.NaN : (double)Detected / Events;

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using VitalTwin.Clinical;
+using VitalTwin.Evaluation.Baselines;
 using VitalTwin.Evaluation.Metrics;
+using VitalTwin.Evaluation.Recordings;
 using VitalTwin.Simulator.Core.Generation;
+using VitalTwin.Simulator.Core.Replay;
 using VitalTwin.Simulator.Core.Scenarios;
 using VitalTwin.TwinState.Core;
 
@@ -11,12 +14,13 @@ namespace VitalTwin.Evaluation.Pipeline;
 /// <param name="Sweep">One parameter swept, reported apart from the headline; null for none.</param>
 /// <param name="CopdOnScale2">Record SpO2 scale 2 for every COPD patient before the first reading (a clinician's choice the simulated stream does not carry); off for the headline.</param>
 /// <param name="ProgressInterval">How often, in wall-clock time, a status line is written.</param>
-public sealed record RunSettings(Sweep? Sweep = null, bool CopdOnScale2 = false, TimeSpan? ProgressInterval = null);
+/// <param name="MonitorAlarmDelay">The held fixed-limit monitor's alarm delay; <see cref="FixedLimitMonitor.DefaultAlarmDelay"/> when null.</param>
+public sealed record RunSettings(Sweep? Sweep = null, bool CopdOnScale2 = false, TimeSpan? ProgressInterval = null, TimeSpan? MonitorAlarmDelay = null);
 
 /// <summary>A finished run: the pipeline with everything it counted, the labels, and how long it took.</summary>
 /// <param name="Traced">The patient traced for each event kind, for the plots.</param>
 public sealed record RunResult(
-    WardSimulation Simulation,
+    EvaluatedCohort Cohort,
     WardPipeline Pipeline,
     GroundTruth Truth,
     long Readings,
@@ -24,32 +28,78 @@ public sealed record RunResult(
     bool CopdOnScale2,
     IReadOnlyList<(string Kind, string PatientId)> Traced);
 
-/// <summary>Plays a scenario through the <see cref="WardPipeline"/> on its simulated clock.</summary>
+/// <summary>Plays a scenario, or a recording, through the <see cref="WardPipeline"/> on its own clock.</summary>
 public static class EvaluationRun
 {
     public static RunResult Execute(WardSimulation simulation, ShippedConfiguration shipped, RunSettings settings, TextWriter progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(simulation);
-        ArgumentNullException.ThrowIfNull(shipped);
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(progress);
+        var contexts = settings.CopdOnScale2
+            ? simulation.Patients.Where(p => p.Condition == PatientCondition.Copd).ToDictionary(p => p.Id, _ => new PatientContext(SpO2Scale: SpO2Scale.Scale2))
+            : null;
+        var cohort = EvaluatedCohort.Of(simulation);
+        var traced = TracedPatients(simulation);
+        var (pipeline, readings, elapsed) = Play(cohort, simulation.Readings(), simulation.DeviceBindings, simulation.Catalogue, contexts, traced, shipped, settings, progress, cancellationToken);
+        var truth = new GroundTruth(
+            cohort.Start,
+            cohort.End,
+            cohort.Patients.Count,
+            [.. simulation.Events.Select(e => new LabelledEvent(ScenarioNames.Of(e.Kind), e.PatientId, e.Onset, e.End, e.Severity))],
+            [.. simulation.Artifacts.Select(a => new ArtifactEpisode(
+                ScenarioNames.Of(a.Kind),
+                a.OtherPatientId is { } other ? [a.PatientId, other] : [a.PatientId],
+                a.Start,
+                a.End))],
+            pipeline.News2HighPeriods());
+        return new RunResult(cohort, pipeline, truth, readings, elapsed, settings.CopdOnScale2, traced);
+    }
 
-        var scenario = simulation.Scenario;
+    /// <summary>A recording with a hospital's own labels: no artifact labels, each patient on a device of its own from the first reading.</summary>
+    public static RunResult Replay(RecordedWard ward, ShippedConfiguration shipped, RunSettings settings, TextWriter progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ward);
+        ArgumentNullException.ThrowIfNull(settings);
+        var traced = ward.Events
+            .GroupBy(e => e.Kind, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.First().PatientId))
+            .ToList();
+        var readings = ward.Recording.Select(r => new SimulatedReading(r.Timestamp, r.PatientId, ReplayDevices.Of(r.PatientId), r.Vital.Sign, r.Value, r.Unit, ReadingQuality.None));
+        var bindings = ReplayDevices.Bindings(ward.Recording, ward.Cohort.Start);
+        var (pipeline, count, elapsed) = Play(ward.Cohort, readings, bindings, ward.Catalogue, null, traced, shipped, settings, progress, cancellationToken);
+        var truth = new GroundTruth(ward.Cohort.Start, ward.Cohort.End, ward.Cohort.Patients.Count, ward.Events, [], pipeline.News2HighPeriods());
+        return new RunResult(ward.Cohort, pipeline, truth, count, elapsed, CopdOnScale2: false, traced);
+    }
+
+    private static (WardPipeline Pipeline, long Readings, TimeSpan Elapsed) Play(
+        EvaluatedCohort cohort,
+        IEnumerable<SimulatedReading> stream,
+        IReadOnlyList<DeviceBinding> bindings,
+        VitalCatalogue catalogue,
+        Dictionary<string, PatientContext>? contexts,
+        IReadOnlyList<(string Kind, string PatientId)> traced,
+        ShippedConfiguration shipped,
+        RunSettings settings,
+        TextWriter progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shipped);
+        ArgumentNullException.ThrowIfNull(progress);
         var variants = new List<PolicyVariant> { new("VitalTwin", shipped.Detection, shipped.Policy) };
         if (settings.Sweep is { } sweep)
         {
             variants.AddRange(sweep.Variants(shipped));
         }
-        var contexts = settings.CopdOnScale2
-            ? simulation.Patients.Where(p => p.Condition == PatientCondition.Copd).ToDictionary(p => p.Id, _ => new PatientContext(SpO2Scale: SpO2Scale.Scale2))
-            : null;
-        var traced = TracedPatients(simulation);
-        var pipeline = new WardPipeline(simulation.DeviceBindings, shipped, variants, simulation.Catalogue, contexts, traced.Select(t => t.PatientId).Distinct(StringComparer.Ordinal));
+        var pipeline = new WardPipeline(bindings, shipped, variants, catalogue, contexts, traced.Select(t => t.PatientId).Distinct(StringComparer.Ordinal))
+        {
+            HeldMonitor = new FixedLimitMonitor(alarmDelay: settings.MonitorAlarmDelay ?? FixedLimitMonitor.DefaultAlarmDelay),
+        };
 
         var clock = Stopwatch.StartNew();
-        var reporter = new ProgressLine(progress, scenario.Start, scenario.Duration, settings.ProgressInterval ?? TimeSpan.FromSeconds(10), clock);
-        var nextRefresh = scenario.Start + shipped.StalenessCheckInterval;
-        var nextAdvance = scenario.Start + shipped.PolicyTick;
+        var reporter = new ProgressLine(progress, cohort.Start, cohort.Duration, settings.ProgressInterval ?? TimeSpan.FromSeconds(10), clock);
+        var nextRefresh = cohort.Start + shipped.StalenessCheckInterval;
+        var nextAdvance = cohort.Start + shipped.PolicyTick;
 
         void RunClocksUntil(DateTimeOffset until)
         {
@@ -75,7 +125,7 @@ public static class EvaluationRun
         }
 
         long readings = 0;
-        foreach (var reading in simulation.Readings())
+        foreach (var reading in stream)
         {
             RunClocksUntil(reading.ObservedAt);
             pipeline.Observe(reading);
@@ -85,21 +135,9 @@ public static class EvaluationRun
                 reporter.Report(reading.ObservedAt, readings);
             }
         }
-        RunClocksUntil(scenario.End);
+        RunClocksUntil(cohort.End);
         reporter.Finish(readings);
-
-        var truth = new GroundTruth(
-            scenario.Start,
-            scenario.End,
-            simulation.Patients.Count,
-            [.. simulation.Events.Select(e => new LabelledEvent(ScenarioNames.Of(e.Kind), e.PatientId, e.Onset, e.End, e.Severity))],
-            [.. simulation.Artifacts.Select(a => new ArtifactEpisode(
-                ScenarioNames.Of(a.Kind),
-                a.OtherPatientId is { } other ? [a.PatientId, other] : [a.PatientId],
-                a.Start,
-                a.End))],
-            pipeline.News2HighPeriods());
-        return new RunResult(simulation, pipeline, truth, readings, clock.Elapsed, settings.CopdOnScale2, traced);
+        return (pipeline, readings, clock.Elapsed);
     }
 
     /// <summary>One patient per event kind (the first whose event starts at least an hour in, so the plot shows a normal stretch first).</summary>

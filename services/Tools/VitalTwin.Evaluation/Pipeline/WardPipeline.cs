@@ -22,7 +22,7 @@ namespace VitalTwin.Evaluation.Pipeline;
 /// the policy takes.</item>
 /// <item>Time: TwinState's staleness monitor and Notification's alert clock, on the simulated clock.</item>
 /// </list>
-/// The two baselines see the same readings: the fixed-limit monitor every accepted sample, NEWS2 alone every change
+/// The baselines see the same readings: the fixed-limit monitors (without and with an alarm delay) every accepted sample, NEWS2 alone every change
 /// of the twin's NEWS2 that TwinState announces.
 /// </summary>
 public sealed class WardPipeline
@@ -82,6 +82,9 @@ public sealed class WardPipeline
 
     public FixedLimitMonitor Monitor { get; } = new();
 
+    /// <summary>The same limits with a bedside monitor's alarm delay; the default delay unless set.</summary>
+    public FixedLimitMonitor HeldMonitor { get; init; } = new(alarmDelay: FixedLimitMonitor.DefaultAlarmDelay);
+
     public News2Threshold News2Alone { get; }
 
     public long Accepted { get; private set; }
@@ -133,6 +136,10 @@ public sealed class WardPipeline
         if (Monitor.Observe(patientId, sign, value, observedAt, flagged) is { } monitorAlarm)
         {
             traced?.Alarms.Add(("monitor", monitorAlarm));
+        }
+        if (HeldMonitor.Observe(patientId, sign, value, observedAt, flagged) is { } heldAlarm)
+        {
+            traced?.Alarms.Add(("monitor-held", heldAlarm));
         }
         if (News2Alone.Observe(patientId, sign, value, observedAt, flagged) > 0 && traced is not null)
         {
@@ -327,7 +334,7 @@ public sealed class WardPipeline
 /// <summary>One reading of a traced patient, for the plots.</summary>
 public readonly record struct TracedReading(DateTimeOffset At, VitalSign Sign, double Value, bool Flagged);
 
-/// <summary>A patient's readings, NEWS2 and the alarms of each system ("vitaltwin", "news2", "monitor"), for the plots.</summary>
+/// <summary>A patient's readings, NEWS2 and the alarms of each system ("vitaltwin", "news2", "monitor", "monitor-held"), for the plots.</summary>
 public sealed class PatientTrace(string patientId)
 {
     public string PatientId { get; } = patientId;

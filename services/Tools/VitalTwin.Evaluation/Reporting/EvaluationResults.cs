@@ -48,7 +48,11 @@ public sealed record ArtifactHandling(
 /// <summary>One point of a sweep: the shipped configuration with one parameter changed.</summary>
 public sealed record SweepPoint(string Parameter, SystemScore Score, long PolicySuppressedTowardsBaseline);
 
+/// <summary>One system's figures by age band and by condition.</summary>
+public sealed record SystemSubgroups(string System, IReadOnlyList<SubgroupScore> Groups);
+
 /// <summary>The configuration the headline ran, as bound from the services' appsettings.json.</summary>
+/// <param name="MonitorAlarmDelay">The held fixed-limit monitor's alarm delay (a baseline's setting, not VitalTwin's).</param>
 public sealed record ConfigurationSummary(
     IReadOnlyList<string> DetectorBank,
     string ArtifactRules,
@@ -56,7 +60,8 @@ public sealed record ConfigurationSummary(
     TimeSpan StalenessCheckInterval,
     TimeSpan PolicyTick,
     IReadOnlyDictionary<string, string> StaleAfter,
-    bool CopdOnScale2);
+    bool CopdOnScale2,
+    TimeSpan MonitorAlarmDelay);
 
 public sealed record EvaluationResults(
     ScenarioSummary Scenario,
@@ -65,12 +70,21 @@ public sealed record EvaluationResults(
     ConfigurationSummary Configuration,
     IReadOnlyList<SystemScore> Systems,
     IReadOnlyList<SweepPoint> Sweep,
-    ArtifactHandling Artifacts)
+    ArtifactHandling Artifacts,
+    IReadOnlyList<SystemSubgroups> Subgroups)
 {
     public const string VitalTwin = "VitalTwin";
     public const string VitalTwinUrgent = "VitalTwin, medium/high priority only";
     public const string Monitor = "Fixed-limit monitor";
     public const string News2Alone = "NEWS2 alone";
+
+    /// <summary>The fixed-limit monitor with an alarm delay, named with its delay: "Fixed-limit monitor held 10 s".</summary>
+    public static string HeldMonitorName(TimeSpan delay) => string.Create(CultureInfo.InvariantCulture, $"{Monitor} held {delay.TotalSeconds:0.#} s");
+
+    public string HeldMonitor => HeldMonitorName(Configuration.MonitorAlarmDelay);
+
+    /// <summary>The systems of the headline, in the order the headline gives them.</summary>
+    public IReadOnlyList<string> HeadlineSystems => [VitalTwin, News2Alone, Monitor, HeldMonitor];
 
     public static EvaluationResults From(RunResult run, ShippedConfiguration shipped, ScoringRules rules)
     {
@@ -86,19 +100,23 @@ public sealed record EvaluationResults(
             AlarmScorer.Score(VitalTwin, headline.Alarms(), truth, rules),
             AlarmScorer.Score(VitalTwinUrgent, headline.Alarms(AlertPriority.Medium), truth, rules),
             AlarmScorer.Score(Monitor, pipeline.Monitor.Alarms, truth, rules),
+            AlarmScorer.Score(HeldMonitorName(pipeline.HeldMonitor.AlarmDelay), pipeline.HeldMonitor.Alarms, truth, rules),
             AlarmScorer.Score(News2Alone, pipeline.News2Alone.Alarms, truth, rules),
         };
         var sweep = pipeline.Runs.Skip(1)
             .Select(r => new SweepPoint(r.Variant.Parameter!, AlarmScorer.Score(r.Variant.Name, r.Alarms(), truth, rules), r.Policy.SuppressedTowardsBaseline))
             .ToList();
 
-        var scenario = run.Simulation.Scenario;
+        var cohort = run.Cohort;
+        var subgroups = cohort.HasTraits
+            ? systems.Select(s => new SystemSubgroups(s.System, Metrics.Subgroups.Of(s, cohort.Patients, cohort.Duration.TotalDays))).ToList()
+            : [];
         return new EvaluationResults(
             new ScenarioSummary(
-                scenario.Name,
-                scenario.Description,
-                scenario.Start,
-                scenario.Duration,
+                cohort.Name,
+                cohort.Description,
+                cohort.Start,
+                cohort.Duration,
                 truth.PatientCount,
                 truth.PatientDays,
                 truth.Events.GroupBy(e => e.Kind, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
@@ -121,7 +139,8 @@ public sealed record EvaluationResults(
                 shipped.StalenessCheckInterval,
                 shipped.PolicyTick,
                 shipped.Twin.StaleAfter.OrderBy(s => s.Key).ToDictionary(s => s.Key.ToString(), s => Durations.Format(s.Value), StringComparer.Ordinal),
-                run.CopdOnScale2),
+                run.CopdOnScale2,
+                pipeline.HeldMonitor.AlarmDelay),
             systems,
             sweep,
             new ArtifactHandling(
@@ -129,7 +148,8 @@ public sealed record EvaluationResults(
                 InsideEpisodes(pipeline.ShippedDetection.Screened, truth),
                 pipeline.ShippedDetection.Findings,
                 headline.Policy.SuppressedTowardsBaseline,
-                pipeline.FlaggedReadings));
+                pipeline.FlaggedReadings),
+            subgroups);
     }
 
     private static Dictionary<string, long> InsideEpisodes(IReadOnlyList<ScreenedReading> screened, GroundTruth truth)
@@ -145,10 +165,10 @@ public sealed record EvaluationResults(
 
     public SystemScore System(string name) => Systems.First(s => s.System == name);
 
-    /// <summary>The lines the build prints last: sensitivity and false alerts per patient-day of the three systems.</summary>
+    /// <summary>The lines the build prints last: sensitivity and false alerts per patient-day of each headline system.</summary>
     public IEnumerable<string> HeadlineLines()
     {
-        foreach (var name in new[] { VitalTwin, Monitor, News2Alone })
+        foreach (var name in HeadlineSystems)
         {
             var score = System(name);
             yield return string.Create(CultureInfo.InvariantCulture,

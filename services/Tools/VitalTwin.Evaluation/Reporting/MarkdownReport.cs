@@ -13,10 +13,9 @@ public static class MarkdownReport
 {
     private const string MinutesUnit = " min";
 
-    public static string Render(EvaluationResults results, IReadOnlyList<SimulatedPatient> patients, IReadOnlyList<(string Title, string File)> plots)
+    public static string Render(EvaluationResults results, IReadOnlyList<(string Title, string File)> plots)
     {
         ArgumentNullException.ThrowIfNull(results);
-        ArgumentNullException.ThrowIfNull(patients);
         ArgumentNullException.ThrowIfNull(plots);
         var md = new StringBuilder();
         var scenario = results.Scenario;
@@ -44,7 +43,9 @@ public static class MarkdownReport
 
         Headline(md, results);
         PerKind(md, results);
-        FalseAlarms(md, results, patients);
+        AlertsPerEvent(md, results);
+        FalseAlarms(md, results);
+        SubgroupTables(md, results.Subgroups, "## Subgroups", "Sensitivity (detected/events) and false clinical alerts per patient-day (false alerts / patient-days) of the patients in each age band and with each condition:");
         Artifacts(md, results);
         Sweep(md, results);
         Missed(md, results);
@@ -81,6 +82,7 @@ public static class MarkdownReport
 
         var vitalTwin = results.System(EvaluationResults.VitalTwin);
         var monitor = results.System(EvaluationResults.Monitor);
+        var held = results.System(results.HeldMonitor);
         var news2 = results.System(EvaluationResults.News2Alone);
         var deterioration = vitalTwin.Overall.Sensitivity;
         Line(md, "Targets (reported, not asserted):");
@@ -88,7 +90,8 @@ public static class MarkdownReport
         Line(md, $"* Sensitivity ≥ 95 % for deterioration events with ≤ 1 false alert per patient-day: sensitivity {EvaluationResults.Percent(deterioration)}, " +
             $"{vitalTwin.FalseAlarmsPerPatientDay:0.00} false alerts per patient-day — **{(deterioration >= 0.95 && vitalTwin.FalseAlarmsPerPatientDay <= 1 ? "met" : "not met")}**.");
         Line(md, $"* At least 10× fewer false alerts than the fixed-limit monitor: {Ratio(monitor.FalseAlarms, vitalTwin.FalseAlarms)} fewer — **{(vitalTwin.FalseAlarms * 10 <= monitor.FalseAlarms ? "met" : "not met")}** " +
-            $"(and {Ratio(news2.FalseAlarms, vitalTwin.FalseAlarms)} fewer than NEWS2 alone).");
+            $"({Ratio(held.FalseAlarms, vitalTwin.FalseAlarms)} fewer than the same monitor with its {Durations.Format(results.Configuration.MonitorAlarmDelay)} alarm delay, " +
+            $"and {Ratio(news2.FalseAlarms, vitalTwin.FalseAlarms)} fewer than NEWS2 alone).");
         Line(md);
     }
 
@@ -117,31 +120,17 @@ public static class MarkdownReport
         Line(md);
     }
 
-    private static void FalseAlarms(StringBuilder md, EvaluationResults results, IReadOnlyList<SimulatedPatient> patients)
+    private static void FalseAlarms(StringBuilder md, EvaluationResults results)
     {
         Line(md, "## Where the false alerts come from");
         Line(md);
         foreach (var system in results.Systems.Where(s => s.System != EvaluationResults.VitalTwinUrgent))
         {
             Line(md, $"**{system.System}** ({system.FalseAlarms:N0} false clinical alerts): " +
-                string.Join(", ", system.FalseAlarmsByCause.Take(12).Select(c => $"{c.Key} {c.Value:N0}")) +
+                (system.FalseAlarmsByCause.Count == 0 ? "none" : string.Join(", ", system.FalseAlarmsByCause.Take(12).Select(c => $"{c.Key} {c.Value:N0}"))) +
                 (system.FalseAlarmsByCause.Count > 12 ? ", …" : string.Empty) + ".");
             Line(md);
         }
-
-        Line(md, "False clinical alerts per patient-day by the patient's condition:");
-        Line(md);
-        Line(md, "| Condition | Patients | " + string.Join(" | ", results.Systems.Select(s => s.System)) + " |");
-        Line(md, "|---|---|" + string.Concat(results.Systems.Select(_ => "---|")));
-        var days = results.Scenario.Duration.TotalDays;
-        foreach (var group in patients.GroupBy(p => p.Condition).OrderBy(g => g.Key))
-        {
-            var ids = group.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-            var cells = results.Systems.Select(s =>
-                string.Create(CultureInfo.InvariantCulture, $"{s.FalseAlarmsByPatient.Where(p => ids.Contains(p.Key)).Sum(p => p.Value) / (ids.Count * days):0.00}"));
-            Line(md, $"| {ScenarioNames.Of(group.Key)} | {ids.Count} | {string.Join(" | ", cells)} |");
-        }
-        Line(md);
 
         Line(md, "False clinical alerts in the first hour (every detector still learning its patient) and in the rest of the run:");
         Line(md);
@@ -151,6 +140,64 @@ public static class MarkdownReport
             Line(md, $"* {system.System}: {first:N0} in the first hour, {system.FalseAlarms - first:N0} after it.");
         }
         Line(md);
+    }
+
+    private static void AlertsPerEvent(StringBuilder md, EvaluationResults results)
+    {
+        Line(md, "## Alerts per detected event");
+        Line(md);
+        Line(md, "Mean clinical alerts raised for the patient within a detected event's window [onset, end + grace], per event kind: one deterioration, one escalating alert is 1.");
+        Line(md);
+        AlertsPerEventTable(md, results.Systems);
+    }
+
+    /// <summary>Event kinds down, systems across: mean alerts per detected event (and how many were detected).</summary>
+    internal static void AlertsPerEventTable(StringBuilder md, IReadOnlyList<SystemScore> systems)
+    {
+        Line(md, "| Event kind | " + string.Join(" | ", systems.Select(s => s.System)) + " |");
+        Line(md, "|---|" + string.Concat(systems.Select(_ => "---|")));
+        foreach (var kind in systems[0].Kinds.Select(k => k.Kind).Append(AlarmScorer.AllKinds))
+        {
+            var cells = systems.Select(s =>
+            {
+                var score = kind == AlarmScorer.AllKinds ? s.Overall : s.Kinds.First(k => k.Kind == kind);
+                return double.IsNaN(score.AlertsPerDetectedEvent) ? "–" : string.Create(CultureInfo.InvariantCulture, $"{score.AlertsPerDetectedEvent:0.0} ({score.Detected})");
+            });
+            Line(md, $"| {(kind == AlarmScorer.AllKinds ? "**all**" : kind)} | {string.Join(" | ", cells)} |");
+        }
+        Line(md);
+    }
+
+    /// <summary>Age bands and conditions down, systems across; nothing when there are no subgroups (a recording without its patients).</summary>
+    internal static void SubgroupTables(StringBuilder md, IReadOnlyList<SystemSubgroups> subgroups, string title, string introduction)
+    {
+        if (subgroups.Count == 0)
+        {
+            return;
+        }
+        Line(md, title);
+        Line(md);
+        Line(md, introduction);
+        Line(md);
+        foreach (var dimension in new[] { Subgroups.Age, Subgroups.Condition })
+        {
+            var groups = subgroups[0].Groups.Where(g => g.Dimension == dimension).ToList();
+            foreach (var (figure, cell) in new (string, Func<SubgroupScore, string>)[]
+            {
+                ("sensitivity", g => string.Create(CultureInfo.InvariantCulture, $"{EvaluationResults.Percent(g.Sensitivity)} ({g.Detected}/{g.Events})")),
+                ("false clinical alerts per patient-day", g => string.Create(CultureInfo.InvariantCulture, $"{g.FalseAlarmsPerPatientDay:0.00} ({g.FalseAlarms:N0})")),
+            })
+            {
+                Line(md, $"| {(dimension == Subgroups.Age ? "Age" : "Condition")}: {figure} | Patients | Events | " + string.Join(" | ", subgroups.Select(s => s.System)) + " |");
+                Line(md, "|---|---|---|" + string.Concat(subgroups.Select(_ => "---|")));
+                foreach (var group in groups)
+                {
+                    var cells = subgroups.Select(s => cell(s.Groups.First(g => g.Dimension == dimension && g.Group == group.Group)));
+                    Line(md, $"| {group.Group} | {group.Patients} | {group.Events} | {string.Join(" | ", cells)} |");
+                }
+                Line(md);
+            }
+        }
     }
 
     private static void Artifacts(StringBuilder md, EvaluationResults results)
@@ -266,21 +313,30 @@ public static class MarkdownReport
             "a limit (non-latching: the condition ends with the first sample back within the limits, and the next excursion alarms again). No alarm delay, averaging or personal limits. " +
             "Device-flagged samples are not compared; the first of a run raises a technical INOP notice instead.");
         Line(md);
+        Line(md, $"**{results.HeldMonitor}.** The same limits with the alarm-condition delay bedside monitors are set to on wards: pulse, SpO2 and breathing alarm only once a sample " +
+            $"has been beyond the same limit, sample after sample, for {Durations.Format(configuration.MonitorAlarmDelay)} (a return within the limits or a flagged sample starts the wait again); " +
+            "cuff pressure and temperature, single measurements, alarm as they come.");
+        Line(md);
+        Line(md, "**Alerts per detected event.** The patient's clinical alerts in a detected event's window [onset, end + grace], averaged over the detected events of a kind.");
+        Line(md);
+        Line(md, $"**Subgroups.** Age bands {string.Join(", ", Subgroups.AgeBands.Select(b => b.Name))} years, and the patient's condition. An event counts in its patient's group, " +
+            "a false alert in its patient's; patient-days are the group's patients times the run's days.");
+        Line(md);
         Line(md, $"**NEWS2 alone.** The twin's own NEWS2 (same staleness rules), alerting each time the aggregate enters {News2Threshold.AggregateThreshold} or more and each time a single parameter enters a " +
             $"score of {News2Threshold.SingleParameterThreshold}: no hysteresis, no detectors, no combination.");
         Line(md);
     }
 
-    private static string Counts(IReadOnlyDictionary<string, int> counts) =>
+    internal static string Counts(IReadOnlyDictionary<string, int> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.Select(c => $"{c.Key} {c.Value}"));
 
-    private static string Minutes(double? minutes) =>
+    internal static string Minutes(double? minutes) =>
         minutes is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value:0.0}{MinutesUnit}") : "–";
 
-    private static string Delays(DelaySummary delays) =>
+    internal static string Delays(DelaySummary delays) =>
         delays.Count == 0 ? "–" : string.Create(CultureInfo.InvariantCulture, $"{delays.MedianMinutes:0.0} / {delays.P90Minutes:0.0}");
 
-    private static string Ratio(int baseline, int system) =>
+    internal static string Ratio(int baseline, int system) =>
         system == 0 ? "∞×" : string.Create(CultureInfo.InvariantCulture, $"{(double)baseline / system:0.0}×");
 
     private static string Clock(EvaluationResults results, DateTimeOffset at)
@@ -289,7 +345,7 @@ public static class MarkdownReport
         return string.Create(CultureInfo.InvariantCulture, $"t+{(int)since.TotalHours}:{since.Minutes:00}");
     }
 
-    private static void Line(StringBuilder md, string text) => md.Append(text).Append('\n');
+    internal static void Line(StringBuilder md, string text) => md.Append(text).Append('\n');
 
-    private static void Line(StringBuilder md) => md.Append('\n');
+    internal static void Line(StringBuilder md) => md.Append('\n');
 }

@@ -10,8 +10,9 @@ namespace VitalTwin.Evaluation.Reporting;
 /// <summary>The report's PNGs, drawn with ScottPlot. Time runs in hours from the start of the run.</summary>
 public static class Plots
 {
-    private const int AlarmRowVitalTwin = 3;
-    private const int AlarmRowNews2 = 2;
+    private const int AlarmRowVitalTwin = 4;
+    private const int AlarmRowNews2 = 3;
+    private const int AlarmRowHeldMonitor = 2;
     private const int AlarmRowMonitor = 1;
 
     private static readonly (VitalSign Sign, string Label)[] Panels =
@@ -26,6 +27,7 @@ public static class Plots
     private static readonly Color VitalTwinColor = Colors.Crimson;
     private static readonly Color News2Color = Colors.DarkOrange;
     private static readonly Color MonitorColor = Colors.SlateGray;
+    private static readonly Color HeldMonitorColor = Colors.Teal;
 
     // Fixed padding, so the panels' data areas line up whatever their tick labels' widths.
     private static readonly PixelPadding PanelPadding = new(95, 20, 22, 8);
@@ -116,12 +118,13 @@ public static class Plots
         Shade(alarms);
         AddAlarmRow(alarms, trace, "vitaltwin", AlarmRowVitalTwin, VitalTwinColor, Hours);
         AddAlarmRow(alarms, trace, "news2", AlarmRowNews2, News2Color, Hours);
+        AddAlarmRow(alarms, trace, "monitor-held", AlarmRowHeldMonitor, HeldMonitorColor, Hours);
         AddAlarmRow(alarms, trace, "monitor", AlarmRowMonitor, MonitorColor, Hours);
         alarms.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [AlarmRowMonitor, AlarmRowNews2, AlarmRowVitalTwin], ["monitor", "NEWS2", "VitalTwin"]);
-        alarms.Axes.SetLimitsY(0.3, 3.7);
+            [AlarmRowMonitor, AlarmRowHeldMonitor, AlarmRowNews2, AlarmRowVitalTwin], ["monitor", "held", "NEWS2", "VitalTwin"]);
+        alarms.Axes.SetLimitsY(0.3, 4.7);
         alarms.Axes.Left.Label.Text = "Alerts";
-        alarms.Axes.Bottom.Label.Text = "Hours from the start of the run (red: clinical event, grey: artifact episode; hollow: technical alert)";
+        alarms.Axes.Bottom.Label.Text = "Hours from the start of the run (red: clinical event, grey: artifact episode; hollow: technical alert; held: the monitor with its alarm delay)";
         alarms.Layout.Fixed(new PixelPadding(95, 20, 40, 8));
 
         plots[0].Title(title);
@@ -164,6 +167,7 @@ public static class Plots
                 EvaluationResults.VitalTwinUrgent => Colors.Purple,
                 EvaluationResults.Monitor => MonitorColor,
                 EvaluationResults.News2Alone => News2Color,
+                _ when series.Key.StartsWith($"{EvaluationResults.Monitor} held", StringComparison.Ordinal) => HeldMonitorColor,
                 _ => others[index++ % others.Length],
             };
             var list = series.ToList();

@@ -3,7 +3,7 @@ using VitalTwin.Evaluation.Pipeline;
 
 namespace VitalTwin.Evaluation.Reporting;
 
-/// <summary>Writes report.md, its PNGs and results.json into one directory.</summary>
+/// <summary>Writes report.md, its PNGs, results.json and alerts.csv into one directory.</summary>
 public static class ReportWriter
 {
     public const string TradeOffFile = "tradeoff.png";
@@ -32,8 +32,9 @@ public static class ReportWriter
         }
 
         ResultsJson.Write(results, Path.Combine(directory, "results.json"));
+        AlertsCsv.Write(run.Pipeline.Runs[0].Raised, Path.Combine(directory, AlertsCsv.FileName));
         var path = Path.Combine(directory, "report.md");
-        File.WriteAllText(path, MarkdownReport.Render(results, run.Simulation.Patients, plots));
+        File.WriteAllText(path, MarkdownReport.Render(results, plots));
         return path;
     }
 

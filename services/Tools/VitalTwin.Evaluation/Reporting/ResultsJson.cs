@@ -15,7 +15,7 @@ public static class ResultsJson
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static void Write(EvaluationResults results, string path)
+    public static void Write<T>(T results, string path)
     {
         ArgumentNullException.ThrowIfNull(results);
         File.WriteAllText(path, JsonSerializer.Serialize(results, Options));
