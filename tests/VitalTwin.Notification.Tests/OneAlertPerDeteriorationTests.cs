@@ -48,6 +48,18 @@ public class OneAlertPerDeteriorationTests
     }
 
     [Fact]
+    public void A_parameter_reaching_three_that_the_open_NEWS2_alert_did_not_name_is_a_new_problem_and_alerts()
+    {
+        // Breathing 22, pulse 115, temperature 39.5 and systolic 105: NEWS2 7 with SpO2 scoring nothing.
+        var septic = new Vitals(RespirationRate: 22, OxygenSaturation: 98, SystolicBloodPressure: 105, Pulse: 115, Temperature: 39.5);
+        Assert.Equal(AlertCondition.News2High, Assert.Single(Observe(septic).Raised).Condition);
+
+        var desaturation = Assert.Single(Observe(septic with { OxygenSaturation = 90 }).Raised);
+
+        Assert.Equal(new AlertKey(AlertCondition.News2SingleParameter, VitalSign.OxygenSaturation, AlertDirection.Down), desaturation.Key);
+    }
+
+    [Fact]
     public void A_NEWS2_alert_folds_in_the_single_parameter_alerts_already_open()
     {
         var single = Assert.Single(Observe(Vitals.SingleThree).Raised);

@@ -6,7 +6,7 @@ namespace VitalTwin.TwinState.Tests;
 public class PatientTwinNews2Tests
 {
     // The scoring rules themselves, reading by reading: no median window and no band hold (RobustNews2Tests has those).
-    private readonly PatientTwin _twin = new("patient-1", TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1 });
+    private readonly PatientTwin _twin = new("patient-1", TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1, News2WindowMinReadings = 1 });
 
     [Fact]
     public void A_new_twin_has_every_measured_vital_missing_and_scores_zero()

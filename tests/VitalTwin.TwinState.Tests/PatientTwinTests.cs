@@ -30,7 +30,7 @@ public class PatientTwinTests
     public void A_newer_reading_replaces_the_value_and_rescoring_follows_it()
     {
         // Scoring reading by reading, without the median window and band hold (RobustNews2Tests has those).
-        var twin = new PatientTwin("patient-1", TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1 });
+        var twin = new PatientTwin("patient-1", TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1, News2WindowMinReadings = 1 });
         twin.Apply(Readings.HeartRate(125, sequence: 1, atSecond: 0));
 
         var change = twin.Apply(Readings.HeartRate(72, sequence: 2, atSecond: 10));

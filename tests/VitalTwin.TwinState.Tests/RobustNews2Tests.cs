@@ -24,13 +24,19 @@ public class RobustNews2Tests
     }
 
     [Fact]
-    public void Readings_that_left_the_window_no_longer_count()
+    public void Readings_that_left_the_window_no_longer_count_but_a_sparse_vital_keeps_its_last_three()
     {
         _twin.Apply(Readings.HeartRate(72, sequence: 1, atSecond: 0));
         _twin.Apply(Readings.HeartRate(72, sequence: 2, atSecond: 1));
         _twin.Apply(Readings.HeartRate(95, sequence: 3, atSecond: 61));
+        Assert.Equal(72, _twin.Snapshot().Vitals[VitalSign.HeartRate].ScoredValue);
 
+        _twin.Apply(Readings.HeartRate(95, sequence: 4, atSecond: 62));
         Assert.Equal(95, _twin.Snapshot().Vitals[VitalSign.HeartRate].ScoredValue);
+
+        // Past the window's oldest reach, a reading stands alone.
+        _twin.Apply(Readings.HeartRate(72, sequence: 5, atSecond: 62 + 601));
+        Assert.Equal(72, _twin.Snapshot().Vitals[VitalSign.HeartRate].ScoredValue);
     }
 
     [Fact]
@@ -128,7 +134,7 @@ public class RobustNews2Tests
     [Fact]
     public void Without_a_hold_or_window_the_twin_scores_every_reading_as_it_comes()
     {
-        var twin = new PatientTwin("patient-2", TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1 });
+        var twin = new PatientTwin("patient-2", TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1, News2WindowMinReadings = 1 });
         twin.Apply(Readings.HeartRate(72, sequence: 1, atSecond: 0));
 
         var change = twin.Apply(Readings.HeartRate(135, sequence: 2, atSecond: 1));

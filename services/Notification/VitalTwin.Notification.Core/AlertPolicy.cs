@@ -58,19 +58,22 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                 state.High.Raised = true;
                 var supersedes = state.Medium.Raised ? [new AlertKey(AlertCondition.News2Medium)] : new List<AlertKey>();
                 state.Medium.Raised = false;
+                state.Named = Named(news2);
                 outcome.Raise(Aggregate(patientId, AlertCondition.News2High, news2, vitals, observedAt) with { Supersedes = [.. supersedes, .. FoldSingleParameters(state)] });
             }
             else if (mediumEntered)
             {
                 state.Medium.Raised = true;
+                state.Named = Named(news2);
                 outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, news2, vitals, observedAt) with { Supersedes = FoldSingleParameters(state) });
             }
 
             foreach (var key in state.SingleParameter.Keys.Union(scoringThree.Keys).ToList())
             {
                 var latch = state.SingleParameter.TryGetValue(key, out var existing) ? existing : state.SingleParameter[key] = new Latch();
-                // An open NEWS2 alert already names every parameter that scores: the condition is folded into it.
-                if (latch.Observe(scoringThree.ContainsKey(key), observedAt) && !AggregateOpen(state))
+                // A parameter the open NEWS2 alert already names is folded into it; one it did not name is a new
+                // problem (a desaturation in a patient whose alert was raised for sepsis hours ago) and alerts.
+                if (latch.Observe(scoringThree.ContainsKey(key), observedAt) && !(AggregateOpen(state) && state.Named.Contains(scoringThree[key].Sub.Parameter)))
                 {
                     latch.Raised = true;
                     var (sub, vital) = scoringThree[key];
@@ -86,6 +89,9 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
     }
 
     private static bool AggregateOpen(PatientAlertState state) => state.High.Raised || state.Medium.Raised;
+
+    /// <summary>The parameters a NEWS2 alert raised on this score names among its reasons.</summary>
+    private static HashSet<News2Parameter> Named(News2Result news2) => [.. news2.SubScores.Where(s => s.Score >= 1).Select(s => s.Parameter)];
 
     /// <summary>The single-parameter and trending-worse alerts open now, which a NEWS2 alert being raised folds in.</summary>
     private static List<AlertKey> FoldSingleParameters(PatientAlertState state)
@@ -312,6 +318,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             if (state.Medium.Open && !state.Medium.Raised && state.LastNews2 is { Risk: News2Risk.Medium } last)
             {
                 state.Medium.Raised = true;
+                state.Named = Named(last);
                 outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, last, state.LastVitals, now) with { Supersedes = [new AlertKey(AlertCondition.News2High)] });
             }
             else
@@ -455,6 +462,9 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         public Latch? Combined { get; set; }
         public HashSet<VitalSign> Stale { get; } = [];
         public int News2Total { get; set; }
+
+        /// <summary>The parameters the open NEWS2 alert names; a restored alert is taken to name them all.</summary>
+        public HashSet<News2Parameter> Named { get; set; } = [.. Enum.GetValues<News2Parameter>()];
         public DateTimeOffset? TrendRaisedAt { get; set; }
 
         /// <summary>The trending-worse alert was superseded by a NEWS2 alert; its key still holds off another until it expires.</summary>

@@ -62,6 +62,18 @@ public sealed record TwinSettings
     public int News2WindowReadings { get; init; } = 31;
 
     /// <summary>
+    /// A vital sampled every few minutes has one reading in a minute, and one spurious reading would be its score; so
+    /// the window reaches back to this many readings, as long as they are no older than <see cref="News2WindowMaxAge"/>.
+    /// </summary>
+    public int News2WindowMinReadings { get; init; } = 3;
+
+    /// <summary>
+    /// The oldest reading the NEWS2 window reaches back to for <see cref="News2WindowMinReadings"/>: a cuff every 15 min
+    /// is scored on its newest reading, a wearable every 5 min on the median of its last three.
+    /// </summary>
+    public TimeSpan News2WindowMaxAge { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// A change of the NEWS2 risk band counts only once the new band has held this long; until then the twin keeps
     /// the band it had. Monitors wait about 10 s before a limit alarm; a minute more than covers the motion artifacts
     /// a wearable's own flags miss, and is short against the hours a deterioration takes.
@@ -101,6 +113,9 @@ public sealed record TwinSettings
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(News2Window, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(News2WindowReadings, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(News2WindowReadings, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(News2WindowMinReadings, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(News2WindowMinReadings, News2WindowReadings);
+        ArgumentOutOfRangeException.ThrowIfLessThan(News2WindowMaxAge, News2Window);
         ArgumentOutOfRangeException.ThrowIfLessThan(News2Hold, TimeSpan.Zero);
     }
 }

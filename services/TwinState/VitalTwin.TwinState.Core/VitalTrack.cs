@@ -75,10 +75,14 @@ internal sealed class VitalTrack(VitalSign sign)
             _windowCount = Math.Min(_windowCount, _window.Length);
         }
 
-        // Oldest first: drop what fell out of the window, and the oldest when full.
+        // Oldest first: drop what fell out of the window (keeping the last few of a sparse vital), and the oldest when full.
         long from = ticks - settings.News2Window.Ticks;
+        long oldest = ticks - settings.News2WindowMaxAge.Ticks;
         int drop = 0;
-        while (drop < _windowCount && (_window[drop].Ticks <= from || _windowCount - drop == _window.Length))
+        while (drop < _windowCount
+            && (_windowCount - drop == _window.Length
+                || _window[drop].Ticks <= oldest
+                || (_window[drop].Ticks <= from && _windowCount - drop >= settings.News2WindowMinReadings)))
         {
             drop++;
         }

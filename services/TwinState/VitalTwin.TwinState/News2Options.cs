@@ -20,5 +20,19 @@ internal sealed class News2Options
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan Hold { get; set; } = TwinSettings.Default.News2Hold;
 
-    public TwinSettings ToSettings() => TwinSettings.Default with { News2Window = Window, News2WindowReadings = WindowReadings, News2Hold = Hold };
+    /// <summary>Fewest readings the window reaches back to for a sparsely sampled vital, within <see cref="WindowMaxAge"/>.</summary>
+    [Range(1, 1024)]
+    public int WindowMinReadings { get; set; } = TwinSettings.Default.News2WindowMinReadings;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan WindowMaxAge { get; set; } = TwinSettings.Default.News2WindowMaxAge;
+
+    public TwinSettings ToSettings() => TwinSettings.Default with
+    {
+        News2Window = Window,
+        News2WindowReadings = WindowReadings,
+        News2WindowMinReadings = WindowMinReadings,
+        News2WindowMaxAge = WindowMaxAge,
+        News2Hold = Hold,
+    };
 }

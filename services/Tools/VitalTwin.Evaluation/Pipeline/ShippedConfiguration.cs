@@ -39,6 +39,8 @@ public sealed record ShippedConfiguration(
         {
             News2Window = twinState.GetValue("News2:Window", TwinSettings.Default.News2Window),
             News2WindowReadings = twinState.GetValue("News2:WindowReadings", TwinSettings.Default.News2WindowReadings),
+            News2WindowMinReadings = twinState.GetValue("News2:WindowMinReadings", TwinSettings.Default.News2WindowMinReadings),
+            News2WindowMaxAge = twinState.GetValue("News2:WindowMaxAge", TwinSettings.Default.News2WindowMaxAge),
             News2Hold = twinState.GetValue("News2:Hold", TwinSettings.Default.News2Hold),
         };
         twin.Validate();
