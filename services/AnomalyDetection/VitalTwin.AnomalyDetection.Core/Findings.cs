@@ -5,7 +5,11 @@ namespace VitalTwin.AnomalyDetection.Core;
 
 public enum AnomalyKind { Spike, ChangePoint }
 
-public enum ArtifactReason { None, DeviceFlagged, Dropout, FlatLine }
+/// <summary>
+/// Why a reading was kept from the detectors. <see cref="UncorroboratedDesaturation"/> and a dropout's settling time come
+/// from the shared <see cref="Clinical.Screening.ArtifactScreen"/>, which the twin runs as well.
+/// </summary>
+public enum ArtifactReason { None, DeviceFlagged, Dropout, FlatLine, UncorroboratedDesaturation }
 
 /// <summary>What a detector flagged on one reading, with what it was judged against.</summary>
 public sealed record AnomalyFinding(

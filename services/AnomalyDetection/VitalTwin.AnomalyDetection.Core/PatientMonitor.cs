@@ -1,14 +1,16 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Screening;
 
 namespace VitalTwin.AnomalyDetection.Core;
 
 /// <summary>All monitored vitals of one patient; the unit that is checkpointed.</summary>
 public sealed class PatientMonitor(string patientId, DetectionOptions options)
 {
-    // 2 added the deterioration watch after the vitals; a version 1 checkpoint restores with a fresh watch.
+    // 2 added the deterioration watch and the artifact screen after the vitals; a version 1 checkpoint restores with fresh ones.
     private const byte FormatVersion = 2;
     private readonly Dictionary<VitalSign, VitalMonitor> _vitals = [];
     private DeteriorationWatch _deterioration = new(options.Deterioration);
+    private ArtifactScreen _screen = new();
 
     public string PatientId { get; } = patientId;
 
@@ -25,6 +27,11 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
             _vitals[sign] = monitor;
         }
         Dirty = true;
+        var signal = deviceFlaggedArtifact ? SignalArtifact.None : _screen.Screen(sign, value, observedAt);
+        if (signal != SignalArtifact.None)
+        {
+            return new MonitorOutcome(signal == SignalArtifact.Dropout ? ArtifactReason.Dropout : ArtifactReason.UncorroboratedDesaturation, [], false);
+        }
         var outcome = monitor.Observe(value, observedAt, deviceFlaggedArtifact);
         return outcome.IsArtifact ? outcome : outcome with { Deterioration = _deterioration.Observe(sign, value, observedAt) };
     }
@@ -42,6 +49,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
                 monitor.WriteState(writer);
             }
             _deterioration.WriteState(writer);
+            _screen.Write(writer);
         }
         Dirty = false;
         return stream.ToArray();
@@ -77,6 +85,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
             if (version >= 2)
             {
                 patient._deterioration = DeteriorationWatch.ReadState(reader, options.Deterioration);
+                patient._screen = ArtifactScreen.Read(reader);
             }
             if (reader.BaseStream.Position != reader.BaseStream.Length)
             {

@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Screening;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -44,6 +45,7 @@ public sealed class PatientTwin
     private News2Result _news2;
     private uint _news2Key;
     private News2BandChange? _bandChange;
+    private ArtifactScreen _screen = new();
     private News2Projection? _projection;
 
     public PatientTwin(string patientId, TwinSettings? settings = null)
@@ -100,6 +102,7 @@ public sealed class PatientTwin
         twin._projection = TwinScoring.Project(twin._context, inputs);
         // A band change still waiting out its hold stays pending with the band the twin had: a restart neither loses it nor confirms it early.
         twin._bandChange = snapshot.BandChange;
+        twin._screen = snapshot.Screen();
         if (snapshot.BandChange is not null)
         {
             twin._news2 = snapshot.News2;
@@ -126,13 +129,16 @@ public sealed class PatientTwin
             _clockTicks = Math.Max(_clockTicks, observation.ObservedAt.UtcTicks);
             if (effect == ReadingEffect.Latest)
             {
-                track.Take(observation, scored: !observation.Quality.IsArtifact(), _settings);
+                // An artifact the device did not flag is kept out as one it flagged: shown, never scored nor learnt.
+                var clean = !observation.Quality.IsArtifact()
+                    && _screen.Screen(observation.Sign, observation.Value, observation.ObservedAt) == SignalArtifact.None;
+                track.Take(observation, scored: clean, _settings);
                 if (observation.ObservedAt > _updatedAt)
                 {
                     _updatedAt = observation.ObservedAt;
                 }
 
-                if (!observation.Quality.IsArtifact() && !IsAnomalous(observation.Sign, observation.ObservedAt))
+                if (clean && !IsAnomalous(observation.Sign, observation.ObservedAt))
                 {
                     trendChanged = track.HoldBack(observation.ObservedAt.UtcTicks, observation.Value, _clockTicks, _settings);
                 }
@@ -227,7 +233,7 @@ public sealed class PatientTwin
             {
                 if (track?.Latest is not null)
                 {
-                    vitals[track.Sign] = track.ToStatus(_settings);
+                    vitals[track.Sign] = track.ToStatus(_settings, _screen.Episode(track.Sign));
                 }
             }
 
@@ -243,7 +249,8 @@ public sealed class PatientTwin
                 _openAnomalies is null ? [] : _openAnomalies.ToArray(),
                 _news2,
                 _projection,
-                _bandChange);
+                _bandChange,
+                _screen);
         }
     }
 

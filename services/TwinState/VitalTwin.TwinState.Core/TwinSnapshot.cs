@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Screening;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -23,9 +24,19 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
         IReadOnlyList<TwinAnomaly> openAnomalies,
         News2Result? news2 = null,
         News2Projection? projection = null,
-        News2BandChange? bandChange = null)
+        News2BandChange? bandChange = null,
+        ArtifactScreen? screen = null)
     {
         BandChange = bandChange;
+        if (screen is not null)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer))
+            {
+                screen.Write(writer);
+            }
+            ScreenState = buffer.ToArray();
+        }
         PatientId = patientId;
         Context = context;
         ClockTicks = clockTicks;
@@ -66,6 +77,13 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
     /// <summary>The latest reading of each vital.</summary>
     public IReadOnlyDictionary<VitalSign, VitalObservation> Latest { get; }
 
+    /// <summary>
+    /// Each vital as NEWS2 scored it: its newest scored reading carrying the median of the NEWS2 window, so reasons
+    /// quote the value behind the score; the latest reading where none was scored.
+    /// </summary>
+    public IEnumerable<VitalObservation> AsScored =>
+        Vitals.Values.OrderBy(v => v.Sign).Select(v => v.Scored is { } scored ? scored with { Value = v.ScoredValue } : v.Latest);
+
     /// <summary>NEWS2 with every sub-score; stale vitals are scored as missing (see <see cref="News2Inputs"/>).</summary>
     public News2Result News2 { get; }
 
@@ -84,6 +102,19 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
 
     /// <summary>A band change waiting out its hold; <see cref="News2"/> is then the band the twin had, not the score of its inputs.</summary>
     internal News2BandChange? BandChange { get; }
+
+    /// <summary>The artifact screen's state, as <see cref="ArtifactScreen.Write"/> wrote it; empty for a fresh screen.</summary>
+    internal byte[] ScreenState { get; init; } = [];
+
+    internal ArtifactScreen Screen()
+    {
+        if (ScreenState.Length == 0)
+        {
+            return new ArtifactScreen();
+        }
+        using var reader = new BinaryReader(new MemoryStream(ScreenState, writable: false));
+        return ArtifactScreen.Read(reader);
+    }
 
     public byte[] ToBytes()
     {
@@ -137,6 +168,7 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
         && SameEntries(DeviceSequences, other.DeviceSequences)
         && OpenAnomalies.SequenceEqual(other.OpenAnomalies)
         && BandChange == other.BandChange
+        && ScreenState.AsSpan().SequenceEqual(other.ScreenState)
         && TwinScoring.SameScore(News2, other.News2)
         && (Projection is null ? other.Projection is null : other.Projection is not null && Projection.At == other.Projection.At && TwinScoring.SameScore(Projection.News2, other.Projection.News2));
 

@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Screening;
 using VitalTwin.Detection;
 
 namespace VitalTwin.TwinState.Core;
@@ -69,6 +70,8 @@ internal static class TwinSnapshotFormat
             writer.Write(anomaly.Explanation);
         }
 
+        writer.Write7BitEncodedInt(snapshot.ScreenState.Length);
+        writer.Write(snapshot.ScreenState);
         writer.Write(snapshot.BandChange is not null);
         if (snapshot.BandChange is { } change)
         {
@@ -125,6 +128,16 @@ internal static class TwinSnapshotFormat
 
         News2BandChange? bandChange = null;
         News2Result? held = null;
+        byte[] screen = [];
+        if (version >= 2)
+        {
+            screen = reader.ReadBytes(reader.Read7BitEncodedInt());
+            var episodes = ArtifactScreen.Read(new BinaryReader(new MemoryStream(screen, writable: false)));
+            foreach (var vital in vitals.Values)
+            {
+                vital.Artifact = episodes.Episode(vital.Sign);
+            }
+        }
         if (version >= 2 && reader.ReadBoolean())
         {
             bandChange = new News2BandChange(reader.ReadInt64(), reader.ReadBoolean());
@@ -132,9 +145,9 @@ internal static class TwinSnapshotFormat
         }
 
         // Without a pending band change NEWS2 is derived again from the inputs, as in version 1.
-        var snapshot = new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies));
+        var snapshot = new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies)) { ScreenState = screen };
         return held is null ? snapshot
-            : new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies), held, snapshot.Projection, bandChange);
+            : new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies), held, snapshot.Projection, bandChange) { ScreenState = screen };
     }
 
     private static void WriteNews2(BinaryWriter writer, News2Result news2)

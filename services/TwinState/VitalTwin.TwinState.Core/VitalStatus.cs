@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Screening;
 using VitalTwin.Detection;
 
 namespace VitalTwin.TwinState.Core;
@@ -100,6 +101,9 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
 
     /// <summary>What NEWS2 scores: the median of the scored readings in the NEWS2 window (<see cref="TwinSettings.News2Window"/>).</summary>
     public double ScoredValue { get; }
+
+    /// <summary>An artifact episode the twin found in this vital's signal (the device did not flag it), or None.</summary>
+    public SignalArtifact Artifact { get; internal set; }
 
     /// <summary>The scored readings of the NEWS2 window, oldest first.</summary>
     internal PendingReading[] Window { get; }

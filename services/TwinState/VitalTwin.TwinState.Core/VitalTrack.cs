@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Screening;
 using VitalTwin.Detection;
 
 namespace VitalTwin.TwinState.Core;
@@ -159,7 +160,7 @@ internal sealed class VitalTrack(VitalSign sign)
         return excluded;
     }
 
-    public VitalStatus ToStatus(TwinSettings settings)
+    public VitalStatus ToStatus(TwinSettings settings, SignalArtifact artifact = SignalArtifact.None)
     {
         var pending = new PendingReading[_pendingCount];
         for (int i = 0; i < _pendingCount; i++)
@@ -182,7 +183,10 @@ internal sealed class VitalTrack(VitalSign sign)
             Forecast,
             ForecastAtTicks,
             _window[.._windowCount],
-            ScoredValue);
+            ScoredValue)
+        {
+            Artifact = artifact,
+        };
     }
 
     public static VitalTrack FromStatus(VitalStatus status, TwinSettings settings)

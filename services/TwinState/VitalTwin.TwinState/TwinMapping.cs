@@ -28,7 +28,7 @@ internal static class TwinMapping
             // Notification stamps it on the alerts it raises, so AlertDesk can show each clinician their wards' alerts.
             Ward = twin.Context.Ward ?? string.Empty,
         };
-        changed.Vitals.AddRange(twin.Latest.Values.OrderBy(v => v.Sign).Select(v => v.ToContract(catalogue)));
+        changed.Vitals.AddRange(twin.AsScored.Select(v => v.ToContract(catalogue)));
         return changed;
     }
 

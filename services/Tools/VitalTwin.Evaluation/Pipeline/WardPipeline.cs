@@ -275,7 +275,7 @@ public sealed class WardPipeline
     private void AnnounceNews2(PatientTwin twin, TwinChange change, DateTimeOffset at, PatientTrace? traced)
     {
         News2Announcements++;
-        var vitals = twin.Snapshot().Latest.Values.OrderBy(v => v.Sign).Select(v => new VitalValue(v.Sign, v.Value, v.Unit)).ToList();
+        var vitals = twin.Snapshot().AsScored.Select(v => new VitalValue(v.Sign, v.Value, v.Unit)).ToList();
         foreach (var run in _runs)
         {
             Apply(run, run.Policy.OnNews2Changed(twin.PatientId, change.Current, vitals, at), traced);
