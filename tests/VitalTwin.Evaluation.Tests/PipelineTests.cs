@@ -36,8 +36,10 @@ public sealed class PipelineTests
                 continue;
             }
             var wobble = second / 5 % 3;
-            var saturation = now >= desaturated.From && now < desaturated.To ? 85 : 96 + wobble;
-            pipeline.Observe(Reading(now, VitalSign.HeartRate, 70 + wobble, "/min"));
+            var desaturating = now >= desaturated.From && now < desaturated.To;
+            var saturation = desaturating ? 85 : 96 + wobble;
+            // A real desaturation quickens the pulse; one that nothing else follows would be screened as an artifact.
+            pipeline.Observe(Reading(now, VitalSign.HeartRate, (desaturating ? 84 : 70) + wobble, "/min"));
             pipeline.Observe(Reading(now, VitalSign.OxygenSaturation, saturation, "%"));
             pipeline.Observe(Reading(now, VitalSign.RespiratoryRate, 15 + wobble, "/min"));
             if (second == 0)

@@ -116,7 +116,8 @@ public sealed class RecordingTests
                 var at = Start.AddSeconds(second);
                 var stamp = at.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
                 var wobble = second / 5 % 3;
-                rows.Add($"{stamp},\"bed 1, ward 2\",8867-4,{72 + wobble},/min");
+                // A real desaturation quickens the pulse; one that nothing else follows would be screened as an artifact.
+                rows.Add($"{stamp},\"bed 1, ward 2\",8867-4,{(at >= desaturated.From && at < desaturated.To ? 84 : 72) + wobble},/min");
                 rows.Add($"{stamp},\"bed 1, ward 2\",59408-5,{(at >= desaturated.From && at < desaturated.To ? 84 : 96 + wobble)},%");
                 rows.Add($"{stamp},\"bed 1, ward 2\",9279-1,{15 + wobble},/min");
                 if (second % 300 == 0)

@@ -141,4 +141,31 @@ public class RobustNews2Tests
 
         Assert.Equal(3, change.Current.Total);
     }
+
+    [Fact]
+    public void An_SpO2_fall_that_pulse_and_breathing_do_not_follow_is_shown_as_an_artifact_and_never_scored()
+    {
+        ulong sequence = 0;
+        for (var second = 0; second < 20 * 60; second += 5)
+        {
+            _twin.Apply(Readings.Of(VitalSign.HeartRate, 72, ++sequence, atSecond: second));
+            _twin.Apply(Readings.Of(VitalSign.RespiratoryRate, 16, ++sequence, atSecond: second));
+            _twin.Apply(Readings.Of(VitalSign.OxygenSaturation, 97, ++sequence, atSecond: second));
+        }
+
+        for (var second = 20 * 60; second < 25 * 60; second += 5)
+        {
+            _twin.Apply(Readings.Of(VitalSign.HeartRate, 72, ++sequence, atSecond: second));
+            _twin.Apply(Readings.Of(VitalSign.RespiratoryRate, 16, ++sequence, atSecond: second));
+            var change = _twin.Apply(Readings.Of(VitalSign.OxygenSaturation, 84, ++sequence, atSecond: second));
+            Assert.Equal(0, change.Current.Total);
+        }
+
+        var saturation = _twin.Snapshot().Vitals[VitalSign.OxygenSaturation];
+        Assert.Equal(84, saturation.Latest.Value);
+        Assert.Equal(97, saturation.ScoredValue);
+        Assert.Equal(VitalTwin.Clinical.Screening.SignalArtifact.UncorroboratedDesaturation, saturation.Artifact);
+        var restored = TwinSnapshot.FromBytes(_twin.Snapshot().ToBytes());
+        Assert.Equal(VitalTwin.Clinical.Screening.SignalArtifact.UncorroboratedDesaturation, restored.Vitals[VitalSign.OxygenSaturation].Artifact);
+    }
 }
