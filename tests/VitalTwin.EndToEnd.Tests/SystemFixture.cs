@@ -81,10 +81,12 @@ public sealed class SystemFixture : IAsyncLifetime
                     ["TwinState__Durability__CheckpointInterval"] = "00:00:01",
                     // Escalation within a test's patience; the chain has three levels, so it ends after 12 s.
                     ["AlertLifecycle__EscalateHighAfter"] = "00:00:04",
-                    // The tests send a handful of readings each and wait on the wall clock: NEWS2 counts each band
-                    // at once and spikes alert here. The shipped hold and spike policy are covered by the unit tests
+                    // The tests send a handful of readings each and wait on the wall clock: NEWS2 scores each reading
+                    // and counts each band at once, and spikes alert. The shipped window, hold and spike policy are covered by the unit tests
                     // and measured by the evaluation.
                     ["News2__Hold"] = "00:00:00",
+                    ["News2__WindowReadings"] = "1",
+                    ["News2__WindowMinReadings"] = "1",
                     ["AlertPolicy__AlertOnSpikes"] = "true",
                 },
                 Output = (service, line) =>

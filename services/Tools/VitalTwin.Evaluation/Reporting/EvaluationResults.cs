@@ -134,7 +134,10 @@ public sealed record EvaluationResults(
             rules,
             new ConfigurationSummary(
                 [.. Enum.GetValues<Clinical.VitalSign>().SelectMany(s => shipped.Detection.BankFor(s)).Distinct().Select(Describe)],
-                string.Create(CultureInfo.InvariantCulture, $"flat line after {shipped.Detection.Artifacts.FlatLineLength} equal readings, relearn after a gap of {Durations.Format(shipped.Detection.Artifacts.MaxGap)}"),
+                string.Create(CultureInfo.InvariantCulture,
+                    $"dropouts and SpO2 falls nothing corroborates found in the signal (the twin and the detectors alike), flat line after {shipped.Detection.Artifacts.FlatLineLength} equal readings, relearn after a gap of {Durations.Format(shipped.Detection.Artifacts.MaxGap)}; " +
+                    $"deterioration watch {(shipped.Detection.Deterioration.Enabled ? $"on, CUSUM threshold {shipped.Detection.Deterioration.Threshold} step-minutes" : "off")}; " +
+                    $"twin NEWS2 on the median of {Durations.Format(shipped.Twin.News2Window)} (at least {shipped.Twin.News2WindowMinReadings} readings within {Durations.Format(shipped.Twin.News2WindowMaxAge)}), a band change held {Durations.Format(shipped.Twin.News2Hold)}"),
                 shipped.Policy,
                 shipped.StalenessCheckInterval,
                 shipped.PolicyTick,

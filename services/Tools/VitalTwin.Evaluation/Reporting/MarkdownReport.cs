@@ -220,7 +220,7 @@ public static class MarkdownReport
         Line(md, $"* AnomalyDetection kept {handling.ScreenedByDetection.Values.Sum():N0} readings from its detectors: " +
             string.Join(", ", handling.ScreenedByDetection.Select(r => $"{r.Key} {r.Value:N0} ({handling.ScreenedInsideEpisodes.GetValueOrDefault(r.Key):N0} inside a labelled artifact episode)")) +
             $"; its detectors published {handling.DetectorFindings:N0} anomalies.");
-        Line(md, $"* The twin kept {handling.UnscoredByTwin:N0} device-flagged readings out of NEWS2 (they stay visible as the latest value).");
+        Line(md, $"* The twin kept {handling.UnscoredByTwin:N0} device-flagged readings out of NEWS2 (they stay visible as the latest value), and the artifacts its screen found (the detectors' Dropout and UncorroboratedDesaturation counts above come from the same screen).");
         Line(md, $"* Alert policy: {handling.PolicySuppressedTowardsBaseline:N0} anomalies not alerted because the vital moved back towards the patient's usual level " +
             "(artifact readings never reach it: AnomalyDetection publishes no anomaly for them).");
         Line(md);
@@ -293,8 +293,8 @@ public static class MarkdownReport
             $"{Durations.Format(configuration.PolicyTick)} of simulated time. No clinician acknowledges, silences or records context.");
         Line(md);
         Line(md, $"**Shipped configuration.** Detectors on every vital: {string.Join("; ", configuration.DetectorBank)}. Artifact rules: {configuration.ArtifactRules}. " +
-            $"Alert policy: spike quiet period {Durations.Format(configuration.Policy.SpikeQuietPeriod)}, clear after {Durations.Format(configuration.Policy.ClearAfter)}, " +
-            $"combine window {Durations.Format(configuration.Policy.CombineWindow)}. Twin staleness: {string.Join(", ", configuration.StaleAfter.Select(s => $"{s.Key} {s.Value}"))}.");
+            $"Alert policy: spike alerts {(configuration.Policy.AlertOnSpikes ? "on" : "off")}, change alerts {(configuration.Policy.AlertOnChanges ? "on" : "off")}, spike quiet period {Durations.Format(configuration.Policy.SpikeQuietPeriod)}, clear after {Durations.Format(configuration.Policy.ClearAfter)}, " +
+            $"combine window {Durations.Format(configuration.Policy.CombineWindow)}, trending worse open for {Durations.Format(configuration.Policy.TrendOpenFor)}. Twin staleness: {string.Join(", ", configuration.StaleAfter.Select(s => $"{s.Key} {s.Value}"))}.");
         Line(md);
         Line(md, $"**Detection.** An event is detected when a clinical alert for its patient is raised (at the time of the reading it rests on) in [onset, end + {grace}]. " +
             "An event that persists (sepsis) has no end: its window runs to the end of the run. One alert detects every event whose window it falls in. " +
