@@ -22,6 +22,22 @@ public class TwinMappingTests
     }
 
     [Fact]
+    public void A_NEWS2_change_that_came_with_the_clock_has_a_stable_id_without_the_patient_in_it()
+    {
+        var twin = new PatientTwin("patient-1");
+        twin.Apply(Readings.Of(VitalSign.RespiratoryRate, 28, 1, atSecond: 0));
+        var change = twin.RefreshStaleness(Readings.Start.AddMinutes(2)).News2Change!.Value;
+
+        var id = TwinMapping.ClockNews2ChangedId("patient-1", change, Readings.Start.AddMinutes(2));
+
+        Assert.Equal(id, TwinMapping.ClockNews2ChangedId("patient-1", change, Readings.Start.AddMinutes(2)));
+        Assert.NotEqual(id, TwinMapping.ClockNews2ChangedId("patient-2", change, Readings.Start.AddMinutes(2)));
+        Assert.DoesNotContain("patient-1", id, StringComparison.Ordinal);
+        var contract = TwinSnapshot.FromBytes(twin.Snapshot().ToBytes()).Vitals[VitalSign.RespiratoryRate].ToContract(VitalCatalogue.Default);
+        Assert.Equal((28, Contracts.Twin.V1.SignalArtifact.None), (contract.ScoredValue, contract.Artifact));
+    }
+
+    [Fact]
     public void The_event_id_names_the_transition_so_a_replay_or_another_path_seeing_it_later_gives_the_same_id()
     {
         var id = WentStale.ToStaleChanged("patient-1", VitalCatalogue.Default).EventId;

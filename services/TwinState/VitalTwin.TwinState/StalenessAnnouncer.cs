@@ -44,7 +44,7 @@ internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaT
                 if (twin.News2Change is { } news2 && twins.TryGet(twin.PatientId, out var changedTwin))
                 {
                     var changed = news2.ToNews2Changed(
-                        $"{twin.PatientId}/news2/{now.UtcTicks}", twin.PatientId, changedTwin!.Snapshot(), Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now), catalogue);
+                        TwinMapping.ClockNews2ChangedId(twin.PatientId, news2, now), twin.PatientId, changedTwin!.Snapshot(), Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now), catalogue);
                     announced.Add(producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, changed, changed.EventId, cancellationToken));
                 }
             }

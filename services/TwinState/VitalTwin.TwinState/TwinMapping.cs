@@ -60,6 +60,17 @@ internal static class TwinMapping
         return $"{direction}/{new Guid(hash.AsSpan(0, 16))}";
     }
 
+    /// <summary>
+    /// Names a NEWS2 change that came with the clock (a held band change, a vital leaving the score), which has no
+    /// reading to name it after: the patient, the scores and the twin's clock. Hashed, as <see cref="StaleChangedId"/>.
+    /// </summary>
+    public static string ClockNews2ChangedId(string patientId, TwinChange change, DateTimeOffset asOf)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{patientId}|{change.Previous.Total}|{change.Current.Total}|{change.Current.Risk}|{asOf.UtcTicks}"));
+        return $"news2/{new Guid(hash.AsSpan(0, 16))}";
+    }
+
     private static readonly (ReadingQuality Quality, QualityFlag Flag)[] QualityFlags =
     [
         (ReadingQuality.MotionArtifact, QualityFlag.MotionArtifact),
@@ -149,6 +160,13 @@ internal static class TwinMapping
             Forecast = vital.Forecast is { } forecast
                 ? new Contracts.Twin.V1.VitalForecast { Value = forecast.Value, At = Timestamp.FromDateTimeOffset(forecast.At) }
                 : null,
+            ScoredValue = vital.ScoredValue,
+            Artifact = vital.Artifact switch
+            {
+                Clinical.Screening.SignalArtifact.Dropout => Contracts.Twin.V1.SignalArtifact.Dropout,
+                Clinical.Screening.SignalArtifact.UncorroboratedDesaturation => Contracts.Twin.V1.SignalArtifact.UncorroboratedDesaturation,
+                _ => Contracts.Twin.V1.SignalArtifact.None,
+            },
         };
     }
 
