@@ -38,6 +38,7 @@ internal static class TwinStateExtensions
             builder.Services.AddSingleton<ITwinSnapshots, KafkaTwinSnapshots>();
         }
         builder.Services.AddSingleton<StalenessAnnouncer>();
+        builder.Services.AddSingleton<TelemetryClocks>();
         builder.Services.AddEventConsumer<TwinConsumer>();
         builder.Services.AddHostedService<StalenessMonitor>();
         builder.Services.AddConsentBook();
