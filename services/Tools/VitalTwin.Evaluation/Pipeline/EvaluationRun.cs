@@ -48,36 +48,12 @@ public static class EvaluationRun
 
         var clock = Stopwatch.StartNew();
         var reporter = new ProgressLine(progress, scenario.Start, scenario.Duration, settings.ProgressInterval ?? TimeSpan.FromSeconds(10), clock);
-        var nextRefresh = scenario.Start + shipped.StalenessCheckInterval;
-        var nextAdvance = scenario.Start + shipped.PolicyTick;
-
-        void RunClocksUntil(DateTimeOffset until)
-        {
-            while (true)
-            {
-                var refreshFirst = nextRefresh <= nextAdvance;
-                var next = refreshFirst ? nextRefresh : nextAdvance;
-                if (next > until)
-                {
-                    return;
-                }
-                if (refreshFirst)
-                {
-                    pipeline.RefreshStaleness(next);
-                    nextRefresh += shipped.StalenessCheckInterval;
-                }
-                else
-                {
-                    pipeline.Advance(next);
-                    nextAdvance += shipped.PolicyTick;
-                }
-            }
-        }
+        var clocks = new PipelineClocks(pipeline, shipped, scenario.Start);
 
         long readings = 0;
         foreach (var reading in simulation.Readings())
         {
-            RunClocksUntil(reading.ObservedAt);
+            clocks.RunUntil(reading.ObservedAt);
             pipeline.Observe(reading);
             if ((++readings & 0xFFF) == 0)
             {
@@ -85,7 +61,7 @@ public static class EvaluationRun
                 reporter.Report(reading.ObservedAt, readings);
             }
         }
-        RunClocksUntil(scenario.End);
+        clocks.RunUntil(scenario.End);
         reporter.Finish(readings);
 
         var truth = new GroundTruth(

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;
 using VitalTwin.Kafka;
@@ -18,7 +19,8 @@ internal static class TwinStateExtensions
     {
         builder.Services.AddOptions<TwinQueryOptions>().BindConfiguration(TwinQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(VitalCatalogue.Default);
-        builder.Services.AddSingleton<TwinRegistry>();
+        builder.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => new TwinRegistry(sp.GetRequiredService<IOptions<TwinOptions>>().Value.ToSettings()));
         builder.Services.AddSingleton<TwinChangeFeed>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DurabilityOptions>().BindConfiguration(DurabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
