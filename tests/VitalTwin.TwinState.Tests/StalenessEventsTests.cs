@@ -105,6 +105,55 @@ public sealed class StalenessEventsTests(EmbeddedKafkaFixture cluster) : IClassF
         }
     }
 
+    [Fact]
+    public async Task After_a_restart_the_partition_resumes_from_its_restored_twins_clocks_so_the_ticks_since_then_still_fire()
+    {
+        var topics = cluster.CreateTopics();
+        var clock = new FakeTimeProvider(Readings.Start.AddDays(200));
+        // One group for both instances; the mock keeps a member that left out of its group for a session timeout.
+        var group = new Dictionary<string, string?> { ["Kafka:GroupId"] = $"test-twin-state-{Guid.NewGuid():N}", ["Kafka:SessionTimeout"] = "00:00:06" };
+        const string quiet = "patient-restored-quiet", busy = "patient-restored-busy";
+
+        var first = cluster.BuildTwinState(topics, group, clock);
+        await first.StartAsync(CancellationToken.None);
+        try
+        {
+            await first.Services.GetRequiredService<TwinConsumer>().Assigned.WaitAsync(Timeout);
+            using var watch = first.Services.GetRequiredService<TwinChangeFeed>().TryWatch(new HashSet<string>([quiet]))!;
+            await PublishAsync(first.Services.GetRequiredService<EventProducer>(), topics, quiet, HeartRate, sequence: 1, Readings.Start, 72);
+            using var deadline = new CancellationTokenSource(Timeout);
+            await watch.NextAsync(deadline.Token);
+        }
+        finally
+        {
+            // Stopping hands the partition back, which snapshots its twins (clock 08:00:00 included).
+            await first.StopAsync(CancellationToken.None);
+            first.Dispose();
+        }
+
+        var second = cluster.BuildTwinState(topics, group, clock);
+        await second.StartAsync(CancellationToken.None);
+        try
+        {
+            await second.Services.GetRequiredService<TwinConsumer>().Assigned.WaitAsync(Timeout * 2);
+            var spo2 = VitalCatalogue.Default[VitalSign.OxygenSaturation];
+            await PublishAsync(second.Services.GetRequiredService<EventProducer>(), topics, busy, spo2, sequence: 1, Readings.Start.AddMinutes(6).AddSeconds(7), 97);
+
+            var stale = (await ReadStaleChangedAsync(topics.TwinEvents, count: 1))[0].Message;
+
+            // Resumed from 08:00:00, the first reading after the restart passes every tick since: the heart rate went
+            // stale at 08:05:15. A partition starting from its first reading would have passed none of them.
+            Assert.Equal(
+                (true, quiet, Timestamp.FromDateTimeOffset(Readings.Start.AddMinutes(5).AddSeconds(15))),
+                (stale.Stale, stale.PatientId, stale.AsOf));
+        }
+        finally
+        {
+            await second.StopAsync(CancellationToken.None);
+            second.Dispose();
+        }
+    }
+
     private static Task PublishAsync(EventProducer producer, KafkaTopics topics, string patientId, VitalDefinition vital, ulong sequence, DateTimeOffset observedAt, double value)
     {
         var device = $"monitor-{patientId}";
