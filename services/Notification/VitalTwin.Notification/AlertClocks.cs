@@ -48,9 +48,14 @@ internal sealed class AlertClocks(
 
     private async Task RunAsync(int partition, IReadOnlyList<DateTimeOffset> ticks, CancellationToken cancellationToken)
     {
+        if (ticks.Count == 0)
+        {
+            return;
+        }
+        var ofPartition = patients.Of(partition);
         foreach (var tick in ticks)
         {
-            foreach (var patientId in patients.Of(partition))
+            foreach (var patientId in ofPartition)
             {
                 var outcome = policy.Advance([patientId], tick);
                 if (!outcome.IsEmpty)
