@@ -1,7 +1,8 @@
 // The one build entry point: ./build.sh --target=<Target> [options]
 //   Build   restore and compile everything (warnings are errors)
 //   Test    every test project; prints "N passed, N failed" and writes it to artifacts/test-results/summary.txt
-//   Demo    the whole system on this machine; --duration=<seconds> stops it, otherwise Ctrl-C
+//   Demo    the whole system on this machine; --duration=<seconds> stops it, otherwise Ctrl-C; --replay=<csv> [--speed=<n>]
+//           streams a recording with its own timestamps instead of the demo ward
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds>; sustained rate and latencies
@@ -16,6 +17,8 @@ var duration = Argument<string>("duration", null);
 // A string, not a number: Evaluate's --patients names a file (Demo's DevHost checks its count itself).
 var patients = Argument("patients", "20");
 var deteriorating = Argument("deteriorating", 3);
+var replay = Argument<string>("replay", null);
+var speed = Argument<string>("speed", null);
 var nabDir = Argument("nab-dir", "../shared/data/nab");
 var benchFilter = Argument("filter", "*");
 
@@ -108,6 +111,14 @@ Task("Demo")
     if (!string.IsNullOrEmpty(duration))
     {
         arguments.Append($"--duration={duration}");
+    }
+    if (!string.IsNullOrEmpty(replay))
+    {
+        arguments.AppendQuoted($"--replay={MakeAbsolute(File(replay)).FullPath}");
+    }
+    if (!string.IsNullOrEmpty(speed))
+    {
+        arguments.Append($"--speed={speed}");
     }
     var exitCode = StartProcess("dotnet", new ProcessSettings { Arguments = arguments });
     if (exitCode != 0)

@@ -148,15 +148,15 @@ internal sealed class RunningNotification(IHost host, FakeTimeProvider clock, Ka
     public IReadOnlyList<AlertView> AlertsOf(string patientId) =>
         Book.List(new AlertFilter { PatientId = patientId, States = { Enum.GetValues<AlertState>() } }, 500, null).Page;
 
-    /// <summary>A NEWS2 change observed now; 7 is high risk (an alert escalating every two minutes), 0 raises nothing.</summary>
-    public Task PublishNews2Async(string patientId, int total)
+    /// <summary>A NEWS2 change observed now (or at <paramref name="observedAt"/>); 7 is high risk (an alert escalating every two minutes), 0 raises nothing.</summary>
+    public Task PublishNews2Async(string patientId, int total, DateTimeOffset? observedAt = null)
     {
         var changed = new TwinNews2Changed
         {
             EventId = $"news2/{Guid.NewGuid():N}",
             PatientId = patientId,
             News2 = new News2Score { Total = total, Risk = total >= 7 ? News2Risk.High : News2Risk.Low, Complete = true },
-            ObservedAt = Timestamp.FromDateTimeOffset(Clock.GetUtcNow()),
+            ObservedAt = Timestamp.FromDateTimeOffset(observedAt ?? Clock.GetUtcNow()),
             Ward = "ward-a",
         };
         // Seven parameters: respiration 2, SpO2 1, air 0, systolic 1, pulse 2, consciousness 0, temperature 1 = 7.
@@ -168,8 +168,8 @@ internal sealed class RunningNotification(IHost host, FakeTimeProvider clock, Ka
         return Producer.PublishAsync(topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
     }
 
-    /// <summary>A heart-rate spike upwards observed now, which alerts a patient without an open spike alert.</summary>
-    public Task PublishSpikeAsync(string patientId)
+    /// <summary>A heart-rate spike upwards observed now (or at <paramref name="observedAt"/>), which alerts a patient without an open spike alert.</summary>
+    public Task PublishSpikeAsync(string patientId, DateTimeOffset? observedAt = null)
     {
         var detected = new AnomalyDetected
         {
@@ -178,7 +178,7 @@ internal sealed class RunningNotification(IHost host, FakeTimeProvider clock, Ka
             Code = new VitalCode { Loinc = "8867-4" },
             Value = 148,
             Unit = "/min",
-            ObservedAt = Timestamp.FromDateTimeOffset(Clock.GetUtcNow()),
+            ObservedAt = Timestamp.FromDateTimeOffset(observedAt ?? Clock.GetUtcNow()),
             Kind = AnomalyKind.Spike,
             Detector = Detector.IidSpike,
             Direction = Direction.Up,

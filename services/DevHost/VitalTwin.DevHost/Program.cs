@@ -4,11 +4,18 @@ using Microsoft.Extensions.Configuration;
 using VitalTwin.DevHost;
 using VitalTwin.ServiceDefaults.Security;
 
-// ./build.sh --target=Demo [--duration=<seconds>] [--patients=<n>] [--deteriorating=<n>]
+// ./build.sh --target=Demo [--duration=<seconds>] [--patients=<n>] [--deteriorating=<n>] [--replay=<csv> [--speed=<n>]]
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
 var duration = settings.GetValue<double?>("duration");
 var patients = settings.GetValue("patients", 20);
 var deteriorating = settings.GetValue("deteriorating", 3);
+var replay = settings.GetValue<string?>("replay");
+var speed = settings.GetValue("speed", 1.0);
+if (replay is not null && !File.Exists(replay))
+{
+    Console.Error.WriteLine($"The recording {replay} does not exist.");
+    return 1;
+}
 
 using var stop = new CancellationTokenSource();
 // Ctrl-C, and SIGTERM from a supervisor, stop everything in order instead of killing this process outright.
@@ -29,7 +36,16 @@ void Print(string service, string line) => output.WriteLine($"  [{service}] {lin
 
 // Services log warnings and worse here, so the status line stays readable.
 var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning", ["Logging__Console__FormatterName"] = "simple" };
-await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Environment = quiet, Output = Print }, stop.Token);
+var environment = new Dictionary<string, string>(quiet);
+if (replay is not null)
+{
+    // A recording keeps its own timestamps, which may be years old and arrive many times faster than a device sends:
+    // the Gateway takes them. Staleness, clear times and quiet periods run on the readings' time, so it decides as live.
+    environment["Gateway__MaxReadingAge"] = "3650.00:00:00";
+    environment["Gateway__DeviceRateLimit__ReadingsPerSecond"] = "1000000";
+    environment["Gateway__DeviceRateLimit__Burst"] = "10000000";
+}
+await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Environment = environment, Output = Print }, stop.Token);
 
 output.WriteLine($"Kafka bootstrap: {cluster.Kafka.BootstrapServers}");
 // A token for trying the APIs by hand (grpcurl -H "authorization: Bearer <token>"); it is only good for this run.
@@ -39,15 +55,30 @@ foreach (var service in cluster.Endpoints.Values)
     output.WriteLine($"{service.Name} gRPC: {service.Grpc.ToString().TrimEnd('/')}");
 }
 
-cluster.StartProgram("Simulator", "VitalTwin.Simulator", new Dictionary<string, string>(quiet)
+var simulator = new Dictionary<string, string>(quiet)
 {
     ["Simulator__GatewayUrl"] = cluster["Gateway"].Grpc.ToString(),
-    ["Simulator__Patients"] = patients.ToString(CultureInfo.InvariantCulture),
-    ["Simulator__Deteriorating"] = deteriorating.ToString(CultureInfo.InvariantCulture),
     // The simulator plays the hospital's registration system when it binds its devices to patients.
     ["Simulator__AccessToken"] = cluster.Tokens.Mint("simulator", [Roles.Registrar], lifetime: TimeSpan.FromDays(7)),
-}, Print);
-output.WriteLine($"Simulating {patients} patients ({deteriorating} deteriorating). Ctrl-C stops.");
+};
+if (replay is not null)
+{
+    simulator["Simulator__Replay"] = Path.GetFullPath(replay);
+    simulator["Simulator__Speed"] = speed.ToString(CultureInfo.InvariantCulture);
+    simulator["Simulator__Timestamps"] = "Recorded";
+    // The simulator says when the recording is played; the system runs on until stopped.
+    simulator["Logging__LogLevel__VitalTwin.Simulator.Streaming"] = "Information";
+    cluster.StartProgram("Simulator", "VitalTwin.Simulator", simulator, Print);
+    output.WriteLine(FormattableString.Invariant($"Replaying {Path.GetFileName(replay)} at {speed}x with its recorded timestamps. Ctrl-C stops."));
+}
+else
+{
+    simulator["Simulator__Patients"] = patients.ToString(CultureInfo.InvariantCulture);
+    simulator["Simulator__Deteriorating"] = deteriorating.ToString(CultureInfo.InvariantCulture);
+    cluster.StartProgram("Simulator", "VitalTwin.Simulator", simulator, Print);
+    output.WriteLine($"Simulating {patients} patients ({deteriorating} deteriorating). Ctrl-C stops.");
+}
 
 await new StatusBoard(cluster, output).RunAsync(TimeSpan.FromSeconds(5), stop.Token);
 output.WriteLine("Stopping...");
+return 0;

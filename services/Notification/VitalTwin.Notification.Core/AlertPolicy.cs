@@ -253,6 +253,24 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         return outcome.Build();
     }
 
+    /// <summary>Lets time pass for these patients only (one partition's, whose event time reached <paramref name="now"/>).</summary>
+    public AlertOutcome Advance(IEnumerable<string> patientIds, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(patientIds);
+        var outcome = new OutcomeBuilder();
+        foreach (var patientId in patientIds)
+        {
+            if (_patients.TryGetValue(patientId, out var state))
+            {
+                lock (state)
+                {
+                    Expire(patientId, state, now, outcome);
+                }
+            }
+        }
+        return outcome.Build();
+    }
+
     /// <summary>
     /// Marks a key open as an alert raised at <paramref name="raisedAt"/> once was: after a restart, so the
     /// policy does not raise again what is already open.

@@ -1,13 +1,15 @@
-using VitalTwin.Notification.Core;
 using VitalTwin.Notification.Lifecycle;
 
 namespace VitalTwin.Notification;
 
 /// <summary>
-/// Lets time pass for the policy: a condition that stays clear resolves its alert even when no further event
-/// arrives for the patient (the twin sends events only on change). Also trims the alert book.
+/// The alert policy's wall-clock timer, for silence only: every second it lets event time run on for partitions from
+/// which nothing arrived for <see cref="AlertClockOptions.SilentPartitionAfter"/> (TwinState reports only changes,
+/// so a condition that stays clear would otherwise never resolve), and trims the alert book. Clear times and quiet
+/// periods otherwise run in event time on the consumer (<see cref="AlertClocks"/>). Escalation is a different clock
+/// again: the lifecycle's timers run on the wall clock, because a nurse has two minutes of real time to answer.
 /// </summary>
-internal sealed partial class AlertClock(AlertPolicy policy, AlertDispatcher dispatcher, AlertBook book, TimeProvider clock, ILogger<AlertClock> logger)
+internal sealed partial class AlertClock(AlertClocks clocks, AlertBook book, TimeProvider clock, ILogger<AlertClock> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
@@ -19,10 +21,9 @@ internal sealed partial class AlertClock(AlertPolicy policy, AlertDispatcher dis
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var now = clock.GetUtcNow();
                 try
                 {
-                    await dispatcher.ApplyAsync(policy.Advance(now), $"clock/{now.UtcTicks}", stoppingToken);
+                    await clocks.AdvanceSilentAsync(stoppingToken);
                     book.Prune();
                 }
                 catch (Exception error) when (error is not OperationCanceledException)

@@ -25,6 +25,7 @@ internal sealed partial class AlertConsumer(
     AlertDispatcher dispatcher,
     AlertLifecycle lifecycle,
     AlertBook book,
+    AlertClocks clocks,
     PatientPartitions patients,
     PatientWards wards,
     PatientConsents consents,
@@ -75,6 +76,7 @@ internal sealed partial class AlertConsumer(
             {
                 throw new InvalidDataException("The NEWS2 change has no score, an impossible one, or an implausible time or value.");
             }
+            await clocks.ObserveAsync(consumed.Position.Partition.Value, changed.ObservedAt.ToDateTimeOffset(), cancellationToken);
             patients.Remember(changed.PatientId, consumed.Position.Partition.Value);
             wards.Remember(changed.PatientId, changed.Ward);
             var outcome = policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue), changed.ObservedAt.ToDateTimeOffset());
@@ -88,6 +90,7 @@ internal sealed partial class AlertConsumer(
             {
                 throw new InvalidDataException("The staleness change has a missing or implausible time.");
             }
+            await clocks.ObserveAsync(consumed.Position.Partition.Value, stale.AsOf.ToDateTimeOffset(), cancellationToken);
             if (!catalogue.TryFind(stale.Code?.Loinc, stale.Code?.Mdc, out var definition))
             {
                 return;
@@ -105,6 +108,7 @@ internal sealed partial class AlertConsumer(
             {
                 throw new InvalidDataException("The anomaly has a missing or implausible time or value.");
             }
+            await clocks.ObserveAsync(consumed.Position.Partition.Value, anomaly.ObservedAt.ToDateTimeOffset(), cancellationToken);
             if (anomaly.Kind is not (AnomalyKind.Spike or AnomalyKind.ChangePoint or AnomalyKind.Deterioration) || !catalogue.TryFind(anomaly.Code?.Loinc, anomaly.Code?.Mdc, out var definition))
             {
                 return;
@@ -239,14 +243,22 @@ internal sealed partial class AlertConsumer(
         var events = 0;
         foreach (var partition in partitions)
         {
+            DateTimeOffset? newest = null;
             CompactedTopicReader.ReadToEnd(_kafka, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
             {
                 if (AlertTopicRecords.Parse(consumed.Schema, consumed.Value.Span) is { } alertEvent)
                 {
                     book.Apply(alertEvent, partition);
                     events++;
+                    if (alertEvent is AlertRaised { ObservedAt: { } observedAt } && (newest is null || observedAt.ToDateTimeOffset() > newest))
+                    {
+                        newest = observedAt.ToDateTimeOffset();
+                    }
                 }
             }, CancellationToken.None);
+            // The partition's event time resumes from the newest reading its alerts were raised on: neither from zero
+            // nor from the wall clock, which would run out every clear time of a replayed recording at once.
+            clocks.Start(partition, newest);
         }
         var open = book.OpenIn(partitions);
         var withdrawn = new HashSet<string>(StringComparer.Ordinal);
@@ -283,6 +295,10 @@ internal sealed partial class AlertConsumer(
         }
         book.Drop(partitions);
         consents.Drop(partitions);
+        foreach (var partition in partitions)
+        {
+            clocks.Stop(partition);
+        }
         var forgotten = patients.Forget(partitions);
         policy.Forget(forgotten);
         wards.Forget(forgotten);

@@ -14,6 +14,9 @@ internal sealed class PatientPartitions
 
     public bool TryGet(string patientId, out int partition) => _partitions.TryGetValue(patientId, out partition);
 
+    /// <summary>The patients of one partition.</summary>
+    public IReadOnlyList<string> Of(int partition) => [.. _partitions.Where(p => p.Value == partition).Select(p => p.Key)];
+
     /// <summary>Forgets the patients of partitions this instance no longer owns, and says who they were.</summary>
     public IReadOnlyList<string> Forget(IReadOnlySet<int> partitions)
     {

@@ -82,6 +82,27 @@ public sealed class TwinRegistry
     }
 
     /// <summary>
+    /// Refreshes the staleness of the twins of <paramref name="patientIds"/> (those the registry has) at
+    /// <paramref name="now"/>: one partition's twins when that partition's event time moves. Returns the twins that
+    /// changed, ordered by patient id, each with the vitals that turned stale.
+    /// </summary>
+    public IReadOnlyList<RefreshedTwin> RefreshStaleness(IEnumerable<string> patientIds, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(patientIds);
+        var refreshed = new List<RefreshedTwin>();
+        foreach (var patientId in patientIds)
+        {
+            if (_twins.TryGetValue(patientId, out var twin) && twin.RefreshStaleness(now) is { Changed: true } refresh)
+            {
+                refreshed.Add(new RefreshedTwin(patientId, refresh.Staleness, refresh.News2Change));
+            }
+        }
+
+        refreshed.Sort((a, b) => string.CompareOrdinal(a.PatientId, b.PatientId));
+        return refreshed;
+    }
+
+    /// <summary>
     /// Twins ordered by patient id, starting after <paramref name="afterPatientId"/>, for stable paging; only those on
     /// <paramref name="ward"/> when one is given.
     /// </summary>

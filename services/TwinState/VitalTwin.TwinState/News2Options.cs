@@ -27,7 +27,8 @@ internal sealed class News2Options
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan WindowMaxAge { get; set; } = TwinSettings.Default.News2WindowMaxAge;
 
-    public TwinSettings ToSettings() => TwinSettings.Default with
+    /// <summary>These settings on top of <paramref name="settings"/>.</summary>
+    public TwinSettings ApplyTo(TwinSettings settings) => settings with
     {
         News2Window = Window,
         News2WindowReadings = WindowReadings,

@@ -2,15 +2,16 @@ using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Kafka;
 using VitalTwin.TwinState.Core;
+using VitalTwin.TwinState.Query;
 
 namespace VitalTwin.TwinState;
 
 /// <summary>
 /// Publishes <c>TwinVitalStaleChanged</c> on the twin-events topic for every change of staleness the twins report,
 /// and <c>TwinNews2Changed</c> for a NEWS2 that changed with the clock alone.
-/// Two threads change staleness: the consumer with readings (a vital fresh again, or others left behind by the
-/// clock a reading moved) and the staleness monitor with time. Each change and the hand-over of its event to the
-/// producer happen under one lock, and the producer keeps hand-over order within a partition, so a vital's
+/// Two threads change staleness: the consumer, with readings and with the ticks of its partition's event time they
+/// pass (see <see cref="TelemetryClocks"/>), and the staleness monitor, with the wall clock of a partition gone
+/// silent. Each change and the hand-over of its event to the producer happen under one lock, and the producer keeps hand-over order within a partition, so a vital's
 /// "stale" and "fresh again" reach Notification in the order the twin saw them.
 /// </summary>
 internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaTopics> topics, VitalCatalogue catalogue)
@@ -27,12 +28,15 @@ internal sealed class StalenessAnnouncer(EventProducer producer, IOptions<KafkaT
         }
     }
 
-    /// <summary>Moves every twin's clock to <paramref name="now"/>; <c>Announced</c> completes when the staleness events are delivered.</summary>
-    public (IReadOnlyList<RefreshedTwin> Refreshed, Task Announced) Refresh(TwinRegistry twins, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the clocks of the twins of <paramref name="patientIds"/> (one partition's) to <paramref name="now"/>;
+    /// <c>Announced</c> completes when the staleness events are delivered.
+    /// </summary>
+    public (IReadOnlyList<RefreshedTwin> Refreshed, Task Announced) Refresh(TwinRegistry twins, IEnumerable<string> patientIds, DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            var refreshed = twins.RefreshStaleness(now);
+            var refreshed = twins.RefreshStaleness(patientIds, now);
             var announced = new List<Task>();
             foreach (var twin in refreshed)
             {

@@ -29,6 +29,7 @@ internal sealed partial class TwinConsumer(
     TwinRegistry twins,
     TwinChangeFeed changes,
     StalenessAnnouncer staleness,
+    TelemetryClocks clocks,
     VitalCatalogue catalogue,
     ITwinSnapshots snapshots,
     IVitalsStore history,
@@ -60,15 +61,16 @@ internal sealed partial class TwinConsumer(
             var number = partition.Partition.Value;
             if (!_partitions.TryGetValue(number, out var state))
             {
-                state = new PartitionState(clock.GetUtcNow(), consent.Value.WithoutRecord);
                 // Consents first: a twin whose patient refused since its snapshot must not come back, not even for a moment.
-                ConsentRecords.Restore(state.Consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
-                foreach (var snapshot in snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult())
+                var consents = new ConsentBook(consent.Value.WithoutRecord);
+                ConsentRecords.Restore(consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
+                var restored = snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult()
+                    .Where(snapshot => consents.MayProcess(snapshot.PatientId))
+                    .ToList();
+                // The partition's event time resumes where its twins' clocks stood, neither from zero nor from the wall clock.
+                state = new PartitionState(clock.GetUtcNow(), consents, clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
+                foreach (var snapshot in restored)
                 {
-                    if (!state.Consents.MayProcess(snapshot.PatientId))
-                    {
-                        continue;
-                    }
                     twins.Restore(snapshot);
                     state.Patients.Add(snapshot.PatientId);
                     changes.Publish(snapshot.PatientId);
@@ -97,6 +99,7 @@ internal sealed partial class TwinConsumer(
                     twins.Remove(patientId);
                     changes.Publish(patientId);
                 }
+                clocks.Stop(partition.Partition.Value);
                 _partitions.Remove(partition.Partition.Value);
             }
         }
@@ -126,6 +129,7 @@ internal sealed partial class TwinConsumer(
         {
             var recorded = consumed.Parse(VitalSignsRecorded.Parser);
             EnsurePlausible(consumed, recorded);
+            await PassTicksAsync(state, recorded.Reading.ObservedAt.ToDateTimeOffset(), cancellationToken);
             await ApplyReadingAsync(recorded, state, cancellationToken);
             pipeline.Processed(recorded.Reading.ObservedAt.ToDateTimeOffset());
         }
@@ -289,6 +293,24 @@ internal sealed partial class TwinConsumer(
         await Producer.PublishAsync(Topics.TwinEvents, reading.PatientId, changed, changed.EventId, cancellationToken);
     }
 
+    /// <summary>
+    /// Event time: the reading moves its partition's watermark, and every tick it passes moves the clocks of the
+    /// partition's twins before the reading is applied, as the in-process evaluation runs its clock up to each reading.
+    /// A vital that stopped arriving turns stale at the tick in the readings' time, whatever the replay speed.
+    /// </summary>
+    private async Task PassTicksAsync(PartitionState state, DateTimeOffset observedAt, CancellationToken cancellationToken)
+    {
+        foreach (var tick in state.Patients.Watermark.Observe(observedAt))
+        {
+            var (refreshed, announced) = staleness.Refresh(twins, state.Patients, tick, cancellationToken);
+            foreach (var twin in refreshed)
+            {
+                changes.Publish(twin.PatientId);
+            }
+            await announced;
+        }
+    }
+
     private async Task FlushHistoryAsync(PartitionState state, CancellationToken cancellationToken)
     {
         if (state.PendingHistory.Count == 0)
@@ -339,14 +361,15 @@ internal sealed partial class TwinConsumer(
     private static partial void LogRestored(ILogger logger, int count, int partition);
 
     /// <summary>The twins and consents of one partition number (every patient-keyed topic is co-partitioned) and how far they reach.</summary>
-    private sealed class PartitionState(DateTimeOffset now, WithoutConsentRecord withoutRecord)
+    private sealed class PartitionState(DateTimeOffset now, ConsentBook consents, PartitionClock patients)
     {
-        public ConsentBook Consents { get; } = new(withoutRecord);
+        public ConsentBook Consents { get; } = consents;
 
         /// <summary>Patients whose erasure has not succeeded yet, with the offset of the consent record that asked for it.</summary>
         public OwedErasures OwedErasures { get; } = new();
 
-        public HashSet<string> Patients { get; } = new(StringComparer.Ordinal);
+        /// <summary>The partition's patients and its event time.</summary>
+        public PartitionClock Patients { get; } = patients;
 
         public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
 

@@ -31,7 +31,21 @@ internal sealed class TwinQueryOptions
     [Range(1, 1_024)]
     public int MaxLabelLength { get; set; } = 128;
 
-    /// <summary>How often twins are checked for vitals that stopped arriving.</summary>
+    /// <summary>
+    /// Event time: the grid on which each telemetry partition's twins have their clocks moved as the partition's
+    /// watermark (the newest reading time seen on it) passes, so that a vital that stopped arriving turns stale and
+    /// expired anomalies close in the readings' time, whatever the replay speed. Also how often, on the wall clock,
+    /// partitions are checked for having gone silent (<see cref="SilentPartitionAfter"/>).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan StalenessCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Wall time: a telemetry partition from which nothing at all arrived for this long counts as gone silent, and
+    /// its event time runs on at wall speed from its last reading, so its devices' vitals turn stale as they would
+    /// live. The only wall-clock staleness: long enough that a consumer pausing (a rebalance, a slow disk) is not
+    /// mistaken for silence.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SilentPartitionAfter { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -14,6 +14,7 @@ internal static class NotificationExtensions
     public static void AddAlerting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AlertPolicyOptions>().BindConfiguration(AlertPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AlertClockOptions>().BindConfiguration(AlertClockOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
@@ -23,6 +24,7 @@ internal static class NotificationExtensions
         builder.Services.AddSingleton<PatientConsents>();
         builder.Services.AddSingleton<AlertDispatcher>();
         builder.Services.AddSingleton<NotificationMetrics>();
+        builder.Services.AddSingleton<AlertClocks>();
         builder.Services.AddHostedService<AlertClock>();
         builder.Services.AddEventConsumer<AlertConsumer>();
     }

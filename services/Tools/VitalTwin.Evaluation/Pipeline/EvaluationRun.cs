@@ -98,36 +98,12 @@ public static class EvaluationRun
 
         var clock = Stopwatch.StartNew();
         var reporter = new ProgressLine(progress, cohort.Start, cohort.Duration, settings.ProgressInterval ?? TimeSpan.FromSeconds(10), clock);
-        var nextRefresh = cohort.Start + shipped.StalenessCheckInterval;
-        var nextAdvance = cohort.Start + shipped.PolicyTick;
-
-        void RunClocksUntil(DateTimeOffset until)
-        {
-            while (true)
-            {
-                var refreshFirst = nextRefresh <= nextAdvance;
-                var next = refreshFirst ? nextRefresh : nextAdvance;
-                if (next > until)
-                {
-                    return;
-                }
-                if (refreshFirst)
-                {
-                    pipeline.RefreshStaleness(next);
-                    nextRefresh += shipped.StalenessCheckInterval;
-                }
-                else
-                {
-                    pipeline.Advance(next);
-                    nextAdvance += shipped.PolicyTick;
-                }
-            }
-        }
+        var clocks = new PipelineClocks(pipeline, shipped, cohort.Start);
 
         long readings = 0;
         foreach (var reading in stream)
         {
-            RunClocksUntil(reading.ObservedAt);
+            clocks.RunUntil(reading.ObservedAt);
             pipeline.Observe(reading);
             if ((++readings & 0xFFF) == 0)
             {
@@ -135,7 +111,7 @@ public static class EvaluationRun
                 reporter.Report(reading.ObservedAt, readings);
             }
         }
-        RunClocksUntil(cohort.End);
+        clocks.RunUntil(cohort.End);
         reporter.Finish(readings);
         return (pipeline, readings, clock.Elapsed);
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VitalTwin.AnomalyDetection.Core;
+using VitalTwin.Clinical;
 using VitalTwin.Notification.Core;
 using VitalTwin.TwinState.Core;
 
@@ -11,8 +12,8 @@ namespace VitalTwin.Evaluation.Pipeline;
 /// The configuration the services ship with: their options classes bound from their own appsettings.json (copied
 /// beside this tool at build time) and validated the way their hosts validate them at start.
 /// </summary>
-/// <param name="StalenessCheckInterval">How often TwinState's staleness monitor moves every twin's clock.</param>
-/// <param name="PolicyTick">How often Notification's alert clock lets time pass for the policy.</param>
+/// <param name="StalenessCheckInterval">TwinState's event-time grid on which each partition's twins have their clocks moved.</param>
+/// <param name="PolicyTick">Notification's event-time grid on which each partition's clear times and quiet periods run out.</param>
 public sealed record ShippedConfiguration(
     DetectionOptions Detection,
     AlertPolicyOptions Policy,
@@ -23,8 +24,8 @@ public sealed record ShippedConfiguration(
     // TwinState's TwinQueryOptions.StalenessCheckInterval default, used when its appsettings.json leaves it out.
     private static readonly TimeSpan DefaultStalenessCheckInterval = TimeSpan.FromSeconds(15);
 
-    // Notification's AlertClock ticks once a second; it has no setting.
-    private static readonly TimeSpan AlertClockTick = TimeSpan.FromSeconds(1);
+    // Notification's AlertClockOptions.Tick default, used when its appsettings.json leaves it out.
+    private static readonly TimeSpan DefaultPolicyTick = TimeSpan.FromSeconds(1);
 
     /// <param name="directory">Where the services' appsettings.json files are; by default the "shipped" folder beside the tool.</param>
     /// <exception cref="OptionsValidationException">A shipped setting is out of range.</exception>
@@ -33,9 +34,15 @@ public sealed record ShippedConfiguration(
         directory ??= Path.Combine(AppContext.BaseDirectory, "shipped");
         var detection = Bind<DetectionOptions>(Path.Combine(directory, "AnomalyDetection.appsettings.json"), DetectionOptions.SectionName);
         var policy = Bind<AlertPolicyOptions>(Path.Combine(directory, "Notification.appsettings.json"), AlertPolicyOptions.SectionName);
+        var notification = Read(Path.Combine(directory, "Notification.appsettings.json"));
         var twinState = Read(Path.Combine(directory, "TwinState.appsettings.json"));
-        // The TwinState host runs TwinSettings.Default but for the News2 section (its News2Options).
-        var twin = TwinSettings.Default with
+        // The TwinState host runs TwinSettings.Default but for the staleness thresholds its Twin:StaleAfter section names.
+        var staleAfter = twinState.GetSection("Twin:StaleAfter").Get<Dictionary<VitalSign, TimeSpan>>() ?? [];
+        var staleTwin = staleAfter.Count == 0
+            ? TwinSettings.Default
+            : TwinSettings.Default with { StaleAfter = TwinSettings.Default.StaleAfter.Concat(staleAfter).GroupBy(t => t.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
+        // ... and for how it scores NEWS2, which its News2 section (News2Options) sets.
+        var twin = staleTwin with
         {
             News2Window = twinState.GetValue("News2:Window", TwinSettings.Default.News2Window),
             News2WindowReadings = twinState.GetValue("News2:WindowReadings", TwinSettings.Default.News2WindowReadings),
@@ -49,7 +56,7 @@ public sealed record ShippedConfiguration(
             policy,
             twin,
             twinState.GetValue("TwinQuery:StalenessCheckInterval", DefaultStalenessCheckInterval),
-            AlertClockTick);
+            notification.GetValue("AlertClock:Tick", DefaultPolicyTick));
     }
 
     private static IConfiguration Read(string file) =>

@@ -289,8 +289,8 @@ public static class MarkdownReport
         Line(md, "**The pipeline.** The scenario's readings, in time order, go through the services' own code in one process: the Gateway's checks (device binding in force at the " +
             "observed time, the vital catalogue's ranges), AnomalyDetection's per-patient monitors (a device's motion, probe-off or calibrating flag marks an artifact), " +
             "TwinState's twin (NEWS2 with staleness; a change of NEWS2 or of staleness is what TwinState announces), and Notification's alert policy with the dispatcher's rule of one " +
-            $"open alert per patient and key. Time is the readings' time: TwinState's staleness monitor runs every {Durations.Format(configuration.StalenessCheckInterval)} and Notification's alert clock every " +
-            $"{Durations.Format(configuration.PolicyTick)} of simulated time. No clinician acknowledges, silences or records context.");
+            $"open alert per patient and key. Time is the readings' time, as in the services: TwinState moves its twins' clocks every {Durations.Format(configuration.StalenessCheckInterval)} and Notification " +
+            $"runs out clear times every {Durations.Format(configuration.PolicyTick)} of simulated time. No clinician acknowledges, silences or records context.");
         Line(md);
         Line(md, $"**Shipped configuration.** Detectors on every vital: {string.Join("; ", configuration.DetectorBank)}. Artifact rules: {configuration.ArtifactRules}. " +
             $"Alert policy: spike alerts {(configuration.Policy.AlertOnSpikes ? "on" : "off")}, change alerts {(configuration.Policy.AlertOnChanges ? "on" : "off")}, spike quiet period {Durations.Format(configuration.Policy.SpikeQuietPeriod)}, clear after {Durations.Format(configuration.Policy.ClearAfter)}, " +

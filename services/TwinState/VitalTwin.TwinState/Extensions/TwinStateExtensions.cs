@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;
 using VitalTwin.Kafka;
@@ -19,7 +20,8 @@ internal static class TwinStateExtensions
         builder.Services.AddOptions<TwinQueryOptions>().BindConfiguration(TwinQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddOptions<News2Options>().BindConfiguration(News2Options.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(services => new TwinRegistry(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<News2Options>>().Value.ToSettings()));
+        builder.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => new TwinRegistry(sp.GetRequiredService<IOptions<News2Options>>().Value.ApplyTo(sp.GetRequiredService<IOptions<TwinOptions>>().Value.ToSettings())));
         builder.Services.AddSingleton<TwinChangeFeed>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<DurabilityOptions>().BindConfiguration(DurabilityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -39,6 +41,7 @@ internal static class TwinStateExtensions
             builder.Services.AddSingleton<ITwinSnapshots, KafkaTwinSnapshots>();
         }
         builder.Services.AddSingleton<StalenessAnnouncer>();
+        builder.Services.AddSingleton<TelemetryClocks>();
         builder.Services.AddEventConsumer<TwinConsumer>();
         builder.Services.AddHostedService<StalenessMonitor>();
         builder.Services.AddConsentBook();

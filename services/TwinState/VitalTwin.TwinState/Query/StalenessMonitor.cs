@@ -5,12 +5,17 @@ using VitalTwin.TwinState.Core;
 namespace VitalTwin.TwinState.Query;
 
 /// <summary>
-/// Advances every twin's clock so that a vital that stopped arriving turns stale (and leaves NEWS2) and
-/// expired anomalies close even when no reading comes; watchers hear of each twin that changed, and the
-/// twin-events topic of each vital that turned stale.
+/// The wall-clock half of staleness, and only for "this device has gone silent now": every
+/// <see cref="TwinQueryOptions.StalenessCheckInterval"/> of wall time it looks for telemetry partitions from which
+/// nothing at all arrived for <see cref="TwinQueryOptions.SilentPartitionAfter"/>, and lets their event time run on
+/// from their last reading (<see cref="Kafka.PartitionWatermark.AdvanceIfIdle"/>), so their vitals turn stale and
+/// leave NEWS2. Everything else about time (a vital silent while its partition's others arrive, anomalies expiring)
+/// runs in event time on the consumer, at the ticks the readings pass; a replay never waits for this monitor.
+/// Watchers hear of each twin that changed, the twin-events topic of each vital that turned stale.
 /// </summary>
 internal sealed partial class StalenessMonitor(
     TwinRegistry twins,
+    TelemetryClocks clocks,
     TwinChangeFeed changes,
     StalenessAnnouncer staleness,
     TimeProvider clock,
@@ -24,24 +29,35 @@ internal sealed partial class StalenessMonitor(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var (refreshed, announced) = staleness.Refresh(twins, clock.GetUtcNow(), stoppingToken);
-                foreach (var twin in refreshed)
+                foreach (var partition in clocks.All)
                 {
-                    changes.Publish(twin.PatientId);
-                }
-                try
-                {
-                    await announced;
-                }
-                catch (KafkaException e)
-                {
-                    // librdkafka gave up after its own retries; the monitor must keep running for the other twins.
-                    LogNotAnnounced(logger, e.Error.Code);
+                    foreach (var tick in partition.Watermark.AdvanceIfIdle())
+                    {
+                        await RefreshAsync(partition, tick, stoppingToken);
+                    }
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private async Task RefreshAsync(PartitionClock partition, DateTimeOffset tick, CancellationToken cancellationToken)
+    {
+        var (refreshed, announced) = staleness.Refresh(twins, partition, tick, cancellationToken);
+        foreach (var twin in refreshed)
+        {
+            changes.Publish(twin.PatientId);
+        }
+        try
+        {
+            await announced;
+        }
+        catch (KafkaException e)
+        {
+            // librdkafka gave up after its own retries; the monitor must keep running for the other twins.
+            LogNotAnnounced(logger, e.Error.Code);
         }
     }
 
