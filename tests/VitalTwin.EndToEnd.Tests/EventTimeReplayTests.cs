@@ -135,6 +135,9 @@ public sealed class EventTimeSystem : IAsyncLifetime
     // on their two topics (Notification reads them in no common order).
     private static readonly TimeSpan SpikeQuietPeriod = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan SpO2StaleAfter = TimeSpan.FromSeconds(30);
+    // A 150-s recording needs a NEWS2 window and band hold to match; they still run on event time, as shipped.
+    private static readonly TimeSpan News2Window = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan News2Hold = TimeSpan.FromSeconds(10);
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
     private LocalCluster _cluster = null!;
@@ -160,7 +163,13 @@ public sealed class EventTimeSystem : IAsyncLifetime
         return shipped with
         {
             Policy = new PolicyOptions { ClearAfter = ClearAfter, SpikeQuietPeriod = SpikeQuietPeriod, CombineWindow = shipped.Policy.CombineWindow },
-            Twin = TwinSettings.Default with { StaleAfter = new Dictionary<VitalSign, TimeSpan>(TwinSettings.Default.StaleAfter) { [VitalSign.OxygenSaturation] = SpO2StaleAfter } },
+            Twin = TwinSettings.Default with
+            {
+                StaleAfter = new Dictionary<VitalSign, TimeSpan>(TwinSettings.Default.StaleAfter) { [VitalSign.OxygenSaturation] = SpO2StaleAfter },
+                News2Window = News2Window,
+                News2WindowMinReadings = 1,
+                News2Hold = News2Hold,
+            },
         };
     }
 
@@ -179,6 +188,9 @@ public sealed class EventTimeSystem : IAsyncLifetime
                     ["AlertPolicy__ClearAfter"] = Span(ClearAfter),
                     ["AlertPolicy__SpikeQuietPeriod"] = Span(SpikeQuietPeriod),
                     ["Twin__StaleAfter__OxygenSaturation"] = Span(SpO2StaleAfter),
+                    ["News2__Window"] = Span(News2Window),
+                    ["News2__WindowMinReadings"] = "1",
+                    ["News2__Hold"] = Span(News2Hold),
                     // No replay here pauses for an hour: the wall clock's only say (a partition gone silent) stays out of it.
                     ["TwinQuery__SilentPartitionAfter"] = "01:00:00",
                     ["AlertClock__SilentPartitionAfter"] = "01:00:00",
