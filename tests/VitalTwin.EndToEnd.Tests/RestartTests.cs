@@ -90,7 +90,7 @@ public sealed class RestartTests(SystemFixture system)
         var twins = new TwinQuery.TwinQueryClient(system.Channel("TwinState"));
         foreach (var patient in patients)
         {
-            var expected = new VitalTwin.TwinState.Core.PatientTwin(patient.PatientId);
+            var expected = new VitalTwin.TwinState.Core.PatientTwin(patient.PatientId, SystemFixture.Twin);
             foreach (var reading in batches[patient.PatientId].SelectMany(b => b.Readings))
             {
                 catalogue.TryFind(reading.Code.Loinc, reading.Code.Mdc, out var definition);

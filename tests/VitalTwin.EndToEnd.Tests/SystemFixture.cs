@@ -68,6 +68,10 @@ public sealed class SystemFixture : IAsyncLifetime
         return channel;
     }
 
+    /// <summary>How the fixture's TwinState scores NEWS2 (set in its environment below), for twins a test builds to compare.</summary>
+    public static VitalTwin.TwinState.Core.TwinSettings Twin { get; } =
+        VitalTwin.TwinState.Core.TwinSettings.Default with { News2Hold = TimeSpan.Zero, News2WindowReadings = 1, News2WindowMinReadings = 1 };
+
     public async Task InitializeAsync()
     {
         Cluster = await LocalCluster.StartAsync(

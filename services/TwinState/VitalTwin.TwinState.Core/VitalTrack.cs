@@ -70,7 +70,7 @@ internal sealed class VitalTrack(VitalSign sign)
 
     private void Slide(long ticks, double value, TwinSettings settings)
     {
-        if (_window.Length != settings.News2WindowReadings)
+        if (_window.Length > settings.News2WindowReadings)
         {
             Array.Resize(ref _window, settings.News2WindowReadings);
             _windowCount = Math.Min(_windowCount, _window.Length);
@@ -81,7 +81,7 @@ internal sealed class VitalTrack(VitalSign sign)
         long oldest = ticks - settings.News2WindowMaxAge.Ticks;
         int drop = 0;
         while (drop < _windowCount
-            && (_windowCount - drop == _window.Length
+            && (_windowCount - drop >= settings.News2WindowReadings
                 || _window[drop].Ticks <= oldest
                 || (_window[drop].Ticks <= from && _windowCount - drop >= settings.News2WindowMinReadings)))
         {
@@ -92,6 +92,12 @@ internal sealed class VitalTrack(VitalSign sign)
         {
             Array.Copy(_window, drop, _window, 0, _windowCount - drop);
             _windowCount -= drop;
+        }
+
+        // Grown as the vital's rate needs, up to the most the window keeps: a reading every 5 s fills 16 slots, not 31.
+        if (_windowCount == _window.Length)
+        {
+            Array.Resize(ref _window, Math.Min(settings.News2WindowReadings, Math.Max(4, _window.Length * 2)));
         }
 
         _window[_windowCount++] = new PendingReading(ticks, value);
