@@ -5,6 +5,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.DevHost;
 using VitalTwin.Evaluation.Pipeline;
+using VitalTwin.Evaluation.Recordings;
 using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
 using VitalTwin.ServiceDefaults.Security;
@@ -62,7 +63,9 @@ public sealed class EventTimeReplayTests(EventTimeSystem system, ITestOutputHelp
     private static List<string> Expected(WardRecording recording)
     {
         var catalogue = VitalCatalogue.Default;
-        var pipeline = RecordingRun.Execute(VitalsCsv.Load(recording.Path, catalogue), EventTimeSystem.Configuration(), catalogue);
+        // The evaluation's own replay of a recording, with no labels to score: only the alerts it raises are compared.
+        var ward = RecordedWard.From("event-time", VitalsCsv.Load(recording.Path, catalogue), [], "no labels", null, null, catalogue);
+        var pipeline = EvaluationRun.Replay(ward, EventTimeSystem.Configuration(), new RunSettings(), TextWriter.Null, CancellationToken.None).Pipeline;
         return [.. pipeline.Runs[0].Raised.Select(d => EventTimeSystem.Describe(
             d.PatientId, d.Condition.ToString(), d.Priority.ToString(), d.Key.Sign is { } sign ? catalogue[sign].Loinc : "",
             d.Key.Direction == AlertDirection.None ? "" : d.Key.Direction.ToString(), d.ObservedAt, d.Summary)).Order(StringComparer.Ordinal)];
