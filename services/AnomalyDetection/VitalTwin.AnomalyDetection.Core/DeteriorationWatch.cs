@@ -85,7 +85,7 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
 
         var track = _tracks[index];
         track.Add(ticks, value, options.Window.Ticks);
-        var (score, pattern, members) = Score(ticks);
+        var (score, pattern, first, second) = Score(ticks);
         if (score < 0.25)
         {
             // Only while the patient is near their usual does the usual follow them.
@@ -115,7 +115,7 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
 
         _announced = true;
         return new DeteriorationFinding(observedAt, new DateTimeOffset(_sinceTicks, TimeSpan.Zero), pattern, score,
-            [.. members.Select(i => (Vitals[i].Sign, _tracks[i].Level, _tracks[i].Usual))]);
+            [.. (second < 0 ? [first] : new[] { first, second }).Select(i => (Vitals[i].Sign, _tracks[i].Level, _tracks[i].Usual))]);
     }
 
     /// <summary>"Heart rate +18 /min and respiratory rate +5 /min above this patient's usual over 25 min".</summary>
@@ -135,7 +135,8 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
         return string.Create(CultureInfo.InvariantCulture, $"{char.ToUpperInvariant(text[0])}{text[1..]} from this patient's usual over {minutes} min ({finding.Pattern} pattern)");
     }
 
-    private (double Score, string Pattern, int[] Members) Score(long now)
+    // The strongest pattern and its one or two vitals (second -1 for a lone vital); called on every reading, so it allocates nothing.
+    private (double Score, string Pattern, int First, int Second) Score(long now)
     {
         Span<double> up = stackalloc double[Vitals.Length];
         Span<double> down = stackalloc double[Vitals.Length];
@@ -152,12 +153,12 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
         }
 
         const int pulse = 0, breathing = 1, systolic = 2, saturation = 3, temperature = 4;
-        (double, string, int[]) best = (0, "none", []);
-        void Consider(double score, string pattern, params int[] members)
+        (double, string, int, int) best = (0, "none", -1, -1);
+        void Consider(double score, string pattern, int first, int second = -1)
         {
             if (score > best.Item1)
             {
-                best = (score, pattern, members);
+                best = (score, pattern, first, second);
             }
         }
 
