@@ -28,17 +28,19 @@ topic() {
 }
 
 # Retention: raw telemetry a week, rejects two weeks, clinical events (anomalies, twin events, alerts) and dead
-# letters 30 days. Twins and detector state are compacted: the latest record per key is the state.
-# Device bindings are replayed whole by the Gateway at start, so that topic keeps every record for ever.
-# Consent is compacted (the latest record per patient is the state); the audit trail is kept six years.
+# letters 30 days; the audit trail six years. Twins, detector state, device bindings and consent are compacted: the
+# latest record per key is the state. Kafka compacts only closed segments (closed after 7 days by default), so an
+# erased patient's last snapshot would stay readable that long: a segment closes within an hour, a replaced record
+# is compacted away within a day, and a tombstone (the key alone) is dropped a day later.
+compacted=(cleanup.policy=compact segment.ms=3600000 max.compaction.lag.ms=86400000 delete.retention.ms=86400000)
 topic vitaltwin.telemetry.v1 "$partitions" cleanup.policy=delete retention.ms=604800000
 topic vitaltwin.telemetry.rejected.v1 "$partitions" cleanup.policy=delete retention.ms=1209600000
 topic vitaltwin.anomalies.v1 "$partitions" cleanup.policy=delete retention.ms=2592000000
-topic vitaltwin.twins.v1 "$partitions" cleanup.policy=compact
+topic vitaltwin.twins.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.twin-events.v1 "$partitions" cleanup.policy=delete retention.ms=2592000000
 topic vitaltwin.alerts.v1 "$partitions" cleanup.policy=delete retention.ms=2592000000
-topic vitaltwin.anomaly-detection.state.v1 "$partitions" cleanup.policy=compact
-topic vitaltwin.devices.v1 "$partitions" cleanup.policy=delete retention.ms=-1
-topic vitaltwin.consent.v1 "$partitions" cleanup.policy=compact
+topic vitaltwin.anomaly-detection.state.v1 "$partitions" "${compacted[@]}"
+topic vitaltwin.devices.v1 "$partitions" "${compacted[@]}"
+topic vitaltwin.consent.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.audit.v1 "$partitions" cleanup.policy=delete retention.ms=189216000000
 topic vitaltwin.deadletter.v1 1 cleanup.policy=delete retention.ms=2592000000

@@ -1,11 +1,13 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using VitalTwin.Kafka;
 
 namespace VitalTwin.Deploy.Tests;
 
 /// <summary>The topics deploy/ and the chart create are the services' topics, with their layout (KafkaTopics).</summary>
-public sealed class KafkaTopicTests
+public sealed partial class KafkaTopicTests
 {
     private static readonly IReadOnlyList<TopicSpec> Expected = new KafkaTopics().Specs(partitions: 5);
 
@@ -42,9 +44,55 @@ public sealed class KafkaTopicTests
             Assert.Contains(spec.Compacted ? "cleanup.policy=compact" : "cleanup.policy=delete", alters[spec.Name], StringComparison.Ordinal);
         }
 
-        // The Gateway replays every device binding at start: none may expire.
-        Assert.Contains("retention.ms=-1", alters[new KafkaTopics().Devices], StringComparison.Ordinal);
+        // The Gateway replays the devices topic at start: its latest record per device must never expire.
+        Assert.Contains("cleanup.policy=compact", alters[new KafkaTopics().Devices], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_job_strimzi_and_the_compose_script_compact_each_compacted_topic_equally_soon()
+    {
+        var topics = Yaml.At(Yaml.LoadObject("charts", "vitaltwin", "values.yaml"), "messaging.topics")!;
+        var job = CompactedSettings("topics-job.yaml", JobSetting(), topics);
+        var strimzi = CompactedSettings("topics-strimzi.yaml", StrimziSetting(), topics);
+        var alters = RunCreateTopicsScript(partitions: 5).Where(call => call[0] == "kafka-configs.sh")
+            .ToDictionary(call => ValueAfter(call, "--entity-name"), call => ValueAfter(call, "--add-config"));
+
+        Assert.Equal(job, strimzi);
+        foreach (var spec in Expected.Where(spec => spec.Compacted))
+        {
+            var script = alters[spec.Name].Split(',').Select(setting => setting.Split('=', 2))
+                .Where(pair => pair[0] != "cleanup.policy").ToDictionary(pair => pair[0], pair => pair[1]);
+            Assert.Equal(job, script);
+        }
+        // Kafka compacts only closed segments, closed after 7 days unless told: an erased patient's snapshot, detector
+        // state or device binding must not stay readable that long.
+        Assert.True(long.Parse(job["segment.ms"]) <= TimeSpan.FromHours(6).TotalMilliseconds, "segment.ms");
+        Assert.True(long.Parse(job["max.compaction.lag.ms"]) <= TimeSpan.FromDays(1).TotalMilliseconds, "max.compaction.lag.ms");
+        Assert.True(long.Parse(job["delete.retention.ms"]) <= TimeSpan.FromDays(1).TotalMilliseconds, "delete.retention.ms");
+    }
+
+    /// <summary>
+    /// The settings a chart template gives every compacted topic (its "if $spec.compacted" branch), each read from
+    /// the values as the template reads it.
+    /// </summary>
+    private static Dictionary<string, string> CompactedSettings(string template, Regex setting, JsonNode topics)
+    {
+        var text = Repository.Read("charts", "vitaltwin", "templates", template);
+        var start = text.IndexOf("if $spec.compacted", StringComparison.Ordinal);
+        var branch = text[start..text.IndexOf("else", start, StringComparison.Ordinal)];
+        var settings = setting.Matches(branch).ToDictionary(
+            match => match.Groups["key"].Value,
+            match => ((long)Yaml.At(topics, match.Groups["path"].Value)!).ToString(CultureInfo.InvariantCulture));
+        settings.Remove("cleanup.policy");
+        Assert.NotEmpty(settings);
+        return settings;
+    }
+
+    [GeneratedRegex(@"printf ""(?<key>[a-z.]+)=%d"" \(int64 \$topics\.(?<path>[\w.]+)\)")]
+    private static partial Regex JobSetting();
+
+    [GeneratedRegex(@"(?<key>[a-z.]+): \{\{ int64 \$topics\.(?<path>[\w.]+) \}\}")]
+    private static partial Regex StrimziSetting();
 
     [Fact]
     public void The_chart_lists_every_topic_under_its_configuration_key_with_its_layout()

@@ -35,7 +35,7 @@ public sealed class KafkaTopics
         new(TwinEvents, partitions, Compacted: false),
         new(Alerts, partitions, Compacted: false),
         new(DetectorState, partitions, Compacted: true),
-        new(Devices, partitions, Compacted: false),
+        new(Devices, partitions, Compacted: true),
         new(Consent, partitions, Compacted: true),
         new(Audit, partitions, Compacted: false),
         new(DeadLetter, 1, Compacted: false),
