@@ -139,6 +139,30 @@ public sealed class ConsentEnforcementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_withdrawal_unbinds_the_patients_devices_with_a_tombstone_so_no_binding_names_them_for_ever()
+    {
+        await StartGatewayAsync();
+        await RecordLiveAsync(Consenting, ConsentState.Monitoring);
+        var withdrawing = GatewayServer.Device(await Gateway.RegisterAsync(ConsentingDevice, Consenting));
+        var staying = GatewayServer.Device(await Gateway.RegisterAsync("monitor-staying", "patient-staying"));
+        using var devices = new TopicTail(_kafka.BootstrapServers, _topics.Devices);
+        devices.Take(2, Patience);
+
+        await RecordLiveAsync(Consenting, ConsentState.Withdrawn);
+        _clock.Advance(new GatewayOptions().DeviceErasureInterval);
+        var tombstone = Assert.Single(devices.Take(1, Patience));
+        // The compacted devices topic now forgets the binding; a restarted Gateway no longer knows the device.
+        await Gateway.DisposeAsync();
+        _gateway = await GatewayServer.StartAsync(_kafka, _topics, _clock, host: Settings(nameof(WithoutConsentRecord.Monitor)), restart: true);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => Ingestion.IngestAsync(Batch(Reading(ConsentingDevice, Consenting)), withdrawing).ResponseAsync);
+        var accepted = await Ingestion.IngestAsync(Batch(Reading("monitor-staying", "patient-staying")), staying);
+
+        Assert.Equal((ConsentingDevice, true), (tombstone.Message.Key, tombstone.Message.Value is null));
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Equal((1u, 0u), (accepted.Accepted, accepted.Rejected));
+    }
+
+    [Fact]
     public async Task Under_WithoutRecord_Refuse_only_patients_with_monitoring_consent_are_taken()
     {
         await StartGatewayAsync(WithoutConsentRecord.Refuse);

@@ -14,6 +14,10 @@ internal sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan MaxReadingAge { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How often the devices of patients whose consent was refused or withdrawn are looked for and unbound.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan DeviceErasureInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     [Range(1, 10_000)]
     public int MaxBatchSize { get; set; } = 1_000;
 

@@ -39,6 +39,12 @@ internal sealed partial class DeviceBindingsLoader(
                     credentials.Revoke(consumed.Parse(DeviceRevoked.Parser).DeviceId);
                     revocations++;
                 }
+                else if (consumed.IsTombstone)
+                {
+                    // Unbound because its patient's consent ended (see ErasedPatientDevices).
+                    bindings.Unbind(consumed.Key, DateTimeOffset.MinValue);
+                    credentials.Forget(consumed.Key);
+                }
             }, cancellationToken);
         }
         LogLoaded(logger, registrations, revocations);

@@ -40,6 +40,9 @@ internal sealed class DeviceCredentials
         return true;
     }
 
+    /// <summary>Forgets the device: it is unknown until registered again.</summary>
+    public void Forget(string deviceId) => _byDevice.TryRemove(deviceId, out _);
+
     public bool IsRegistered(string deviceId) => _byDevice.ContainsKey(deviceId);
 
     /// <summary>A device authenticated otherwise (by certificate): registered and not revoked.</summary>

@@ -28,6 +28,7 @@ internal static class GatewayExtensions
         builder.AddDeviceAuthentication();
         builder.Services.AddHostedService<DeviceBindingsLoader>();
         builder.Services.AddConsentBook();
+        builder.Services.AddHostedService<ErasedPatientDevices>();
         builder.Services.AddSingleton<ReadingValidator>();
         builder.Services.AddSingleton<DeliveredReadings>();
         builder.Services.AddSingleton<DeviceRateLimiter>();

@@ -90,6 +90,15 @@ public sealed class DeviceBindings
         }
     }
 
+    /// <summary>Every device's binding that has no end: the one its latest registration made.</summary>
+    public IReadOnlyList<DeviceBinding> OpenBindings()
+    {
+        lock (_gate)
+        {
+            return [.. _byDevice.SelectMany(d => d.Value.Where(i => i.Until == long.MaxValue).Select(i => i.ToBinding(d.Key)))];
+        }
+    }
+
     /// <summary>Forgets bindings that ended at or before <paramref name="endedBy"/>; returns how many.</summary>
     public int Prune(DateTimeOffset endedBy)
     {
