@@ -3,13 +3,13 @@ using Confluent.Kafka;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
-using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.DevHost;
 
 /// <summary>
-/// The demo's live status line, read from the system's own outputs: readings from the telemetry topic,
-/// twins from TwinQuery, alerts from the alerts topic. Patient identifiers are not printed.
+/// The demo's live status line, read from the system's own outputs: readings from the telemetry topic, twins and
+/// their NEWS2 from the twin-events topic, alerts from the alerts topic. Patient identifiers are not printed. It
+/// calls no TwinQuery method: counting twins is no clinician's read, and must not fill the audit trail as one.
 /// </summary>
 internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
 {
@@ -17,12 +17,11 @@ internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
     private long _alerts;
     private readonly long[] _alertsByPriority = new long[4];
     private readonly HashSet<string> _patients = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _news2ByPatient = new(StringComparer.Ordinal);
 
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
         var consuming = Task.Factory.StartNew(() => Consume(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        using var channel = cluster.Channel("TwinState", cluster.Tokens.Mint("devhost-status", [Roles.Clinician], [Caller.EveryWard], TimeSpan.FromDays(7)));
-        var twins = new TwinQuery.TwinQueryClient(channel);
         var started = DateTime.UtcNow;
         long lastReadings = 0;
         using var timer = new PeriodicTimer(interval);
@@ -33,11 +32,12 @@ internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
                 var readings = Interlocked.Read(ref _readings);
                 var rate = (readings - lastReadings) / interval.TotalSeconds;
                 lastReadings = readings;
-                var (twinCount, elevated) = await CountTwinsAsync(twins, cancellationToken);
-                int patients;
+                int patients, twinCount, elevated;
                 lock (_patients)
                 {
                     patients = _patients.Count;
+                    twinCount = _news2ByPatient.Count;
+                    elevated = _news2ByPatient.Values.Count(total => total >= 5);
                 }
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{DateTime.UtcNow - started:mm\\:ss}] patients {patients} | readings/s {rate:0} | twins {twinCount} (NEWS2>=5: {elevated}) | alerts {Interlocked.Read(ref _alerts)} (high {_alertsByPriority[3]}, medium {_alertsByPriority[2]}, low {_alertsByPriority[1]})"));
@@ -47,21 +47,6 @@ internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
         {
         }
         await consuming;
-    }
-
-    private static async Task<(int Twins, int Elevated)> CountTwinsAsync(TwinQuery.TwinQueryClient twins, CancellationToken cancellationToken)
-    {
-        int count = 0, elevated = 0;
-        var request = new ListTwinsRequest { PageSize = 500 };
-        do
-        {
-            var page = await twins.ListTwinsAsync(request, cancellationToken: cancellationToken);
-            count += page.Twins.Count;
-            elevated += page.Twins.Count(t => t.News2.Total >= 5);
-            request.PageToken = page.NextPageToken;
-        }
-        while (request.PageToken.Length > 0);
-        return (count, elevated);
     }
 
     private void Consume(CancellationToken cancellationToken)
@@ -74,7 +59,7 @@ internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
             EnableAutoCommit = false,
         };
         using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        consumer.Subscribe([cluster.Topics.Telemetry, cluster.Topics.Alerts]);
+        consumer.Subscribe([cluster.Topics.Telemetry, cluster.Topics.TwinEvents, cluster.Topics.Alerts]);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -88,7 +73,15 @@ internal sealed class StatusBoard(LocalCluster cluster, TextWriter output)
                         _patients.Add(result.Message.Key);
                     }
                 }
-                else if (new ConsumedEvent(result).Is(AlertRaised.Descriptor))
+                else if (new ConsumedEvent(result) is var consumed && consumed.Is(TwinNews2Changed.Descriptor))
+                {
+                    var changed = consumed.Parse(TwinNews2Changed.Parser);
+                    lock (_patients)
+                    {
+                        _news2ByPatient[changed.PatientId] = changed.News2.Total;
+                    }
+                }
+                else if (consumed.Is(AlertRaised.Descriptor))
                 {
                     var alert = AlertRaised.Parser.ParseFrom(result.Message.Value);
                     Interlocked.Increment(ref _alerts);
