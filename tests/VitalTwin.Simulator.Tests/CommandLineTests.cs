@@ -86,6 +86,54 @@ public class CommandLineTests
         }
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("a-clinicians-token")]
+    public async Task A_simulator_the_gateway_will_not_let_register_exits_non_zero_saying_where_its_token_goes(string? token)
+    {
+        await using var gateway = await FakeGateway.StartAsync(TimeProvider.System);
+        gateway.State.RegistrarToken = "a-registrars-token";
+        var recording = TempRecording("""
+            timestamp,patient,code,value,unit
+            2025-01-06T08:00:00Z,erin,8867-4,88,/min
+            """);
+        try
+        {
+            var (exitCode, output) = await RunProgramAsync(Token(token), "--replay", recording, "--gateway", gateway.Address);
+
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("Simulator__AccessToken", output, StringComparison.Ordinal);
+            Assert.Empty(gateway.State.Accepted);
+        }
+        finally
+        {
+            File.Delete(recording);
+        }
+    }
+
+    [Fact]
+    public async Task A_simulator_given_a_registrars_token_in_its_environment_registers_its_devices()
+    {
+        await using var gateway = await FakeGateway.StartAsync(TimeProvider.System);
+        gateway.State.RegistrarToken = "a-registrars-token";
+        var recording = TempRecording("""
+            timestamp,patient,code,value,unit
+            2025-01-06T08:00:00Z,erin,8867-4,88,/min
+            """);
+        try
+        {
+            var (exitCode, output) = await RunProgramAsync(Token("a-registrars-token"), "--replay", recording, "--gateway", gateway.Address);
+
+            Assert.True(exitCode == 0, output);
+            Assert.Equal(["Bearer a-registrars-token"], gateway.State.RegistrationAuthorizations);
+            Assert.Single(gateway.State.Accepted);
+        }
+        finally
+        {
+            File.Delete(recording);
+        }
+    }
+
     [Fact]
     public async Task The_program_refuses_an_invalid_scenario_naming_the_field()
     {
@@ -118,7 +166,11 @@ public class CommandLineTests
         return path;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunProgramAsync(params string[] args)
+    private static Dictionary<string, string?> Token(string? token) => new() { ["Simulator__AccessToken"] = token };
+
+    private static Task<(int ExitCode, string Output)> RunProgramAsync(params string[] args) => RunProgramAsync(new Dictionary<string, string?>(), args);
+
+    private static async Task<(int ExitCode, string Output)> RunProgramAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -126,6 +178,10 @@ public class CommandLineTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "VitalTwin.Simulator.dll"));
         foreach (var arg in args)
         {

@@ -141,8 +141,15 @@ internal sealed class FakeGatewayState(TimeProvider clock)
         }
     }
 
+    /// <summary>When set, registrations without this bearer token are refused, as the Gateway refuses a caller without the registrar role.</summary>
+    public string? RegistrarToken { get; set; }
+
     public RegisterDeviceResponse Register(RegisterDeviceRequest request, string authorization)
     {
+        if (RegistrarToken is not null && authorization != $"Bearer {RegistrarToken}")
+        {
+            throw new RpcException(new Status(authorization.Length == 0 ? StatusCode.Unauthenticated : StatusCode.PermissionDenied, "not a registrar"));
+        }
         var from = request.BoundFrom?.ToDateTimeOffset() ?? clock.GetUtcNow();
         var credential = $"fake.{Guid.NewGuid():N}";
         lock (_gate)

@@ -7,4 +7,4 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings {
 
 builder.AddSimulator(args);
 
-await builder.Build().RunAsync();
+return await builder.Build().RunToExitCodeAsync();

@@ -35,10 +35,18 @@ public sealed partial class WardSimulator(IOptions<SimulatorOptions> options, Vi
         var credentials = new Metadata[patients.Count];
         for (var i = 0; i < patients.Count; i++)
         {
-            var registration = await registry.RegisterDeviceAsync(
-                new RegisterDeviceRequest { DeviceId = patients[i].DeviceId, PatientId = patients[i].PatientId },
-                GatewayCredentials.Registrar(settings.AccessToken),
-                cancellationToken: stoppingToken);
+            RegisterDeviceResponse registration;
+            try
+            {
+                registration = await registry.RegisterDeviceAsync(
+                    new RegisterDeviceRequest { DeviceId = patients[i].DeviceId, PatientId = patients[i].PatientId },
+                    GatewayCredentials.Registrar(settings.AccessToken),
+                    cancellationToken: stoppingToken);
+            }
+            catch (RpcException ex) when (GatewayCredentials.IsRefusal(ex))
+            {
+                throw GatewayCredentials.RegistrationRefused(ex);
+            }
             credentials[i] = GatewayCredentials.Device(registration.DeviceCredential);
         }
         LogStarted(logger, patients.Count, patients.Count(p => p.Deteriorates));

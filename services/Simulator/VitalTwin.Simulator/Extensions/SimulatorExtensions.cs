@@ -43,4 +43,15 @@ internal static class SimulatorExtensions
             builder.Services.AddHostedService<WardSimulator>();
         }
     }
+
+    /// <summary>
+    /// Runs the host; 1 when a streamer failed, else 0. A failing background service stops the host, which then ends
+    /// as if asked to: without this a simulator that sent nothing would exit as one that finished.
+    /// </summary>
+    public static async Task<int> RunToExitCodeAsync(this IHost host)
+    {
+        var streamers = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+        await host.RunAsync();
+        return streamers.Any(streamer => streamer.ExecuteTask?.IsFaulted == true) ? 1 : 0;
+    }
 }

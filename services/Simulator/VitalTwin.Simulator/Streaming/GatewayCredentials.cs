@@ -9,4 +9,13 @@ internal static class GatewayCredentials
         accessToken is null ? [] : [new Metadata.Entry("authorization", $"Bearer {accessToken}")];
 
     public static Metadata Device(string credential) => [new Metadata.Entry("authorization", $"Device {credential}")];
+
+    /// <summary>Whether the Gateway refused a registration for want of a registrar's token: retrying cannot help.</summary>
+    public static bool IsRefusal(RpcException exception) => exception.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied;
+
+    /// <summary>A refused registration, said as what to do about it.</summary>
+    public static InvalidOperationException RegistrationRefused(RpcException refusal) => new(
+        $"The Gateway refused to register a device ({refusal.StatusCode}). Registrations need a bearer token with the registrar role: "
+        + "set Simulator__AccessToken in the environment (the one-machine demo prints a registrar token).",
+        refusal);
 }

@@ -58,6 +58,10 @@ internal sealed partial class GatewayLink(
                 LogRegistered(logger, response.Rebound);
                 return;
             }
+            catch (RpcException ex) when (GatewayCredentials.IsRefusal(ex))
+            {
+                throw GatewayCredentials.RegistrationRefused(ex);
+            }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && attempt < RegistrationAttempts)
             {
                 LogRegistrationRetry(logger, ex.StatusCode);
