@@ -2,7 +2,8 @@
 //   Build   restore and compile everything (warnings are errors)
 //   Test    every test project; prints "N passed, N failed" and writes it to artifacts/test-results/summary.txt
 //   Demo    the whole system on this machine; --duration=<seconds> stops it, otherwise Ctrl-C; --replay=<csv> [--speed=<n>]
-//           streams a recording with its own timestamps instead of the demo ward
+//           streams a recording with its own timestamps instead of the demo ward; --webhook=<url>[,Json|FhirR4] POSTs
+//           every alert event there; --tokens=<file> writes a token per role there instead of printing them
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds>; sustained rate and latencies
@@ -19,6 +20,8 @@ var patients = Argument("patients", "20");
 var deteriorating = Argument("deteriorating", 3);
 var replay = Argument<string>("replay", null);
 var speed = Argument<string>("speed", null);
+var webhook = Argument<string>("webhook", null);
+var tokens = Argument<string>("tokens", null);
 var nabDir = Argument("nab-dir", "../shared/data/nab");
 var benchFilter = Argument("filter", "*");
 
@@ -119,6 +122,14 @@ Task("Demo")
     if (!string.IsNullOrEmpty(speed))
     {
         arguments.Append($"--speed={speed}");
+    }
+    if (!string.IsNullOrEmpty(webhook))
+    {
+        arguments.AppendQuoted($"--webhook={webhook}");
+    }
+    if (!string.IsNullOrEmpty(tokens))
+    {
+        arguments.AppendQuoted($"--tokens={MakeAbsolute(File(tokens)).FullPath}");
     }
     var exitCode = StartProcess("dotnet", new ProcessSettings { Arguments = arguments });
     if (exitCode != 0)

@@ -5,15 +5,23 @@ using VitalTwin.DevHost;
 using VitalTwin.ServiceDefaults.Security;
 
 // ./build.sh --target=Demo [--duration=<seconds>] [--patients=<n>] [--deteriorating=<n>] [--replay=<csv> [--speed=<n>]]
+//   [--webhook=<url>[,Json|FhirR4]] [--tokens=<file>]
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
 var duration = settings.GetValue<double?>("duration");
 var patients = settings.GetValue("patients", 20);
 var deteriorating = settings.GetValue("deteriorating", 3);
 var replay = settings.GetValue<string?>("replay");
 var speed = settings.GetValue("speed", 1.0);
+var tokensFile = settings.GetValue<string?>("tokens");
 if (replay is not null && !File.Exists(replay))
 {
     Console.Error.WriteLine($"The recording {replay} does not exist.");
+    return 1;
+}
+var (webhook, webhookProblem) = settings.GetValue<string?>("webhook") is { } option ? DemoWebhook.Parse(option) : (null, null);
+if (webhookProblem is not null)
+{
+    Console.Error.WriteLine(webhookProblem);
     return 1;
 }
 
@@ -37,6 +45,10 @@ void Print(string service, string line) => output.WriteLine($"  [{service}] {lin
 // Services log warnings and worse here, so the status line stays readable.
 var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning", ["Logging__Console__FormatterName"] = "simple" };
 var environment = new Dictionary<string, string>(quiet);
+foreach (var (key, value) in webhook ?? new Dictionary<string, string>())
+{
+    environment[key] = value;
+}
 if (replay is not null)
 {
     // A recording keeps its own timestamps, which may be years old and arrive many times faster than a device sends:
@@ -48,8 +60,24 @@ if (replay is not null)
 await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Environment = environment, Output = Print }, stop.Token);
 
 output.WriteLine($"Kafka bootstrap: {cluster.Kafka.BootstrapServers}");
-// A token for trying the APIs by hand (grpcurl -H "authorization: Bearer <token>"); it is only good for this run.
-output.WriteLine($"Clinician token (every ward, 12 h): {cluster.Tokens.Mint("demo-clinician", [Roles.Clinician, Roles.Integration], [Caller.EveryWard], TimeSpan.FromHours(12))}");
+// Tokens for trying the APIs by hand (grpcurl -H "authorization: Bearer <token>"); they are only good for this run.
+var tokens = DemoTokens.Mint(cluster.Tokens);
+if (tokensFile is not null)
+{
+    DemoTokens.Write(tokensFile, tokens);
+    output.WriteLine($"Tokens ({DemoTokens.Lifetime.TotalHours:0} h): {string.Join(", ", tokens.Select(t => t.Variable))} in {Path.GetFullPath(tokensFile)}");
+}
+else
+{
+    foreach (var token in tokens)
+    {
+        output.WriteLine($"Token, {token.Holder} ({DemoTokens.Lifetime.TotalHours:0} h): {token.Value}");
+    }
+}
+if (webhook is not null)
+{
+    output.WriteLine($"Alerts are POSTed to {webhook["Delivery__Webhooks__0__Url"]} ({webhook["Delivery__Webhooks__0__Format"]}).");
+}
 foreach (var service in cluster.Endpoints.Values)
 {
     output.WriteLine($"{service.Name} gRPC: {service.Grpc.ToString().TrimEnd('/')}");
@@ -79,6 +107,9 @@ else
     output.WriteLine($"Simulating {patients} patients ({deteriorating} deteriorating). Ctrl-C stops.");
 }
 
+output.WriteLine($"Patients are placed alternately on {string.Join(" and ", DemoWards.Names)} as their twins appear.");
+var wards = new DemoWards(cluster, line => output.WriteLine($"  wards: {line}")).RunAsync(stop.Token);
 await new StatusBoard(cluster, output).RunAsync(TimeSpan.FromSeconds(5), stop.Token);
+await wards;
 output.WriteLine("Stopping...");
 return 0;

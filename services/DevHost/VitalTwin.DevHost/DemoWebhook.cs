@@ -1,0 +1,32 @@
+namespace VitalTwin.DevHost;
+
+/// <summary>
+/// The demo's <c>--webhook=&lt;url&gt;[,&lt;format&gt;]</c>: one subscriber, named <c>demo</c>, that Notification
+/// POSTs every alert event to, as its <c>Delivery:Webhooks</c> configuration would.
+/// </summary>
+public static class DemoWebhook
+{
+    private static readonly string[] Formats = ["Json", "FhirR4"];
+
+    /// <summary>Notification's settings for the subscriber, or the reason the option is wrong.</summary>
+    public static (IReadOnlyDictionary<string, string>? Settings, string? Problem) Parse(string option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        var parts = option.Split(',', 2, StringSplitOptions.TrimEntries);
+        if (!Uri.TryCreate(parts[0], UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            return (null, $"--webhook: '{parts[0]}' is not an absolute http or https URL.");
+        }
+        var format = parts.Length > 1 ? Formats.FirstOrDefault(f => string.Equals(f, parts[1], StringComparison.OrdinalIgnoreCase)) : Formats[0];
+        if (format is null)
+        {
+            return (null, $"--webhook: the format '{parts[1]}' is not one of {string.Join(", ", Formats)}.");
+        }
+        return (new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Delivery__Webhooks__0__Name"] = "demo",
+            ["Delivery__Webhooks__0__Url"] = url.AbsoluteUri,
+            ["Delivery__Webhooks__0__Format"] = format,
+        }, null);
+    }
+}
