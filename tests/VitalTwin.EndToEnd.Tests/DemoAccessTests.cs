@@ -53,6 +53,29 @@ public sealed class DemoAccessTests(SystemFixture system)
             .RegisterDeviceAsync(Readings.ForNewPatient("demo-not-registrar").Registration()).ResponseAsync));
     }
 
+    [Fact]
+    public async Task The_tokens_file_is_a_shell_script_of_one_variable_per_role_readable_by_its_owner_only()
+    {
+        var tokens = DemoTokens.Mint(system.Cluster.Tokens);
+        var path = Path.Combine(Path.GetTempPath(), $"vitaltwin-tokens-{Guid.NewGuid():N}.env");
+        try
+        {
+            DemoTokens.Write(path, tokens);
+
+            var script = await File.ReadAllBytesAsync(path);
+            Assert.Equal(tokens.Select(t => $"{t.Variable}={t.Value}"), System.Text.Encoding.UTF8.GetString(script).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal((byte)'R', script[0]);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:8080/alerts", "http://127.0.0.1:8080/alerts", "Json")]
     [InlineData("https://integration.example/vitaltwin,fhirr4", "https://integration.example/vitaltwin", "FhirR4")]

@@ -36,7 +36,8 @@ public static class DemoTokens
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
-        using var file = new StreamWriter(path, System.Text.Encoding.UTF8, options);
+        // No byte-order mark: a shell would read it as part of the first name.
+        using var file = new StreamWriter(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), options);
         foreach (var token in tokens)
         {
             file.WriteLine($"{token.Variable}={token.Value}");
