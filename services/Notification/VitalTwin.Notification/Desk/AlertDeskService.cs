@@ -21,7 +21,9 @@ internal sealed partial class AlertDeskService(
     AlertLifecycle lifecycle,
     AuditTrail audit,
     TimeProvider clock,
+    AlertWatches watches,
     IOptions<AlertLifecycleOptions> options,
+    IOptions<AlertDeskOptions> deskOptions,
     ILogger<AlertDeskService> logger) : AlertDesk.AlertDeskBase
 {
     private const string Readers = $"{Roles.Clinician},{Roles.Integration}";
@@ -62,22 +64,34 @@ internal sealed partial class AlertDeskService(
     public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertView> responseStream, ServerCallContext context)
     {
         var caller = Caller.Of(context);
-        LogWatchOpened(logger);
-        // Each patient is recorded once per stream, before the first of their alerts is sent.
-        var recorded = new HashSet<string>(StringComparer.Ordinal);
-        // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
-        await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
+        if (!watches.TryOpen())
         {
-            await foreach (var view in book.Watch(request.Filter, Visibility(caller), cancellationToken))
+            LogWatchRefused(logger, deskOptions.Value.MaxWatches);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many alert watches are open; try again later"));
+        }
+        LogWatchOpened(logger, watches.Open);
+        try
+        {
+            // Each patient is recorded once per stream, before the first of their alerts is sent.
+            var recorded = new HashSet<string>(StringComparer.Ordinal);
+            // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
+            await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
             {
-                if (!recorded.Contains(view.PatientId))
+                await foreach (var view in book.Watch(request.Filter, Visibility(caller), cancellationToken))
                 {
-                    await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: cancellationToken);
-                    recorded.Add(view.PatientId);
+                    if (!recorded.Contains(view.PatientId))
+                    {
+                        await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: cancellationToken);
+                        recorded.Add(view.PatientId);
+                    }
+                    await responseStream.WriteAsync(view, cancellationToken);
                 }
-                await responseStream.WriteAsync(view, cancellationToken);
-            }
-        }, context.CancellationToken);
+            }, context.CancellationToken);
+        }
+        finally
+        {
+            watches.Close();
+        }
     }
 
     [Authorize(Roles = Roles.Clinician)]
@@ -136,7 +150,7 @@ internal sealed partial class AlertDeskService(
         if (book.Find(detail) is not { } view)
         {
             await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
-            throw new RpcException(new Status(StatusCode.NotFound, "no open alert with that id is held here"));
+            throw new RpcException(new Status(StatusCode.NotFound, "no alert with that id is held here"));
         }
         if (!caller.MaySee(view.Raised?.Ward))
         {
@@ -152,8 +166,11 @@ internal sealed partial class AlertDeskService(
     {
         switch (result.Outcome)
         {
+            // A resolved alert has no lifecycle left to act, but the book still holds it: its state is what refuses.
+            case AlertActionOutcome.NotFound when book.Find(result.AlertId.ToString()) is { State: AlertState.Resolved }:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "the alert is resolved"));
             case AlertActionOutcome.NotFound:
-                throw new RpcException(new Status(StatusCode.NotFound, "no open alert with that id is held here"));
+                throw new RpcException(new Status(StatusCode.NotFound, "no alert with that id is held here"));
             case AlertActionOutcome.NotAllowed:
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, result.Refusal ?? "the alert's state does not allow that"));
         }
@@ -176,6 +193,9 @@ internal sealed partial class AlertDeskService(
     [LoggerMessage(Level = LogLevel.Information, Message = "A call to {Method} was refused: the alert is outside the caller's ward grants")]
     private static partial void LogRefused(ILogger logger, string method);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Alert watch opened")]
-    private static partial void LogWatchOpened(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Alert watch opened; {Watches} open")]
+    private static partial void LogWatchOpened(ILogger logger, int watches);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert watches are all in use ({MaxWatches}); a new one was refused")]
+    private static partial void LogWatchRefused(ILogger logger, int maxWatches);
 }
