@@ -187,6 +187,20 @@ public class SecuredNotification : IAsyncLifetime
         return Producer.PublishAsync(Topics.Anomalies, patientId, detected, detected.EventId, CancellationToken.None);
     }
 
+    /// <summary>The patient moved from <paramref name="previousWard"/> to <paramref name="ward"/>, as TwinState announces it.</summary>
+    public Task PublishWardChangeAsync(string patientId, string ward, string previousWard)
+    {
+        var changed = new TwinWardChanged
+        {
+            EventId = $"ward/{Guid.NewGuid():N}",
+            PatientId = patientId,
+            Ward = ward,
+            PreviousWard = previousWard,
+            ChangedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        };
+        return Producer.PublishAsync(Topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
+    }
+
     /// <summary>The audit records of <paramref name="actor"/>, with their bytes as they are on the topic.</summary>
     public IReadOnlyList<(AccessAudited Audited, byte[] Bytes, string Key)> Audited(string actor) =>
         AuditTopic.Read(_kafka.BootstrapServers, Topics.Audit)

@@ -133,11 +133,11 @@ internal sealed partial class AlertDeskService(
     }
 
     /// <summary>
-    /// A hospital system reads every alert; a clinician those of the wards granted, so an alert with no ward only
-    /// with the every-ward grant.
+    /// A hospital system reads every alert; a clinician those whose patient is on a ward granted now (an alert moves
+    /// with its patient), so an alert with no ward only with the every-ward grant.
     /// </summary>
     private static Func<AlertView, bool>? Visibility(Caller caller) =>
-        caller.IsIn(Roles.Integration) || caller.CoversEveryWard ? null : view => caller.MaySee(view.Raised?.Ward);
+        caller.IsIn(Roles.Integration) || caller.CoversEveryWard ? null : view => caller.MaySee(view.Ward);
 
     /// <summary>
     /// Who acts on the alert: the token's subject, once the alert is known to be on one of their wards and the
@@ -152,7 +152,7 @@ internal sealed partial class AlertDeskService(
             await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
             throw new RpcException(new Status(StatusCode.NotFound, "no alert with that id is held here"));
         }
-        if (!caller.MaySee(view.Raised?.Ward))
+        if (!caller.MaySee(view.Ward))
         {
             await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Denied, detail, context.CancellationToken);
             LogRefused(logger, context.Method);
