@@ -64,34 +64,23 @@ internal sealed partial class AlertDeskService(
     public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertView> responseStream, ServerCallContext context)
     {
         var caller = Caller.Of(context);
-        if (!watches.TryOpen())
-        {
-            LogWatchRefused(logger, deskOptions.Value.MaxWatches);
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many alert watches are open; try again later"));
-        }
+        using var place = watches.TryOpen() ?? throw WatchRefused();
         LogWatchOpened(logger, watches.Open);
-        try
+        // Each patient is recorded once per stream, before the first of their alerts is sent.
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
+        await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
         {
-            // Each patient is recorded once per stream, before the first of their alerts is sent.
-            var recorded = new HashSet<string>(StringComparer.Ordinal);
-            // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
-            await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
+            await foreach (var view in book.Watch(request.Filter, Visibility(caller), cancellationToken))
             {
-                await foreach (var view in book.Watch(request.Filter, Visibility(caller), cancellationToken))
+                if (!recorded.Contains(view.PatientId))
                 {
-                    if (!recorded.Contains(view.PatientId))
-                    {
-                        await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: cancellationToken);
-                        recorded.Add(view.PatientId);
-                    }
-                    await responseStream.WriteAsync(view, cancellationToken);
+                    await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: cancellationToken);
+                    recorded.Add(view.PatientId);
                 }
-            }, context.CancellationToken);
-        }
-        finally
-        {
-            watches.Close();
-        }
+                await responseStream.WriteAsync(view, cancellationToken);
+            }
+        }, context.CancellationToken);
     }
 
     [Authorize(Roles = Roles.Clinician)]
@@ -186,6 +175,12 @@ internal sealed partial class AlertDeskService(
         : text.Length == 0 ? null : text;
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    private RpcException WatchRefused()
+    {
+        LogWatchRefused(logger, deskOptions.Value.MaxWatches);
+        return new RpcException(new Status(StatusCode.ResourceExhausted, "too many alert watches are open; try again later"));
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} {Action} from the desk")]
     private static partial void LogAction(ILogger logger, Guid alertId, string action);

@@ -12,16 +12,27 @@ internal sealed class AlertWatches(IOptions<AlertDeskOptions> options)
 
     public int Open => Volatile.Read(ref _open);
 
-    /// <summary>Takes a place for one more stream; false when all are taken. A place taken is given back with <see cref="Close"/>.</summary>
-    public bool TryOpen()
+    /// <summary>A place for one more stream, given back when disposed; null when all are taken.</summary>
+    public IDisposable? TryOpen()
     {
         if (Interlocked.Increment(ref _open) <= options.Value.MaxWatches)
         {
-            return true;
+            return new Place(this);
         }
         Interlocked.Decrement(ref _open);
-        return false;
+        return null;
     }
 
-    public void Close() => Interlocked.Decrement(ref _open);
+    private sealed class Place(AlertWatches watches) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref watches._open);
+            }
+        }
+    }
 }
