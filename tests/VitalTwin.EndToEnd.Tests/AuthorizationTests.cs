@@ -81,6 +81,34 @@ public sealed class AuthorizationTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task An_open_alert_moves_with_its_patient_from_the_old_wards_clinicians_to_the_new_wards()
+    {
+        var wardA = $"e2e-ward-a-{Guid.NewGuid():N}";
+        var wardB = $"e2e-ward-b-{Guid.NewGuid():N}";
+        using var alertTopic = new TopicWatcher(system.Cluster.Kafka.BootstrapServers, system.Cluster.Topics.Alerts);
+        var patient = await SickPatientOnWardAsync("auth-moved", wardA);
+        var (raised, _) = await alertTopic.WaitForAsync(patient.PatientId, AlertRaised.Parser, a => a.Condition == AlertCondition.News2High, Timeout);
+        var nurseA = new AlertDesk.AlertDeskClient(system.Channel("Notification", system.Cluster.Tokens.Mint($"e2e-nurse-a-{Guid.NewGuid():N}", [Roles.Clinician], [wardA])));
+        var nurseB = new AlertDesk.AlertDeskClient(system.Channel("Notification", system.Cluster.Tokens.Mint($"e2e-nurse-b-{Guid.NewGuid():N}", [Roles.Clinician], [wardB])));
+        var ofPatient = new ListAlertsRequest { Filter = new AlertFilter { PatientId = patient.PatientId } };
+
+        // Only the ward changes: NEWS2 stays as it is, so only TwinState's announcement of the move can carry it.
+        await new TwinQuery.TwinQueryClient(system.Channel("TwinState")).SetPatientContextAsync(
+            new SetPatientContextRequest { PatientId = patient.PatientId, Context = new PatientContext { Ward = wardB }, RecordedBy = "e2e-clerk" });
+        var listedB = await Polling.UntilAsync(token => nurseB.ListAlertsAsync(ofPatient, cancellationToken: token).ResponseAsync, l => l.Alerts.Count > 0, Timeout);
+        var listedA = await nurseA.ListAlertsAsync(ofPatient);
+        var refused = await StatusOf(() => nurseA.AcknowledgeAsync(new AcknowledgeAlertRequest { AlertId = raised.AlertId }).ResponseAsync);
+        var acknowledged = await nurseB.AcknowledgeAsync(new AcknowledgeAlertRequest { AlertId = raised.AlertId });
+        var (moved, _) = await alertTopic.WaitForAsync(patient.PatientId, AlertMoved.Parser, m => m.AlertId == raised.AlertId, Timeout);
+
+        Assert.Equal((raised.AlertId, wardB, wardA), (listedB.Alerts.Single().AlertId, listedB.Alerts.Single().Ward, listedB.Alerts.Single().Raised.Ward));
+        Assert.Empty(listedA.Alerts);
+        Assert.Equal(StatusCode.PermissionDenied, refused);
+        Assert.Equal(AlertState.Acknowledged, acknowledged.State);
+        Assert.Equal((wardB, wardA), (moved.Ward, moved.PreviousWard));
+    }
+
+    [Fact]
     public async Task Roles_decide_which_api_a_caller_reaches_and_untrusted_tokens_reach_none()
     {
         var patient = await SickPatientOnWardAsync("auth-roles", $"e2e-ward-{Guid.NewGuid():N}");

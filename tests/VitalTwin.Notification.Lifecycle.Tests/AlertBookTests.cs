@@ -121,6 +121,30 @@ public class AlertBookTests
     }
 
     [Fact]
+    public async Task A_watch_limited_to_a_ward_is_told_once_that_an_alert_moved_off_it_and_sent_it_again_when_it_moves_back()
+    {
+        var alertId = Raise("patient-1");
+        _book.Apply(new AlertMoved { AlertId = alertId, PatientId = "patient-1", Ward = "ward-a", MovedAt = Now() }, 0);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var watch = _book.Watch(null, v => v.Ward == "ward-a", stop.Token).GetAsyncEnumerator(stop.Token);
+        Assert.True(await watch.MoveNextAsync());
+        var first = watch.Current;
+
+        _book.Apply(new AlertMoved { AlertId = alertId, PatientId = "patient-1", Ward = "ward-b", PreviousWard = "ward-a", MovedAt = Now() }, 0);
+        Assert.True(await watch.MoveNextAsync());
+        var left = watch.Current;
+        // Changes while it is away are not sent: the next thing the watch sends is the alert back on its ward.
+        _book.Apply(new AlertAcknowledged { AlertId = alertId, PatientId = "patient-1", AcknowledgedBy = "nurse-b", AcknowledgedAt = Now() }, 0);
+        _book.Apply(new AlertMoved { AlertId = alertId, PatientId = "patient-1", Ward = "ward-a", PreviousWard = "ward-b", MovedAt = Now() }, 0);
+        Assert.True(await watch.MoveNextAsync());
+        var back = watch.Current;
+
+        Assert.Equal((alertId, "ward-a"), (first.AlertId, first.Ward));
+        Assert.Equal(new AlertView { AlertId = alertId, PatientId = "patient-1" }, left);
+        Assert.Equal((alertId, "ward-a", AlertState.Acknowledged), (back.AlertId, back.Ward, back.State));
+    }
+
+    [Fact]
     public void A_page_token_it_did_not_issue_is_refused()
     {
         Assert.Throws<FormatException>(() => _book.List(null, 10, "garbage"));

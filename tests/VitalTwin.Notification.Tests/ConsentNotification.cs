@@ -189,6 +189,20 @@ internal sealed class RunningNotification(IHost host, FakeTimeProvider clock, Ka
         return Producer.PublishAsync(topics.Anomalies, patientId, detected, detected.EventId, CancellationToken.None);
     }
 
+    /// <summary>The patient moved to <paramref name="ward"/>, as TwinState announces it.</summary>
+    public Task PublishWardChangeAsync(string patientId, string ward)
+    {
+        var changed = new TwinWardChanged
+        {
+            EventId = $"ward/{Guid.NewGuid():N}",
+            PatientId = patientId,
+            Ward = ward,
+            PreviousWard = "ward-a",
+            ChangedAt = Timestamp.FromDateTimeOffset(Clock.GetUtcNow()),
+        };
+        return Producer.PublishAsync(topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
+    }
+
     /// <summary>Stops as SIGTERM would: the consumer closes and commits what it handled.</summary>
     public async ValueTask DisposeAsync()
     {

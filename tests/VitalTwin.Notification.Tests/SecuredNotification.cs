@@ -28,7 +28,7 @@ namespace VitalTwin.Notification.Tests;
 /// topics with NEWS2 alerts for patients on two wards and on none, and an anomaly-only alert for a patient whose
 /// ward only an earlier twin event told. Each test calls under subjects of its own and finds its audit records by them.
 /// </summary>
-public sealed class SecuredNotification : IAsyncLifetime
+public class SecuredNotification : IAsyncLifetime
 {
     public const string WardA = "ward-a";
     public const string WardB = "ward-b";
@@ -44,8 +44,17 @@ public sealed class SecuredNotification : IAsyncLifetime
 
     private readonly EmbeddedKafka _kafka = EmbeddedKafka.Start([]);
     private readonly List<GrpcChannel> _channels = [];
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private WebApplication _app = null!;
     private string _address = null!;
+
+    public SecuredNotification()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    /// <param name="settings">Configuration over the fixture's own, for a host configured otherwise than as shipped.</param>
+    protected SecuredNotification(IReadOnlyDictionary<string, string?> settings) => _settings = settings;
 
     public LocalTokenIssuer Tokens { get; } = new();
 
@@ -60,6 +69,8 @@ public sealed class SecuredNotification : IAsyncLifetime
     };
 
     public AlertBook Book => _app.Services.GetRequiredService<AlertBook>();
+
+    public IServiceProvider Services => _app.Services;
 
     public EventProducer Producer => _app.Services.GetRequiredService<EventProducer>();
 
@@ -105,6 +116,10 @@ public sealed class SecuredNotification : IAsyncLifetime
             ["Kafka:Topics:Consent"] = Topics.Consent,
         };
         foreach (var (key, value) in Tokens.ServiceConfiguration)
+        {
+            settings[key] = value;
+        }
+        foreach (var (key, value) in _settings)
         {
             settings[key] = value;
         }
@@ -170,6 +185,20 @@ public sealed class SecuredNotification : IAsyncLifetime
             PersonalBaseline = 70,
         };
         return Producer.PublishAsync(Topics.Anomalies, patientId, detected, detected.EventId, CancellationToken.None);
+    }
+
+    /// <summary>The patient moved from <paramref name="previousWard"/> to <paramref name="ward"/>, as TwinState announces it.</summary>
+    public Task PublishWardChangeAsync(string patientId, string ward, string previousWard)
+    {
+        var changed = new TwinWardChanged
+        {
+            EventId = $"ward/{Guid.NewGuid():N}",
+            PatientId = patientId,
+            Ward = ward,
+            PreviousWard = previousWard,
+            ChangedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        };
+        return Producer.PublishAsync(Topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
     }
 
     /// <summary>The audit records of <paramref name="actor"/>, with their bytes as they are on the topic.</summary>

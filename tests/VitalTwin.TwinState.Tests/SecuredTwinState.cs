@@ -174,6 +174,13 @@ public sealed class SecuredTwinState : IAsyncLifetime
             .Where(r => r.Audited.Actor == actor)
             .ToList();
 
+    /// <summary>The ward changes on the twin-events topic, in order.</summary>
+    public IReadOnlyList<TwinWardChanged> WardChanges() =>
+        AuditTopic.Read(_cluster.Kafka.BootstrapServers, Topics.TwinEvents)
+            .Where(r => r.Schema == TwinWardChanged.Descriptor.FullName)
+            .Select(r => TwinWardChanged.Parser.ParseFrom(r.Value))
+            .ToList();
+
     public async Task DisposeAsync()
     {
         foreach (var channel in _channels)

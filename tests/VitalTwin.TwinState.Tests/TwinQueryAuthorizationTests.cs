@@ -206,7 +206,7 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
     }
 
     [Fact]
-    public async Task A_clinician_moves_a_patient_only_between_wards_granted_and_a_watcher_of_the_old_ward_sees_it_leave_without_its_data()
+    public async Task A_clinician_moves_a_patient_only_between_wards_granted_and_a_watcher_of_the_old_ward_sees_it_leave_without_its_data_and_the_move_is_a_twin_event()
     {
         var subject = Subject("mover");
         var both = service.Query(service.Token(subject, [Roles.Clinician], WardA, WardB));
@@ -231,6 +231,9 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
         Assert.Equal((WardB, WardA), (moved.Context.Ward, back.Context.Ward));
         Assert.Equal(TwinChangeReason.LeftFilter, left.Reason);
         Assert.Equal(new PatientTwin { PatientId = Mover }, left.Twin);
+        // Notification moves the patient's open alerts by these: a move changes no NEWS2, so no other event says it.
+        var moves = service.WardChanges().Where(c => c.PatientId == Mover).Select(c => (c.PreviousWard, c.Ward)).ToList();
+        Assert.Equal([(WardA, WardB), (WardB, WardA)], moves.SkipWhile(m => m != (WardA, WardB)).Take(2));
         Assert.Equal(
             [(Mover, AuditOutcome.Allowed, $"ward {WardA} -> {WardB}"), (Mover, AuditOutcome.Allowed, $"ward {WardB} -> {WardA}")],
             service.Audited(subject).Select(r => (r.Audited.PatientId, r.Audited.Outcome, r.Audited.Detail)));

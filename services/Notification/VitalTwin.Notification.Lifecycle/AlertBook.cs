@@ -43,6 +43,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
                     Raised = raised,
                     SilencedUntil = raised.SilencedUntil,
                     UpdatedAt = raised.RaisedAt,
+                    Ward = raised.Ward,
                 };
                 if (!_alerts.TryAdd(alertId, new Entry(view, partition)))
                 {
@@ -100,6 +101,14 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
                 {
                     ForgetOpen(alertId, entry);
                 }
+                break;
+            case AlertMoved moved:
+                alertId = moved.AlertId;
+                Update(alertId, v =>
+                {
+                    v.Ward = moved.Ward;
+                    v.UpdatedAt = moved.MovedAt;
+                });
                 break;
             default:
                 // Record types added to the contract later are not ours to interpret.
@@ -200,7 +209,11 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
         return (matching, PageToken.After(matching[^1]));
     }
 
-    /// <summary>Every matching alert now, then each change of a matching alert; a slow reader gets each alert's latest state.</summary>
+    /// <summary>
+    /// Every matching alert now, then each change of a matching alert; a slow reader gets each alert's latest state.
+    /// An alert sent that the caller may no longer see (its patient moved off the caller's wards) is sent once more
+    /// with its ids only, so the caller can drop it, and then no more unless it comes back into view.
+    /// </summary>
     public IAsyncEnumerable<AlertView> Watch(AlertFilter? filter, CancellationToken cancellationToken) => Watch(filter, visible: null, cancellationToken);
 
     /// <inheritdoc cref="Watch(AlertFilter?, CancellationToken)"/>
@@ -211,6 +224,8 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
     {
         var watcher = new Watcher();
         _watchers.TryAdd(watcher, 0);
+        // What this watch has disclosed and not taken back: only those are said to have left.
+        var shown = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             foreach (var entry in _alerts.Values)
@@ -218,6 +233,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
                 var view = Present(entry.View);
                 if (Matches(view, filter) && (visible is null || visible(view)))
                 {
+                    shown.Add(view.AlertId);
                     yield return view;
                 }
             }
@@ -226,9 +242,19 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
                 watcher.Signal.Reader.TryRead(out _);
                 foreach (var alertId in watcher.Take())
                 {
-                    if (Find(alertId) is { } view && Matches(view, filter, includeResolved: true) && (visible is null || visible(view)))
+                    if (Find(alertId) is not { } view || !Matches(view, filter, includeResolved: true))
                     {
+                        continue;
+                    }
+                    if (visible is null || visible(view))
+                    {
+                        shown.Add(alertId);
                         yield return view;
+                    }
+                    else if (shown.Remove(alertId))
+                    {
+                        // Nothing of what it is now: the caller may no longer see it.
+                        yield return new AlertView { AlertId = view.AlertId, PatientId = view.PatientId };
                     }
                 }
             }

@@ -23,6 +23,10 @@ public sealed class AlertLifecycle(IClientFactory clients)
     public Task<AlertActionResult> WithdrawAsync(AlertView view, int partition, CancellationToken cancellationToken) =>
         RequestAsync(new WithdrawAlert(Guid.Parse(view.AlertId), view.PatientId, partition), cancellationToken);
 
+    /// <summary>Moves an open alert to its patient's new ward; <c>NotFound</c> when it is no longer open.</summary>
+    public Task<AlertActionResult> MoveAsync(Guid alertId, string ward, string sourceEventId, CancellationToken cancellationToken) =>
+        RequestAsync(new MoveAlert(alertId, ward, sourceEventId), cancellationToken);
+
     public Task<AlertActionResult> ReleaseAsync(Guid alertId, CancellationToken cancellationToken) =>
         RequestAsync(new ReleaseAlert(alertId), cancellationToken);
 

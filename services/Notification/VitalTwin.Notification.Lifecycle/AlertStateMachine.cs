@@ -37,6 +37,11 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
             x.CorrelateById(m => m.Message.AlertId);
             x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(new AlertActionResult(c.Message.AlertId, AlertActionOutcome.NotFound))));
         });
+        Event(() => Move, x =>
+        {
+            x.CorrelateById(m => m.Message.AlertId);
+            x.OnMissingInstance(m => m.ExecuteAsync(c => c.RespondAsync(NotFound(c.Message.AlertId))));
+        });
         Event(() => Release, x =>
         {
             x.CorrelateById(m => m.Message.AlertId);
@@ -225,7 +230,11 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
                 .Unschedule(Escalation)
                 .Unschedule(SilenceEnd)
                 .Respond(context => Accepted(context.Saga))
-                .Finalize());
+                .Finalize(),
+            // Where the alert is shown changes, not where it stands: timers and state are left as they are.
+            When(Move)
+                .ThenAsync(MoveAsync)
+                .Respond(context => Accepted(context.Saga)));
 
         SetCompletedWhenFinalized();
     }
@@ -242,6 +251,7 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
     public Event<SilenceAlert> Silence { get; private set; } = null!;
     public Event<ResolveAlert> Resolve { get; private set; } = null!;
     public Event<ReleaseAlert> Release { get; private set; } = null!;
+    public Event<MoveAlert> Move { get; private set; } = null!;
     public Event<WithdrawAlert> Withdraw { get; private set; } = null!;
 
     public Schedule<AlertSaga, EscalationDue> Escalation { get; private set; } = null!;
@@ -297,6 +307,25 @@ public sealed class AlertStateMachine : MassTransitStateMachine<AlertSaga>
         };
         await _events.PublishAsync(context.Saga, silenced, string.Create(CultureInfo.InvariantCulture, $"silenced/{now.UtcTicks}"), context.CancellationToken);
         context.Saga.SilencedUntil = until;
+    }
+
+    private async Task MoveAsync(BehaviorContext<AlertSaga, MoveAlert> context)
+    {
+        var previous = _events.Book.Find(context.Saga.CorrelationId.ToString())?.Ward ?? string.Empty;
+        if (string.Equals(previous, context.Message.Ward, StringComparison.Ordinal))
+        {
+            return;
+        }
+        var moved = new AlertMoved
+        {
+            AlertId = context.Saga.CorrelationId.ToString(),
+            PatientId = context.Saga.PatientId,
+            Ward = context.Message.Ward,
+            PreviousWard = previous,
+            MovedAt = Timestamp.FromDateTimeOffset(_clock.GetUtcNow()),
+        };
+        // Named after the twin event behind it: a move repeated after a crash has the same message id.
+        await _events.PublishAsync(context.Saga, moved, $"moved/{context.Message.SourceEventId}", context.CancellationToken);
     }
 
     private Task ResolveAsync(AlertSaga saga, Resolution resolution, string? actor, string? note, string? supersededBy, CancellationToken cancellationToken) =>

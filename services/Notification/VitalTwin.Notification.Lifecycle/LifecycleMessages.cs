@@ -24,6 +24,12 @@ public sealed record ResolveAlert(Guid AlertId, string Actor, string? Note);
 /// </summary>
 public sealed record WithdrawAlert(Guid AlertId, string PatientId, int Partition);
 
+/// <summary>
+/// The alert's patient is on <paramref name="Ward"/> now (empty: none recorded), as the twin event
+/// <paramref name="SourceEventId"/> said: the alert moves with them.
+/// </summary>
+public sealed record MoveAlert(Guid AlertId, string Ward, string SourceEventId);
+
 /// <summary>Let go of an alert whose partition moved to another instance: no event, no timers.</summary>
 public sealed record ReleaseAlert(Guid AlertId);
 

@@ -78,7 +78,7 @@ internal sealed partial class AlertConsumer(
             }
             await clocks.ObserveAsync(consumed.Position.Partition.Value, changed.ObservedAt.ToDateTimeOffset(), cancellationToken);
             patients.Remember(changed.PatientId, consumed.Position.Partition.Value);
-            wards.Remember(changed.PatientId, changed.Ward);
+            await dispatcher.PlaceAsync(changed.PatientId, changed.Ward, changed.EventId, cancellationToken);
             var outcome = policy.OnNews2Changed(changed.PatientId, changed.News2.ToDomain(), changed.Vitals.ToDomain(catalogue), changed.ObservedAt.ToDateTimeOffset());
             await dispatcher.ApplyAsync(outcome, changed.EventId, cancellationToken);
         }
@@ -96,9 +96,20 @@ internal sealed partial class AlertConsumer(
                 return;
             }
             patients.Remember(stale.PatientId, consumed.Position.Partition.Value);
-            wards.Remember(stale.PatientId, stale.Ward);
+            await dispatcher.PlaceAsync(stale.PatientId, stale.Ward, stale.EventId, cancellationToken);
             var outcome = policy.OnVitalStale(stale.PatientId, definition.Sign, stale.Stale, stale.LastObservedAt.ToDateTimeOffset(), stale.AsOf.ToDateTimeOffset());
             await dispatcher.ApplyAsync(outcome, stale.EventId, cancellationToken);
+        }
+        else if (twinEvents && consumed.Is(TwinWardChanged.Descriptor))
+        {
+            var moved = consumed.Parse(TwinWardChanged.Parser);
+            EnsureKeyedBy(consumed, moved.PatientId, moved.EventId);
+            if (!WithinWindow(moved.ChangedAt))
+            {
+                throw new InvalidDataException("The ward change has a missing or implausible time.");
+            }
+            patients.Remember(moved.PatientId, consumed.Position.Partition.Value);
+            await dispatcher.PlaceAsync(moved.PatientId, moved.Ward, moved.EventId, cancellationToken);
         }
         else if (consumed.Topic == Topics.Anomalies && consumed.Is(AnomalyDetected.Descriptor))
         {
@@ -273,7 +284,7 @@ internal sealed partial class AlertConsumer(
             // no event of these partitions may be handled before their alerts are back.
             lifecycle.RestoreAsync(view, partition, CancellationToken.None).GetAwaiter().GetResult();
             patients.Remember(view.PatientId, partition);
-            wards.RememberIfUnknown(view.PatientId, view.Raised.Ward);
+            wards.RememberIfUnknown(view.PatientId, view.Ward);
             if (view.Raised.Key.ToDomain(catalogue) is { } key)
             {
                 policy.Restore(view.PatientId, key, view.Raised.RaisedAt.ToDateTimeOffset());

@@ -8,8 +8,9 @@ namespace VitalTwin.Notification;
 /// <summary>
 /// Carries the policy's decisions into the lifecycle: at most one open alert per patient and key, a decision
 /// seen before (a replay after a restart) recognised by its alert id, new alerts inside a clinician's silence
-/// raised silenced, and alerts a combined one folds in resolved as superseded. A patient without monitoring
-/// consent gets no new alert, and their open ones are resolved as consent withdrawn.
+/// raised silenced, and alerts a combined one folds in resolved as superseded. A patient moved to another ward
+/// takes their open alerts along. A patient without monitoring consent gets no new alert, and their open ones are
+/// resolved as consent withdrawn.
 /// </summary>
 internal sealed partial class AlertDispatcher(
     AlertLifecycle lifecycle,
@@ -46,6 +47,38 @@ internal sealed partial class AlertDispatcher(
                 {
                     await lifecycle.ClearAsync(Guid.Parse(alertId), supersededBy: null, cancellationToken);
                     LogCleared(logger, alertId);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The patient is on <paramref name="ward"/> now, as a twin event said (empty: none recorded). New alerts take
+    /// that ward, and each open alert of the patient moves to it, on the alerts topic first, so AlertDesk shows it
+    /// to the clinicians of the ward the patient is on, after a restart too.
+    /// </summary>
+    public async Task PlaceAsync(string patientId, string ward, string sourceEventId, CancellationToken cancellationToken)
+    {
+        // Nearly every twin event repeats the ward already known: only a move takes the gate.
+        if (string.Equals(wards.Of(patientId), ward, StringComparison.Ordinal))
+        {
+            return;
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            // Under the gate, so an alert raised meanwhile either takes the new ward or is moved below.
+            wards.Remember(patientId, ward);
+            foreach (var (view, _) in book.OpenOf(patientId))
+            {
+                if (!string.Equals(view.Ward, ward, StringComparison.Ordinal)
+                    && (await lifecycle.MoveAsync(Guid.Parse(view.AlertId), ward, sourceEventId, cancellationToken)).Accepted)
+                {
+                    LogMoved(logger, view.AlertId);
                 }
             }
         }
@@ -131,6 +164,9 @@ internal sealed partial class AlertDispatcher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} resolved: the patient refused or withdrew consent to monitoring")]
     private static partial void LogWithdrawn(ILogger logger, string alertId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} moved with its patient to another ward")]
+    private static partial void LogMoved(ILogger logger, string alertId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "An alert decided for a patient without monitoring consent was not raised")]
     private static partial void LogWithoutConsent(ILogger logger);

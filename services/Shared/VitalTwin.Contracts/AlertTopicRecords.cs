@@ -14,6 +14,7 @@ public static class AlertTopicRecords
         AlertAcknowledged.Descriptor,
         AlertSilenced.Descriptor,
         AlertResolved.Descriptor,
+        AlertMoved.Descriptor,
     }.ToFrozenDictionary(descriptor => descriptor.FullName, descriptor => descriptor.Parser, StringComparer.Ordinal);
 
     /// <summary>

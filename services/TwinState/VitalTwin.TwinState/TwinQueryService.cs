@@ -171,6 +171,19 @@ internal sealed class TwinQueryService(
             changes.Publish(twin.PatientId);
         }
         var snapshot = twin.Snapshot();
+        if (moved)
+        {
+            // Notification moves the patient's open alerts with them: the new ward's clinicians see and act on them.
+            var wardChanged = new TwinWardChanged
+            {
+                EventId = $"ward/{Guid.CreateVersion7()}",
+                PatientId = twin.PatientId,
+                Ward = patientContext.Ward ?? string.Empty,
+                PreviousWard = before.Ward ?? string.Empty,
+                ChangedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
+            };
+            await producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, wardChanged, wardChanged.EventId, context.CancellationToken);
+        }
         if (change.News2Changed)
         {
             // Oxygen or a new confusion can move NEWS2 across a threshold with no new reading: the alert policy must hear of it.

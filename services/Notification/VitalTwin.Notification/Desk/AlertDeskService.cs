@@ -21,7 +21,9 @@ internal sealed partial class AlertDeskService(
     AlertLifecycle lifecycle,
     AuditTrail audit,
     TimeProvider clock,
+    AlertWatches watches,
     IOptions<AlertLifecycleOptions> options,
+    IOptions<AlertDeskOptions> deskOptions,
     ILogger<AlertDeskService> logger) : AlertDesk.AlertDeskBase
 {
     private const string Readers = $"{Roles.Clinician},{Roles.Integration}";
@@ -62,7 +64,8 @@ internal sealed partial class AlertDeskService(
     public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertView> responseStream, ServerCallContext context)
     {
         var caller = Caller.Of(context);
-        LogWatchOpened(logger);
+        using var place = watches.TryOpen() ?? throw WatchRefused();
+        LogWatchOpened(logger, watches.Open);
         // Each patient is recorded once per stream, before the first of their alerts is sent.
         var recorded = new HashSet<string>(StringComparer.Ordinal);
         // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
@@ -119,11 +122,11 @@ internal sealed partial class AlertDeskService(
     }
 
     /// <summary>
-    /// A hospital system reads every alert; a clinician those of the wards granted, so an alert with no ward only
-    /// with the every-ward grant.
+    /// A hospital system reads every alert; a clinician those whose patient is on a ward granted now (an alert moves
+    /// with its patient), so an alert with no ward only with the every-ward grant.
     /// </summary>
     private static Func<AlertView, bool>? Visibility(Caller caller) =>
-        caller.IsIn(Roles.Integration) || caller.CoversEveryWard ? null : view => caller.MaySee(view.Raised?.Ward);
+        caller.IsIn(Roles.Integration) || caller.CoversEveryWard ? null : view => caller.MaySee(view.Ward);
 
     /// <summary>
     /// Who acts on the alert: the token's subject, once the alert is known to be on one of their wards and the
@@ -136,9 +139,9 @@ internal sealed partial class AlertDeskService(
         if (book.Find(detail) is not { } view)
         {
             await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
-            throw new RpcException(new Status(StatusCode.NotFound, "no open alert with that id is held here"));
+            throw new RpcException(new Status(StatusCode.NotFound, "no alert with that id is held here"));
         }
-        if (!caller.MaySee(view.Raised?.Ward))
+        if (!caller.MaySee(view.Ward))
         {
             await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Denied, detail, context.CancellationToken);
             LogRefused(logger, context.Method);
@@ -152,8 +155,11 @@ internal sealed partial class AlertDeskService(
     {
         switch (result.Outcome)
         {
+            // A resolved alert has no lifecycle left to act, but the book still holds it: its state is what refuses.
+            case AlertActionOutcome.NotFound when book.Find(result.AlertId.ToString()) is { State: AlertState.Resolved }:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "the alert is resolved"));
             case AlertActionOutcome.NotFound:
-                throw new RpcException(new Status(StatusCode.NotFound, "no open alert with that id is held here"));
+                throw new RpcException(new Status(StatusCode.NotFound, "no alert with that id is held here"));
             case AlertActionOutcome.NotAllowed:
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, result.Refusal ?? "the alert's state does not allow that"));
         }
@@ -170,12 +176,21 @@ internal sealed partial class AlertDeskService(
 
     private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
 
+    private RpcException WatchRefused()
+    {
+        LogWatchRefused(logger, deskOptions.Value.MaxWatches);
+        return new RpcException(new Status(StatusCode.ResourceExhausted, "too many alert watches are open; try again later"));
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} {Action} from the desk")]
     private static partial void LogAction(ILogger logger, Guid alertId, string action);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A call to {Method} was refused: the alert is outside the caller's ward grants")]
     private static partial void LogRefused(ILogger logger, string method);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Alert watch opened")]
-    private static partial void LogWatchOpened(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Alert watch opened; {Watches} open")]
+    private static partial void LogWatchOpened(ILogger logger, int watches);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert watches are all in use ({MaxWatches}); a new one was refused")]
+    private static partial void LogWatchRefused(ILogger logger, int maxWatches);
 }

@@ -10,12 +10,13 @@ namespace VitalTwin.Notification.Extensions;
 
 internal static class NotificationExtensions
 {
-    /// <summary>The alert policy over the input topics, the alert lifecycle behind it, and the patients' consents (option <c>Consent:WithoutRecord</c>).</summary>
+    /// <summary>The alert policy over the input topics, the alert lifecycle behind it, the patients' consents (option <c>Consent:WithoutRecord</c>), and AlertDesk's limits.</summary>
     public static void AddAlerting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AlertPolicyOptions>().BindConfiguration(AlertPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AlertClockOptions>().BindConfiguration(AlertClockOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<AlertDeskOptions>().BindConfiguration(AlertDeskOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton(sp => new AlertPolicy(sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>()));
@@ -24,6 +25,7 @@ internal static class NotificationExtensions
         builder.Services.AddSingleton<PatientConsents>();
         builder.Services.AddSingleton<AlertDispatcher>();
         builder.Services.AddSingleton<NotificationMetrics>();
+        builder.Services.AddSingleton<AlertWatches>();
         builder.Services.AddSingleton<AlertClocks>();
         builder.Services.AddHostedService<AlertClock>();
         builder.Services.AddEventConsumer<AlertConsumer>();
