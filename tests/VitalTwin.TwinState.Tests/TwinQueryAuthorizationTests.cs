@@ -1,5 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.ServiceDefaults.Security;
@@ -61,7 +65,7 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
         var data = new TheoryData<string, string>();
         foreach (var method in Methods)
         {
-            foreach (var kind in new[] { "none", "malformed", "expired", "not yet valid", "wrong audience", "wrong issuer", "forged", "unsigned" })
+            foreach (var kind in new[] { "none", "malformed", "expired", "not yet valid", "wrong audience", "wrong issuer", "forged", "unsigned", "id token", "algorithm not accepted" })
             {
                 data.Add(kind, method);
             }
@@ -88,6 +92,10 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
             // Same issuer name, same claims, another key: only the signature can tell.
             "forged" => stranger.Mint(subject, roles, [Caller.EveryWard]),
             "unsigned" => Unsigned(service.Tokens.Mint(subject, roles, [Caller.EveryWard])),
+            // Signed by the trusted key, for VitalTwin's audience, but an ID token (typ JWT), not an access token.
+            "id token" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], tokenType: "JWT"),
+            // The trusted key verifies it, but ES384 is not an algorithm the service accepts.
+            "algorithm not accepted" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], algorithm: SecurityAlgorithms.EcdsaSha384),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
 
@@ -95,6 +103,24 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
 
         Assert.Equal(StatusCode.Unauthenticated, status);
         Assert.Empty(service.Audited(subject));
+    }
+
+    [Theory]
+    [InlineData("Algorithms:0", "HS256")]
+    [InlineData("Algorithms:0", "none")]
+    [InlineData("TokenTypes:0", " ")]
+    public async Task An_auth_setting_that_would_let_other_tokens_in_stops_the_service_at_start(string setting, string value)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var settings = service.Tokens.ServiceConfiguration.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        settings[$"{ApiAuthenticationOptions.SectionName}:{setting}"] = value;
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddApiAuthentication();
+        using var host = builder.Build();
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains($"Auth:{setting}", failure.Message);
     }
 
     [Fact]

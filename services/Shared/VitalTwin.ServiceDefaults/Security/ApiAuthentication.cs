@@ -63,6 +63,8 @@ public static class ApiAuthentication
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = true,
+            ValidTypes = auth.AcceptedTokenTypes,
+            ValidAlgorithms = auth.AcceptedAlgorithms,
             ClockSkew = auth.ClockSkew,
             NameClaimType = Caller.SubjectClaim,
             RoleClaimType = Caller.RoleClaim,
