@@ -225,20 +225,22 @@ public sealed class DeviceAuthenticationTests : IAsyncLifetime
         var credential = await _gateway.RegisterAsync(DeviceA, PatientA);
         var registration = new RegisterDeviceRequest { DeviceId = "monitor-b", PatientId = "patient-b" };
         var revocation = new RevokeDeviceRequest { DeviceId = DeviceA, Reason = "not allowed" };
-        var callers = new (string Caller, Metadata Headers, StatusCode Expected)[]
+        var callers = new (string Caller, Metadata Headers, StatusCode Expected, string Reason)[]
         {
-            ("no token", [], StatusCode.Unauthenticated),
-            ("device credential", GatewayServer.Device(credential), StatusCode.Unauthenticated),
-            ("forged token", [new Metadata.Entry("authorization", "Bearer " + ForgedToken())], StatusCode.Unauthenticated),
-            ("clinician", _gateway.Bearer(Roles.Clinician), StatusCode.PermissionDenied),
-            ("integration and operator", _gateway.Bearer(Roles.Integration, Roles.Operator), StatusCode.PermissionDenied),
+            ("no token", [], StatusCode.Unauthenticated, "a bearer access token is required"),
+            ("device credential", GatewayServer.Device(credential), StatusCode.Unauthenticated, "a bearer access token is required"),
+            ("forged token", [new Metadata.Entry("authorization", "Bearer " + ForgedToken())], StatusCode.Unauthenticated, "the access token's signature is not trusted"),
+            ("clinician", _gateway.Bearer(Roles.Clinician), StatusCode.PermissionDenied, "role registrar required"),
+            ("integration and operator", _gateway.Bearer(Roles.Integration, Roles.Operator), StatusCode.PermissionDenied, "role registrar required"),
         };
 
-        foreach (var (caller, headers, expected) in callers)
+        foreach (var (caller, headers, expected, reason) in callers)
         {
             var register = await Assert.ThrowsAsync<RpcException>(() => Registry.RegisterDeviceAsync(registration, headers).ResponseAsync);
             var revoke = await Assert.ThrowsAsync<RpcException>(() => Registry.RevokeDeviceAsync(revocation, headers).ResponseAsync);
-            Assert.True((register.StatusCode, revoke.StatusCode) == (expected, expected), $"{caller}: {register.StatusCode}, {revoke.StatusCode}");
+            Assert.True(
+                (register.StatusCode, register.Status.Detail, revoke.StatusCode, revoke.Status.Detail) == (expected, reason, expected, reason),
+                $"{caller}: {register.Status}, {revoke.Status}");
         }
         var unknown = await Registry.RevokeDeviceAsync(new RevokeDeviceRequest { DeviceId = "monitor-never-registered" }, _gateway.Registrar);
         var ack = await Ingestion.IngestAsync(Batch(Reading(DeviceA, PatientA)), GatewayServer.Device(credential));

@@ -3,6 +3,14 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using VitalTwin.Contracts.Telemetry.V1;
@@ -132,6 +140,39 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_certificate_under_an_intermediate_ca_not_configured_is_refused_without_fetching_the_intermediate_from_the_address_it_names()
+    {
+        await _gateway.RegisterAsync(DeviceA, PatientA);
+        using var wardCa = IntermediateCa(_deviceCa, "CN=VitalTwin test ward CA");
+        await using var publication = await IssuerPublication.StartAsync(wardCa);
+        // The certificate names where its issuer can be fetched (AIA), and the issuer, signed by the device CA, is there.
+        using var certificate = DeviceCertificate(wardCa, DeviceA, issuerAddress: publication.Address);
+        using var channel = MutualTlsChannel(certificate);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new VitalSignIngestion.VitalSignIngestionClient(channel).IngestAsync(Batch(Reading(DeviceA, PatientA))).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Equal(0, publication.Requests);
+        Assert.Empty(Telemetry());
+    }
+
+    [Fact]
+    public async Task A_certificate_under_an_intermediate_ca_configured_beside_its_root_authenticates_its_device()
+    {
+        using var wardCa = IntermediateCa(_deviceCa, "CN=VitalTwin test ward CA");
+        var caPath = Path.Combine(_directory, "device-and-ward-ca.pem");
+        File.WriteAllText(caPath, _deviceCa.ExportCertificatePem() + "\n" + wardCa.ExportCertificatePem());
+        await using var gateway = await StartAsync(caPath, GatewayServer.NewTopics());
+        await gateway.RegisterAsync(DeviceA, PatientA);
+        using var certificate = DeviceCertificate(wardCa, DeviceA);
+        using var channel = MutualTlsChannel(certificate, gateway);
+
+        var ack = await new VitalSignIngestion.VitalSignIngestionClient(channel).IngestAsync(Batch(Reading(DeviceA, PatientA)));
+
+        Assert.Equal((1u, 0u), (ack.Accepted, ack.Rejected));
+    }
+
+    [Fact]
     public async Task A_revoked_device_gets_in_again_with_its_certificate_once_registered_again()
     {
         await _gateway.RegisterAsync(DeviceA, PatientA);
@@ -185,18 +226,19 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
             ["Kestrel:Endpoints:Devices:Certificate:Password"] = "test",
         });
 
-    private GrpcChannel MutualTlsChannel(X509Certificate2 clientCertificate)
+    /// <summary>A channel to <paramref name="gateway"/> (the class's by default) presenting <paramref name="clientCertificate"/>.</summary>
+    private GrpcChannel MutualTlsChannel(X509Certificate2 clientCertificate, GatewayServer? gateway = null)
     {
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                // Offered whatever CA names the server lists (or none).
-                LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate,
+                // Offered whatever CA names the server lists (or none). Built offline: the client fetches no issuer either.
+                ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true),
                 RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == _serverCertificate.Thumbprint,
             },
         };
-        var address = _gateway.Addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal));
+        var address = (gateway ?? _gateway).Addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal));
         return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
@@ -219,11 +261,28 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
         return Exportable(request.CreateSelfSigned(ValidFrom.AddDays(-1), ValidUntil.AddDays(1)));
     }
 
-    private static X509Certificate2 DeviceCertificate(X509Certificate2 ca, string deviceId, string usage = "1.3.6.1.5.5.7.3.2")
+    /// <summary>A CA under <paramref name="root"/>, as a hospital may issue device certificates from an intermediate.</summary>
+    private static X509Certificate2 IntermediateCa(X509Certificate2 root, string subject)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        using var issued = request.Create(root, ValidFrom, ValidUntil, RandomNumberGenerator.GetBytes(16));
+        return Exportable(issued.CopyWithPrivateKey(key));
+    }
+
+    private static X509Certificate2 DeviceCertificate(X509Certificate2 ca, string deviceId, string usage = "1.3.6.1.5.5.7.3.2", Uri? issuerAddress = null)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = Request(deviceId, key, usage);
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        if (issuerAddress is not null)
+        {
+            request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(ocspUris: null, caIssuersUris: [issuerAddress.ToString()]));
+        }
         using var issued = request.Create(ca, ValidFrom, ValidUntil, RandomNumberGenerator.GetBytes(16));
         return Exportable(issued.CopyWithPrivateKey(key));
     }
@@ -262,4 +321,43 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
 
     private List<VitalSignsRecorded> Telemetry() =>
         _gateway.ReadAll(_topics.Telemetry).Select(r => VitalSignsRecorded.Parser.ParseFrom(r.Message.Value)).ToList();
+
+    /// <summary>An issuer certificate served over HTTP on a free loopback port, as a CA publishes it for AIA, counting the requests for it.</summary>
+    private sealed class IssuerPublication : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private int _requests;
+
+        private IssuerPublication(WebApplication app) => _app = app;
+
+        public Uri Address { get; private set; } = null!;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public static async Task<IssuerPublication> StartAsync(X509Certificate2 issuer)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            // Not the Gateway's appsettings.json beside the tests, with its endpoints: one loopback port of its own.
+            builder.Configuration.Sources.Clear();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+            builder.Logging.ClearProviders();
+            var publication = new IssuerPublication(builder.Build());
+            publication._app.Use((context, next) =>
+            {
+                Interlocked.Increment(ref publication._requests);
+                return next(context);
+            });
+            publication._app.MapGet("/ward-ca.cer", () => Results.Bytes(issuer.RawData, "application/pkix-cert"));
+            await publication._app.StartAsync();
+            var address = publication._app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+            publication.Address = new Uri(new Uri(address), "/ward-ca.cer");
+            return publication;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
 }

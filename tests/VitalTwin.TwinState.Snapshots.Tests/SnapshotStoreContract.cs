@@ -194,15 +194,57 @@ public abstract class SnapshotStoreContract : IAsyncLifetime
     public async Task A_partition_skips_twins_deleted_since_it_was_saved()
     {
         await Store.SavePartitionAsync(1, [Twin("patient-1", 1), Twin("patient-2", 2)], Timeout);
-        await Store.DeleteAsync("patient-1", Timeout);
+        await Store.DeleteAsync(PartitionSnapshots.TwinKey("patient-1"), Timeout);
 
         Assert.Equal(["patient-2"], (await Store.LoadPartitionAsync(1, Timeout)).Select(s => s.Key));
     }
 
     [Fact]
-    public async Task A_twin_may_not_take_the_index_key()
+    public async Task A_patient_whose_id_is_a_partition_index_key_neither_breaks_its_partition_nor_another()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => Store.SavePartitionAsync(2, [Twin(PartitionSnapshots.IndexKey(2), 1)], Timeout));
+        await Store.SavePartitionAsync(5, [Twin("patient-9", 9)], Timeout);
+        await Store.SavePartitionAsync(2, [Twin(PartitionSnapshots.IndexKey(2), 2), Twin(PartitionSnapshots.IndexKey(5), 5), Twin("patient-1", 1)], Timeout);
+
+        var two = await Store.LoadPartitionAsync(2, Timeout);
+        var five = await Store.LoadPartitionAsync(5, Timeout);
+        await Store.RemoveFromPartitionAsync(2, PartitionSnapshots.IndexKey(5), Timeout);
+
+        Assert.Equal([(PartitionSnapshots.IndexKey(2), 2), (PartitionSnapshots.IndexKey(5), 5), ("patient-1", 1)], two.Select(s => (s.Key, (int)s.Data.Span[0])));
+        Assert.Equal([("patient-9", 9)], five.Select(s => (s.Key, (int)s.Data.Span[0])));
+        Assert.Equal([PartitionSnapshots.IndexKey(2), "patient-1"], (await Store.LoadPartitionAsync(2, Timeout)).Select(s => s.Key));
+        Assert.Equal(["patient-9"], (await Store.LoadPartitionAsync(5, Timeout)).Select(s => s.Key));
+    }
+
+    [Fact]
+    public async Task Twins_the_previous_version_stored_under_bare_patient_ids_are_restored_erased_and_saved_again_under_twin_keys()
+    {
+        // As the previous version left them: each twin under its patient id, the index naming those ids.
+        await Store.SaveAsync([Twin("patient-1", 1), Twin("patient-2", 2), Twin("patient-3", 3)], Timeout);
+        await Store.SaveAsync([new Snapshot(PartitionSnapshots.IndexKey(4), "{\"keys\":[\"patient-1\",\"patient-2\",\"patient-3\"]}"u8.ToArray())], Timeout);
+
+        var restored = await Store.LoadPartitionAsync(4, Timeout);
+        await Store.RemoveFromPartitionAsync(4, "patient-1", Timeout);
+        var afterErasure = await Store.LoadPartitionAsync(4, Timeout);
+        await Store.SavePartitionAsync(4, [Twin("patient-2", 22)], Timeout);
+
+        Assert.Equal([("patient-1", 1), ("patient-2", 2), ("patient-3", 3)], restored.Select(s => (s.Key, (int)s.Data.Span[0])));
+        Assert.Equal(["patient-2", "patient-3"], afterErasure.Select(s => s.Key));
+        Assert.Empty(await Store.LoadAsync(["patient-1", PartitionSnapshots.TwinKey("patient-1")], Timeout));
+        Assert.Equal([("patient-2", 22)], (await Store.LoadPartitionAsync(4, Timeout)).Select(s => (s.Key, (int)s.Data.Span[0])));
+    }
+
+    [Fact]
+    public async Task The_index_names_the_stored_keys_so_the_previous_version_loads_what_this_one_saved()
+    {
+        await Store.SavePartitionAsync(3, [Twin("patient-1", 1), Twin("patient-2", 2)], Timeout);
+
+        // The previous version read the index's keys and loaded them as they are.
+        var index = Assert.Single(await Store.LoadAsync([PartitionSnapshots.IndexKey(3)], Timeout));
+        using var json = System.Text.Json.JsonDocument.Parse(index.Data);
+        var keys = json.RootElement.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).ToList();
+
+        Assert.Equal([PartitionSnapshots.TwinKey("patient-1"), PartitionSnapshots.TwinKey("patient-2")], keys);
+        Assert.Equal([1, 2], (await Store.LoadAsync(keys, Timeout)).Select(s => (int)s.Data.Span[0]));
     }
 
     [Fact]
@@ -222,11 +264,11 @@ public abstract class SnapshotStoreContract : IAsyncLifetime
     [Fact]
     public async Task Removing_a_twin_from_a_partition_never_saved_deletes_its_snapshot_all_the_same()
     {
-        await Store.SaveAsync([Twin("patient-orphan", 7)], Timeout);
+        await Store.SaveAsync([Twin(PartitionSnapshots.TwinKey("patient-orphan"), 7)], Timeout);
 
         await Store.RemoveFromPartitionAsync(6, "patient-orphan", Timeout);
 
-        Assert.Empty(await Store.LoadAsync(["patient-orphan"], Timeout));
+        Assert.Empty(await Store.LoadAsync([PartitionSnapshots.TwinKey("patient-orphan")], Timeout));
         Assert.Empty(await Store.LoadPartitionAsync(6, Timeout));
     }
 }

@@ -1,5 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.ServiceDefaults.Security;
@@ -61,7 +65,7 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
         var data = new TheoryData<string, string>();
         foreach (var method in Methods)
         {
-            foreach (var kind in new[] { "none", "malformed", "expired", "not yet valid", "wrong audience", "wrong issuer", "forged", "unsigned" })
+            foreach (var kind in new[] { "none", "malformed", "expired", "not yet valid", "wrong audience", "wrong issuer", "forged", "unsigned", "id token", "algorithm not accepted" })
             {
                 data.Add(kind, method);
             }
@@ -74,27 +78,66 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
     public async Task A_call_without_a_token_the_service_trusts_is_unauthenticated(string kind, string method)
     {
         var subject = Subject("untrusted");
-        string[] roles = [Roles.Clinician];
-        using var stranger = new LocalTokenIssuer(service.Tokens.Issuer);
-        var now = DateTimeOffset.UtcNow;
-        var token = kind switch
-        {
-            "none" => null,
-            "malformed" => "this-is-not-a-jwt",
-            "expired" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], TimeSpan.FromHours(1), now.AddHours(-3)),
-            "not yet valid" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], TimeSpan.FromHours(1), now.AddHours(2)),
-            "wrong audience" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], audience: "another-system"),
-            "wrong issuer" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], issuer: "another-provider"),
-            // Same issuer name, same claims, another key: only the signature can tell.
-            "forged" => stranger.Mint(subject, roles, [Caller.EveryWard]),
-            "unsigned" => Unsigned(service.Tokens.Mint(subject, roles, [Caller.EveryWard])),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
+        var token = UntrustedToken(kind, subject);
 
         var status = await CallAsync(service.Query(token), method, PatientA);
 
         Assert.Equal(StatusCode.Unauthenticated, status);
         Assert.Empty(service.Audited(subject));
+    }
+
+    [Theory]
+    [InlineData("Algorithms:0", "HS256")]
+    [InlineData("Algorithms:0", "none")]
+    [InlineData("TokenTypes:0", " ")]
+    public async Task An_auth_setting_that_would_let_other_tokens_in_stops_the_service_at_start(string setting, string value)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var settings = service.Tokens.ServiceConfiguration.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+        settings[$"{ApiAuthenticationOptions.SectionName}:{setting}"] = value;
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddApiAuthentication();
+        using var host = builder.Build();
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains($"Auth:{setting}", failure.Message);
+    }
+
+    [Theory]
+    [InlineData("none", "a bearer access token is required")]
+    [InlineData("malformed", "the access token is malformed")]
+    [InlineData("expired", "the access token expired")]
+    [InlineData("not yet valid", "the access token is not valid yet")]
+    [InlineData("wrong audience", "the access token is for another audience")]
+    [InlineData("wrong issuer", "the access token is from an issuer not trusted")]
+    [InlineData("forged", "the access token's signature is not trusted")]
+    [InlineData("id token", "the token is not an access token (typ)")]
+    [InlineData("algorithm not accepted", "the access token is signed with an algorithm not accepted")]
+    public async Task An_unauthenticated_caller_is_told_why_and_the_same_whichever_patient_it_asked_for(string kind, string reason)
+    {
+        var client = service.Query(UntrustedToken(kind, Subject("untrusted")));
+
+        var known = await Assert.ThrowsAsync<RpcException>(() => client.GetTwinAsync(new GetTwinRequest { PatientId = PatientA }).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.GetTwinAsync(new GetTwinRequest { PatientId = "auth-patient-nobody" }).ResponseAsync);
+
+        Assert.Equal((StatusCode.Unauthenticated, reason), (known.StatusCode, known.Status.Detail));
+        Assert.Equal(known.Status, unknown.Status);
+    }
+
+    [Theory]
+    [InlineData(Roles.Operator)]
+    [InlineData(Roles.Integration)]
+    [InlineData(Roles.Registrar)]
+    public async Task A_caller_without_the_role_is_told_which_role_the_method_needs_and_the_same_whichever_patient_it_asked_for(string role)
+    {
+        var client = service.Query(service.Token(Subject(role), [role], Caller.EveryWard));
+
+        var known = await Assert.ThrowsAsync<RpcException>(() => client.GetTwinAsync(new GetTwinRequest { PatientId = PatientA }).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => client.GetVitalHistoryAsync(History("auth-patient-nobody")).ResponseAsync);
+
+        Assert.Equal((StatusCode.PermissionDenied, "role clinician required"), (known.StatusCode, known.Status.Detail));
+        Assert.Equal(known.Status, unknown.Status);
     }
 
     [Fact]
@@ -291,6 +334,31 @@ public sealed class TwinQueryAuthorizationTests(SecuredTwinState service) : ICla
         Assert.Equal(("vitaltwin.twin.v1.TwinQuery/GetVitalHistory", PatientB), (records[1].Audited.Action, records[1].Audited.PatientId));
         Assert.All(records.Skip(2), r => Assert.Equal("unspecified", r.Audited.Purpose));
         Assert.All(records, r => Assert.All(HeartRates.Values.Append(AnomalyValue), value => Assert.False(AuditTopic.Contains(r.Bytes, value))));
+    }
+
+    /// <summary>A token of <paramref name="kind"/> that the service must not trust, for a clinician of every ward.</summary>
+    private string? UntrustedToken(string kind, string subject)
+    {
+        string[] roles = [Roles.Clinician];
+        using var stranger = new LocalTokenIssuer(service.Tokens.Issuer);
+        var now = DateTimeOffset.UtcNow;
+        return kind switch
+        {
+            "none" => null,
+            "malformed" => "this-is-not-a-jwt",
+            "expired" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], TimeSpan.FromHours(1), now.AddHours(-3)),
+            "not yet valid" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], TimeSpan.FromHours(1), now.AddHours(2)),
+            "wrong audience" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], audience: "another-system"),
+            "wrong issuer" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], issuer: "another-provider"),
+            // Same issuer name, same claims, another key: only the signature can tell.
+            "forged" => stranger.Mint(subject, roles, [Caller.EveryWard]),
+            "unsigned" => Unsigned(service.Tokens.Mint(subject, roles, [Caller.EveryWard])),
+            // Signed by the trusted key, for VitalTwin's audience, but an ID token (typ JWT), not an access token.
+            "id token" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], tokenType: "JWT"),
+            // The trusted key verifies it, but ES384 is not an algorithm the service accepts.
+            "algorithm not accepted" => service.Tokens.Mint(subject, roles, [Caller.EveryWard], algorithm: SecurityAlgorithms.EcdsaSha384),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
     }
 
     private Core.TwinSnapshot Twins(string patientId) => service.Twins.TryGet(patientId, out var twin) ? twin!.Snapshot() : throw new InvalidOperationException("no twin");

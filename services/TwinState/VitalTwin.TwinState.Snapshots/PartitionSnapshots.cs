@@ -6,12 +6,14 @@ namespace VitalTwin.TwinState.Snapshots;
 
 /// <summary>
 /// Snapshots a Kafka partition's twins as a whole. The store cannot list keys, so each partition keeps an index
-/// snapshot under <see cref="IndexKey"/> naming the patient keys it holds; the new owner of a partition reads
-/// the index, then the twins.
+/// snapshot under <see cref="IndexKey"/> naming the keys of the twins it holds; the new owner of a partition reads
+/// the index, then the twins. A twin is stored under <see cref="TwinKey"/>, never under its bare patient id, so no
+/// patient id can take a partition's index key.
 /// </summary>
 public static class PartitionSnapshots
 {
     private const string IndexKeyPrefix = "partition-";
+    private const string TwinKeyPrefix = "twin:";
 
     /// <summary>The key of a partition's index snapshot.</summary>
     public static string IndexKey(int partition)
@@ -20,74 +22,91 @@ public static class PartitionSnapshots
         return IndexKeyPrefix + partition.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The key under which the twin of <paramref name="patientId"/> is stored.</summary>
+    public static string TwinKey(string patientId)
+    {
+        SnapshotValidation.ThrowIfInvalidKey(patientId, nameof(patientId));
+        return TwinKeyPrefix + patientId;
+    }
+
     /// <summary>
-    /// Saves the twins, then replaces the partition's index with exactly their keys. Twins left out stay in the
-    /// store, unreferenced, until deleted: after a change of partition count another partition may own them now.
+    /// Saves the twins (each <see cref="Snapshot.Key"/> a patient id), then replaces the partition's index with
+    /// exactly their keys. Twins left out stay in the store, unreferenced, until deleted: after a change of
+    /// partition count another partition may own them now.
     /// </summary>
     public static async Task SavePartitionAsync(this ISnapshotStore store, int partition, IReadOnlyList<Snapshot> twins, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(twins);
-        var indexKey = IndexKey(partition);
-        if (twins.Any(t => t is not null && string.Equals(t.Key, indexKey, StringComparison.Ordinal)))
-        {
-            throw new ArgumentException($"A twin key may not be '{indexKey}': that key holds the partition index.", nameof(twins));
-        }
+        SnapshotValidation.ThrowIfInvalid(twins);
+        var stored = twins.Select(t => t with { Key = TwinKey(t.Key) }).ToList();
 
         // Twins first: a crash between the two writes leaves the old index, and every key it names still loads.
-        if (twins.Count > 0)
+        if (stored.Count > 0)
         {
-            await store.SaveAsync(twins, ct);
+            await store.SaveAsync(stored, ct);
         }
 
-        var index = new PartitionIndex([.. twins.Select(t => t.Key)]);
-        var data = JsonSerializer.SerializeToUtf8Bytes(index, PartitionIndexJsonContext.Default.PartitionIndex);
-        await store.SaveAsync([new Snapshot(indexKey, data)], ct);
+        // The index names the stored keys themselves, so a previous version still running during a rolling
+        // upgrade loads the twins this one saved.
+        var index = new PartitionIndex([.. stored.Select(t => t.Key)], PartitionIndex.PrefixedKeys);
+        await store.SaveAsync([new Snapshot(IndexKey(partition), Serialize(index))], ct);
     }
 
     /// <summary>
     /// Erases one twin of a partition: its key leaves the partition's index, then its snapshot is deleted. A crash
     /// between the two leaves an unreferenced snapshot no owner loads; repeating the call deletes it.
     /// </summary>
-    public static async Task RemoveFromPartitionAsync(this ISnapshotStore store, int partition, string key, CancellationToken ct)
+    public static async Task RemoveFromPartitionAsync(this ISnapshotStore store, int partition, string patientId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
-        SnapshotValidation.ThrowIfInvalidKey(key, nameof(key));
+        var twinKey = TwinKey(patientId);
         var indexKey = IndexKey(partition);
-        if (string.Equals(key, indexKey, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"The key '{indexKey}' holds the partition index, not a twin.", nameof(key));
-        }
 
         var found = await store.LoadAsync([indexKey], ct);
-        if (found.Count > 0 && ReadIndex(found[0], partition).Keys is { } keys && keys.Contains(key, StringComparer.Ordinal))
+        if (found.Count > 0 && ReadIndex(found[0], partition) is { Keys: { } keys } index)
         {
-            var index = new PartitionIndex([.. keys.Where(k => !string.Equals(k, key, StringComparison.Ordinal))]);
-            var data = JsonSerializer.SerializeToUtf8Bytes(index, PartitionIndexJsonContext.Default.PartitionIndex);
-            // The ETag makes a checkpoint that rewrote the index meanwhile win; the caller retries on the conflict.
-            await store.SaveAsync([new Snapshot(indexKey, data, found[0].ETag)], ct);
+            var listed = index.Format == PartitionIndex.PrefixedKeys ? twinKey : patientId;
+            if (keys.Contains(listed, StringComparer.Ordinal))
+            {
+                var rest = index with { Keys = [.. keys.Where(k => !string.Equals(k, listed, StringComparison.Ordinal))] };
+                // The ETag makes a checkpoint that rewrote the index meanwhile win; the caller retries on the conflict.
+                await store.SaveAsync([new Snapshot(indexKey, Serialize(rest), found[0].ETag)], ct);
+            }
         }
 
-        await store.DeleteAsync(key, ct);
+        await store.DeleteAsync(twinKey, ct);
+        // The previous version stored twins under the bare patient id: an erasure erases that copy too. A bare id
+        // that is some partition's index key was never a twin (or has since been overwritten by that index).
+        if (!IsIndexKey(patientId))
+        {
+            await store.DeleteAsync(patientId, ct);
+        }
     }
 
-    /// <summary>The twins named by the partition's index; empty when the partition was never saved.</summary>
+    /// <summary>
+    /// The twins named by the partition's index, each keyed by its patient id; empty when the partition was never
+    /// saved. An index written by the previous version, which named twins by their bare patient ids, loads too.
+    /// </summary>
     public static async Task<IReadOnlyList<Snapshot>> LoadPartitionAsync(this ISnapshotStore store, int partition, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         var found = await store.LoadAsync([IndexKey(partition)], ct);
-        if (found.Count == 0)
+        if (found.Count == 0 || ReadIndex(found[0], partition) is not { Keys.Count: > 0 } index)
         {
             return [];
         }
 
-        if (ReadIndex(found[0], partition).Keys is not { Count: > 0 } keys)
-        {
-            return [];
-        }
-
-        return await store.LoadAsync(keys, ct);
+        var twins = await store.LoadAsync(index.Keys, ct);
+        return index.Format == PartitionIndex.PrefixedKeys
+            ? [.. twins.Select(t => t with { Key = t.Key[TwinKeyPrefix.Length..] })]
+            : twins;
     }
+
+    private static bool IsIndexKey(string key) =>
+        key.StartsWith(IndexKeyPrefix, StringComparison.Ordinal)
+        && int.TryParse(key.AsSpan(IndexKeyPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out _);
+
+    private static byte[] Serialize(PartitionIndex index) => JsonSerializer.SerializeToUtf8Bytes(index, PartitionIndexJsonContext.Default.PartitionIndex);
 
     private static PartitionIndex ReadIndex(Snapshot stored, int partition)
     {
@@ -102,7 +121,16 @@ public static class PartitionSnapshots
     }
 }
 
-internal sealed record PartitionIndex(IReadOnlyList<string> Keys);
+/// <param name="Keys">The stored keys of the partition's twins.</param>
+/// <param name="Format">
+/// <see cref="BarePatientIds"/> (absent in indexes the previous version wrote): the keys are patient ids;
+/// <see cref="PrefixedKeys"/>: each key is <see cref="PartitionSnapshots.TwinKey"/> of a patient id.
+/// </param>
+internal sealed record PartitionIndex(IReadOnlyList<string> Keys, int Format = PartitionIndex.BarePatientIds)
+{
+    public const int BarePatientIds = 1;
+    public const int PrefixedKeys = 2;
+}
 
 [JsonSerializable(typeof(PartitionIndex))]
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
@@ -31,11 +30,11 @@ internal static class DeviceAuthentication
         services.AddOptions<DeviceAuthenticationOptions>().BindConfiguration(DeviceAuthenticationOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DeviceAuthenticationOptions>, DeviceAuthenticationOptions.Validator>();
         // No default scheme here: API callers' bearer scheme is the default, devices are named by the policy.
+        services.AddSingleton<DeviceCertificateTrust>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, DeviceCredentialHandler>(CredentialScheme, null)
-            .AddCertificate(CertificateScheme);
-        services.AddOptions<CertificateAuthenticationOptions>(CertificateScheme).Configure<IOptions<DeviceAuthenticationOptions>>(ConfigureCertificates);
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<DeviceAuthenticationOptions>>((kestrel, devices) =>
+            .AddScheme<AuthenticationSchemeOptions, DeviceCertificateHandler>(CertificateScheme, null);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<DeviceAuthenticationOptions>, DeviceCertificateTrust>((kestrel, devices, trust) =>
         {
             if (devices.Value.ClientCaPath is not null)
             {
@@ -46,6 +45,9 @@ internal static class DeviceAuthentication
                 {
                     https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
                     https.AllowAnyClientCertificate();
+                    // The handshake checks the certificate's chain too, before the scheme: without this policy it
+                    // would fetch a missing issuer from the address the certificate names.
+                    https.OnAuthenticate = (_, tls) => tls.CertificateChainPolicy = trust.Policy();
                 });
             }
         });
@@ -82,48 +84,5 @@ internal static class DeviceAuthentication
         return devices.Count == 1
             ? devices[0]
             : throw new RpcException(new Status(StatusCode.Unauthenticated, "a call is authenticated as exactly one device"));
-    }
-
-    private static void ConfigureCertificates(CertificateAuthenticationOptions certificates, IOptions<DeviceAuthenticationOptions> devices)
-    {
-        certificates.AllowedCertificateTypes = CertificateTypes.Chained;
-        // Only the device CA, never the machine's roots: a certificate any public CA issued names no device.
-        certificates.ChainTrustValidationMode = X509ChainTrustMode.CustomRootTrust;
-        certificates.CustomTrustStore.AddRange(devices.Value.LoadClientCas());
-        // A device is taken out by RevokeDevice, on its id, whichever way it authenticates; no CRL to reach.
-        certificates.RevocationMode = X509RevocationMode.NoCheck;
-        certificates.ValidateCertificateUse = true;
-        certificates.ValidateValidityPeriod = true;
-        certificates.Events = new CertificateAuthenticationEvents
-        {
-            OnCertificateValidated = context =>
-            {
-                var deviceId = context.ClientCertificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-                var standing = string.IsNullOrEmpty(deviceId)
-                    ? DeviceStanding.Unknown
-                    : context.HttpContext.RequestServices.GetRequiredService<DeviceCredentials>().Check(deviceId);
-                switch (standing)
-                {
-                    case DeviceStanding.Allowed:
-                        context.Principal = Principal(deviceId, context.Scheme.Name);
-                        context.Success();
-                        break;
-                    case DeviceStanding.Revoked:
-                        context.Fail("the device is revoked");
-                        break;
-                    default:
-                        context.Fail("the certificate names no registered device");
-                        break;
-                }
-                return Task.CompletedTask;
-            },
-            // The handler answers 403 by default; a device that did not prove itself is unauthenticated (401).
-            OnChallenge = context =>
-            {
-                context.HandleResponse();
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                return Task.CompletedTask;
-            },
-        };
     }
 }

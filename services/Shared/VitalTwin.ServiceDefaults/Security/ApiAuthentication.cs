@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -52,6 +53,18 @@ public static class ApiAuthentication
             jwt.Authority = authority.ToString();
             jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata;
         }
+        jwt.Events = new JwtBearerEvents
+        {
+            OnChallenge = context =>
+            {
+                if (GrpcRefusal.IsGrpc(context.Request))
+                {
+                    context.HandleResponse();
+                    GrpcRefusal.Write(context.Response, StatusCode.Unauthenticated, GrpcRefusal.Unauthenticated(context.AuthenticateFailure, context.Request, auth.AcceptedAlgorithms));
+                }
+                return Task.CompletedTask;
+            },
+        };
         jwt.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = auth.Issuer,
@@ -63,6 +76,8 @@ public static class ApiAuthentication
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = true,
+            ValidTypes = auth.AcceptedTokenTypes,
+            ValidAlgorithms = auth.AcceptedAlgorithms,
             ClockSkew = auth.ClockSkew,
             NameClaimType = Caller.SubjectClaim,
             RoleClaimType = Caller.RoleClaim,

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.IdentityModel.Tokens;
 
 namespace VitalTwin.ServiceDefaults.Security;
 
@@ -31,6 +32,35 @@ public sealed class ApiAuthenticationOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The token types (JWT header <c>typ</c>) accepted; empty means <see cref="AccessTokenTypes"/>. Only access
+    /// tokens open the APIs: an ID token issued to some application for VitalTwin's audience is not one.
+    /// </summary>
+    public IList<string> TokenTypes { get; } = [];
+
+    /// <summary>
+    /// The signature algorithms (JWT header <c>alg</c>) accepted, each an asymmetric one; empty means
+    /// <see cref="DefaultAlgorithms"/>. Whatever the keys could verify, a token signed otherwise is refused.
+    /// </summary>
+    public IList<string> Algorithms { get; } = [];
+
+    /// <summary>The <c>typ</c> of an OAuth 2.0 access token in JWT form (RFC 9068), with and without its <c>application/</c> prefix.</summary>
+    public static IReadOnlyList<string> AccessTokenTypes { get; } = ["at+jwt", "application/at+jwt"];
+
+    public static IReadOnlyList<string> DefaultAlgorithms { get; } = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSsaPssSha256];
+
+    // The list is replaced, not appended to, by configuration: a default in the list itself would stay accepted.
+    internal IReadOnlyList<string> AcceptedTokenTypes => TokenTypes.Count == 0 ? AccessTokenTypes : [.. TokenTypes];
+
+    internal IReadOnlyList<string> AcceptedAlgorithms => Algorithms.Count == 0 ? DefaultAlgorithms : [.. Algorithms];
+
+    private static readonly string[] AsymmetricAlgorithms =
+    [
+        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
+        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
+    ];
+
     /// <summary>Whether any token can be trusted at all. A blank key is no key: a deployment template may leave one empty.</summary>
     public bool IsConfigured => Authority is not null || SigningKeys.Any(key => !string.IsNullOrWhiteSpace(key));
 
@@ -43,6 +73,20 @@ public sealed class ApiAuthenticationOptions : IValidatableObject
         if (Authority is { } authority && RequireHttpsMetadata && authority.Scheme != Uri.UriSchemeHttps)
         {
             yield return new ValidationResult("Auth:Authority must be https (keys fetched over plain HTTP can be replaced on the way)", [nameof(Authority)]);
+        }
+        for (var i = 0; i < TokenTypes.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(TokenTypes[i]))
+            {
+                yield return new ValidationResult($"Auth:TokenTypes:{i} is blank", [nameof(TokenTypes)]);
+            }
+        }
+        for (var i = 0; i < Algorithms.Count; i++)
+        {
+            if (!AsymmetricAlgorithms.Contains(Algorithms[i], StringComparer.Ordinal))
+            {
+                yield return new ValidationResult($"Auth:Algorithms:{i} is not one of {string.Join(", ", AsymmetricAlgorithms)} (a token signed with a shared secret or none is never trusted)", [nameof(Algorithms)]);
+            }
         }
         for (var i = 0; i < SigningKeys.Count; i++)
         {

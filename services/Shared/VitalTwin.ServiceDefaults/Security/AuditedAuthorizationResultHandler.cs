@@ -10,7 +10,8 @@ namespace VitalTwin.ServiceDefaults.Security;
 /// <summary>
 /// A caller whose token is valid but whose role does not allow the method is refused by the authorization
 /// middleware, before any service code runs; this records that refusal in the audit trail. The request body is
-/// not read, so the event names the caller and the method, not a patient.
+/// not read, so the event names the caller and the method, not a patient. A gRPC caller is told which role the
+/// method needs.
 /// </summary>
 internal sealed partial class AuditedAuthorizationResultHandler(AuditTrail audit, ILogger<AuditedAuthorizationResultHandler> logger) : IAuthorizationMiddlewareResultHandler
 {
@@ -29,6 +30,11 @@ internal sealed partial class AuditedAuthorizationResultHandler(AuditTrail audit
                 // Nothing is disclosed by a refusal, so it stands even when it cannot be recorded.
                 LogRefusalNotRecorded(logger);
             }
+        }
+        if (authorizeResult.Forbidden && GrpcRefusal.IsGrpc(context.Request))
+        {
+            GrpcRefusal.Write(context.Response, StatusCode.PermissionDenied, GrpcRefusal.PermissionDenied(authorizeResult.AuthorizationFailure));
+            return;
         }
         await _default.HandleAsync(next, context, policy, authorizeResult);
     }

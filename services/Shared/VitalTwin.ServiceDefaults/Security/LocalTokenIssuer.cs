@@ -14,6 +14,9 @@ public sealed class LocalTokenIssuer : IDisposable
 {
     public const string DefaultIssuer = "vitaltwin-local";
 
+    /// <summary>The <c>typ</c> of the tokens minted: OAuth 2.0 access tokens in JWT form (RFC 9068).</summary>
+    public const string AccessTokenType = "at+jwt";
+
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly SigningCredentials _credentials;
     private readonly TimeProvider _clock;
@@ -45,6 +48,8 @@ public sealed class LocalTokenIssuer : IDisposable
     /// <summary>A signed token for <paramref name="subject"/> with the given roles and ward grants, valid for <paramref name="lifetime"/> (default 1 h) from <paramref name="notBefore"/> (default now).</summary>
     /// <param name="issuer">Another <c>iss</c> than this issuer's, for tests of what a service refuses.</param>
     /// <param name="audience">Another <c>aud</c> than this issuer's, for tests of what a service refuses.</param>
+    /// <param name="tokenType">Another <c>typ</c> than an access token's (<c>at+jwt</c>), e.g. an ID token's <c>JWT</c>, for tests of what a service refuses.</param>
+    /// <param name="algorithm">Another signature algorithm than ES256 with this issuer's key, for tests of what a service refuses.</param>
     public string Mint(
         string subject,
         IEnumerable<string> roles,
@@ -52,7 +57,9 @@ public sealed class LocalTokenIssuer : IDisposable
         TimeSpan? lifetime = null,
         DateTimeOffset? notBefore = null,
         string? issuer = null,
-        string? audience = null)
+        string? audience = null,
+        string tokenType = AccessTokenType,
+        string? algorithm = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ArgumentNullException.ThrowIfNull(roles);
@@ -68,7 +75,8 @@ public sealed class LocalTokenIssuer : IDisposable
             IssuedAt = from.UtcDateTime,
             NotBefore = from.UtcDateTime,
             Expires = (from + (lifetime ?? TimeSpan.FromHours(1))).UtcDateTime,
-            SigningCredentials = _credentials,
+            SigningCredentials = algorithm is null ? _credentials : new SigningCredentials(_credentials.Key, algorithm),
+            TokenType = tokenType,
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
