@@ -11,6 +11,7 @@ namespace VitalTwin.EndToEnd.Tests;
 internal sealed class Readings(string patientId, string deviceId)
 {
     private ulong _sequence;
+    private ulong _bootId;
     private Metadata? _credential;
 
     public static readonly VitalCode HeartRate = new() { Loinc = "8867-4" };
@@ -26,12 +27,20 @@ internal sealed class Readings(string patientId, string deviceId)
     {
         PatientId = patientId,
         DeviceId = deviceId,
+        BootId = _bootId,
         SequenceNumber = ++_sequence,
         ObservedAt = Timestamp.FromDateTimeOffset(at ?? DateTimeOffset.UtcNow),
         Code = code,
         Value = value,
         Unit = unit,
     };
+
+    /// <summary>The monitor starts (again): its readings are numbered from 1 under <paramref name="bootId"/>.</summary>
+    public void Boot(ulong bootId)
+    {
+        _bootId = bootId;
+        _sequence = 0;
+    }
 
     /// <summary>All five monitored vitals in one batch.</summary>
     public VitalSignBatch Vitals(double heartRate, double spo2, double respiratoryRate, double systolic, double temperature)

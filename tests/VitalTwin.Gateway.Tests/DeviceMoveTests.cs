@@ -40,6 +40,8 @@ public class DeviceMoveTests
         early.DeviceId = "monitor-new";
         early.ObservedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(Readings.Now.AddMinutes(-5));
 
-        fresh.AssertRejected(early, RejectionReason.DevicePatientMismatch);
+        var validation = fresh.AssertRejected(early, RejectionReason.DeviceNotBound);
+
+        Assert.Equal("device was bound to no patient when the reading was observed", validation.Detail);
     }
 }

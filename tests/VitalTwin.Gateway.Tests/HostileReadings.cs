@@ -52,7 +52,7 @@ internal sealed record HostileReading(HostileKind Kind, VitalSignReading Reading
         HostileKind.OddCharacters => Set(RejectionReason.Malformed, RejectionReason.UnknownDevice),
         HostileKind.OutOfRange => Set(RejectionReason.OutOfRange),
         HostileKind.YearOne or HostileKind.Year9999 or HostileKind.Future or HostileKind.Stale =>
-            Set(RejectionReason.TimestampOutOfBounds, RejectionReason.DevicePatientMismatch),
+            Set(RejectionReason.TimestampOutOfBounds, RejectionReason.DevicePatientMismatch, RejectionReason.DeviceNotBound),
         HostileKind.UnknownVital or HostileKind.CodesDisagree => Set(RejectionReason.UnknownVital),
         HostileKind.UnknownUnit => Set(RejectionReason.UnknownUnit),
         HostileKind.UnknownDevice => Set(RejectionReason.UnknownDevice),

@@ -11,6 +11,8 @@ public class RejectionDetailPrivacyTests
 
     private readonly ValidatorHarness _gateway = new();
 
+    public RejectionDetailPrivacyTests() => _gateway.Devices.Bind("monitor-late", Readings.PatientId, Readings.Now.AddMinutes(1));
+
     [Theory]
     [InlineData(RejectionReason.Malformed)]
     [InlineData(RejectionReason.UnknownVital)]
@@ -18,6 +20,7 @@ public class RejectionDetailPrivacyTests
     [InlineData(RejectionReason.OutOfRange)]
     [InlineData(RejectionReason.UnknownDevice)]
     [InlineData(RejectionReason.DevicePatientMismatch)]
+    [InlineData(RejectionReason.DeviceNotBound)]
     [InlineData(RejectionReason.TimestampOutOfBounds)]
     public void Detail_never_contains_the_value(RejectionReason reason)
     {
@@ -61,6 +64,9 @@ public class RejectionDetailPrivacyTests
                 break;
             case RejectionReason.DevicePatientMismatch:
                 reading.PatientId = "patient-2";
+                break;
+            case RejectionReason.DeviceNotBound:
+                reading.DeviceId = "monitor-late";
                 break;
             case RejectionReason.TimestampOutOfBounds:
                 reading.ObservedAt = Timestamp.FromDateTimeOffset(Readings.Now.AddDays(2));

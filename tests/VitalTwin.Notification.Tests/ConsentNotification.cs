@@ -168,12 +168,15 @@ internal sealed class RunningNotification(IHost host, FakeTimeProvider clock, Ka
         return Producer.PublishAsync(topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
     }
 
-    /// <summary>A heart-rate spike upwards observed now (or at <paramref name="observedAt"/>), which alerts a patient without an open spike alert.</summary>
-    public Task PublishSpikeAsync(string patientId, DateTimeOffset? observedAt = null)
+    /// <summary>
+    /// A heart-rate spike upwards observed now (or at <paramref name="observedAt"/>), which alerts a patient without an open
+    /// spike alert; its event id is new unless <paramref name="eventId"/> is given.
+    /// </summary>
+    public Task PublishSpikeAsync(string patientId, DateTimeOffset? observedAt = null, string? eventId = null)
     {
         var detected = new AnomalyDetected
         {
-            EventId = $"spike/{Guid.NewGuid():N}",
+            EventId = eventId ?? $"spike/{Guid.NewGuid():N}",
             PatientId = patientId,
             Code = new VitalCode { Loinc = "8867-4" },
             Value = 148,

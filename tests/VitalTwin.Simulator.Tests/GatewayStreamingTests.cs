@@ -72,6 +72,24 @@ public sealed class GatewayStreamingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_run_numbers_a_devices_readings_from_one_under_a_boot_id_of_its_own()
+    {
+        var scenario = TestScenarios.Ward(2, TimeSpan.FromMinutes(2));
+        var simulation = new WardSimulation(scenario);
+
+        foreach (var run in new[] { Streamer(TimeProvider.System), Streamer(TimeProvider.System) })
+        {
+            await run.StreamAsync(scenario.Start, 1_200, TimestampMode.Paced, simulation.DeviceBindings, ScenarioStreamer.ToTimeline(simulation), CancellationToken.None).WaitAsync(Timeout);
+        }
+
+        var boots = _gateway.State.Accepted.GroupBy(r => r.BootId).ToList();
+        Assert.Equal(2, boots.Count);
+        Assert.DoesNotContain(boots, boot => boot.Key == 0);
+        Assert.All(boots, boot => Assert.All(boot.GroupBy(r => r.DeviceId), device =>
+            Assert.Equal(Enumerable.Range(1, device.Count()).Select(i => (ulong)i), device.Select(r => r.SequenceNumber).Order())));
+    }
+
+    [Fact]
     public async Task A_recording_is_replayed_with_its_codes_units_and_recorded_timestamps()
     {
         var recording = Recording("""

@@ -62,6 +62,23 @@ public class PatientTwinTests
     }
 
     [Fact]
+    public void A_restarted_device_numbering_from_one_under_a_new_boot_is_applied_and_its_resends_are_not()
+    {
+        _twin.Apply(Readings.HeartRate(72, sequence: 500, atSecond: 0) with { BootId = 0xa });
+
+        var restarted = _twin.Apply(Readings.HeartRate(80, sequence: 1, atSecond: 60) with { BootId = 0xb });
+        var resent = _twin.Apply(Readings.HeartRate(140, sequence: 1, atSecond: 60) with { BootId = 0xb });
+        var restored = PatientTwin.Restore(TwinSnapshot.FromBytes(_twin.Snapshot().ToBytes()));
+        var resentAfterRestore = restored.Apply(Readings.HeartRate(140, sequence: 1, atSecond: 60) with { BootId = 0xb });
+        var nextAfterRestore = restored.Apply(Readings.HeartRate(84, sequence: 2, atSecond: 61) with { BootId = 0xb });
+
+        Assert.Equal((true, false, false, true), (restarted.Applied, resent.Applied, resentAfterRestore.Applied, nextAfterRestore.Applied));
+        Assert.Equal(new DeviceSequence(0xb, 2), restored.Snapshot().DeviceSequences["monitor-1"]);
+        Assert.Equal(84, restored.Snapshot().Latest[VitalSign.HeartRate].Value);
+        Assert.Equal(3ul, restored.Snapshot().ReadingsApplied);
+    }
+
+    [Fact]
     public void Sequence_numbers_are_tracked_per_device()
     {
         _twin.Apply(Readings.HeartRate(72, sequence: 100, device: "monitor-a", atSecond: 0));

@@ -51,7 +51,7 @@ public class TwinSnapshotTests
     {
         var original = BusyTwin();
         var restored = PatientTwin.Restore(TwinSnapshot.FromBytes(original.Snapshot().ToBytes()));
-        var monitorSequence = original.Snapshot().DeviceSequences["monitor-1"];
+        var monitorSequence = original.Snapshot().DeviceSequences["monitor-1"].Last;
 
         // The same continuation, including replays of readings the snapshot already holds, goes to both.
         var continuation = new List<Func<PatientTwin, string>>();

@@ -60,8 +60,8 @@ internal sealed class AlertClocks(
                 var outcome = policy.Advance([patientId], tick);
                 if (!outcome.IsEmpty)
                 {
-                    // Alert ids derive from the source id and the key, not the patient: a tick raises for each patient under
-                    // an id of its own, the same when the tick is run again after a restart. A digest keeps the id out of it.
+                    // A source id of its own for each patient's decisions at a tick, the same when the tick is run again
+                    // after a restart. A digest keeps the patient id out of it.
                     await dispatcher.ApplyAsync(outcome, $"clock/{tick.UtcTicks}/{Digest(patientId)}", cancellationToken);
                 }
             }

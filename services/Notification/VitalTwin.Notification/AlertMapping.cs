@@ -22,7 +22,7 @@ internal static class AlertMapping
     {
         var raised = new AlertRaised
         {
-            AlertId = AlertId(sourceEventId, decision.Key),
+            AlertId = AlertId(decision, sourceEventId),
             PatientId = decision.PatientId,
             Condition = decision.Condition.ToContract(),
             Priority = decision.Priority switch
@@ -113,10 +113,15 @@ internal static class AlertMapping
         return message;
     }
 
-    /// <summary>Derived from the event that caused it, so reprocessing that event yields the same alert id, which is recognised and not raised twice.</summary>
-    private static string AlertId(string sourceEventId, AlertKey key)
+    /// <summary>
+    /// Derived from the event that caused it, so reprocessing that event yields the same alert id, which is recognised and
+    /// not raised twice. Event ids name readings by device and sequence number, which repeat when a device without a boot
+    /// id restarts its numbering (or moves to another patient): the patient and the observed time keep such a reading's
+    /// alert from taking the id of an earlier one, which receivers de-duplicate by.
+    /// </summary>
+    private static string AlertId(AlertDecision decision, string sourceEventId)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{sourceEventId}|{key}"));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{sourceEventId}|{decision.Key}|{decision.PatientId}|{decision.ObservedAt.UtcTicks}"));
         return new Guid(hash.AsSpan(0, 16)).ToString();
     }
 

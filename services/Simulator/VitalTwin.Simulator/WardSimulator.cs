@@ -52,6 +52,7 @@ public sealed partial class WardSimulator(IOptions<SimulatorOptions> options, Vi
         LogStarted(logger, patients.Count, patients.Count(p => p.Deteriorates));
 
         var sequence = new ulong[patients.Count];
+        var boot = DeviceBoot.NewId();
         var pending = patients.Select(_ => new List<VitalSignReading>()).ToArray();
         var start = clock.GetTimestamp();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1 / settings.RateHz), clock);
@@ -70,6 +71,7 @@ public sealed partial class WardSimulator(IOptions<SimulatorOptions> options, Vi
                     {
                         PatientId = patient.PatientId,
                         DeviceId = patient.DeviceId,
+                        BootId = boot,
                         SequenceNumber = ++sequence[i],
                         ObservedAt = now,
                         Code = new VitalCode { Loinc = definition.Loinc, Mdc = definition.Mdc },

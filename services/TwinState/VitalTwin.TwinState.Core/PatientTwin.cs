@@ -9,7 +9,11 @@ namespace VitalTwin.TwinState.Core;
 /// short-term forecast with its projected NEWS2, open anomalies and the clinical context.
 /// </summary>
 /// <remarks>
-/// <para>A reading is applied at most once (device sequence numbers), so replays after a restart are harmless.</para>
+/// <para>
+/// A reading is applied at most once (device sequence numbers), so replays after a restart are harmless. Sequence
+/// numbers count within the device's boot: a reading of another boot than the device's last one is a restarted
+/// device, applied, and its boot becomes the one counted (a late resend from the boot before is then applied again).
+/// </para>
 /// <para>
 /// Time: the twin's clock is the later of the last time given to <see cref="RefreshStaleness"/> and the newest
 /// reading applied, so a replay behaves as the live stream did. A vital is stale when its newest usable value is
@@ -35,7 +39,7 @@ public sealed class PatientTwin
     private readonly Lock _gate = new();
     private readonly TwinSettings _settings;
     private readonly VitalTrack?[] _tracks = new VitalTrack?[TwinScoring.SignCount];
-    private readonly Dictionary<string, ulong> _lastSequenceByDevice = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DeviceSequence> _lastSequenceByDevice = new(StringComparer.Ordinal);
     private List<TwinAnomaly>? _openAnomalies;
     private PatientContext _context = PatientContext.Unrecorded;
     private long _clockTicks;
@@ -116,12 +120,13 @@ public sealed class PatientTwin
         ArgumentNullException.ThrowIfNull(observation);
         lock (_gate)
         {
-            if (_lastSequenceByDevice.TryGetValue(observation.DeviceId, out var last) && observation.SequenceNumber <= last)
+            if (_lastSequenceByDevice.TryGetValue(observation.DeviceId, out var last)
+                && last.BootId == observation.BootId && observation.SequenceNumber <= last.Last)
             {
                 return new TwinChange(ReadingEffect.Duplicate, false, _news2, _news2, false);
             }
 
-            _lastSequenceByDevice[observation.DeviceId] = observation.SequenceNumber;
+            _lastSequenceByDevice[observation.DeviceId] = new DeviceSequence(observation.BootId, observation.SequenceNumber);
             _readingsApplied++;
             var track = _tracks[(int)observation.Sign] ??= new VitalTrack(observation.Sign);
             var effect = Reconcile(track, observation);
@@ -245,7 +250,7 @@ public sealed class PatientTwin
                 _readingsApplied,
                 _anomaliesSeen,
                 vitals,
-                new Dictionary<string, ulong>(_lastSequenceByDevice, StringComparer.Ordinal),
+                new Dictionary<string, DeviceSequence>(_lastSequenceByDevice, StringComparer.Ordinal),
                 _openAnomalies is null ? [] : _openAnomalies.ToArray(),
                 _news2,
                 _projection,

@@ -20,7 +20,7 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
         ulong readingsApplied,
         uint anomaliesSeen,
         IReadOnlyDictionary<VitalSign, VitalStatus> vitals,
-        IReadOnlyDictionary<string, ulong> deviceSequences,
+        IReadOnlyDictionary<string, DeviceSequence> deviceSequences,
         IReadOnlyList<TwinAnomaly> openAnomalies,
         News2Result? news2 = null,
         News2Projection? projection = null,
@@ -95,8 +95,8 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
 
     public IReadOnlyList<TwinAnomaly> OpenAnomalies { get; }
 
-    /// <summary>The last sequence number applied from each device, which makes replays harmless.</summary>
-    public IReadOnlyDictionary<string, ulong> DeviceSequences { get; }
+    /// <summary>The last sequence number applied from each device, and the boot it counts in, which makes replays harmless.</summary>
+    public IReadOnlyDictionary<string, DeviceSequence> DeviceSequences { get; }
 
     internal long ClockTicks { get; }
 

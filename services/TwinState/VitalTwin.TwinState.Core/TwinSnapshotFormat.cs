@@ -11,8 +11,9 @@ namespace VitalTwin.TwinState.Core;
 /// </summary>
 internal static class TwinSnapshotFormat
 {
-    // 2 added each vital's NEWS2 window and a band change waiting out its hold, with the NEWS2 held meanwhile.
-    private const byte Version = 2;
+    // 2 added each vital's NEWS2 window and a band change waiting out its hold, with the NEWS2 held meanwhile;
+    // 3 the boot each device's last sequence number counts in.
+    private const byte Version = 3;
 
     [Flags]
     private enum ContextFields : byte
@@ -48,7 +49,8 @@ internal static class TwinSnapshotFormat
         foreach (var (device, sequence) in snapshot.DeviceSequences.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             writer.Write(device);
-            writer.Write(sequence);
+            writer.Write(sequence.Last);
+            writer.Write(sequence.BootId);
         }
 
         writer.Write7BitEncodedInt(snapshot.Vitals.Count);
@@ -84,7 +86,7 @@ internal static class TwinSnapshotFormat
     public static TwinSnapshot Read(BinaryReader reader)
     {
         var version = reader.ReadByte();
-        if (version is not (1 or Version))
+        if (version is not (1 or 2 or Version))
         {
             throw new InvalidDataException($"Twin snapshot format {version} is not one this version reads.");
         }
@@ -97,10 +99,13 @@ internal static class TwinSnapshotFormat
         var anomaliesSeen = reader.ReadUInt32();
 
         int devices = reader.Read7BitEncodedInt();
-        var sequences = new Dictionary<string, ulong>(devices, StringComparer.Ordinal);
+        var sequences = new Dictionary<string, DeviceSequence>(devices, StringComparer.Ordinal);
         for (int i = 0; i < devices; i++)
         {
-            sequences[reader.ReadString()] = reader.ReadUInt64();
+            var device = reader.ReadString();
+            var last = reader.ReadUInt64();
+            // Snapshots before version 3 knew no boots: every device counted as one that sends none.
+            sequences[device] = new DeviceSequence(version >= 3 ? reader.ReadUInt64() : 0, last);
         }
 
         int vitalCount = reader.Read7BitEncodedInt();

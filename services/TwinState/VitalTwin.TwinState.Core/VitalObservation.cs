@@ -2,7 +2,10 @@ using VitalTwin.Clinical;
 
 namespace VitalTwin.TwinState.Core;
 
-/// <summary>One accepted reading, in the catalogue's canonical unit, with the device's quality annotations.</summary>
+/// <summary>
+/// One accepted reading, in the catalogue's canonical unit, with the device's quality annotations. The device numbers
+/// its readings within a boot (<paramref name="BootId"/>, 0 for a device that sends none).
+/// </summary>
 public sealed record VitalObservation(
     VitalSign Sign,
     double Value,
@@ -10,4 +13,8 @@ public sealed record VitalObservation(
     DateTimeOffset ObservedAt,
     string DeviceId,
     ulong SequenceNumber,
-    ReadingQuality Quality = ReadingQuality.None);
+    ReadingQuality Quality = ReadingQuality.None,
+    ulong BootId = 0);
+
+/// <summary>How far a device's readings were applied: the boot they came from and the last sequence number in it.</summary>
+public readonly record struct DeviceSequence(ulong BootId, ulong Last);

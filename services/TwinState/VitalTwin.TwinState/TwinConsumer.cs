@@ -274,7 +274,7 @@ internal sealed partial class TwinConsumer(
             return;
         }
         var observedAt = reading.ObservedAt.ToDateTimeOffset();
-        var observation = new VitalObservation(definition.Sign, reading.Value, reading.Unit, observedAt, reading.DeviceId, reading.SequenceNumber, reading.QualityFlags.ToDomain());
+        var observation = new VitalObservation(definition.Sign, reading.Value, reading.Unit, observedAt, reading.DeviceId, reading.SequenceNumber, reading.QualityFlags.ToDomain(), reading.BootId);
         var twin = twins.GetOrCreate(reading.PatientId);
         state.Patients.Add(reading.PatientId);
         var (change, announced) = staleness.Apply(twin, observation, cancellationToken);

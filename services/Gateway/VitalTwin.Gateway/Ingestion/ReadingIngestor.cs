@@ -11,7 +11,7 @@ namespace VitalTwin.Gateway.Ingestion;
 /// Validates a batch and publishes every reading: accepted ones to the telemetry topic, refused ones to
 /// the rejected topic with their reason, so nothing a device sent is lost. Returns only when Kafka has
 /// all of them; if it cannot, the call fails and the device resends. A reading Kafka already has (same
-/// device and sequence number) is acknowledged again without a second copy; see <see cref="DeliveredReadings"/>.
+/// device, boot and sequence number) is acknowledged again without a second copy; see <see cref="DeliveredReadings"/>.
 /// A reading over its device's rate limit is refused on the acknowledgement only, not published: the device
 /// still has it and resends it later, and a flood must not become a flood of copies on the rejected topic.
 /// </summary>
@@ -42,7 +42,7 @@ internal sealed partial class ReadingIngestor(
         var receivedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
         var deliveries = new List<Task>(batch.Readings.Count);
         var published = new List<VitalSignReading>(batch.Readings.Count);
-        var inBatch = new HashSet<(string DeviceId, ulong SequenceNumber)>();
+        var inBatch = new HashSet<(string DeviceId, ulong BootId, ulong SequenceNumber)>();
         var rejections = new List<RejectionReason>();
         var index = firstIndex;
         var duplicates = 0;
@@ -60,7 +60,7 @@ internal sealed partial class ReadingIngestor(
             }
             var validation = validator.Validate(reading);
             var duplicate = validation.Accepted
-                && (delivered.Contains(reading.DeviceId, reading.SequenceNumber) || inBatch.Contains((reading.DeviceId, reading.SequenceNumber)));
+                && (delivered.Contains(reading.DeviceId, reading.BootId, reading.SequenceNumber) || inBatch.Contains((reading.DeviceId, reading.BootId, reading.SequenceNumber)));
             // What would be written to Kafka costs a token: new readings and refused ones, which would otherwise
             // flood the rejected topic. A resend of a stored reading is acknowledged again at no cost.
             if (!duplicate && !rateLimiter.TryTake(Cut(reading.DeviceId, limits.MaxIdLength)))
@@ -81,8 +81,8 @@ internal sealed partial class ReadingIngestor(
                     index++;
                     continue;
                 }
-                inBatch.Add((reading.DeviceId, reading.SequenceNumber));
-                var eventId = $"{reading.DeviceId}/{reading.SequenceNumber}";
+                inBatch.Add((reading.DeviceId, reading.BootId, reading.SequenceNumber));
+                var eventId = EventId(reading.DeviceId, reading.BootId, reading.SequenceNumber);
                 published.Add(validation.Normalised!);
                 var recorded = new VitalSignsRecorded { EventId = eventId, Reading = validation.Normalised, ReceivedAt = receivedAt };
                 deliveries.Add(producer.PublishAsync(topics.Value.Telemetry, reading.PatientId, recorded, eventId, cancellationToken));
@@ -99,7 +99,7 @@ internal sealed partial class ReadingIngestor(
             {
                 var kept = Keepable(reading, limits);
                 var deviceId = Cut(kept.DeviceId, limits.MaxIdLength);
-                var eventId = $"{deviceId}/{kept.SequenceNumber}";
+                var eventId = EventId(deviceId, kept.BootId, kept.SequenceNumber);
                 ack.Rejected++;
                 ack.Rejections.Add(new ReadingRejection
                 {
@@ -129,7 +129,7 @@ internal sealed partial class ReadingIngestor(
         }
         foreach (var reading in published)
         {
-            delivered.Add(reading.DeviceId, reading.SequenceNumber);
+            delivered.Add(reading.DeviceId, reading.BootId, reading.SequenceNumber);
         }
         if (duplicates > 0)
         {
@@ -144,6 +144,13 @@ internal sealed partial class ReadingIngestor(
         // The Gateway's part of the pipeline ends when Kafka has the reading.
         published.ForEach(reading => pipeline.Processed(reading.ObservedAt.ToDateTimeOffset()));
     }
+
+    /// <summary>
+    /// Names the reading, and through it the anomalies and alerts derived from it: the boot keeps a restarted device's
+    /// ids from repeating those of its previous boot. A device without a boot id keeps the ids it always had.
+    /// </summary>
+    internal static string EventId(string deviceId, ulong bootId, ulong sequenceNumber) =>
+        bootId == 0 ? $"{deviceId}/{sequenceNumber}" : $"{deviceId}/{bootId:x16}/{sequenceNumber}";
 
     /// <summary>
     /// A reading over its device's rate limit, refused on the acknowledgement only: the device still has it and
@@ -183,6 +190,7 @@ internal sealed partial class ReadingIngestor(
             PatientId = Cut(reading.PatientId, limits.MaxIdLength),
             DeviceId = Cut(reading.DeviceId, limits.MaxIdLength),
             SequenceNumber = reading.SequenceNumber,
+            BootId = reading.BootId,
             ObservedAt = reading.ObservedAt is { } at ? new Timestamp { Seconds = at.Seconds, Nanos = at.Nanos } : null,
             Code = reading.Code is { } code ? new VitalCode { Loinc = Cut(code.Loinc, limits.MaxIdLength), Mdc = Cut(code.Mdc, limits.MaxIdLength) } : null,
             Value = reading.Value,

@@ -72,7 +72,7 @@ internal sealed class ReadingValidator(VitalCatalogue catalogue, DeviceBindings 
         {
             return devices.BindingsOf(reading.DeviceId).Count == 0
                 ? Validation.Reject(RejectionReason.UnknownDevice, "device is not registered")
-                : Validation.Reject(RejectionReason.DevicePatientMismatch, "device was bound to no patient when the reading was observed");
+                : Validation.Reject(RejectionReason.DeviceNotBound, "device was bound to no patient when the reading was observed");
         }
         // The reading is the bound patient's, whichever patient it names: without consent it is neither taken nor kept.
         if (!consent.MayProcess(boundPatient))

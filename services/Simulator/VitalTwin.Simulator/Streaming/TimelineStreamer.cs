@@ -20,7 +20,8 @@ internal readonly record struct TimelineReading(
 /// <summary>
 /// Plays a time line to the Gateway at a given speed: whenever readings fall due, registers the device bindings
 /// due by then and sends the readings. When the Gateway is slower than the time line, each round simply takes
-/// everything that has fallen due, so the stream catches up instead of drifting further behind.
+/// everything that has fallen due, so the stream catches up instead of drifting further behind. Each device numbers
+/// its readings from 1 under a boot id new to this streamer, as a device does after it starts.
 /// </summary>
 internal sealed partial class TimelineStreamer(GatewayLink gateway, TimeProvider clock, ILogger logger)
 {
@@ -30,6 +31,7 @@ internal sealed partial class TimelineStreamer(GatewayLink gateway, TimeProvider
     private static readonly TimeSpan ResendDelay = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, ulong> _sequence = new(StringComparer.Ordinal);
+    private readonly ulong _boot = DeviceBoot.NewId();
 
     public async Task<StreamTotals> StreamAsync(
         DateTimeOffset origin,
@@ -82,6 +84,7 @@ internal sealed partial class TimelineStreamer(GatewayLink gateway, TimeProvider
         {
             PatientId = reading.PatientId,
             DeviceId = reading.DeviceId,
+            BootId = _boot,
             SequenceNumber = sequence,
             ObservedAt = Timestamp.FromDateTimeOffset(observedAt),
             Code = new VitalCode { Loinc = reading.Vital.Loinc, Mdc = reading.Vital.Mdc },
