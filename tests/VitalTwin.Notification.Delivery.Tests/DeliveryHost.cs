@@ -37,6 +37,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
             ["Kafka:SessionTimeout"] = "00:00:06",
             ["Kafka:Topics:Alerts"] = topics.Alerts,
             ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
+            ["Kafka:Topics:Consent"] = topics.Consent,
             ["Delivery:Source"] = "urn:vitaltwin:test",
             ["Delivery:Resilience:FirstRetryDelay"] = "00:00:00.020",
             ["Delivery:Resilience:MaxRetryDelay"] = "00:00:00.250",

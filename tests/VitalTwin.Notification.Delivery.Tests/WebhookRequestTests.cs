@@ -56,7 +56,7 @@ public sealed class WebhookRequestTests
     {
         var raised = Alerts.Raised("patient-1");
         var subscription = new WebhookSubscription { Name = "ehr", Url = "http://127.0.0.1:1/alerts", Secret = "a-shared-secret-of-some-length" };
-        var record = new AlertRecord(raised, raised.AlertId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
+        var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
 
         using var request = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification").ToHttpRequest(new Uri(subscription.Url));
 
@@ -83,7 +83,7 @@ public sealed class WebhookRequestTests
     {
         var raised = Alerts.Raised("patient-1");
         var subscription = new WebhookSubscription { Name = "ehr", Url = "http://127.0.0.1:1/alerts" };
-        var record = new AlertRecord(raised, raised.AlertId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
+        var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
 
         using var request = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification").ToHttpRequest(new Uri(subscription.Url));
 

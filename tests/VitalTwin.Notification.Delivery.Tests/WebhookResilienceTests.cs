@@ -177,11 +177,11 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
         return DeliveryHost.Build(settings, output, out _, services => services.AddSingleton<TimeProvider>(_clock));
     }
 
-    private static Task<HttpStatusCode> Send(IHost host, WebhookSubscription subscription, CancellationToken cancellationToken)
+    private static Task<HttpStatusCode?> Send(IHost host, WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         var raised = Alerts.Raised("patient-1");
-        var record = new AlertRecord(raised, raised.AlertId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
+        var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
         var request = WebhookRequest.Create(subscription, record, Guid.NewGuid().ToString(), "urn:vitaltwin:test");
-        return host.Services.GetRequiredService<WebhookSender>().SendAsync(subscription, request, cancellationToken);
+        return host.Services.GetRequiredService<WebhookSender>().SendAsync(subscription, request, () => true, cancellationToken);
     }
 }

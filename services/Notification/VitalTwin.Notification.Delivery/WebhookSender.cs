@@ -31,10 +31,11 @@ internal sealed class WebhookSender : IDisposable
     }
 
     /// <summary>
-    /// Returns the subscriber's final status: 2xx (accepted) or a refusal that retrying cannot change. Transient
-    /// failures never return; only <paramref name="cancellationToken"/> ends them.
+    /// Returns the subscriber's final status: 2xx (accepted) or a refusal that retrying cannot change; or null when
+    /// <paramref name="mayDeliver"/>, asked before every attempt, says no (consent withdrawn while it was retried).
+    /// Transient failures never return; only <paramref name="cancellationToken"/> ends them.
     /// </summary>
-    public async Task<HttpStatusCode> SendAsync(WebhookSubscription subscription, WebhookRequest request, CancellationToken cancellationToken)
+    public async Task<HttpStatusCode?> SendAsync(WebhookSubscription subscription, WebhookRequest request, Func<bool> mayDeliver, CancellationToken cancellationToken)
     {
         var pipeline = _pipelines.GetPipeline<HttpResponseMessage>(new WebhookPipelineKey(subscription.Name));
         var url = new Uri(subscription.Url, UriKind.Absolute);
@@ -45,12 +46,20 @@ internal sealed class WebhookSender : IDisposable
             using var response = await pipeline.ExecuteAsync(
                 static async (context, state) =>
                 {
+                    if (!state.mayDeliver())
+                    {
+                        throw new DeliveryWithheldException();
+                    }
                     using var message = state.request.ToHttpRequest(state.url);
                     return await state.client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.CancellationToken);
                 },
                 context,
-                (client: _client, request, url));
+                (client: _client, request, url, mayDeliver));
             return response.StatusCode;
+        }
+        catch (DeliveryWithheldException)
+        {
+            return null;
         }
         finally
         {
@@ -59,4 +68,7 @@ internal sealed class WebhookSender : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>Ends the pipeline without a retry: no strategy handles it, so the breaker does not count it as a failure either.</summary>
+    private sealed class DeliveryWithheldException : Exception;
 }
