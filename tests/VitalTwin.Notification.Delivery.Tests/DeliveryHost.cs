@@ -59,9 +59,16 @@ internal sealed class DeliveryHost : IAsyncDisposable
         return settings;
     }
 
-    public static IHost Build(IDictionary<string, string?> settings, ITestOutputHelper? output, out TestOutputLoggerProvider log, Action<IServiceCollection>? services = null)
+    /// <summary>A Development host unless <paramref name="environment"/> says otherwise: the receivers are plain http on loopback.</summary>
+    public static IHost Build(
+        IDictionary<string, string?> settings, ITestOutputHelper? output, out TestOutputLoggerProvider log, Action<IServiceCollection>? services = null, string? environment = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.Notification.Delivery.Tests", DisableDefaults = true });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "VitalTwin.Notification.Delivery.Tests",
+            DisableDefaults = true,
+            EnvironmentName = environment ?? Environments.Development,
+        });
         builder.Configuration.AddInMemoryCollection(settings);
         log = new TestOutputLoggerProvider(output);
         builder.Logging.ClearProviders().AddProvider(log).SetMinimumLevel(LogLevel.Information);

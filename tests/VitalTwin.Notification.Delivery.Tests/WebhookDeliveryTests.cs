@@ -267,7 +267,10 @@ public sealed class WebhookDeliveryTests(ClusterFixture cluster, ITestOutputHelp
         Assert.Equal(Alerts.AlertIdOf(message), request.Headers[DeliveryHeaders.Subject]);
         Assert.True(DateTimeOffset.TryParse(request.Headers[DeliveryHeaders.Time], out var time));
         Assert.True(time >= Alerts.Start);
-        Assert.Equal(WebhookRequest.Sign(subscription.Secret!, request.IdempotencyKey, request.Body), request.Headers[DeliveryHeaders.Signature]);
+        Assert.Equal(
+            WebhookRequest.Sign(Encoding.UTF8.GetBytes(subscription.Secret!), request.Headers[DeliveryHeaders.Timestamp], request.IdempotencyKey, request.Body),
+            request.Headers[DeliveryHeaders.Signature]);
+        Assert.InRange(long.Parse(request.Headers[DeliveryHeaders.Timestamp], System.Globalization.CultureInfo.InvariantCulture), request.At.ToUnixTimeSeconds() - 5, request.At.ToUnixTimeSeconds() + 1);
     }
 
     private Task<List<ConsumeResult<string, byte[]>>> ReadAsync(string topic, int count) =>

@@ -12,13 +12,17 @@ namespace VitalTwin.Notification.Delivery;
 internal sealed class WebhookSender : IDisposable
 {
     private readonly ResiliencePipelineProvider<WebhookPipelineKey> _pipelines;
+    private readonly TimeProvider _clock;
     private readonly HttpClient _client;
 
-    public WebhookSender(ResiliencePipelineProvider<WebhookPipelineKey> pipelines)
+    public WebhookSender(ResiliencePipelineProvider<WebhookPipelineKey> pipelines, WebhookHostResolver resolver, TimeProvider clock)
     {
         _pipelines = pipelines;
+        _clock = clock;
         _client = new HttpClient(new SocketsHttpHandler
         {
+            // Every connection, to whatever address the host name resolves to now, avoids link-local and metadata targets.
+            ConnectCallback = (context, cancellationToken) => WebhookTargets.ConnectAsync(resolver, context, cancellationToken),
             // A POST redirected would be replayed as a GET by the handler: a redirect is a configuration error instead.
             AllowAutoRedirect = false,
             // Picks up DNS changes of long-lived subscribers.
@@ -50,11 +54,11 @@ internal sealed class WebhookSender : IDisposable
                     {
                         throw new DeliveryWithheldException();
                     }
-                    using var message = state.request.ToHttpRequest(state.url);
+                    using var message = state.request.ToHttpRequest(state.url, state.clock.GetUtcNow());
                     return await state.client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.CancellationToken);
                 },
                 context,
-                (client: _client, request, url, mayDeliver));
+                (client: _client, request, url, mayDeliver, clock: _clock));
             return response.StatusCode;
         }
         catch (DeliveryWithheldException)

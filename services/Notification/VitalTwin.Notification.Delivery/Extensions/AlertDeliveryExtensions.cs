@@ -27,6 +27,7 @@ public static class AlertDeliveryExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<DeliveryMetrics>();
+        services.TryAddSingleton<WebhookHostResolver>();
         services.TryAddSingleton<WebhookSender>();
         services.AddResiliencePipelines<WebhookPipelineKey>(registry =>
         {
