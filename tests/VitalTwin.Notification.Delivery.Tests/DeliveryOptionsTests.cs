@@ -75,6 +75,18 @@ public sealed class DeliveryOptionsTests
     }
 
     [Fact]
+    public async Task A_fhir_identifier_system_must_be_an_absolute_uri()
+    {
+        var settings = DeliveryHost.Configuration("127.0.0.1:9", new KafkaTopics(), "notification");
+        settings["Delivery:Fhir:PatientIdentifierSystem"] = "mrn";
+        using var host = DeliveryHost.Build(settings, output: null, out _);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal("Delivery:Fhir: PatientIdentifierSystem 'mrn' is not an absolute URI.", Assert.Single(error.Failures));
+    }
+
+    [Fact]
     public async Task A_missing_url_is_named()
     {
         var settings = DeliveryHost.Configuration("127.0.0.1:9", new KafkaTopics(), "notification");

@@ -24,7 +24,7 @@ public sealed class WebhookRequestTests
     [MemberData(nameof(EveryEventKind))]
     public void The_json_body_is_the_protobuf_json_rendering_and_parses_back_to_the_record(IMessage alertEvent)
     {
-        var (body, mediaType) = WebhookRequest.Render(WebhookFormat.Json, alertEvent);
+        var (body, mediaType) = WebhookRequest.Render(WebhookFormat.Json, alertEvent, new Fhir.FhirOptions());
 
         Assert.Equal("application/json", mediaType);
         var parsed = JsonParser.Default.Parse(Encoding.UTF8.GetString(body), alertEvent.Descriptor);
@@ -36,7 +36,7 @@ public sealed class WebhookRequestTests
     {
         var raised = Alerts.Raised("patient-1");
 
-        var json = Encoding.UTF8.GetString(WebhookRequest.Render(WebhookFormat.Json, raised).Body);
+        var json = Encoding.UTF8.GetString(WebhookRequest.Render(WebhookFormat.Json, raised, new Fhir.FhirOptions()).Body);
 
         Assert.Contains($"\"alertId\": \"{raised.AlertId}\"", json, StringComparison.Ordinal);
         Assert.Contains("\"priority\": \"ALERT_PRIORITY_HIGH\"", json, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class WebhookRequestTests
         var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
         var sentAt = new DateTimeOffset(2025, 12, 1, 8, 0, 0, TimeSpan.Zero);
 
-        using var request = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification").ToHttpRequest(new Uri(subscription.Url), sentAt);
+        using var request = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification", new Fhir.FhirOptions()).ToHttpRequest(new Uri(subscription.Url), sentAt);
 
         string Header(string name) => Assert.Single(request.Headers.GetValues(name));
         var key = WebhookRequest.IdempotencyKeyFor("ehr", "message-1");
@@ -98,7 +98,7 @@ public sealed class WebhookRequestTests
         var raised = Alerts.Raised("patient-1");
         var subscription = new WebhookSubscription { Name = "ehr", Url = "http://127.0.0.1:1/alerts", Secret = ReadmeSecret };
         var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
-        var webhookRequest = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification");
+        var webhookRequest = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification", new Fhir.FhirOptions());
         var firstAt = new DateTimeOffset(2025, 12, 1, 8, 0, 0, TimeSpan.Zero);
 
         using var first = webhookRequest.ToHttpRequest(new Uri(subscription.Url), firstAt);
@@ -117,7 +117,7 @@ public sealed class WebhookRequestTests
         var subscription = new WebhookSubscription { Name = "ehr", Url = "http://127.0.0.1:1/alerts" };
         var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
 
-        using var request = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification").ToHttpRequest(new Uri(subscription.Url), DateTimeOffset.UnixEpoch);
+        using var request = WebhookRequest.Create(subscription, record, "message-1", "urn:vitaltwin:notification", new Fhir.FhirOptions()).ToHttpRequest(new Uri(subscription.Url), DateTimeOffset.UnixEpoch);
 
         Assert.False(request.Headers.Contains(DeliveryHeaders.Signature));
         Assert.False(request.Headers.Contains(DeliveryHeaders.Timestamp));

@@ -227,7 +227,7 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
     {
         var raised = Alerts.Raised("patient-1");
         var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
-        var request = WebhookRequest.Create(subscription, record, Guid.NewGuid().ToString(), "urn:vitaltwin:test");
+        var request = WebhookRequest.Create(subscription, record, Guid.NewGuid().ToString(), "urn:vitaltwin:test", new Fhir.FhirOptions());
         return host.Services.GetRequiredService<WebhookSender>().SendAsync(subscription, request, () => true, cancellationToken);
     }
 }

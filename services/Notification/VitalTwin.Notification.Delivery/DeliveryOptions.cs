@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Notification.Delivery.Fhir;
 
 namespace VitalTwin.Notification.Delivery;
 
@@ -17,6 +18,10 @@ public sealed class DeliveryOptions
 
     [Required]
     public WebhookResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>How the <see cref="WebhookFormat.FhirR4"/> format refers to the patient.</summary>
+    [Required]
+    public FhirOptions Fhir { get; set; } = new();
 }
 
 public enum WebhookFormat

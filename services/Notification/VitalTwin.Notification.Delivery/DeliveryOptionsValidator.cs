@@ -64,6 +64,17 @@ internal sealed class DeliveryOptionsValidator(IConfiguration configuration, IHo
                 failures.Add($"{entry}: Format must be Json or FhirR4.");
             }
         }
+        if (options.Fhir is { } fhir)
+        {
+            if (!Enum.IsDefined(fhir.PatientReference))
+            {
+                failures.Add($"{DeliveryOptions.SectionName}:Fhir: PatientReference must be Identifier or Literal.");
+            }
+            if (!Uri.TryCreate(fhir.PatientIdentifierSystem, UriKind.Absolute, out _))
+            {
+                failures.Add($"{DeliveryOptions.SectionName}:Fhir: PatientIdentifierSystem '{fhir.PatientIdentifierSystem}' is not an absolute URI.");
+            }
+        }
         var resilience = options.Resilience;
         if (resilience is not null)
         {

@@ -51,7 +51,7 @@ internal sealed partial class WebhookConsumer(
         }
         // Every record has a message id; the position is as stable a fallback, should a producer leave it out.
         var messageId = consumed.MessageId ?? $"{consumed.Position.Topic}/{consumed.Position.Partition.Value}/{consumed.Position.Offset.Value}";
-        var request = WebhookRequest.Create(subscription, alert, messageId, delivery.Value.Source);
+        var request = WebhookRequest.Create(subscription, alert, messageId, delivery.Value.Source, delivery.Value.Fhir);
         // Asked before every attempt: a backlog held up by a subscriber that was down must not leave once consent is withdrawn.
         if (await sender.SendAsync(subscription, request, () => alert.MayBeDelivered(consents), cancellationToken) is not { } status)
         {

@@ -44,10 +44,10 @@ internal sealed class WebhookRequest
     public byte[] Body { get; }
     public string MediaType { get; }
 
-    public static WebhookRequest Create(WebhookSubscription subscription, AlertRecord alert, string messageId, string source)
+    public static WebhookRequest Create(WebhookSubscription subscription, AlertRecord alert, string messageId, string source, FhirOptions fhir)
     {
         var key = IdempotencyKeyFor(subscription.Name, messageId);
-        var (body, mediaType) = Render(subscription.Format, alert.Message);
+        var (body, mediaType) = Render(subscription.Format, alert.Message, fhir);
         var secret = subscription.Secret is { Length: > 0 } text ? Encoding.UTF8.GetBytes(text) : null;
         return new WebhookRequest(alert.AlertId, key, alert.Schema, source, alert.OccurredAt, body, mediaType, secret);
     }
@@ -62,10 +62,10 @@ internal sealed class WebhookRequest
         return new Guid(hash.AsSpan(0, 16)).ToString();
     }
 
-    public static (byte[] Body, string MediaType) Render(WebhookFormat format, IMessage message) => format switch
+    public static (byte[] Body, string MediaType) Render(WebhookFormat format, IMessage message, FhirOptions fhir) => format switch
     {
         WebhookFormat.Json => (Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(message)), JsonMediaType),
-        WebhookFormat.FhirR4 => (FhirJsonSerializer.Default.SerializeToBytes(AlertFhirMapper.ToBundle(message)), FhirJsonMediaType),
+        WebhookFormat.FhirR4 => (FhirJsonSerializer.Default.SerializeToBytes(AlertFhirMapper.ToBundle(message, fhir)), FhirJsonMediaType),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown webhook format."),
     };
 
