@@ -173,10 +173,17 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
         // Refused at connect time, before any packet: a transient failure, retried (an unreachable address would
         // instead hang until the attempt timeout, which this clock never reaches).
         var sending = Send(refusedHost, refused, stop.Token);
-        await NextRetryDelayAsync();
-        Assert.Empty(_receiver.Requests);
-        Assert.Contains("imds.hospital.test", resolver.Asked);
-        await stop.CancelAsync();
+        try
+        {
+            await NextRetryDelayAsync();
+            Assert.Empty(_receiver.Requests);
+            Assert.Contains("imds.hospital.test", resolver.Asked);
+        }
+        finally
+        {
+            // Disposing the host waits for the send in flight, which this clock would never end.
+            await stop.CancelAsync();
+        }
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending.WaitAsync(Signal.Timeout));
 
         Assert.Equal(HttpStatusCode.OK, await Send(mixedHost, mixed, CancellationToken.None).WaitAsync(Signal.Timeout));
