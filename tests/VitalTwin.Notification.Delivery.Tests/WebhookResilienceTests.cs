@@ -166,8 +166,8 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
             ["imds.hospital.test"] = [metadata, IPAddress.Parse("fe80::1")],
             ["mixed.hospital.test"] = [metadata, IPAddress.Loopback],
         });
-        using var refusedHost = Build(out var refused, resolver, $"http://imds.hospital.test:{_receiver.Port}/alerts");
-        using var mixedHost = Build(out var mixed, resolver, $"http://mixed.hospital.test:{_receiver.Port}/alerts");
+        using var refusedHost = Build(out var refused, resolver, $"http://imds.hospital.test:{_receiver.Port}/alerts", out var log);
+        using var mixedHost = Build(out var mixed, resolver, $"http://mixed.hospital.test:{_receiver.Port}/alerts", out _);
         using var stop = new CancellationTokenSource();
 
         // Refused at connect time, before any packet: a transient failure, retried (an unreachable address would
@@ -178,6 +178,7 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
             await NextRetryDelayAsync();
             Assert.Empty(_receiver.Requests);
             Assert.Contains("imds.hospital.test", resolver.Asked);
+            Assert.Contains(log.Entries, e => e.Message == "Webhook host imds.hospital.test resolves only to link-local or cloud metadata addresses; not connected");
         }
         finally
         {
@@ -205,12 +206,12 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
     // Attempt timeouts create timers too; the retry's waits are the others.
     private Task<TimeSpan> NextRetryDelayAsync() => _clock.NextTimerAsync(due => due >= TimeSpan.Zero && due != AttemptTimeout);
 
-    private IHost Build(out WebhookSubscription subscription, WebhookHostResolver resolver, string url)
+    private IHost Build(out WebhookSubscription subscription, WebhookHostResolver resolver, string url, out TestOutputLoggerProvider log)
     {
         subscription = DeliveryHost.Subscription(url);
         var settings = DeliveryHost.Configuration("127.0.0.1:9", new KafkaTopics(), "unused", subscription);
         settings["Delivery:Resilience:AttemptTimeout"] = AttemptTimeout.ToString();
-        return DeliveryHost.Build(settings, output, out _, services => services.AddSingleton<TimeProvider>(_clock).AddSingleton(resolver));
+        return DeliveryHost.Build(settings, output, out log, services => services.AddSingleton<TimeProvider>(_clock).AddSingleton(resolver));
     }
 
     private IHost Build(out WebhookSubscription subscription, Dictionary<string, string?>? overrides = null)

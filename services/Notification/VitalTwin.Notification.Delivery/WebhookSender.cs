@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Registry;
 
@@ -15,14 +16,14 @@ internal sealed class WebhookSender : IDisposable
     private readonly TimeProvider _clock;
     private readonly HttpClient _client;
 
-    public WebhookSender(ResiliencePipelineProvider<WebhookPipelineKey> pipelines, WebhookHostResolver resolver, TimeProvider clock)
+    public WebhookSender(ResiliencePipelineProvider<WebhookPipelineKey> pipelines, WebhookHostResolver resolver, TimeProvider clock, ILogger<WebhookSender> logger)
     {
         _pipelines = pipelines;
         _clock = clock;
         _client = new HttpClient(new SocketsHttpHandler
         {
             // Every connection, to whatever address the host name resolves to now, avoids link-local and metadata targets.
-            ConnectCallback = (context, cancellationToken) => WebhookTargets.ConnectAsync(resolver, context, cancellationToken),
+            ConnectCallback = (context, cancellationToken) => WebhookTargets.ConnectAsync(resolver, logger, context, cancellationToken),
             // A POST redirected would be replayed as a GET by the handler: a redirect is a configuration error instead.
             AllowAutoRedirect = false,
             // Picks up DNS changes of long-lived subscribers.

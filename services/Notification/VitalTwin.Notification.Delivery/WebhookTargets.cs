@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace VitalTwin.Notification.Delivery;
 
@@ -9,7 +10,7 @@ namespace VitalTwin.Notification.Delivery;
 /// credentials to whoever asks from inside. Checked for the configured URLs at start and again for every address a
 /// host name resolves to at connect time, since DNS can point an innocent-looking name there.
 /// </summary>
-internal static class WebhookTargets
+internal static partial class WebhookTargets
 {
     private static readonly HashSet<string> MetadataHosts = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -50,13 +51,14 @@ internal static class WebhookTargets
     /// A <see cref="SocketsHttpHandler.ConnectCallback"/>: connects to the permitted addresses of the host only, and
     /// refuses a host that has none (a transient failure to the pipeline: DNS may change back, and nothing is lost).
     /// </summary>
-    public static async ValueTask<Stream> ConnectAsync(WebhookHostResolver resolver, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    public static async ValueTask<Stream> ConnectAsync(WebhookHostResolver resolver, ILogger logger, SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         var endpoint = context.DnsEndPoint;
         IPAddress[] addresses = IPAddress.TryParse(endpoint.Host, out var literal) ? [literal] : await resolver.ResolveAsync(endpoint.Host, cancellationToken);
         var permitted = addresses.Where(address => !IsRefused(address)).ToArray();
         if (permitted.Length == 0)
         {
+            LogRefused(logger, endpoint.Host);
             throw new HttpRequestException($"Webhook host {endpoint.Host} resolves only to link-local or cloud metadata addresses; not connected.");
         }
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -71,6 +73,9 @@ internal static class WebhookTargets
             throw;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook host {Host} resolves only to link-local or cloud metadata addresses; not connected")]
+    private static partial void LogRefused(ILogger logger, string host);
 }
 
 /// <summary>Resolves webhook host names; a class of its own so tests can point a name anywhere.</summary>
