@@ -55,7 +55,7 @@ public class ConsentBookTests
     }
 
     [Fact]
-    public void A_forgotten_record_leaves_the_patient_to_the_default()
+    public void A_forgotten_monitoring_record_leaves_the_patient_to_the_default()
     {
         var book = new ConsentBook(WithoutConsentRecord.Refuse);
         book.Apply(Consent("patient-1", ConsentStatus.Monitoring));
@@ -68,6 +68,24 @@ public class ConsentBookTests
         Assert.False(book.MayProcess("patient-1"));
         Assert.True(book.MayProcess("patient-2"));
         Assert.Equal(1, book.Count);
+    }
+
+    [Theory]
+    [InlineData(ConsentStatus.Refused)]
+    [InlineData(ConsentStatus.Withdrawn)]
+    [InlineData(ConsentStatus.Unreadable)]
+    public void Forgetting_a_refusal_grants_nothing_it_stays_in_force_until_a_monitoring_record(ConsentStatus status)
+    {
+        var book = new ConsentBook(WithoutConsentRecord.Monitor);
+        book.Apply(Consent("patient-1", ConsentStatus.Monitoring));
+        book.Apply(Consent("patient-1", status));
+
+        book.Forget("patient-1");
+
+        Assert.False(book.MayProcess("patient-1"));
+        Assert.Equal(status, book.Find("patient-1")?.Status);
+        book.Apply(Consent("patient-1", ConsentStatus.Monitoring));
+        Assert.True(book.MayProcess("patient-1"));
     }
 
     [Fact]

@@ -231,20 +231,28 @@ public sealed class ConsentEnforcementTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_deleted_consent_record_leaves_the_patient_to_the_default()
+    public async Task A_deleted_consent_record_does_not_undo_a_withdrawal_but_leaves_a_monitoring_patient_to_the_default()
     {
         await StartGatewayAsync();
         var credential = GatewayServer.Device(await Gateway.RegisterAsync(ConsentingDevice, Consenting));
-        await RecordLiveAsync(Consenting, ConsentState.Refused);
-        var refused = await Ingestion.IngestAsync(Batch(Reading(ConsentingDevice, Consenting)), credential);
+        await RecordLiveAsync(Consenting, ConsentState.Monitoring);
+        await RecordLiveAsync(Consenting, ConsentState.Withdrawn);
 
         // A tombstone carries no message id to wait on; a record published after it on its partition comes back only
         // once the tombstone has been applied.
         var tombstone = await _consentProducer.ProduceAsync(_topics.Consent, new Message<string, byte[]> { Key = Consenting, Value = null! });
         await RecordLiveAsync("patient-neighbour", ConsentState.Monitoring, tombstone.Partition);
+        var afterDeletion = await Ingestion.IngestAsync(Batch(Reading(ConsentingDevice, Consenting)), credential);
+
+        Assert.Equal(RejectionReason.NoConsent, Assert.Single(afterDeletion.Rejections).Reason);
+        Assert.Equal(ConsentStatus.Withdrawn, Gateway.Services.GetRequiredService<ConsentBook>().Find(Consenting)?.Status);
+
+        // Consent given again, then its record deleted: the deployment's default (Monitor here) decides.
+        await RecordLiveAsync(Consenting, ConsentState.Monitoring);
+        tombstone = await _consentProducer.ProduceAsync(_topics.Consent, new Message<string, byte[]> { Key = Consenting, Value = null! });
+        await RecordLiveAsync("patient-neighbour", ConsentState.Monitoring, tombstone.Partition);
         var accepted = await Ingestion.IngestAsync(Batch(Reading(ConsentingDevice, Consenting)), credential);
 
-        Assert.Equal(RejectionReason.NoConsent, Assert.Single(refused.Rejections).Reason);
         Assert.Equal((1u, 0u), (accepted.Accepted, accepted.Rejected));
         Assert.Null(Gateway.Services.GetRequiredService<ConsentBook>().Find(Consenting));
     }

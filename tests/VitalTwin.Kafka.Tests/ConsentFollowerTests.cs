@@ -21,8 +21,11 @@ public sealed class ConsentFollowerTests(ClusterFixture cluster) : IClassFixture
         using var producer = new ProducerBuilder<string, byte[]>(Clients.IdempotentProducer(cluster.Kafka.BootstrapServers)).Build();
         await PublishAsync(producer, topics.Consent, "monitored", Record("monitored", ConsentState.Monitoring, true, DateTimeOffset.UtcNow).ToByteArray());
         await PublishAsync(producer, topics.Consent, "refusing", Record("refusing", ConsentState.Refused, false, DateTimeOffset.UtcNow).ToByteArray());
-        await PublishAsync(producer, topics.Consent, "deleted", Record("deleted", ConsentState.Refused, false, DateTimeOffset.UtcNow).ToByteArray());
+        await PublishAsync(producer, topics.Consent, "deleted", Record("deleted", ConsentState.Monitoring, false, DateTimeOffset.UtcNow).ToByteArray());
         await PublishAsync(producer, topics.Consent, "deleted", value: null);
+        await PublishAsync(producer, topics.Consent, "withdrawn-then-deleted", Record("withdrawn-then-deleted", ConsentState.Monitoring, false, DateTimeOffset.UtcNow).ToByteArray());
+        await PublishAsync(producer, topics.Consent, "withdrawn-then-deleted", Record("withdrawn-then-deleted", ConsentState.Withdrawn, false, DateTimeOffset.UtcNow).ToByteArray());
+        await PublishAsync(producer, topics.Consent, "withdrawn-then-deleted", value: null);
         await PublishAsync(producer, topics.Consent, "emptied", Record("emptied", ConsentState.Monitoring, false, DateTimeOffset.UtcNow).ToByteArray());
         await PublishAsync(producer, topics.Consent, "emptied", value: []);
         await PublishAsync(producer, topics.Consent, "corrupt", [0xFF, 0xFF, 0xFF]);
@@ -44,10 +47,13 @@ public sealed class ConsentFollowerTests(ClusterFixture cluster) : IClassFixture
             Assert.False(book.MayProcess("refusing"));
             Assert.Null(book.Find("deleted"));
             Assert.True(book.MayProcess("deleted"));
+            // A deletion grants nothing: the withdrawal before it stays in force.
+            Assert.Equal(ConsentStatus.Withdrawn, book.Find("withdrawn-then-deleted")?.Status);
+            Assert.False(book.MayProcess("withdrawn-then-deleted"));
             // Only a record with no value at all deletes; an empty one might have been a refusal.
             Assert.Equal(ConsentStatus.Unreadable, book.Find("emptied")?.Status);
             Assert.Equal(ConsentStatus.Unreadable, book.Find("corrupt")?.Status);
-            Assert.Equal(4, book.Count);
+            Assert.Equal(5, book.Count);
 
             var messageId = Guid.NewGuid().ToString("N");
             using var patience = new CancellationTokenSource(Clients.Timeout);
@@ -63,7 +69,8 @@ public sealed class ConsentFollowerTests(ClusterFixture cluster) : IClassFixture
         }
 
         Assert.Equal(2, logs.Lines.Count(line => line.Line.Contains("could not be read", StringComparison.Ordinal)));
-        Assert.DoesNotContain(logs.Lines, line => line.Line.Contains("emptied", StringComparison.Ordinal) || line.Line.Contains("corrupt", StringComparison.Ordinal));
+        Assert.Equal(2, logs.Lines.Count(line => line.Line.Contains("was deleted", StringComparison.Ordinal)));
+        Assert.DoesNotContain(logs.Lines, line => new[] { "emptied", "corrupt", "withdrawn-then-deleted" }.Any(key => line.Line.Contains(key, StringComparison.Ordinal)));
     }
 
     /// <summary>A value carries the consent schema header; no value (a tombstone) and an empty one carry none.</summary>

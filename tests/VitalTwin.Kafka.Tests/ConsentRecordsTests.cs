@@ -75,17 +75,32 @@ public sealed class ConsentRecordsTests
     }
 
     [Fact]
-    public void A_tombstone_forgets_the_record_so_the_deployments_default_applies_again()
+    public void A_tombstone_forgets_a_monitoring_record_so_the_deployments_default_applies_again()
     {
-        var book = new ConsentBook(WithoutConsentRecord.Monitor);
-        ConsentRecords.Apply(book, Event("p1", Schema, Record("p1", ConsentState.Refused, false, Now).ToByteArray()), Now);
-        Assert.False(book.MayProcess("p1"));
+        var book = new ConsentBook(WithoutConsentRecord.Refuse);
+        ConsentRecords.Apply(book, Event("p1", Schema, Record("p1", ConsentState.Monitoring, false, Now).ToByteArray()), Now);
+        Assert.True(book.MayProcess("p1"));
 
         var after = ConsentRecords.Apply(book, Event("p1", schema: null, value: null), Now);
 
         Assert.Null(after);
         Assert.Null(book.Find("p1"));
-        Assert.True(book.MayProcess("p1"));
+        Assert.False(book.MayProcess("p1"));
+    }
+
+    [Theory]
+    [InlineData(ConsentState.Refused)]
+    [InlineData(ConsentState.Withdrawn)]
+    public void A_tombstone_after_a_refusal_or_withdrawal_leaves_it_in_force(ConsentState state)
+    {
+        var book = new ConsentBook(WithoutConsentRecord.Monitor);
+        ConsentRecords.Apply(book, Event("p1", Schema, Record("p1", ConsentState.Monitoring, false, Now).ToByteArray()), Now);
+        ConsentRecords.Apply(book, Event("p1", Schema, Record("p1", state, false, Now).ToByteArray()), Now);
+
+        var after = ConsentRecords.Apply(book, Event("p1", schema: null, value: null), Now);
+
+        Assert.Equal(ConsentMapping.ToStatus(state), after?.Status);
+        Assert.False(book.MayProcess("p1"));
     }
 
     [Fact]

@@ -76,21 +76,58 @@ public sealed class AlertFhirMapperTests
         Assert.Equal(DetectedIssue.DetectedIssueSeverity.High, issue.Severity);
         Assert.Equal((AlertFhirMapper.ConditionSystem, "NEWS2_HIGH"), (issue.Code!.Coding[0].System, issue.Code!.Coding[0].Code));
         Assert.Equal(raised.Summary, issue.Detail);
-        Assert.Equal("Patient/patient-1", issue.Patient!.Reference);
+        Assert.Equal(ByIdentifier, issue.Patient!.Reference);
+        Assert.Equal(("Patient", "urn:vitaltwin:patient-id", "patient-1"), (issue.Patient.Type, issue.Patient.Identifier?.System, issue.Patient.Identifier?.Value));
         Assert.Equal("2025-03-01T08:30:00+00:00", Assert.IsType<FhirDateTime>(issue.Identified).Value);
         Assert.Equal(raised.Reasons.Select(r => r.Text), issue.Evidence.Select(e => e.Code[0].Text));
         Assert.Equal(("http://loinc.org", "8867-4"), (issue.Evidence[0].Code[0].Coding[0].System, issue.Evidence[0].Code[0].Coding[0].Code));
         Assert.Equal(raised.AlertId, Assert.Single(issue.Identifier).Value);
         var flag = Assert.IsType<Flag>(bundle.Entry[1].Resource);
         Assert.Equal(Flag.FlagStatus.Active, flag.Status);
-        Assert.Equal("Patient/patient-1", flag.Subject.Reference);
+        Assert.Equal(ByIdentifier, flag.Subject.Reference);
         Assert.Equal(raised.Summary, flag.Code.Text);
         var communication = Assert.IsType<Communication>(bundle.Entry[2].Resource);
         Assert.Equal(raised.Summary, Assert.IsType<FhirString>(Assert.Single(communication.Payload).Content).Value);
         Assert.Equal($"DetectedIssue/{raised.AlertId}", Assert.Single(communication.About).Reference);
         Assert.Equal(RequestPriority.Stat, communication.Priority);
-        Assert.Equal("Patient/patient-1", communication.Subject!.Reference);
+        Assert.Equal(ByIdentifier, communication.Subject!.Reference);
     }
+
+    /// <summary>The default reference: a FHIR server resolves it to the Patient it holds under that identifier.</summary>
+    private const string ByIdentifier = "Patient?identifier=urn:vitaltwin:patient-id|patient-1";
+
+    [Fact]
+    public void The_patient_is_referred_to_by_the_configured_identifier_system_or_literally_as_chosen()
+    {
+        var raised = Alerts.Raised("MRN 00|7");
+        var hospital = new FhirOptions { PatientIdentifierSystem = "https://hospital.example/fhir/mrn" };
+        var literal = new FhirOptions { PatientReference = FhirPatientReference.Literal };
+
+        var byIdentifier = AlertFhirMapper.ToBundle(raised, hospital).Entry.Concat(AlertFhirMapper.ToBundle(Alerts.Escalated(raised), hospital).Entry).ToList();
+        var literally = AlertFhirMapper.ToBundle(Alerts.Raised("patient-1"), literal).Entry.Concat(AlertFhirMapper.ToBundle(Alerts.Escalated(Alerts.Raised("patient-1")), literal).Entry).ToList();
+
+        // FHIR's separators in a search value are escaped with '\', then everything a query cannot hold is percent-encoded.
+        Assert.All(PatientReferences(byIdentifier), reference =>
+        {
+            Assert.Equal("Patient?identifier=https://hospital.example/fhir/mrn|MRN%2000%5C%7C7", reference.Reference);
+            Assert.Equal(("https://hospital.example/fhir/mrn", "MRN 00|7"), (reference.Identifier?.System, reference.Identifier?.Value));
+        });
+        Assert.Equal(4, PatientReferences(byIdentifier).Count);
+        Assert.All(PatientReferences(literally), reference => Assert.Equal("Patient/patient-1", reference.Reference));
+        Assert.Equal(4, PatientReferences(literally).Count);
+        Assert.All(byIdentifier.Concat(literally), entry => Assert.Empty(entry.Resource!.Validate()));
+    }
+
+    private static List<ResourceReference> PatientReferences(IEnumerable<Bundle.EntryComponent> entries) =>
+    [
+        .. entries.Select(e => e.Resource switch
+        {
+            DetectedIssue issue => issue.Patient,
+            Flag flag => flag.Subject,
+            Communication communication => communication.Subject,
+            _ => null,
+        }).OfType<ResourceReference>(),
+    ];
 
     [Fact]
     public void Lifecycle_events_patch_or_add_to_the_resources_of_their_alert()

@@ -10,8 +10,9 @@ public sealed class ClusterFixture : IDisposable
 
     internal KafkaTopics CreateTopics(int partitions)
     {
-        var topics = new KafkaTopics { Alerts = Unique.Name("alerts"), DeadLetter = Unique.Name("deadletter") };
+        var topics = new KafkaTopics { Alerts = Unique.Name("alerts"), DeadLetter = Unique.Name("deadletter"), Consent = Unique.Name("consent") };
         Kafka.CreateTopic(new TopicSpec(topics.Alerts, partitions, Compacted: false));
+        Kafka.CreateTopic(new TopicSpec(topics.Consent, partitions, Compacted: true));
         Kafka.CreateTopic(new TopicSpec(topics.DeadLetter, 1, Compacted: false));
         return topics;
     }

@@ -39,6 +39,8 @@ internal sealed class DeliveryCounters : IDisposable
 
     public long DeadLettered(string subscription) => _totals.GetValueOrDefault(("vitaltwin.delivery.dead_lettered", subscription));
 
+    public long Suppressed(string subscription) => _totals.GetValueOrDefault(("vitaltwin.delivery.suppressed", subscription));
+
     public Task WaitUntilAsync(Func<bool> condition, string what) => _changed.WaitUntilAsync(condition, what);
 
     public void Dispose() => _listener.Dispose();

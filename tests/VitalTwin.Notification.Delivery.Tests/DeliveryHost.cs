@@ -37,6 +37,7 @@ internal sealed class DeliveryHost : IAsyncDisposable
             ["Kafka:SessionTimeout"] = "00:00:06",
             ["Kafka:Topics:Alerts"] = topics.Alerts,
             ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
+            ["Kafka:Topics:Consent"] = topics.Consent,
             ["Delivery:Source"] = "urn:vitaltwin:test",
             ["Delivery:Resilience:FirstRetryDelay"] = "00:00:00.020",
             ["Delivery:Resilience:MaxRetryDelay"] = "00:00:00.250",
@@ -58,9 +59,16 @@ internal sealed class DeliveryHost : IAsyncDisposable
         return settings;
     }
 
-    public static IHost Build(IDictionary<string, string?> settings, ITestOutputHelper? output, out TestOutputLoggerProvider log, Action<IServiceCollection>? services = null)
+    /// <summary>A Development host unless <paramref name="environment"/> says otherwise: the receivers are plain http on loopback.</summary>
+    public static IHost Build(
+        IDictionary<string, string?> settings, ITestOutputHelper? output, out TestOutputLoggerProvider log, Action<IServiceCollection>? services = null, string? environment = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.Notification.Delivery.Tests", DisableDefaults = true });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "VitalTwin.Notification.Delivery.Tests",
+            DisableDefaults = true,
+            EnvironmentName = environment ?? Environments.Development,
+        });
         builder.Configuration.AddInMemoryCollection(settings);
         log = new TestOutputLoggerProvider(output);
         builder.Logging.ClearProviders().AddProvider(log).SetMinimumLevel(LogLevel.Information);

@@ -5,7 +5,10 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Validation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using VitalTwin.Consent;
 using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Contracts.Consent.V1;
 using VitalTwin.Kafka;
 using Xunit.Abstractions;
 
@@ -175,6 +178,62 @@ public sealed class WebhookDeliveryTests(ClusterFixture cluster, ITestOutputHelp
             receiver.Deduplicated.Select(r => (r.Headers[DeliveryHeaders.Subject], r.Headers[DeliveryHeaders.Type].Split('.')[^1])));
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task A_backlog_of_a_patient_who_withdrew_consent_is_not_sent_nor_retried_but_the_closing_of_their_alert_is()
+    {
+        using var counters = new DeliveryCounters();
+        var topics = cluster.CreateTopics(partitions: 1);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = _ => Reply.Unavailable;
+        var subscription = DeliveryHost.Subscription(receiver.Url);
+        using var publisher = new AlertPublisher(BootstrapServers, topics.Alerts);
+        var withdrawing = Alerts.Lifecycle("patient-w").Take(3).ToList();
+        var closed = Alerts.Resolved((AlertRaised)withdrawing[0]);
+        (closed.Resolution, closed.ResolvedBy, closed.Note) = (Resolution.ConsentWithdrawn, "consent", string.Empty);
+        var staying = Alerts.Lifecycle("patient-s").Take(2).ToList();
+        await using var host = await DeliveryHost.StartAsync(DeliveryHost.Configuration(BootstrapServers, topics, Unique.Name("notification"), subscription), output);
+
+        // The subscriber is down: the first record is retried and the rest wait behind it, on one partition.
+        await publisher.PublishAsync([.. withdrawing, .. staying]);
+        await receiver.WaitUntilAsync(requests => requests.Count >= 2, "the first alert retried");
+        await WithdrawAsync(host, topics.Consent, "patient-w");
+        // Notification closes the patient's alert on the withdrawal; that record is the one still sent.
+        await publisher.PublishAsync([closed]);
+        // Only once the retried record was given up is the subscriber back, so a late attempt at it would show.
+        await counters.WaitUntilAsync(() => counters.Suppressed(subscription.Name) >= 1, "the retried record withheld");
+        receiver.Respond = _ => Reply.Accept;
+        await receiver.WaitUntilAsync(_ => receiver.Deduplicated.Count >= 3, "the other patient's alerts and the closing");
+
+        var keys = publisher.Published.ToDictionary(p => p.Message, p => WebhookRequest.IdempotencyKeyFor(subscription.Name, p.MessageId));
+        Assert.Equal([.. staying.Select(m => keys[m]), keys[closed]], receiver.Deduplicated.Select(r => r.IdempotencyKey));
+        Assert.All(receiver.Requests.Where(r => withdrawing.Any(m => keys[m] == r.IdempotencyKey)), r => Assert.Equal(503, r.Status));
+        await counters.WaitUntilAsync(() => counters.Suppressed(subscription.Name) == withdrawing.Count, "every record of the backlog withheld");
+        Assert.Equal(0, counters.DeadLettered(subscription.Name));
+        Assert.Contains(host.Log.Entries, e => e.Message.Contains("the patient's consent does not allow it", StringComparison.Ordinal));
+        Assert.DoesNotContain(host.Log.Entries, e => e.Level >= LogLevel.Information && e.Message.Contains("patient-", StringComparison.Ordinal));
+    }
+
+    /// <summary>Records a withdrawal as ConsentRegistry does and waits until the delivery host's consent book has it.</summary>
+    private async System.Threading.Tasks.Task WithdrawAsync(DeliveryHost host, string consentTopic, string patientId)
+    {
+        using var producer = new EventProducer(
+            Microsoft.Extensions.Options.Options.Create(new KafkaOptions { BootstrapServers = BootstrapServers }),
+            new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ApplicationName = "VitalTwin.Notification.Delivery.Tests" },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<EventProducer>.Instance);
+        var messageId = Guid.NewGuid().ToString("N");
+        using var patience = new CancellationTokenSource(Signal.Timeout);
+        var applied = host.Services.GetRequiredService<ConsentFollower>().WhenApplied(messageId, patience.Token);
+        var withdrawal = new ConsentRecorded
+        {
+            PatientId = patientId,
+            State = ConsentState.Withdrawn,
+            RecordedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(-1)),
+            RecordedBy = "registrar-1",
+        };
+        await producer.PublishAsync(consentTopic, patientId, withdrawal, messageId, CancellationToken.None);
+        await applied;
+    }
+
     /// <summary>Per patient, the first accepted delivery of each record is in publish order; every record arrived once.</summary>
     private static void AssertDeliveredInOrderPerPatient(AlertPublisher publisher, IReadOnlyList<ReceivedRequest> delivered, string subscription)
     {
@@ -208,7 +267,10 @@ public sealed class WebhookDeliveryTests(ClusterFixture cluster, ITestOutputHelp
         Assert.Equal(Alerts.AlertIdOf(message), request.Headers[DeliveryHeaders.Subject]);
         Assert.True(DateTimeOffset.TryParse(request.Headers[DeliveryHeaders.Time], out var time));
         Assert.True(time >= Alerts.Start);
-        Assert.Equal(WebhookRequest.Sign(subscription.Secret!, request.IdempotencyKey, request.Body), request.Headers[DeliveryHeaders.Signature]);
+        Assert.Equal(
+            WebhookRequest.Sign(Encoding.UTF8.GetBytes(subscription.Secret!), request.Headers[DeliveryHeaders.Timestamp], request.IdempotencyKey, request.Body),
+            request.Headers[DeliveryHeaders.Signature]);
+        Assert.InRange(long.Parse(request.Headers[DeliveryHeaders.Timestamp], System.Globalization.CultureInfo.InvariantCulture), request.At.ToUnixTimeSeconds() - 5, request.At.ToUnixTimeSeconds() + 1);
     }
 
     private Task<List<ConsumeResult<string, byte[]>>> ReadAsync(string topic, int count) =>

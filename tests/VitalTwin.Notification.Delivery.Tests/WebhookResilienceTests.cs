@@ -157,8 +157,62 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
         hang.TrySetResult();
     }
 
+    [Fact]
+    public async Task A_host_name_that_resolves_to_a_metadata_address_is_not_connected_to_and_one_with_another_address_too_reaches_only_that()
+    {
+        var metadata = IPAddress.Parse("169.254.169.254");
+        var resolver = new FixedResolver(new Dictionary<string, IPAddress[]>
+        {
+            ["imds.hospital.test"] = [metadata, IPAddress.Parse("fe80::1")],
+            ["mixed.hospital.test"] = [metadata, IPAddress.Loopback],
+        });
+        using var refusedHost = Build(out var refused, resolver, $"http://imds.hospital.test:{_receiver.Port}/alerts", out var log);
+        using var mixedHost = Build(out var mixed, resolver, $"http://mixed.hospital.test:{_receiver.Port}/alerts", out _);
+        using var stop = new CancellationTokenSource();
+
+        // Refused at connect time, before any packet: a transient failure, retried (an unreachable address would
+        // instead hang until the attempt timeout, which this clock never reaches).
+        var sending = Send(refusedHost, refused, stop.Token);
+        try
+        {
+            await NextRetryDelayAsync();
+            Assert.Empty(_receiver.Requests);
+            Assert.Contains("imds.hospital.test", resolver.Asked);
+            Assert.Contains(log.Entries, e => e.Message == "Webhook host imds.hospital.test resolves only to link-local or cloud metadata addresses; not connected");
+        }
+        finally
+        {
+            // Disposing the host waits for the send in flight, which this clock would never end.
+            await stop.CancelAsync();
+        }
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending.WaitAsync(Signal.Timeout));
+
+        Assert.Equal(HttpStatusCode.OK, await Send(mixedHost, mixed, CancellationToken.None).WaitAsync(Signal.Timeout));
+        Assert.Single(_receiver.Requests);
+    }
+
+    /// <summary>DNS as a test wants it: each name resolves to the given addresses.</summary>
+    private sealed class FixedResolver(IReadOnlyDictionary<string, IPAddress[]> names) : WebhookHostResolver
+    {
+        public System.Collections.Concurrent.ConcurrentBag<string> Asked { get; } = [];
+
+        public override Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
+        {
+            Asked.Add(host);
+            return Task.FromResult(names[host]);
+        }
+    }
+
     // Attempt timeouts create timers too; the retry's waits are the others.
     private Task<TimeSpan> NextRetryDelayAsync() => _clock.NextTimerAsync(due => due >= TimeSpan.Zero && due != AttemptTimeout);
+
+    private IHost Build(out WebhookSubscription subscription, WebhookHostResolver resolver, string url, out TestOutputLoggerProvider log)
+    {
+        subscription = DeliveryHost.Subscription(url);
+        var settings = DeliveryHost.Configuration("127.0.0.1:9", new KafkaTopics(), "unused", subscription);
+        settings["Delivery:Resilience:AttemptTimeout"] = AttemptTimeout.ToString();
+        return DeliveryHost.Build(settings, output, out log, services => services.AddSingleton<TimeProvider>(_clock).AddSingleton(resolver));
+    }
 
     private IHost Build(out WebhookSubscription subscription, Dictionary<string, string?>? overrides = null)
     {
@@ -177,11 +231,11 @@ public sealed class WebhookResilienceTests(ITestOutputHelper output) : IAsyncLif
         return DeliveryHost.Build(settings, output, out _, services => services.AddSingleton<TimeProvider>(_clock));
     }
 
-    private static Task<HttpStatusCode> Send(IHost host, WebhookSubscription subscription, CancellationToken cancellationToken)
+    private static Task<HttpStatusCode?> Send(IHost host, WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         var raised = Alerts.Raised("patient-1");
-        var record = new AlertRecord(raised, raised.AlertId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
-        var request = WebhookRequest.Create(subscription, record, Guid.NewGuid().ToString(), "urn:vitaltwin:test");
-        return host.Services.GetRequiredService<WebhookSender>().SendAsync(subscription, request, cancellationToken);
+        var record = new AlertRecord(raised, raised.AlertId, raised.PatientId, raised.RaisedAt.ToDateTimeOffset(), raised.Priority);
+        var request = WebhookRequest.Create(subscription, record, Guid.NewGuid().ToString(), "urn:vitaltwin:test", new Fhir.FhirOptions());
+        return host.Services.GetRequiredService<WebhookSender>().SendAsync(subscription, request, () => true, cancellationToken);
     }
 }

@@ -25,8 +25,14 @@ public static class DeliveryHeaders
     /// <summary>When the lifecycle event happened (raised, acknowledged...), not when it was sent.</summary>
     public const string Time = "ce-time";
 
-    /// <summary><c>sha256=</c> and the hex HMAC-SHA256, keyed with the subscription's secret, of the idempotency key, a '.', and the body.</summary>
+    /// <summary>
+    /// <c>v1=</c> and the lower-case hex HMAC-SHA256, keyed with the subscription's secret (its UTF-8 bytes), of
+    /// <see cref="Timestamp"/>, a '.', <see cref="IdempotencyKey"/>, a '.', and the body. Sent with a secret only.
+    /// </summary>
     public const string Signature = "VitalTwin-Signature";
+
+    /// <summary>When the attempt was sent, in whole seconds since the Unix epoch; signed, so a receiver can refuse old requests replayed.</summary>
+    public const string Timestamp = "VitalTwin-Timestamp";
 
     /// <summary>On the dead-letter topic: the subscription that refused the record.</summary>
     public const string DeadLetterSubscription = "dead-letter-subscription";

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Notification.Delivery.Fhir;
 
 namespace VitalTwin.Notification.Delivery;
 
@@ -17,6 +18,10 @@ public sealed class DeliveryOptions
 
     [Required]
     public WebhookResilienceOptions Resilience { get; set; } = new();
+
+    /// <summary>How the <see cref="WebhookFormat.FhirR4"/> format refers to the patient.</summary>
+    [Required]
+    public FhirOptions Fhir { get; set; } = new();
 }
 
 public enum WebhookFormat
@@ -35,7 +40,7 @@ public sealed class WebhookSubscription
     [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", ErrorMessage = "Name must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit.")]
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>Absolute http(s) URL the records are POSTed to.</summary>
+    /// <summary>Absolute URL the records are POSTed to: https outside Development, never link-local or a cloud metadata service.</summary>
     [Required]
     public string Url { get; set; } = string.Empty;
 
@@ -44,7 +49,10 @@ public sealed class WebhookSubscription
     /// <summary>Alerts below this priority (and their lifecycle events) are not sent to this subscriber; unset sends all.</summary>
     public AlertPriority? MinPriority { get; set; }
 
-    /// <summary>When set, every POST carries an HMAC-SHA256 signature made with it.</summary>
+    /// <summary>
+    /// When set, every POST carries an HMAC-SHA256 signature keyed with its UTF-8 bytes (<see cref="DeliveryHeaders.Signature"/>).
+    /// Required outside Development, as base64 of at least 32 random bytes.
+    /// </summary>
     [MinLength(16, ErrorMessage = "Secret must be at least 16 characters.")]
     public string? Secret { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Alerting.V1;
 
@@ -7,10 +8,15 @@ namespace VitalTwin.Notification.Delivery;
 
 /// <summary>
 /// What data annotations cannot say: each subscription on its own, names unique (they name consumer groups),
-/// URLs absolute. Every failure names the entry, so a bad configuration is fixed from the start-up error alone.
+/// URLs absolute and never link-local or a cloud metadata service. Outside Development a subscriber also gets
+/// https only and a signature with a strong secret: alerts name patients. Every failure names the entry (never the
+/// secret), so a bad configuration is fixed from the start-up error alone.
 /// </summary>
-internal sealed class DeliveryOptionsValidator(IConfiguration configuration) : IValidateOptions<DeliveryOptions>
+internal sealed class DeliveryOptionsValidator(IConfiguration configuration, IHostEnvironment environment) : IValidateOptions<DeliveryOptions>
 {
+    /// <summary>The least random a secret must carry outside Development, as the bytes its base64 text decodes to.</summary>
+    public const int MinimumSecretBytes = 32;
+
     public ValidateOptionsResult Validate(string? name, DeliveryOptions options)
     {
         var failures = UnreadableEntries(options);
@@ -30,10 +36,24 @@ internal sealed class DeliveryOptionsValidator(IConfiguration configuration) : I
             {
                 failures.Add($"{entry}: Name '{subscription.Name}' is used by another subscription (names are compared ignoring case).");
             }
-            if (!string.IsNullOrEmpty(subscription.Url)
-                && !(Uri.TryCreate(subscription.Url, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+            if (!string.IsNullOrEmpty(subscription.Url))
             {
-                failures.Add($"{entry}: Url '{subscription.Url}' is not an absolute http or https URL.");
+                if (!(Uri.TryCreate(subscription.Url, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)))
+                {
+                    failures.Add($"{entry}: Url '{subscription.Url}' is not an absolute http or https URL.");
+                }
+                else if (WebhookTargets.IsRefused(url))
+                {
+                    failures.Add($"{entry}: Url '{subscription.Url}' points at a link-local address or a cloud metadata service.");
+                }
+                else if (url.Scheme != Uri.UriSchemeHttps && !environment.IsDevelopment())
+                {
+                    failures.Add($"{entry}: Url '{subscription.Url}' must be https outside Development.");
+                }
+            }
+            if (!environment.IsDevelopment() && !IsStrongSecret(subscription.Secret))
+            {
+                failures.Add($"{entry}: Secret is required outside Development: base64 of at least {MinimumSecretBytes} random bytes (e.g. openssl rand -base64 32).");
             }
             if (subscription.MinPriority is AlertPriority.Unspecified)
             {
@@ -42,6 +62,17 @@ internal sealed class DeliveryOptionsValidator(IConfiguration configuration) : I
             if (!Enum.IsDefined(subscription.Format))
             {
                 failures.Add($"{entry}: Format must be Json or FhirR4.");
+            }
+        }
+        if (options.Fhir is { } fhir)
+        {
+            if (!Enum.IsDefined(fhir.PatientReference))
+            {
+                failures.Add($"{DeliveryOptions.SectionName}:Fhir: PatientReference must be Identifier or Literal.");
+            }
+            if (!Uri.TryCreate(fhir.PatientIdentifierSystem, UriKind.Absolute, out _))
+            {
+                failures.Add($"{DeliveryOptions.SectionName}:Fhir: PatientIdentifierSystem '{fhir.PatientIdentifierSystem}' is not an absolute URI.");
             }
         }
         var resilience = options.Resilience;
@@ -56,6 +87,16 @@ internal sealed class DeliveryOptionsValidator(IConfiguration configuration) : I
             }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsStrongSecret(string? secret)
+    {
+        if (string.IsNullOrEmpty(secret))
+        {
+            return false;
+        }
+        var bytes = new byte[secret.Length];
+        return Convert.TryFromBase64String(secret, bytes, out var written) && written >= MinimumSecretBytes;
     }
 
     /// <summary>

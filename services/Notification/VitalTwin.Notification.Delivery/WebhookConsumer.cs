@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VitalTwin.Clinical.Consent;
 using VitalTwin.Kafka;
 
 namespace VitalTwin.Notification.Delivery;
@@ -17,6 +18,7 @@ namespace VitalTwin.Notification.Delivery;
 internal sealed partial class WebhookConsumer(
     WebhookSubscription subscription,
     WebhookSender sender,
+    ConsentBook consents,
     DeliveryMetrics metrics,
     IOptions<DeliveryOptions> delivery,
     IOptions<KafkaOptions> kafka,
@@ -49,8 +51,15 @@ internal sealed partial class WebhookConsumer(
         }
         // Every record has a message id; the position is as stable a fallback, should a producer leave it out.
         var messageId = consumed.MessageId ?? $"{consumed.Position.Topic}/{consumed.Position.Partition.Value}/{consumed.Position.Offset.Value}";
-        var request = WebhookRequest.Create(subscription, alert, messageId, delivery.Value.Source);
-        var status = await sender.SendAsync(subscription, request, cancellationToken);
+        var request = WebhookRequest.Create(subscription, alert, messageId, delivery.Value.Source, delivery.Value.Fhir);
+        // Asked before every attempt: a backlog held up by a subscriber that was down must not leave once consent is withdrawn.
+        if (await sender.SendAsync(subscription, request, () => alert.MayBeDelivered(consents), cancellationToken) is not { } status)
+        {
+            // Not retried and not dead-lettered: the record is done with, like one below the minimum priority.
+            metrics.Suppressed(subscription.Name);
+            LogWithheld(_logger, alert.AlertId, alert.Schema, subscription.Name);
+            return;
+        }
         if ((int)status is >= 200 and < 300)
         {
             metrics.Delivered(subscription.Name);
@@ -84,6 +93,9 @@ internal sealed partial class WebhookConsumer(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Alert {AlertId} {Schema} refused by {Subscription} with {Status}; sent to the dead-letter topic")]
     private static partial void LogRejected(ILogger logger, string alertId, string schema, string subscription, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} {Schema} not sent to {Subscription}: the patient's consent does not allow it")]
+    private static partial void LogWithheld(ILogger logger, string alertId, string schema, string subscription);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alert {AlertId} is below the minimum priority of {Subscription}; not sent")]
     private static partial void LogBelowMinimumPriority(ILogger logger, string alertId, string subscription);

@@ -10,15 +10,21 @@ namespace VitalTwin.Notification.Delivery;
 
 /// <summary>
 /// One record as one subscriber receives it. Built once per record, so every attempt, in this process or
-/// after a restart, sends the same bytes and the same headers.
+/// after a restart, sends the same bytes and the same headers, but for the signature's timestamp: that is the
+/// attempt's own, so a receiver can refuse an old request replayed without refusing a late retry.
 /// </summary>
 internal sealed class WebhookRequest
 {
     private const string JsonMediaType = "application/json";
     private const string FhirJsonMediaType = "application/fhir+json";
+
+    /// <summary>Names the signing scheme, so a receiver can tell a later one apart.</summary>
+    public const string SignatureVersion = "v1=";
     private static readonly ProductInfoHeaderValue UserAgent = new("VitalTwin-Notification", "1");
 
-    private WebhookRequest(string alertId, string idempotencyKey, string type, string source, DateTimeOffset? time, byte[] body, string mediaType, string? signature)
+    private readonly byte[]? _secret;
+
+    private WebhookRequest(string alertId, string idempotencyKey, string type, string source, DateTimeOffset? time, byte[] body, string mediaType, byte[]? secret)
     {
         AlertId = alertId;
         IdempotencyKey = idempotencyKey;
@@ -27,7 +33,7 @@ internal sealed class WebhookRequest
         Time = time;
         Body = body;
         MediaType = mediaType;
-        Signature = signature;
+        _secret = secret;
     }
 
     public string AlertId { get; }
@@ -37,14 +43,13 @@ internal sealed class WebhookRequest
     public DateTimeOffset? Time { get; }
     public byte[] Body { get; }
     public string MediaType { get; }
-    public string? Signature { get; }
 
-    public static WebhookRequest Create(WebhookSubscription subscription, AlertRecord alert, string messageId, string source)
+    public static WebhookRequest Create(WebhookSubscription subscription, AlertRecord alert, string messageId, string source, FhirOptions fhir)
     {
         var key = IdempotencyKeyFor(subscription.Name, messageId);
-        var (body, mediaType) = Render(subscription.Format, alert.Message);
-        var signature = subscription.Secret is { Length: > 0 } secret ? Sign(secret, key, body) : null;
-        return new WebhookRequest(alert.AlertId, key, alert.Schema, source, alert.OccurredAt, body, mediaType, signature);
+        var (body, mediaType) = Render(subscription.Format, alert.Message, fhir);
+        var secret = subscription.Secret is { Length: > 0 } text ? Encoding.UTF8.GetBytes(text) : null;
+        return new WebhookRequest(alert.AlertId, key, alert.Schema, source, alert.OccurredAt, body, mediaType, secret);
     }
 
     /// <summary>
@@ -57,24 +62,31 @@ internal sealed class WebhookRequest
         return new Guid(hash.AsSpan(0, 16)).ToString();
     }
 
-    public static (byte[] Body, string MediaType) Render(WebhookFormat format, IMessage message) => format switch
+    public static (byte[] Body, string MediaType) Render(WebhookFormat format, IMessage message, FhirOptions fhir) => format switch
     {
         WebhookFormat.Json => (Encoding.UTF8.GetBytes(JsonFormatter.Default.Format(message)), JsonMediaType),
-        WebhookFormat.FhirR4 => (FhirJsonSerializer.Default.SerializeToBytes(AlertFhirMapper.ToBundle(message)), FhirJsonMediaType),
+        WebhookFormat.FhirR4 => (FhirJsonSerializer.Default.SerializeToBytes(AlertFhirMapper.ToBundle(message, fhir)), FhirJsonMediaType),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown webhook format."),
     };
 
-    public static string Sign(string secret, string idempotencyKey, byte[] body)
+    /// <summary>The <see cref="DeliveryHeaders.Timestamp"/> of an attempt at <paramref name="now"/>: whole seconds since the Unix epoch.</summary>
+    public static string TimestampOf(DateTimeOffset now) => now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The <see cref="DeliveryHeaders.Signature"/>: <c>v1=</c> and the lower-case hex HMAC-SHA256, keyed with the
+    /// secret's UTF-8 bytes, of the timestamp, a '.', the idempotency key, a '.', and the body as sent.
+    /// </summary>
+    public static string Sign(ReadOnlySpan<byte> secret, string timestamp, string idempotencyKey, ReadOnlySpan<byte> body)
     {
-        var signed = new byte[Encoding.UTF8.GetByteCount(idempotencyKey) + 1 + body.Length];
-        var written = Encoding.UTF8.GetBytes(idempotencyKey, signed);
-        signed[written] = (byte)'.';
-        body.CopyTo(signed, written + 1);
-        return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
+        var prefix = Encoding.UTF8.GetBytes($"{timestamp}.{idempotencyKey}.");
+        var signed = new byte[prefix.Length + body.Length];
+        prefix.CopyTo(signed, 0);
+        body.CopyTo(signed.AsSpan(prefix.Length));
+        return SignatureVersion + Convert.ToHexStringLower(HMACSHA256.HashData(secret, signed));
     }
 
     /// <summary>A fresh message per attempt: a sent HttpRequestMessage cannot be sent again.</summary>
-    public HttpRequestMessage ToHttpRequest(Uri url)
+    public HttpRequestMessage ToHttpRequest(Uri url, DateTimeOffset now)
     {
         var content = new ByteArrayContent(Body);
         content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
@@ -90,9 +102,11 @@ internal sealed class WebhookRequest
         {
             request.Headers.Add(DeliveryHeaders.Time, time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         }
-        if (Signature is not null)
+        if (_secret is not null)
         {
-            request.Headers.Add(DeliveryHeaders.Signature, Signature);
+            var timestamp = TimestampOf(now);
+            request.Headers.Add(DeliveryHeaders.Timestamp, timestamp);
+            request.Headers.Add(DeliveryHeaders.Signature, Sign(_secret, timestamp, IdempotencyKey, Body));
         }
         return request;
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Registry;
 
@@ -12,13 +13,17 @@ namespace VitalTwin.Notification.Delivery;
 internal sealed class WebhookSender : IDisposable
 {
     private readonly ResiliencePipelineProvider<WebhookPipelineKey> _pipelines;
+    private readonly TimeProvider _clock;
     private readonly HttpClient _client;
 
-    public WebhookSender(ResiliencePipelineProvider<WebhookPipelineKey> pipelines)
+    public WebhookSender(ResiliencePipelineProvider<WebhookPipelineKey> pipelines, WebhookHostResolver resolver, TimeProvider clock, ILogger<WebhookSender> logger)
     {
         _pipelines = pipelines;
+        _clock = clock;
         _client = new HttpClient(new SocketsHttpHandler
         {
+            // Every connection, to whatever address the host name resolves to now, avoids link-local and metadata targets.
+            ConnectCallback = (context, cancellationToken) => WebhookTargets.ConnectAsync(resolver, logger, context, cancellationToken),
             // A POST redirected would be replayed as a GET by the handler: a redirect is a configuration error instead.
             AllowAutoRedirect = false,
             // Picks up DNS changes of long-lived subscribers.
@@ -31,10 +36,11 @@ internal sealed class WebhookSender : IDisposable
     }
 
     /// <summary>
-    /// Returns the subscriber's final status: 2xx (accepted) or a refusal that retrying cannot change. Transient
-    /// failures never return; only <paramref name="cancellationToken"/> ends them.
+    /// Returns the subscriber's final status: 2xx (accepted) or a refusal that retrying cannot change; or null when
+    /// <paramref name="mayDeliver"/>, asked before every attempt, says no (consent withdrawn while it was retried).
+    /// Transient failures never return; only <paramref name="cancellationToken"/> ends them.
     /// </summary>
-    public async Task<HttpStatusCode> SendAsync(WebhookSubscription subscription, WebhookRequest request, CancellationToken cancellationToken)
+    public async Task<HttpStatusCode?> SendAsync(WebhookSubscription subscription, WebhookRequest request, Func<bool> mayDeliver, CancellationToken cancellationToken)
     {
         var pipeline = _pipelines.GetPipeline<HttpResponseMessage>(new WebhookPipelineKey(subscription.Name));
         var url = new Uri(subscription.Url, UriKind.Absolute);
@@ -45,12 +51,20 @@ internal sealed class WebhookSender : IDisposable
             using var response = await pipeline.ExecuteAsync(
                 static async (context, state) =>
                 {
-                    using var message = state.request.ToHttpRequest(state.url);
+                    if (!state.mayDeliver())
+                    {
+                        throw new DeliveryWithheldException();
+                    }
+                    using var message = state.request.ToHttpRequest(state.url, state.clock.GetUtcNow());
                     return await state.client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.CancellationToken);
                 },
                 context,
-                (client: _client, request, url));
+                (client: _client, request, url, mayDeliver, clock: _clock));
             return response.StatusCode;
+        }
+        catch (DeliveryWithheldException)
+        {
+            return null;
         }
         finally
         {
@@ -59,4 +73,7 @@ internal sealed class WebhookSender : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>Ends the pipeline without a retry: no strategy handles it, so the breaker does not count it as a failure either.</summary>
+    private sealed class DeliveryWithheldException : Exception;
 }

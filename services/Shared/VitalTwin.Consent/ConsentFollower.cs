@@ -38,9 +38,14 @@ public sealed partial class ConsentFollower(
     {
         if (!string.IsNullOrEmpty(key))
         {
+            // VitalTwin never deletes a consent key, so a tombstone came from elsewhere: worth a warning, never a permission.
+            LogDeleted(Logger, Topic);
             book.Forget(key);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A consent record on {Topic} was deleted (a tombstone, which VitalTwin never writes); a refusal or withdrawal stays in force")]
+    private static partial void LogDeleted(ILogger logger, string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consent record at partition {Partition} offset {Offset} has no key; ignored")]
     private static partial void LogUnkeyed(ILogger logger, int partition, long offset);

@@ -44,14 +44,17 @@ public static class ConsentRecords
         return PatientConsent.Unreadable(consumed.Key, now);
     }
 
-    /// <summary>Applies a consent record or tombstone to <paramref name="book"/>; returns the patient's consent afterwards (null: none on record).</summary>
+    /// <summary>
+    /// Applies a consent record or tombstone to <paramref name="book"/>; returns the patient's consent afterwards (null:
+    /// none on record). A tombstone lifts no refusal or withdrawal (<see cref="ConsentBook.Forget"/>).
+    /// </summary>
     public static PatientConsent? Apply(ConsentBook book, ConsumedEvent consumed, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(book);
         if (consumed.IsTombstone)
         {
             book.Forget(consumed.Key);
-            return null;
+            return book.Find(consumed.Key);
         }
 
         var consent = Read(consumed, now);

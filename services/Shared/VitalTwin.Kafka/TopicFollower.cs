@@ -99,7 +99,9 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        await _following.WaitAsync(cancellationToken);
+        // Not bounded by the host's token: the loop ends within one poll anyway, and a host whose patience already ran
+        // out (other services were slow to stop) must not close the consumer under it or fail its own stop.
+        await _following;
         _consumer?.Close();
     }
 

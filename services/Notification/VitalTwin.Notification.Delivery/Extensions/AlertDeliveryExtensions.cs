@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Telemetry;
+using VitalTwin.Consent;
 
 namespace VitalTwin.Notification.Delivery;
 
@@ -12,8 +14,9 @@ public static class AlertDeliveryExtensions
 {
     /// <summary>
     /// Delivers the alerts topic to the webhook subscribers configured under <c>Delivery:Webhooks</c>, each through
-    /// its own consumer group and resilience pipeline. Expects the Kafka plumbing (<c>AddKafka</c>, part of the
-    /// service defaults) to be registered.
+    /// its own consumer group and resilience pipeline, and only while the patient's consent allows it (a consent book
+    /// following the consent topic). Expects the Kafka plumbing (<c>AddKafka</c>, part of the service defaults) to be
+    /// registered.
     /// </summary>
     public static void AddAlertDelivery(this IHostApplicationBuilder builder)
     {
@@ -24,6 +27,7 @@ public static class AlertDeliveryExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<DeliveryMetrics>();
+        services.TryAddSingleton<WebhookHostResolver>();
         services.TryAddSingleton<WebhookSender>();
         services.AddResiliencePipelines<WebhookPipelineKey>(registry =>
         {
@@ -48,6 +52,12 @@ public static class AlertDeliveryExtensions
                 });
             }
         });
+        // Registered before the delivery, so the whole consent topic is read before the first record is sent; not at
+        // all without a subscriber, which would have nothing to ask it.
+        if (builder.Configuration.GetSection($"{DeliveryOptions.SectionName}:{nameof(DeliveryOptions.Webhooks)}").GetChildren().Any())
+        {
+            services.AddConsentBook();
+        }
         services.TryAddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
     }

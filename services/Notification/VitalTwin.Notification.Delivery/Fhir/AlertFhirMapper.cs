@@ -48,11 +48,11 @@ public static partial class AlertFhirMapper
     private const string FlagCategorySystem = "http://terminology.hl7.org/CodeSystem/flag-category";
     private const string CommunicationCategorySystem = "http://terminology.hl7.org/CodeSystem/communication-category";
 
-    /// <summary>Maps any alert lifecycle event; throws for a message that is not one.</summary>
-    public static Bundle ToBundle(IMessage alertEvent) => alertEvent switch
+    /// <summary>Maps any alert lifecycle event; throws for a message that is not one. <paramref name="fhir"/> null: the defaults.</summary>
+    public static Bundle ToBundle(IMessage alertEvent, FhirOptions? fhir = null) => alertEvent switch
     {
-        AlertRaised raised => ToBundle(raised),
-        AlertEscalated escalated => ToBundle(escalated),
+        AlertRaised raised => ToBundle(raised, fhir),
+        AlertEscalated escalated => ToBundle(escalated, fhir),
         AlertAcknowledged acknowledged => ToBundle(acknowledged),
         AlertSilenced silenced => ToBundle(silenced),
         AlertResolved resolved => ToBundle(resolved),
@@ -60,9 +60,10 @@ public static partial class AlertFhirMapper
         _ => throw new ArgumentException($"{alertEvent.Descriptor.FullName} is not an alert lifecycle event.", nameof(alertEvent)),
     };
 
-    public static Bundle ToBundle(AlertRaised raised)
+    public static Bundle ToBundle(AlertRaised raised, FhirOptions? fhir = null)
     {
         ArgumentNullException.ThrowIfNull(raised);
+        fhir ??= new FhirOptions();
         var id = ResourceId(raised.AlertId);
         var issue = new DetectedIssue
         {
@@ -71,7 +72,7 @@ public static partial class AlertFhirMapper
             Status = ObservationStatus.Preliminary,
             Code = Condition(raised.Condition),
             Severity = Severity(raised.Priority),
-            Patient = Patient(raised.PatientId),
+            Patient = Patient(raised.PatientId, fhir),
             Identified = DateTime(raised.RaisedAt),
             Detail = NonEmpty(raised.Summary),
         };
@@ -96,21 +97,22 @@ public static partial class AlertFhirMapper
             Status = Flag.FlagStatus.Active,
             Category = [new CodeableConcept(FlagCategorySystem, "clinical", "Clinical")],
             Code = WithText(Condition(raised.Condition), raised.Summary),
-            Subject = Patient(raised.PatientId),
+            Subject = Patient(raised.PatientId, fhir),
             Period = raised.RaisedAt is null ? null : new Period { StartElement = DateTime(raised.RaisedAt) },
         };
-        var communication = Notification(raised.AlertId, id, raised.PatientId, raised.Priority, raised.RaisedAt, raised.Summary);
+        var communication = Notification(raised.AlertId, id, Patient(raised.PatientId, fhir), raised.Priority, raised.RaisedAt, raised.Summary);
         return Transaction(raised.RaisedAt, Put(issue), Put(flag), Put(communication));
     }
 
-    public static Bundle ToBundle(AlertEscalated escalated)
+    public static Bundle ToBundle(AlertEscalated escalated, FhirOptions? fhir = null)
     {
         ArgumentNullException.ThrowIfNull(escalated);
+        fhir ??= new FhirOptions();
         var role = NonEmpty(escalated.EscalateTo);
         var waited = escalated.UnacknowledgedFor is { } duration ? $" after {Text(duration)} unacknowledged" : string.Empty;
         var message = $"Alert escalated to {role ?? "the next level"} (level {escalated.Level}){waited}";
         var communication = Notification(
-            escalated.AlertId, ResourceId($"{escalated.AlertId}-escalation-{escalated.Level}"), escalated.PatientId, escalated.Priority, escalated.EscalatedAt, message);
+            escalated.AlertId, ResourceId($"{escalated.AlertId}-escalation-{escalated.Level}"), Patient(escalated.PatientId, fhir), escalated.Priority, escalated.EscalatedAt, message);
         if (role is not null)
         {
             communication.Recipient.Add(new ResourceReference
@@ -232,7 +234,7 @@ public static partial class AlertFhirMapper
         return new DetectedIssue.EvidenceComponent { Code = [concept] };
     }
 
-    private static Communication Notification(string alertId, string id, string patientId, AlertPriority priority, Timestamp? sent, string message)
+    private static Communication Notification(string alertId, string id, ResourceReference patient, AlertPriority priority, Timestamp? sent, string message)
     {
         var communication = new Communication
         {
@@ -241,7 +243,7 @@ public static partial class AlertFhirMapper
             Status = EventStatus.Completed,
             Category = [new CodeableConcept(CommunicationCategorySystem, "alert", "Alert")],
             Priority = CommunicationPriority(priority),
-            Subject = Patient(patientId),
+            Subject = patient,
             About = [new ResourceReference($"DetectedIssue/{ResourceId(alertId)}")],
             SentElement = DateTime(sent),
         };
@@ -317,8 +319,24 @@ public static partial class AlertFhirMapper
     private static Identifier AlertIdentifier(string alertId) => new(AlertIdSystem, alertId);
 
     // Flag.subject is required: a record without a patient id (a producer bug) still maps to a valid resource.
-    private static ResourceReference Patient(string patientId) =>
-        NonEmpty(patientId) is { } id ? new ResourceReference($"Patient/{id}") : new ResourceReference { Display = "Unknown patient" };
+    private static ResourceReference Patient(string patientId, FhirOptions fhir) => NonEmpty(patientId) is not { } id
+        ? new ResourceReference { Display = "Unknown patient" }
+        : fhir.PatientReference == FhirPatientReference.Literal
+            ? new ResourceReference($"Patient/{id}")
+            : new ResourceReference($"Patient?identifier={SearchValue(fhir.PatientIdentifierSystem)}|{SearchValue(id)}")
+            {
+                Type = "Patient",
+                Identifier = new Identifier(fhir.PatientIdentifierSystem, id),
+            };
+
+    /// <summary>
+    /// A token of a FHIR search: FHIR's own separators escaped with a backslash, then percent-encoded for a URL query,
+    /// keeping ':' and '/' (allowed there) so a system URI stays readable.
+    /// </summary>
+    private static string SearchValue(string value) =>
+        Uri.EscapeDataString(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal)
+                .Replace(",", "\\,", StringComparison.Ordinal).Replace("$", "\\$", StringComparison.Ordinal))
+            .Replace("%3A", ":", StringComparison.Ordinal).Replace("%2F", "/", StringComparison.Ordinal);
 
     private static FhirDateTime? DateTime(Timestamp? at) => at is null ? null : new FhirDateTime(at.ToDateTimeOffset());
 

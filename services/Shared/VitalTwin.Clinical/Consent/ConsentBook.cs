@@ -24,11 +24,19 @@ public sealed class ConsentBook(WithoutConsentRecord withoutRecord)
         _latest[consent.PatientId] = consent;
     }
 
-    /// <summary>Forgets the patient's record (its key was deleted from the topic): the deployment's default applies again.</summary>
+    /// <summary>
+    /// Forgets the patient's record because its key was deleted from the topic, but only a record that allowed
+    /// monitoring: a deletion grants nothing, so a refusal, a withdrawal or an unreadable record stays in force until
+    /// a monitoring record replaces it. Without a record the deployment's default applies.
+    /// </summary>
     public void Forget(string patientId)
     {
         ArgumentNullException.ThrowIfNull(patientId);
-        _latest.TryRemove(patientId, out _);
+        if (_latest.TryGetValue(patientId, out var consent) && consent.AllowsMonitoring)
+        {
+            // Removes that record only, should a refusal have replaced it meanwhile.
+            _latest.TryRemove(new KeyValuePair<string, PatientConsent>(patientId, consent));
+        }
     }
 
     /// <summary>The patient's latest consent; null when none was recorded.</summary>
