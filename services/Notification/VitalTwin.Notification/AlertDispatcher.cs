@@ -38,9 +38,9 @@ internal sealed partial class AlertDispatcher(
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            // Different keys are different alerts with lifecycles of their own: raising them together keeps a patient
-            // who crosses several conditions at once from waiting a publish round trip per condition.
-            await Task.WhenAll(outcome.Raised.Select(decision => RaiseAsync(decision, sourceEventId, cancellationToken)));
+            // Clearances first, in the policy's own order: an anomaly that comes after its key's quiet period ran out,
+            // before any tick cleared the old alert, both clears that alert and raises the key again. Raised first, the
+            // new alert would meet the old one still open, and the clearance would then find the new one.
             foreach (var cleared in outcome.Cleared)
             {
                 if (book.OpenAlertId(cleared.PatientId, cleared.Key.ToContract(catalogue)) is { } alertId)
@@ -49,6 +49,9 @@ internal sealed partial class AlertDispatcher(
                     LogCleared(logger, alertId);
                 }
             }
+            // Different keys are different alerts with lifecycles of their own: raising them together keeps a patient
+            // who crosses several conditions at once from waiting a publish round trip per condition.
+            await Task.WhenAll(outcome.Raised.Select(decision => RaiseAsync(decision, sourceEventId, cancellationToken)));
         }
         finally
         {
