@@ -77,16 +77,28 @@ public sealed class DemoAccessTests(SystemFixture system)
     }
 
     [Theory]
-    [InlineData("http://127.0.0.1:8080/alerts", "http://127.0.0.1:8080/alerts", "Json")]
-    [InlineData("https://integration.example/vitaltwin,fhirr4", "https://integration.example/vitaltwin", "FhirR4")]
-    public void The_webhook_option_subscribes_one_receiver_in_notifications_delivery_settings(string option, string url, string format)
+    [InlineData("http://127.0.0.1:8080/alerts", "http://127.0.0.1:8080/alerts", "Json", "Development")]
+    [InlineData("https://integration.example/vitaltwin,fhirr4", "https://integration.example/vitaltwin", "FhirR4", null)]
+    public void The_webhook_option_subscribes_one_receiver_in_notifications_delivery_settings(string option, string url, string format, string? environment)
     {
         var (settings, problem) = DemoWebhook.Parse(option);
 
         Assert.Null(problem);
-        Assert.Equal(
-            new Dictionary<string, string> { ["Delivery__Webhooks__0__Name"] = "demo", ["Delivery__Webhooks__0__Url"] = url, ["Delivery__Webhooks__0__Format"] = format },
-            settings);
+        Assert.NotNull(settings);
+        Assert.Equal("demo", settings["Delivery__Webhooks__0__Name"]);
+        Assert.Equal(url, settings["Delivery__Webhooks__0__Url"]);
+        Assert.Equal(format, settings["Delivery__Webhooks__0__Format"]);
+        // Notification refuses a plain-http subscriber outside Development, and outside it any without a strong secret.
+        Assert.Equal(environment, settings.GetValueOrDefault("DOTNET_ENVIRONMENT"));
+        Assert.Equal(32, Convert.FromBase64String(settings["Delivery__Webhooks__0__Secret"]).Length);
+    }
+
+    [Fact]
+    public void Each_run_signs_with_a_secret_of_its_own()
+    {
+        Assert.NotEqual(
+            DemoWebhook.Parse("https://integration.example/vitaltwin").Settings!["Delivery__Webhooks__0__Secret"],
+            DemoWebhook.Parse("https://integration.example/vitaltwin").Settings!["Delivery__Webhooks__0__Secret"]);
     }
 
     [Theory]

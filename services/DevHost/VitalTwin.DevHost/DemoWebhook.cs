@@ -1,8 +1,11 @@
+using System.Security.Cryptography;
+
 namespace VitalTwin.DevHost;
 
 /// <summary>
 /// The demo's <c>--webhook=&lt;url&gt;[,&lt;format&gt;]</c>: one subscriber, named <c>demo</c>, that Notification
-/// POSTs every alert event to, as its <c>Delivery:Webhooks</c> configuration would.
+/// POSTs every alert event to, as its <c>Delivery:Webhooks</c> configuration would, signed with a secret made for the
+/// run (printed, so the receiver can check signatures).
 /// </summary>
 public static class DemoWebhook
 {
@@ -22,11 +25,19 @@ public static class DemoWebhook
         {
             return (null, $"--webhook: the format '{parts[1]}' is not one of {string.Join(", ", Formats)}.");
         }
-        return (new Dictionary<string, string>(StringComparer.Ordinal)
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Delivery__Webhooks__0__Name"] = "demo",
             ["Delivery__Webhooks__0__Url"] = url.AbsoluteUri,
             ["Delivery__Webhooks__0__Format"] = format,
-        }, null);
+            ["Delivery__Webhooks__0__Secret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        if (url.Scheme == Uri.UriSchemeHttp)
+        {
+            // Notification takes a plain-http subscriber only in Development; a receiver on this machine rarely has a
+            // certificate. The demo's services are a development setup anyway.
+            settings["DOTNET_ENVIRONMENT"] = "Development";
+        }
+        return (settings, null);
     }
 }

@@ -76,7 +76,7 @@ else
 }
 if (webhook is not null)
 {
-    output.WriteLine($"Alerts are POSTed to {webhook["Delivery__Webhooks__0__Url"]} ({webhook["Delivery__Webhooks__0__Format"]}).");
+    output.WriteLine($"Alerts are POSTed to {webhook["Delivery__Webhooks__0__Url"]} ({webhook["Delivery__Webhooks__0__Format"]}), signed with the secret {webhook["Delivery__Webhooks__0__Secret"]}.");
 }
 foreach (var service in cluster.Endpoints.Values)
 {
