@@ -143,15 +143,40 @@ public sealed class GatewayStreamingTests : IAsyncLifetime
 
         var streaming = Streamer(clock).StreamAsync(origin, 2, TimestampMode.Paced, ReplayStreamer.Bindings(recording, origin), ReplayStreamer.ToTimeline(recording), CancellationToken.None);
         await state.WaitForAcceptedAsync(1, Timeout);
-        clock.Advance(TimeSpan.FromSeconds(5));
-        await state.WaitForAcceptedAsync(2, Timeout);
-        clock.Advance(TimeSpan.FromSeconds(5));
+        // Each reading is due 5 s after the one before (10 s of time line at speed 2).
+        await AdvanceUntilAcceptedAsync(clock, state, 2, TimeSpan.FromSeconds(5));
+        await AdvanceUntilAcceptedAsync(clock, state, 3, TimeSpan.FromSeconds(5));
         await streaming.WaitAsync(Timeout);
 
         Assert.Equal(
             [wallStart, wallStart.AddSeconds(5), wallStart.AddSeconds(10)],
             state.Accepted.OrderBy(r => r.SequenceNumber).Select(r => r.ObservedAt.ToDateTimeOffset()));
         Assert.Equal(wallStart, state.Registrations.Single().BoundFrom.ToDateTimeOffset());
+    }
+
+    /// <summary>
+    /// Moves the fake clock to when the next reading is due, after checking it was not sent before, and waits for it.
+    /// The jump can come between the streamer reading the clock and arming its delay, which then waits for a time a
+    /// jump too late: if the reading does not come, the clock moves on a second at a time until it does. The stamps
+    /// asserted are the due times either way.
+    /// </summary>
+    private static async Task AdvanceUntilAcceptedAsync(FakeTimeProvider clock, FakeGatewayState gateway, int count, TimeSpan due)
+    {
+        Assert.True(gateway.Accepted.Count < count, "a reading was sent before it was due");
+        clock.Advance(due);
+        for (var step = 0; step < 10; step++)
+        {
+            try
+            {
+                await gateway.WaitForAcceptedAsync(count, TimeSpan.FromSeconds(1));
+                return;
+            }
+            catch (TimeoutException)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1));
+            }
+        }
+        await gateway.WaitForAcceptedAsync(count, Timeout);
     }
 
     private TimelineStreamer Streamer(TimeProvider clock)
