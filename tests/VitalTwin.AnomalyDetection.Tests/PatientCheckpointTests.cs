@@ -185,7 +185,7 @@ public class PatientCheckpointTests
     {
         var checkpoint = PatientAfter(300).Checkpoint();
         var otherFormat = checkpoint.ToArray();
-        otherFormat[0] = 3;
+        otherFormat[0] = 4;
         var unknownVital = checkpoint.ToArray();
         BinaryPrimitives.WriteInt32LittleEndian(unknownVital.AsSpan(5), 99);
 
@@ -282,8 +282,9 @@ public class PatientCheckpointTests
     private static byte[] OneVitalCheckpoint()
     {
         var patient = new PatientMonitor(Patient, new DetectionOptions());
-        foreach (var reading in Script.Where(r => r.Sign == VitalSign.HeartRate).Take(200))
+        foreach (var (reading, sequence) in Script.Where(r => r.Sign == VitalSign.HeartRate).Take(200).Select((r, i) => (r, (ulong)i + 1)))
         {
+            patient.Admit("monitor-1", bootId: 0xb007, sequence);
             Observe(patient, reading);
         }
         return patient.Checkpoint();

@@ -7,10 +7,12 @@ namespace VitalTwin.AnomalyDetection.Core;
 public sealed class PatientMonitor(string patientId, DetectionOptions options)
 {
     // 2 added the deterioration watch and the artifact screen after the vitals; a version 1 checkpoint restores with fresh ones.
-    private const byte FormatVersion = 2;
+    // 3 added the readings applied per device and boot; an older checkpoint restores knowing none (its offset still guards replays).
+    private const byte FormatVersion = 3;
     private readonly Dictionary<VitalSign, VitalMonitor> _vitals = [];
     private DeteriorationWatch _deterioration = new(options.Deterioration);
     private ArtifactScreen _screen = new();
+    private AppliedReadings _applied = new();
 
     public string PatientId { get; } = patientId;
 
@@ -18,6 +20,20 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
     public bool Dirty { get; private set; }
 
     public IReadOnlyDictionary<VitalSign, VitalMonitor> Vitals => _vitals;
+
+    /// <summary>
+    /// Marks a reading applied by its identity; false when this patient's detectors have it already (resent through a
+    /// Gateway that no longer remembered it, or replayed), and then it must not be observed again.
+    /// </summary>
+    public bool Admit(string deviceId, ulong bootId, ulong sequenceNumber)
+    {
+        if (!_applied.TryApply(deviceId, bootId, sequenceNumber))
+        {
+            return false;
+        }
+        Dirty = true;
+        return true;
+    }
 
     public MonitorOutcome Observe(VitalSign sign, double value, DateTimeOffset observedAt, bool deviceFlaggedArtifact)
     {
@@ -50,6 +66,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
             }
             _deterioration.WriteState(writer);
             _screen.Write(writer);
+            _applied.Write(writer);
         }
         Dirty = false;
         return stream.ToArray();
@@ -64,7 +81,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
         try
         {
             var version = reader.ReadByte();
-            if (version is not (1 or FormatVersion))
+            if (version is < 1 or > FormatVersion)
             {
                 throw new InvalidDataException("Unknown patient checkpoint format.");
             }
@@ -86,6 +103,10 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
             {
                 patient._deterioration = DeteriorationWatch.ReadState(reader, options.Deterioration);
                 patient._screen = ArtifactScreen.Read(reader);
+            }
+            if (version >= 3)
+            {
+                patient._applied = AppliedReadings.Read(reader);
             }
             if (reader.BaseStream.Position != reader.BaseStream.Length)
             {

@@ -15,7 +15,9 @@ namespace VitalTwin.AnomalyDetection;
 /// Feeds each recorded vital to its patient's monitor and publishes what the detectors flag. State is
 /// partition-local: when given a partition it restores that partition's patients, and it stores a
 /// partition's offset only together with a checkpoint of its patients, so after a restart every patient
-/// continues where the checkpoint left off and no reading is applied twice.
+/// continues where the checkpoint left off. No reading is applied twice: each patient's monitor knows the readings
+/// it has applied by device, boot and sequence number, checkpoint included, so a reading resent through a Gateway
+/// that forgot it (restarted, or another replica) lands on a later offset and is still skipped.
 /// Consent comes from the consent topic, co-partitioned with telemetry: a patient without monitoring consent has
 /// their readings dropped undetected, and a refusal or withdrawal drops their detectors and baselines and tombstones
 /// their checkpoint before the record's offset is stored.
@@ -231,6 +233,11 @@ internal sealed partial class TelemetryConsumer(
             return;
         }
         var patient = state.Patient(reading.PatientId, detection.Value);
+        if (!patient.Admit(reading.DeviceId, reading.BootId, reading.SequenceNumber))
+        {
+            LogResend(_logger);
+            return;
+        }
         var started = clock.GetTimestamp();
         var outcome = patient.Observe(definition.Sign, reading.Value, reading.ObservedAt.ToDateTimeOffset(), reading.QualityFlags.Any(ArtifactFlags.Contains));
         metrics.PointObserved(definition.Sign, clock.GetElapsedTime(started));
@@ -252,6 +259,9 @@ internal sealed partial class TelemetryConsumer(
             await Producer.PublishAsync(Topics.Anomalies, reading.PatientId, anomaly, anomaly.EventId, cancellationToken);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a reading its patient's detectors have applied already (a resend)")]
+    private static partial void LogResend(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A patient drifted from their usual ({Pattern} pattern)")]
     private static partial void LogDeterioration(ILogger logger, string pattern);

@@ -10,9 +10,8 @@ namespace VitalTwin.TwinState.Core;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A reading is applied at most once (device sequence numbers), so replays after a restart are harmless. Sequence
-/// numbers count within the device's boot: a reading of another boot than the device's last one is a restarted
-/// device, applied, and its boot becomes the one counted (a late resend from the boot before is then applied again).
+/// A reading is applied at most once (<see cref="AppliedReadings"/>: device, boot and sequence number), so replays
+/// after a restart and resends through another Gateway are harmless.
 /// </para>
 /// <para>
 /// Time: the twin's clock is the later of the last time given to <see cref="RefreshStaleness"/> and the newest
@@ -39,7 +38,7 @@ public sealed class PatientTwin
     private readonly Lock _gate = new();
     private readonly TwinSettings _settings;
     private readonly VitalTrack?[] _tracks = new VitalTrack?[TwinScoring.SignCount];
-    private readonly Dictionary<string, DeviceSequence> _lastSequenceByDevice = new(StringComparer.Ordinal);
+    private AppliedReadings _applied = new();
     private List<TwinAnomaly>? _openAnomalies;
     private PatientContext _context = PatientContext.Unrecorded;
     private long _clockTicks;
@@ -89,11 +88,8 @@ public sealed class PatientTwin
             _readingsApplied = snapshot.ReadingsApplied,
             _anomaliesSeen = snapshot.AnomaliesSeen,
             _openAnomalies = snapshot.OpenAnomalies.Count == 0 ? null : [.. snapshot.OpenAnomalies],
+            _applied = new AppliedReadings(snapshot.DeviceSequences),
         };
-        foreach (var (device, sequence) in snapshot.DeviceSequences)
-        {
-            twin._lastSequenceByDevice[device] = sequence;
-        }
 
         foreach (var vital in snapshot.Vitals.Values)
         {
@@ -120,13 +116,11 @@ public sealed class PatientTwin
         ArgumentNullException.ThrowIfNull(observation);
         lock (_gate)
         {
-            if (_lastSequenceByDevice.TryGetValue(observation.DeviceId, out var last)
-                && last.BootId == observation.BootId && observation.SequenceNumber <= last.Last)
+            if (!_applied.TryApply(observation.DeviceId, observation.BootId, observation.SequenceNumber))
             {
                 return new TwinChange(ReadingEffect.Duplicate, false, _news2, _news2, false);
             }
 
-            _lastSequenceByDevice[observation.DeviceId] = new DeviceSequence(observation.BootId, observation.SequenceNumber);
             _readingsApplied++;
             var track = _tracks[(int)observation.Sign] ??= new VitalTrack(observation.Sign);
             var effect = Reconcile(track, observation);
@@ -250,7 +244,7 @@ public sealed class PatientTwin
                 _readingsApplied,
                 _anomaliesSeen,
                 vitals,
-                new Dictionary<string, DeviceSequence>(_lastSequenceByDevice, StringComparer.Ordinal),
+                new Dictionary<string, DeviceSequence>(_applied.ByDevice, StringComparer.Ordinal),
                 _openAnomalies is null ? [] : _openAnomalies.ToArray(),
                 _news2,
                 _projection,

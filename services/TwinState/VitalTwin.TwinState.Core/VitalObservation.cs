@@ -15,6 +15,3 @@ public sealed record VitalObservation(
     ulong SequenceNumber,
     ReadingQuality Quality = ReadingQuality.None,
     ulong BootId = 0);
-
-/// <summary>How far a device's readings were applied: the boot they came from and the last sequence number in it.</summary>
-public readonly record struct DeviceSequence(ulong BootId, ulong Last);
