@@ -15,8 +15,8 @@ namespace VitalTwin.Gateway.Tests;
 
 /// <summary>
 /// Two Gateway instances over real gRPC sharing one embedded Kafka, as replicas behind one address do: a registration,
-/// revocation or new credential made on either holds on the other while both run, because each follows the devices
-/// topic. A change made on one instance and read back never undoes a newer one.
+/// revocation, new credential or erasure (a tombstone) made on either holds on the other while both run, because each
+/// follows the devices topic. A change made on one instance and read back never undoes a newer one.
 /// </summary>
 public sealed class GatewayReplicaTests : IAsyncLifetime
 {
@@ -65,6 +65,24 @@ public sealed class GatewayReplicaTests : IAsyncLifetime
         Assert.Equal(
             _accepted.Select(sequence => (Patient, sequence)).Order(),
             _a.ReadAll(_topics.Telemetry).Select(r => VitalSignsRecorded.Parser.ParseFrom(r.Message.Value).Reading).Select(r => (r.PatientId, r.SequenceNumber)).Order());
+    }
+
+    [Fact]
+    public async Task A_tombstone_on_the_devices_topic_unbinds_the_device_on_every_instance_while_both_run()
+    {
+        var credential = GatewayServer.Device(await _a.RegisterAsync(Device, Patient));
+        await UntilAsync(async () => await IngestAsync(_b, credential) == StatusCode.OK);
+
+        // As the instance that saw the patient's consent end writes it (ErasedPatientDevices).
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = _kafka.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(_topics.Devices, new Message<string, byte[]> { Key = Device, Value = null! });
+        }
+        await UntilAsync(async () => await IngestAsync(_a, credential) == StatusCode.Unauthenticated);
+        await UntilAsync(async () => await IngestAsync(_b, credential) == StatusCode.Unauthenticated);
+
+        var revocation = await new DeviceRegistry.DeviceRegistryClient(_b.Channel).RevokeDeviceAsync(new RevokeDeviceRequest { DeviceId = Device }, _b.Registrar);
+        Assert.False(revocation.WasRegistered);
     }
 
     [Fact]
