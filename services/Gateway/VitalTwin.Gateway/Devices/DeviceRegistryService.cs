@@ -63,10 +63,11 @@ internal sealed partial class DeviceRegistryService(
         await credentials.Changes.WaitAsync(context.CancellationToken);
         try
         {
+            // Looked up before publishing: the follower may apply the record as soon as it is stored.
+            rebound = registry.TryResolve(request.DeviceId, from, out var previous) && !string.Equals(previous, request.PatientId, StringComparison.Ordinal);
             // Stored before it takes effect: a binding the Gateway acted on is never lost with a restart. It takes
             // effect here at once, and on the other instances as they read it.
             var stored = await producer.PublishAsync(topics.Value.Devices, request.DeviceId, bound, $"{request.DeviceId}/{from.UtcTicks}/{Convert.ToHexString(secretHash, 0, 8)}", context.CancellationToken);
-            rebound = registry.TryResolve(request.DeviceId, from, out var previous) && !string.Equals(previous, request.PatientId, StringComparison.Ordinal);
             records.Bound(bound, stored);
         }
         finally
