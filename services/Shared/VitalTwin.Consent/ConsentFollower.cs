@@ -34,13 +34,13 @@ public sealed partial class ConsentFollower(
         book.Apply(consent);
     }
 
-    protected override void Delete(string key)
+    protected override void Delete(ConsumedEvent tombstone)
     {
-        if (!string.IsNullOrEmpty(key))
+        if (!string.IsNullOrEmpty(tombstone.Key))
         {
             // VitalTwin never deletes a consent key, so a tombstone came from elsewhere: worth a warning, never a permission.
             LogDeleted(Logger, Topic);
-            book.Forget(key);
+            book.Forget(tombstone.Key);
         }
     }
 

@@ -51,12 +51,15 @@ public sealed partial class EventProducer : IDisposable
     private static readonly byte[] ProtobufContentType = Encoding.UTF8.GetBytes(EventHeaders.ProtobufContentType);
     private static readonly ConcurrentDictionary<string, byte[]> SchemaNames = new(StringComparer.Ordinal);
 
-    /// <summary>Publishes <paramref name="message"/> keyed by <paramref name="key"/> (a patient id) and waits for delivery.</summary>
-    public Task PublishAsync(string topic, string key, IMessage message, string messageId, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Publishes <paramref name="message"/> keyed by <paramref name="key"/> (a patient id) and waits for delivery;
+    /// returns where it was stored, which orders it against the key's other records.
+    /// </summary>
+    public Task<TopicPartitionOffset> PublishAsync(string topic, string key, IMessage message, string messageId, CancellationToken cancellationToken) =>
         PublishAsync(topic, key, message, messageId, [], cancellationToken);
 
     /// <summary>As above, with headers a topic's contract adds to the standard ones (e.g. the alert id on the alerts topic).</summary>
-    public async Task PublishAsync(
+    public async Task<TopicPartitionOffset> PublishAsync(
         string topic, string key, IMessage message, string messageId, IEnumerable<KeyValuePair<string, string>> extraHeaders, CancellationToken cancellationToken)
     {
         var headers = new Headers
@@ -74,6 +77,7 @@ public sealed partial class EventProducer : IDisposable
         {
             var delivered = await PublishRawAsync(topic, key, message.ToByteArray(), headers, cancellationToken);
             KafkaInstrumentation.Delivered(activity, delivered.TopicPartitionOffset);
+            return delivered.TopicPartitionOffset;
         }
         catch (Exception ex)
         {
@@ -85,9 +89,10 @@ public sealed partial class EventProducer : IDisposable
     /// <summary>
     /// Publishes a tombstone (no value, no schema) for <paramref name="key"/> on a compacted topic and waits for
     /// delivery: compaction then drops every earlier record of the key, and readers treat the key as deleted.
+    /// Returns where it was stored.
     /// </summary>
-    public Task PublishTombstoneAsync(string topic, string key, CancellationToken cancellationToken) =>
-        _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = null! }, cancellationToken);
+    public async Task<TopicPartitionOffset> PublishTombstoneAsync(string topic, string key, CancellationToken cancellationToken) =>
+        (await _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = null! }, cancellationToken)).TopicPartitionOffset;
 
     internal Task<DeliveryResult<string, byte[]>> PublishRawAsync(string topic, string key, byte[] value, Headers headers, CancellationToken cancellationToken) =>
         _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value, Headers = headers }, cancellationToken);

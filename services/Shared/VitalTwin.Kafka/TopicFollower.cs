@@ -49,8 +49,8 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
     /// <summary>Applies a record, in the order of its partition. Runs on the follower's thread, one record at a time.</summary>
     protected abstract void Apply(ConsumedEvent consumed);
 
-    /// <summary>Applies a tombstone: the key was deleted from the topic.</summary>
-    protected abstract void Delete(string key);
+    /// <summary>Applies a tombstone: its key was deleted from the topic. Runs as <see cref="Apply"/> does.</summary>
+    protected abstract void Delete(ConsumedEvent tombstone);
 
     /// <summary>
     /// Completes once the record published with <paramref name="messageId"/> has been applied, so a writer can read
@@ -184,9 +184,9 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
         var consumed = new ConsumedEvent(result);
         try
         {
-            if (result.Message.Value is null)
+            if (consumed.IsTombstone)
             {
-                Delete(result.Message.Key);
+                Delete(consumed);
             }
             else
             {

@@ -13,9 +13,9 @@ internal enum DeviceStanding
 }
 
 /// <summary>
-/// Per registered device, the SHA-256 of its current credential's secret and whether it is revoked; rebuilt from
-/// the devices topic at start. Only the newest registration's credential is valid, and a revocation holds until
-/// the device is registered again. Thread-safe; <see cref="Changes"/> keeps the order of the devices topic and of
+/// Per registered device, the SHA-256 of its current credential's secret and whether it is revoked; kept equal to
+/// the devices topic by <see cref="DeviceRecords"/>. Only the newest registration's credential is valid, and a
+/// revocation holds until the device is registered again. Thread-safe; <see cref="Changes"/> keeps the order of the devices topic and of
 /// this table the same when registrations and revocations of one device race.
 /// </summary>
 internal sealed class DeviceCredentials

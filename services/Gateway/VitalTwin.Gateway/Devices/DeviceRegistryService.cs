@@ -18,6 +18,7 @@ namespace VitalTwin.Gateway.Devices;
 internal sealed partial class DeviceRegistryService(
     DeviceBindings registry,
     DeviceCredentials credentials,
+    DeviceRecords records,
     EventProducer producer,
     AuditTrail audit,
     IOptions<KafkaTopics> topics,
@@ -62,11 +63,12 @@ internal sealed partial class DeviceRegistryService(
         await credentials.Changes.WaitAsync(context.CancellationToken);
         try
         {
-            // Stored before it takes effect: a binding the Gateway acted on is never lost with a restart.
-            await producer.PublishAsync(topics.Value.Devices, request.DeviceId, bound, $"{request.DeviceId}/{from.UtcTicks}/{Convert.ToHexString(secretHash, 0, 8)}", context.CancellationToken);
+            // Looked up before publishing: the follower may apply the record as soon as it is stored.
             rebound = registry.TryResolve(request.DeviceId, from, out var previous) && !string.Equals(previous, request.PatientId, StringComparison.Ordinal);
-            registry.Bind(request.DeviceId, request.PatientId, from);
-            credentials.Registered(request.DeviceId, secretHash);
+            // Stored before it takes effect: a binding the Gateway acted on is never lost with a restart. It takes
+            // effect here at once, and on the other instances as they read it.
+            var stored = await producer.PublishAsync(topics.Value.Devices, request.DeviceId, bound, $"{request.DeviceId}/{from.UtcTicks}/{Convert.ToHexString(secretHash, 0, 8)}", context.CancellationToken);
+            records.Bound(bound, stored);
         }
         finally
         {
@@ -101,8 +103,8 @@ internal sealed partial class DeviceRegistryService(
             }
             // Stored before it takes effect, as a registration is: a restart keeps the device out.
             var revoked = new DeviceRevoked { DeviceId = request.DeviceId, Reason = request.Reason, RevokedAt = Timestamp.FromDateTimeOffset(now) };
-            await producer.PublishAsync(topics.Value.Devices, request.DeviceId, revoked, $"{request.DeviceId}/revoked/{now.UtcTicks}", context.CancellationToken);
-            credentials.Revoke(request.DeviceId);
+            var stored = await producer.PublishAsync(topics.Value.Devices, request.DeviceId, revoked, $"{request.DeviceId}/revoked/{now.UtcTicks}", context.CancellationToken);
+            records.Revoked(request.DeviceId, stored);
         }
         finally
         {

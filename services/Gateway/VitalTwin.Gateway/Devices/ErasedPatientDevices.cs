@@ -14,6 +14,7 @@ namespace VitalTwin.Gateway.Devices;
 internal sealed partial class ErasedPatientDevices(
     DeviceBindings bindings,
     DeviceCredentials credentials,
+    DeviceRecords records,
     ConsentBook consent,
     EventProducer producer,
     IOptions<KafkaTopics> topics,
@@ -50,9 +51,7 @@ internal sealed partial class ErasedPatientDevices(
                 {
                     continue;
                 }
-                await producer.PublishTombstoneAsync(topics.Value.Devices, binding.DeviceId, cancellationToken);
-                bindings.Unbind(binding.DeviceId, DateTimeOffset.MinValue);
-                credentials.Forget(binding.DeviceId);
+                records.Erased(binding.DeviceId, await producer.PublishTombstoneAsync(topics.Value.Devices, binding.DeviceId, cancellationToken));
                 unbound++;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

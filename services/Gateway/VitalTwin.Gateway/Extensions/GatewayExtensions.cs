@@ -26,7 +26,9 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton<DeviceBindings>();
         builder.Services.AddSingleton<DeviceCredentials>();
         builder.AddDeviceAuthentication();
-        builder.Services.AddHostedService<DeviceBindingsLoader>();
+        builder.Services.AddSingleton<DeviceRecords>();
+        builder.Services.AddSingleton<DeviceFollower>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceFollower>());
         builder.Services.AddConsentBook();
         builder.Services.AddHostedService<ErasedPatientDevices>();
         builder.Services.AddSingleton<ReadingValidator>();
