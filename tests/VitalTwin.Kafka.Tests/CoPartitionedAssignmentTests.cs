@@ -1,9 +1,11 @@
+using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using VitalTwin.Kafka.Embedded;
 using Xunit.Abstractions;
 
 namespace VitalTwin.Kafka.Tests;
@@ -51,6 +53,22 @@ public sealed class CoPartitionedAssignmentTests(ClusterFixture cluster, ITestOu
         Assert.Contains($"{topics.Kafka.Consent}: {Partitions - 2}", error.Message, StringComparison.Ordinal);
         Assert.Contains($"{topics.Kafka.Telemetry}: {Partitions}", error.Message, StringComparison.Ordinal);
         Assert.Empty(board.HeldBy("a"));
+    }
+
+    [Fact]
+    public async Task A_member_dropped_from_its_group_loses_its_partitions_without_revoking_them_and_is_given_them_again()
+    {
+        var topics = CreateTopics(Partitions, Partitions, Partitions);
+        var board = new AssignmentBoard(topics.Joined, Partitions);
+        await using var a = await StartAsync(topics, Unique.Name("group"), board, "a");
+        var held = (await board.SettledAsync(["a"]))["a"];
+
+        // The coordinator no longer knows the member: it must assume another one holds its partitions now.
+        cluster.Kafka.PushRequestErrors(KafkaApi.Heartbeat, ErrorCode.UnknownMemberId);
+
+        Assert.Equal(held.Order(), (await board.LostAsync("a")).Order());
+        Assert.Equal(held, (await board.SettledAsync(["a"]))["a"]);
+        Assert.Equal(0, board.Revocations);
     }
 
     /// <summary>Each member holds, of every topic, exactly the partition numbers it holds of the others.</summary>
@@ -126,6 +144,8 @@ public sealed class CoPartitionedAssignmentTests(ClusterFixture cluster, ITestOu
         protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => seat.Board.Assigned(seat.Member, partitions);
 
         protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions) => seat.Board.Revoked(seat.Member, partitions);
+
+        protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => seat.Board.Lost(seat.Member, partitions);
     }
 
     /// <summary>Which partitions each member holds, and a wait for the group to settle on a given set of members.</summary>
@@ -133,11 +153,47 @@ public sealed class CoPartitionedAssignmentTests(ClusterFixture cluster, ITestOu
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<string, HashSet<TopicPartition>> _held = [];
+        private readonly Channel<(string Member, IReadOnlyList<TopicPartition> Partitions)> _lost = Channel.CreateUnbounded<(string, IReadOnlyList<TopicPartition>)>();
         private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _revocations;
 
         public void Assigned(string member, IEnumerable<TopicPartition> partitions) => Change(member, held => held.UnionWith(partitions));
 
-        public void Revoked(string member, IEnumerable<TopicPartition> partitions) => Change(member, held => held.ExceptWith(partitions));
+        public void Revoked(string member, IEnumerable<TopicPartition> partitions)
+        {
+            Interlocked.Increment(ref _revocations);
+            Change(member, held => held.ExceptWith(partitions));
+        }
+
+        public void Lost(string member, IReadOnlyList<TopicPartition> partitions)
+        {
+            Change(member, held => held.ExceptWith(partitions));
+            _lost.Writer.TryWrite((member, partitions));
+        }
+
+        /// <summary>How often any member's revoke hook ran; closing members at the end of a test are not counted yet.</summary>
+        public int Revocations => Volatile.Read(ref _revocations);
+
+        /// <summary>Waits for the next partitions <paramref name="member"/> loses.</summary>
+        public async Task<IReadOnlyList<TopicPartition>> LostAsync(string member)
+        {
+            using var deadline = new CancellationTokenSource(Clients.Timeout);
+            try
+            {
+                while (true)
+                {
+                    var (loser, partitions) = await _lost.Reader.ReadAsync(deadline.Token);
+                    if (loser == member)
+                    {
+                        return partitions;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"{member} lost no partitions within {Clients.Timeout}.");
+            }
+        }
 
         public IReadOnlySet<TopicPartition> HeldBy(string member)
         {

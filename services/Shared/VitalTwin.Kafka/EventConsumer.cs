@@ -88,6 +88,15 @@ public abstract partial class EventConsumer : BackgroundService
     }
 
     /// <summary>
+    /// Called on the consuming thread when partitions were lost (this member was dropped from its group, e.g. it missed
+    /// its heartbeats): another member may own them already, so their state is dropped without writing anything, and
+    /// restored afresh should they come back.
+    /// </summary>
+    protected virtual void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>
     /// False: the offset of each event is stored as soon as it is handled. True: the consumer stores offsets
     /// itself with <see cref="StoreOffset"/>, e.g. only once the state they reflect is checkpointed.
     /// </summary>
@@ -182,7 +191,9 @@ public abstract partial class EventConsumer : BackgroundService
             {
                 // Lost, not revoked: another member may own them already, so their state must not be written.
                 LogLost(_logger, partitions.Count);
-                metrics.ForgetLag(_groupId, partitions.Select(p => p.TopicPartition));
+                var lost = partitions.Select(p => p.TopicPartition).ToList();
+                OnPartitionsLost(lost);
+                metrics.ForgetLag(_groupId, lost);
             })
             .Build();
         _consumer = consumer;
