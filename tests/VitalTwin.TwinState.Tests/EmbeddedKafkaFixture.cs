@@ -13,8 +13,8 @@ public sealed class EmbeddedKafkaFixture : IDisposable
 {
     public EmbeddedKafka Kafka { get; } = EmbeddedKafka.Start([]);
 
-    /// <summary>A fresh set of the topics TwinState reads and writes, one partition each.</summary>
-    public KafkaTopics CreateTopics()
+    /// <summary>A fresh set of the topics TwinState reads and writes, <paramref name="partitions"/> each.</summary>
+    public KafkaTopics CreateTopics(int partitions = 1)
     {
         var unique = Guid.NewGuid().ToString("N");
         var topics = new KafkaTopics
@@ -29,7 +29,7 @@ public sealed class EmbeddedKafkaFixture : IDisposable
         };
         foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter, topics.Consent, topics.Audit })
         {
-            Kafka.CreateTopic(new TopicSpec(name, Partitions: 1, Compacted: false));
+            Kafka.CreateTopic(new TopicSpec(name, partitions, Compacted: false));
         }
         return topics;
     }

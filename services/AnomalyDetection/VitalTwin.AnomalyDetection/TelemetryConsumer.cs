@@ -91,6 +91,15 @@ internal sealed partial class TelemetryConsumer(
         }
     }
 
+    // No checkpoint: the partition's new owner restores from the last one and replays what came after it.
+    protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            _partitions.Remove(partition.Partition.Value);
+        }
+    }
+
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
         var partition = consumed.Position.Partition.Value;

@@ -238,6 +238,9 @@ internal sealed partial class AlertConsumer(
         }
     }
 
+    // Letting go writes nothing (timers stop, local state is dropped), so a lost partition is let go like a revoked one.
+    protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => OnPartitionsRevoked(partitions);
+
     /// <summary>
     /// Restores the partitions' consents, reads their alert history, then hands each open alert to the lifecycle and
     /// the policy; an open alert of a patient who refused or withdrew meanwhile is resolved instead, timers never restarted.

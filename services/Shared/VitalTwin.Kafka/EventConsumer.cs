@@ -14,6 +14,8 @@ namespace VitalTwin.Kafka;
 /// when it cannot be handled, after it was written to the dead-letter topic), so nothing is lost or
 /// silently skipped; auto-commit then commits stored offsets. Partitions of one topic are handled in
 /// order, one event at a time, each in a span that continues the publisher's trace.
+/// A consumer of several topics is co-partitioned: every replica holds the same partition numbers of each topic it
+/// reads (range assignment, and a start-up check that the topics have equal partition counts).
 /// On stop (SIGTERM) the loop takes no further event, lets the one in flight finish, and closes: the
 /// revoke hooks checkpoint, and what is stored is committed before the member leaves its group.
 /// </summary>
@@ -86,6 +88,15 @@ public abstract partial class EventConsumer : BackgroundService
     }
 
     /// <summary>
+    /// Called on the consuming thread when partitions were lost (this member was dropped from its group, e.g. it missed
+    /// its heartbeats): another member may own them already, so their state is dropped without writing anything, and
+    /// restored afresh should they come back.
+    /// </summary>
+    protected virtual void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+    }
+
+    /// <summary>
     /// False: the offset of each event is stored as soon as it is handled. True: the consumer stores offsets
     /// itself with <see cref="StoreOffset"/>, e.g. only once the state they reflect is checkpointed.
     /// </summary>
@@ -101,6 +112,9 @@ public abstract partial class EventConsumer : BackgroundService
     // event in flight finish, so its effects and its offset are not left half done. Never disposed: it has no
     // timer, and the loop may still observe it after the host has let go of this service.
     private readonly CancellationTokenSource _abandon = new();
+
+    // Bounds each ask for a topic's partition count, so a stop request is seen while the cluster is away.
+    private static readonly TimeSpan MetadataWait = TimeSpan.FromSeconds(5);
 
     // Bounds how long a stop request or an idle hook waits when no event arrives.
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
@@ -141,6 +155,8 @@ public abstract partial class EventConsumer : BackgroundService
     private async Task ConsumeLoopAsync(CancellationToken stoppingToken)
     {
         var metrics = _producer.Metrics;
+        var subscribed = SubscribedTopics(_topics);
+        var joinsTopics = subscribed.Count > 1;
         var config = _options.Connect(new ConsumerConfig
         {
             GroupId = _groupId,
@@ -148,7 +164,11 @@ public abstract partial class EventConsumer : BackgroundService
             EnableAutoCommit = true,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
+            // A consumer of several topics joins them by patient, so a member must hold partition i of every one of
+            // them: librdkafka's range assignor gives partition i of each topic with equal partition counts to the same
+            // member; cooperative-sticky balances partitions one by one and splits a patient's topics between
+            // replicas. Range rebalances stop the world, which the revoke and assign hooks already handle.
+            PartitionAssignmentStrategy = joinsTopics ? PartitionAssignmentStrategy.Range : PartitionAssignmentStrategy.CooperativeSticky,
             SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
             FetchWaitMaxMs = (int)_options.FetchWaitMax.TotalMilliseconds,
         });
@@ -171,11 +191,17 @@ public abstract partial class EventConsumer : BackgroundService
             {
                 // Lost, not revoked: another member may own them already, so their state must not be written.
                 LogLost(_logger, partitions.Count);
-                metrics.ForgetLag(_groupId, partitions.Select(p => p.TopicPartition));
+                var lost = partitions.Select(p => p.TopicPartition).ToList();
+                OnPartitionsLost(lost);
+                metrics.ForgetLag(_groupId, lost);
             })
             .Build();
         _consumer = consumer;
-        consumer.Subscribe(SubscribedTopics(_topics));
+        if (joinsTopics)
+        {
+            EnsureCoPartitioned(consumer, subscribed, stoppingToken);
+        }
+        consumer.Subscribe(subscribed);
         var handling = _abandon.Token;
         try
         {
@@ -208,6 +234,40 @@ public abstract partial class EventConsumer : BackgroundService
             _consumer = null;
             metrics.ForgetLag(_groupId);
             LogClosed(_logger);
+        }
+    }
+
+    /// <summary>
+    /// Fails the start unless the joined topics have equal partition counts: otherwise the range assignor gives their
+    /// partition numbers to different members, and a patient's events split between replicas without any error.
+    /// </summary>
+    private void EnsureCoPartitioned(IConsumer<string, byte[]> consumer, IReadOnlyCollection<string> topics, CancellationToken stoppingToken)
+    {
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var counts = topics.Select(topic => (Topic: topic, Partitions: PartitionCount(admin, topic, stoppingToken))).ToList();
+        if (counts.Select(count => count.Partitions).Distinct().Count() > 1)
+        {
+            throw new InvalidOperationException(
+                "The topics this consumer joins by patient must have equal partition counts (co-partitioning), and they have " +
+                string.Join(", ", counts.Select(count => $"{count.Topic}: {count.Partitions}")) + " (0: the topic does not exist).");
+        }
+    }
+
+    /// <summary>A topic's partition count, 0 when it does not exist; waits for the cluster as the consumer itself would.</summary>
+    private int PartitionCount(IAdminClient admin, string topic, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                var metadata = admin.GetMetadata(topic, MetadataWait).Topics.Single(t => t.Topic == topic);
+                return metadata.Error.Code == ErrorCode.UnknownTopicOrPart ? 0 : metadata.Partitions.Count;
+            }
+            catch (KafkaException ex)
+            {
+                LogMetadataUnavailable(_logger, topic, ex.Error.Code);
+            }
+            stoppingToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -288,6 +348,9 @@ public abstract partial class EventConsumer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer error {Code}: {Reason}")]
     private static partial void LogKafkaError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition count of {Topic} not known yet ({Code}); asking again")]
+    private static partial void LogMetadataUnavailable(ILogger logger, string topic, ErrorCode code);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assigned {Count} partitions")]
     private static partial void LogAssigned(ILogger logger, int count);

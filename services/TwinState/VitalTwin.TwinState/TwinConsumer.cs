@@ -94,15 +94,32 @@ internal sealed partial class TwinConsumer(
             state.Assigned.Remove(partition.Topic);
             if (state.Assigned.Count == 0)
             {
-                foreach (var patientId in state.Patients)
-                {
-                    twins.Remove(patientId);
-                    changes.Publish(patientId);
-                }
-                clocks.Stop(partition.Partition.Value);
-                _partitions.Remove(partition.Partition.Value);
+                Forget(partition.Partition.Value, state);
             }
         }
+    }
+
+    // No checkpoint: the partition's new owner restores from the last one and replays what came after it.
+    protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        foreach (var number in partitions.Select(partition => partition.Partition.Value).Distinct())
+        {
+            if (_partitions.TryGetValue(number, out var state))
+            {
+                Forget(number, state);
+            }
+        }
+    }
+
+    private void Forget(int number, PartitionState state)
+    {
+        foreach (var patientId in state.Patients)
+        {
+            twins.Remove(patientId);
+            changes.Publish(patientId);
+        }
+        clocks.Stop(number);
+        _partitions.Remove(number);
     }
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
