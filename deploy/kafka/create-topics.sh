@@ -43,4 +43,5 @@ topic vitaltwin.anomaly-detection.state.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.devices.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.consent.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.audit.v1 "$partitions" cleanup.policy=delete retention.ms=189216000000
+topic vitaltwin.members.v1 1 "${compacted[@]}"
 topic vitaltwin.deadletter.v1 1 cleanup.policy=delete retention.ms=2592000000

@@ -26,11 +26,13 @@ public sealed class EmbeddedKafkaFixture : IDisposable
             DeadLetter = $"test-deadletter-{unique}",
             Consent = $"test-consent-{unique}",
             Audit = $"test-audit-{unique}",
+            Members = $"test-members-{unique}",
         };
         foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter, topics.Consent, topics.Audit })
         {
             Kafka.CreateTopic(new TopicSpec(name, partitions, Compacted: false));
         }
+        Kafka.CreateTopic(new TopicSpec(topics.Members, 1, Compacted: false));
         return topics;
     }
 
@@ -61,6 +63,7 @@ public sealed class EmbeddedKafkaFixture : IDisposable
         ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
         ["Kafka:Topics:Consent"] = topics.Consent,
         ["Kafka:Topics:Audit"] = topics.Audit,
+        ["Kafka:Topics:Members"] = topics.Members,
         [$"Auth:{nameof(ApiAuthenticationOptions.Issuer)}"] = Tokens.Issuer,
         [$"Auth:{nameof(ApiAuthenticationOptions.Audience)}"] = Tokens.Audience,
         [$"Auth:{nameof(ApiAuthenticationOptions.SigningKeys)}:0"] = Tokens.PublicKeyPem,

@@ -31,14 +31,18 @@ internal sealed class TwinStateServer : IAsyncDisposable
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private TwinStateServer(WebApplication app, GrpcChannel channel)
+    private TwinStateServer(WebApplication app, string address, GrpcChannel channel)
     {
         _app = app;
+        Address = address;
         Channel = channel;
         Query = new TwinQuery.TwinQueryClient(channel);
     }
 
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>The gRPC address it serves on.</summary>
+    public string Address { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -77,7 +81,7 @@ internal sealed class TwinStateServer : IAsyncDisposable
         app.MapTwinState();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var server = new TwinStateServer(app, ApiCallers.Channel(address, cluster.Tokens.StaffToken()));
+        var server = new TwinStateServer(app, address, ApiCallers.Channel(address, cluster.Tokens.StaffToken()));
         await app.Services.GetRequiredService<TwinConsumer>().Assigned.WaitAsync(Patience);
         return server;
     }

@@ -21,6 +21,7 @@ public sealed class KafkaTopics
     [Required] public string Devices { get; set; } = "vitaltwin.devices.v1";
     [Required] public string Consent { get; set; } = "vitaltwin.consent.v1";
     [Required] public string Audit { get; set; } = "vitaltwin.audit.v1";
+    [Required] public string Members { get; set; } = "vitaltwin.members.v1";
 
     /// <summary>
     /// Every topic with its layout. All topics keyed by patient share one partition count, so they are
@@ -38,6 +39,8 @@ public sealed class KafkaTopics
         new(Devices, partitions, Compacted: true),
         new(Consent, partitions, Compacted: true),
         new(Audit, partitions, Compacted: false),
+        // Keyed by instance, not patient: which replica holds which partitions, read whole by every replica.
+        new(Members, 1, Compacted: true),
         new(DeadLetter, 1, Compacted: false),
     ];
 }

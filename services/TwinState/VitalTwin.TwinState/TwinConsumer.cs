@@ -7,6 +7,7 @@ using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
+using VitalTwin.ServiceDefaults.Routing;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.Durability;
 using VitalTwin.TwinState.History;
@@ -38,6 +39,7 @@ internal sealed partial class TwinConsumer(
     TimeProvider clock,
     PipelineMetrics pipeline,
     EventProducer producer,
+    OwnershipDirectory ownership,
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
     IHostEnvironment environment,
@@ -80,6 +82,8 @@ internal sealed partial class TwinConsumer(
             }
             state.Assigned.Add(partition.Topic);
         }
+        // Told once the twins are restored: from then on the other replicas send this partition's calls here.
+        ownership.Claim(partitions.Select(partition => partition.Partition.Value));
     }
 
     protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
@@ -97,6 +101,7 @@ internal sealed partial class TwinConsumer(
                 Forget(partition.Partition.Value, state);
             }
         }
+        ownership.Release(partitions.Select(partition => partition.Partition.Value));
     }
 
     // No checkpoint: the partition's new owner restores from the last one and replays what came after it.
@@ -109,6 +114,7 @@ internal sealed partial class TwinConsumer(
                 Forget(number, state);
             }
         }
+        ownership.Release(partitions.Select(partition => partition.Partition.Value));
     }
 
     private void Forget(int number, PartitionState state)

@@ -7,6 +7,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Routing;
 using VitalTwin.ServiceDefaults.Security;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.History;
@@ -30,6 +31,7 @@ internal sealed class TwinQueryService(
     TimeProvider clock,
     EventProducer producer,
     AuditTrail audit,
+    PatientRouter router,
     IOptions<KafkaTopics> topics,
     IOptions<TwinQueryOptions> options,
     ILogger<TwinQueryService> logger) : TwinQuery.TwinQueryBase
@@ -41,6 +43,11 @@ internal sealed class TwinQueryService(
     {
         var caller = Caller.Of(context);
         var patientId = TwinRequests.PatientId(request.PatientId);
+        if (router.Elsewhere(patientId, context) is { } owner)
+        {
+            return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).GetTwinAsync(request, call));
+        }
+
         var twin = await VisibleTwinAsync(caller, patientId, context);
         var snapshot = twin.Snapshot();
         // The ward may have changed since it was checked; what is disclosed is this snapshot, so it decides.
@@ -118,6 +125,11 @@ internal sealed class TwinQueryService(
     {
         var caller = Caller.Of(context);
         var query = TwinRequests.History(request, catalogue, clock.GetUtcNow());
+        if (router.Elsewhere(query.PatientId, context) is { } owner)
+        {
+            return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).GetVitalHistoryAsync(request, call));
+        }
+
         // History can outlive a twin (it is kept elsewhere); with no twin here there is no ward to judge by, so
         // only a caller granted every ward reads it.
         var exists = twins.TryGet(query.PatientId, out var twin);
@@ -154,6 +166,11 @@ internal sealed class TwinQueryService(
     {
         var caller = Caller.Of(context);
         var patientContext = TwinRequests.Context(request, options.Value);
+        if (router.Elsewhere(TwinRequests.PatientId(request.PatientId), context) is { } owner)
+        {
+            return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).SetPatientContextAsync(request, call));
+        }
+
         var twin = await VisibleTwinAsync(caller, request.PatientId, context);
         var before = twin.Context;
         // A clinician moves patients only between wards of their own, and cannot make one unplaced (seen by nobody but every-ward staff).
@@ -199,6 +216,11 @@ internal sealed class TwinQueryService(
     {
         var caller = Caller.Of(context);
         var (patientId, anomalyId) = TwinRequests.Acknowledgement(request, options.Value);
+        if (router.Elsewhere(patientId, context) is { } owner)
+        {
+            return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).AcknowledgeAnomalyAsync(request, call));
+        }
+
         var twin = await VisibleTwinAsync(caller, patientId, context);
         if (!twin.Snapshot().OpenAnomalies.Any(a => string.Equals(a.Id, anomalyId, StringComparison.Ordinal)))
         {

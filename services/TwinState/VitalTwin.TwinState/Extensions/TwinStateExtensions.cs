@@ -3,6 +3,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Consent;
 using VitalTwin.Kafka;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Routing;
 using VitalTwin.TwinState.Consent;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.Durability;
@@ -42,6 +43,7 @@ internal static class TwinStateExtensions
         }
         builder.Services.AddSingleton<StalenessAnnouncer>();
         builder.Services.AddSingleton<TelemetryClocks>();
+        builder.Services.AddPartitionRouting();
         builder.Services.AddEventConsumer<TwinConsumer>();
         builder.Services.AddHostedService<StalenessMonitor>();
         builder.Services.AddConsentBook();

@@ -1,0 +1,183 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using VitalTwin.Contracts.Routing.V1;
+using VitalTwin.Kafka;
+
+namespace VitalTwin.ServiceDefaults.Routing;
+
+/// <summary>Where a patient is served: here, by another replica at <see cref="Address"/>, or nowhere known just now.</summary>
+public readonly record struct PatientOwner(bool IsLocal, string? Address)
+{
+    public bool IsKnown => IsLocal || !string.IsNullOrEmpty(Address);
+}
+
+/// <summary>
+/// Which replica of this consumer group holds which partitions. The consumer tells it what it was given and what it
+/// lost (<see cref="Claim"/>, <see cref="Release"/>); it publishes that, with this replica's gRPC address, on the
+/// members topic, and follows the topic to learn the other replicas' claims. A replica that stops tombstones its key.
+/// </summary>
+public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
+{
+    private static readonly TimeSpan MetadataWait = TimeSpan.FromSeconds(5);
+
+    private readonly KafkaOptions _kafka;
+    private readonly EventProducer _producer;
+    private readonly RoutingOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly IConfiguration _configuration;
+    private readonly string _group;
+    private readonly string _patientTopic;
+    private readonly string _key;
+    private readonly object _gate = new();
+    private readonly SortedSet<int> _owned = [];
+    private readonly Dictionary<string, (PartitionsOwned Claim, long Offset)> _claims = new(StringComparer.Ordinal);
+    private int _partitionCount;
+
+    public OwnershipDirectory(
+        IOptions<KafkaOptions> kafka,
+        IOptions<KafkaTopics> topics,
+        IOptions<RoutingOptions> options,
+        EventProducer producer,
+        IServiceProvider services,
+        IConfiguration configuration,
+        IHostEnvironment environment,
+        IHostApplicationLifetime lifetime,
+        TimeProvider clock,
+        ILogger<OwnershipDirectory> logger)
+        : base(kafka.Value, topics.Value.Members, clock, logger)
+    {
+        _kafka = kafka.Value;
+        _producer = producer;
+        _options = options.Value;
+        _services = services;
+        _configuration = configuration;
+        _group = kafka.Value.GroupId ?? environment.ApplicationName;
+        _patientTopic = topics.Value.Telemetry;
+        _key = $"{_group}/{Guid.CreateVersion7():N}";
+        // Partitions can be given before Kestrel has bound its address: claimed again once it has.
+        lifetime.ApplicationStarted.Register(Publish);
+    }
+
+    /// <summary>The partitions this replica was given; called by the consumer on assignment.</summary>
+    public void Claim(IEnumerable<int> partitions)
+    {
+        lock (_gate)
+        {
+            _owned.UnionWith(partitions);
+        }
+        Publish();
+    }
+
+    /// <summary>The partitions this replica no longer holds (revoked or lost); called by the consumer.</summary>
+    public void Release(IEnumerable<int> partitions)
+    {
+        lock (_gate)
+        {
+            _owned.ExceptWith(partitions);
+        }
+        Publish();
+    }
+
+    /// <summary>Who serves <paramref name="patientId"/>: the replica holding its partition, the latest claim winning.</summary>
+    public PatientOwner OwnerOf(string patientId)
+    {
+        var partition = PatientPartitioner.PartitionOf(patientId, PartitionCount());
+        lock (_gate)
+        {
+            if (_owned.Contains(partition))
+            {
+                return new PatientOwner(IsLocal: true, Address: null);
+            }
+            var owner = _claims
+                .Where(claim => claim.Key != _key && claim.Value.Claim.Partitions.Contains(partition))
+                .OrderByDescending(claim => claim.Value.Offset)
+                .Select(claim => claim.Value.Claim.Address)
+                .FirstOrDefault();
+            return new PatientOwner(IsLocal: false, owner);
+        }
+    }
+
+    public new async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _producer.PublishTombstoneAsync(Topic, _key, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The others keep routing here until they see the partitions claimed by their new owner.
+            LogPublishFailed(Logger, ex.GetType().Name);
+        }
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override void Apply(ConsumedEvent consumed)
+    {
+        var claim = consumed.Parse(PartitionsOwned.Parser);
+        if (claim.Group != _group)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            _claims[consumed.Key] = (claim, consumed.Position.Offset.Value);
+        }
+    }
+
+    protected override void Delete(ConsumedEvent tombstone)
+    {
+        lock (_gate)
+        {
+            _claims.Remove(tombstone.Key);
+        }
+    }
+
+    private void Publish()
+    {
+        PartitionsOwned claim;
+        lock (_gate)
+        {
+            claim = new PartitionsOwned { Group = _group, InstanceId = _key[(_group.Length + 1)..], Address = AdvertisedAddress() ?? string.Empty };
+            claim.Partitions.AddRange(_owned);
+        }
+        // Not awaited: the consumer's rebalance must not wait on the members topic. Claims made one after the other
+        // are produced in that order, so the latest one is the last on the topic.
+        _ = _producer.PublishAsync(Topic, _key, claim, $"{_key}/{Guid.CreateVersion7():N}", CancellationToken.None)
+            .ContinueWith(published => LogPublishFailed(Logger, published.Exception!.InnerException!.GetType().Name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    private int PartitionCount()
+    {
+        if (_partitionCount == 0)
+        {
+            _partitionCount = CompactedTopicReader.Partitions(_kafka, _patientTopic, MetadataWait).Count;
+        }
+        return _partitionCount == 0 ? throw new InvalidOperationException($"{_patientTopic} has no partitions.") : _partitionCount;
+    }
+
+    private string? AdvertisedAddress()
+    {
+        if (!string.IsNullOrEmpty(_options.AdvertisedAddress))
+        {
+            return _options.AdvertisedAddress;
+        }
+        var bound = (_services.GetService(typeof(IServer)) as IServer)?.Features.Get<IServerAddressesFeature>()?.Addresses;
+        if (bound is null || bound.Count == 0)
+        {
+            return null;
+        }
+        // Kestrel reports the port it bound, so the Grpc endpoint is found by its configured port unless that was 0.
+        var configured = _configuration["Kestrel:Endpoints:Grpc:Url"] is { } url && Uri.TryCreate(url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port : 0;
+        var address = new Uri(bound.FirstOrDefault(a => configured != 0 && new Uri(a).Port == configured) ?? bound.First());
+        return address.Host is "0.0.0.0" or "[::]" && Environment.GetEnvironmentVariable("POD_IP") is { Length: > 0 } podIp
+            ? new UriBuilder(address) { Host = podIp }.Uri.ToString().TrimEnd('/')
+            : address.ToString().TrimEnd('/');
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing this replica's partitions failed ({Error}); other replicas may route to it wrongly until the next rebalance")]
+    private static partial void LogPublishFailed(ILogger logger, string error);
+}

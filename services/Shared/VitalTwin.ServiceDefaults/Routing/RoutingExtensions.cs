@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace VitalTwin.ServiceDefaults.Routing;
+
+public static class RoutingExtensions
+{
+    /// <summary>
+    /// The ownership directory and the router of a service whose replicas each hold some partitions: its consumer
+    /// claims and releases them on the <see cref="OwnershipDirectory"/>, its gRPC services relay with <see cref="PatientRouter"/>.
+    /// </summary>
+    public static IServiceCollection AddPartitionRouting(this IServiceCollection services)
+    {
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<OwnershipDirectory>();
+        services.AddHostedService(sp => sp.GetRequiredService<OwnershipDirectory>());
+        services.AddSingleton<PatientRouter>();
+        return services;
+    }
+}
