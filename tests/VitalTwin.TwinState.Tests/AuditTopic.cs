@@ -8,30 +8,34 @@ namespace VitalTwin.TwinState.Tests;
 /// <summary>Reading the audit topic back, and checking that records carry no vital value.</summary>
 internal static class AuditTopic
 {
-    /// <summary>Every record of the topic's only partition, from its start to its end as of now, with its <c>schema</c> header.</summary>
+    /// <summary>Every record of the topic, partition by partition, from its start to its end as of now, with its <c>schema</c> header.</summary>
     public static IReadOnlyList<(string Key, byte[] Value, string? Schema)> Read(string bootstrapServers, string topic)
     {
         var config = new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = $"test-audit-reader-{Guid.NewGuid():N}", EnableAutoCommit = false };
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
         using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        var partition = new TopicPartition(topic, 0);
-        var end = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(30)).High.Value;
         var records = new List<(string, byte[], string?)>();
-        if (end == 0)
+        foreach (var partition in admin.GetMetadata(topic, TimeSpan.FromSeconds(30)).Topics.Single().Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value))
         {
-            return records;
-        }
-        consumer.Assign(new TopicPartitionOffset(partition, Offset.Beginning));
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var result = consumer.Consume(deadline.Token);
-            var schema = result.Message.Headers.TryGetLastBytes("schema", out var header) ? Encoding.UTF8.GetString(header) : null;
-            records.Add((result.Message.Key, result.Message.Value, schema));
-            if (result.Offset.Value >= end - 1)
+            var end = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(30)).High.Value;
+            if (end == 0)
             {
-                return records;
+                continue;
+            }
+            consumer.Assign(new TopicPartitionOffset(partition, Offset.Beginning));
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (true)
+            {
+                var result = consumer.Consume(deadline.Token);
+                var schema = result.Message.Headers.TryGetLastBytes("schema", out var header) ? Encoding.UTF8.GetString(header) : null;
+                records.Add((result.Message.Key, result.Message.Value, schema));
+                if (result.Offset.Value >= end - 1)
+                {
+                    break;
+                }
             }
         }
+        return records;
     }
 
     /// <summary>Whether the bytes hold <paramref name="value"/> as a protobuf double, as a float, or as text.</summary>

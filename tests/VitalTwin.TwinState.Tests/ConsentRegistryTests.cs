@@ -16,6 +16,7 @@ using VitalTwin.Contracts.Consent.V1;
 using VitalTwin.Kafka;
 using VitalTwin.Kafka.Embedded;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Routing;
 using VitalTwin.ServiceDefaults.Security;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.Extensions;
@@ -89,6 +90,9 @@ public sealed class ConsentRegistryTests(EmbeddedKafkaFixture cluster) : IClassF
         await using var server = await StartAsync(topics);
         var registrar = Bearer("registrar-jones", Roles.Registrar);
         var request = new RecordConsentRequest { PatientId = Patient, State = ConsentState.Withdrawn };
+        // The replica announces the partitions it was given; that produce must not be the one the error hits.
+        await server.Services.GetRequiredService<TwinConsumer>().Assigned.WaitAsync(TimeSpan.FromSeconds(30));
+        await server.Services.GetRequiredService<OwnershipDirectory>().Published;
 
         cluster.Kafka.PushRequestErrors(KafkaApi.Produce, ErrorCode.InvalidRequest);
         var failed = await Assert.ThrowsAsync<RpcException>(() => server.Registry.RecordConsentAsync(request, registrar).ResponseAsync);

@@ -31,11 +31,13 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
     private readonly IConfiguration _configuration;
     private readonly string _group;
     private readonly string _patientTopic;
+    private readonly string _instanceId = Guid.CreateVersion7().ToString("N");
     private readonly string _key;
     private readonly object _gate = new();
     private readonly SortedSet<int> _owned = [];
     private readonly Dictionary<string, (PartitionsOwned Claim, long Offset)> _claims = new(StringComparer.Ordinal);
     private int _partitionCount;
+    private Task _published = Task.CompletedTask;
 
     public OwnershipDirectory(
         IOptions<KafkaOptions> kafka,
@@ -57,7 +59,7 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         _configuration = configuration;
         _group = kafka.Value.GroupId ?? environment.ApplicationName;
         _patientTopic = topics.Value.Telemetry;
-        _key = $"{_group}/{Guid.CreateVersion7():N}";
+        _key = $"{_group}/{_instanceId}";
         // Partitions can be given before Kestrel has bound its address: claimed again once it has.
         lifetime.ApplicationStarted.Register(Publish);
     }
@@ -81,6 +83,9 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         }
         Publish();
     }
+
+    /// <summary>Completes once this replica's latest claim is on the members topic, or failed to get there.</summary>
+    public Task Published => _published;
 
     /// <summary>Who serves <paramref name="patientId"/>: the replica holding its partition, the latest claim winning.</summary>
     public PatientOwner OwnerOf(string patientId)
@@ -141,13 +146,21 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         PartitionsOwned claim;
         lock (_gate)
         {
-            claim = new PartitionsOwned { Group = _group, InstanceId = _key[(_group.Length + 1)..], Address = AdvertisedAddress() ?? string.Empty };
+            claim = new PartitionsOwned { Group = _group, InstanceId = _instanceId, Address = AdvertisedAddress() ?? string.Empty };
             claim.Partitions.AddRange(_owned);
         }
         // Not awaited: the consumer's rebalance must not wait on the members topic. Claims made one after the other
         // are produced in that order, so the latest one is the last on the topic.
-        _ = _producer.PublishAsync(Topic, _key, claim, $"{_key}/{Guid.CreateVersion7():N}", CancellationToken.None)
-            .ContinueWith(published => LogPublishFailed(Logger, published.Exception!.InnerException!.GetType().Name), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _published = _producer.PublishAsync(Topic, _key, claim, $"{_key}/{Guid.CreateVersion7():N}", CancellationToken.None)
+            .ContinueWith(
+                published =>
+                {
+                    if (published.Exception is { } failure)
+                    {
+                        LogPublishFailed(Logger, failure.InnerException!.GetType().Name);
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     private int PartitionCount()
