@@ -67,6 +67,25 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
         }
     }
 
+    [Fact]
+    public async Task A_patients_partition_is_computed_as_the_producer_chooses_it()
+    {
+        var topics = cluster.CreateTopics(partitions: 6);
+        using var host = cluster.BuildTwinState(topics);
+        var producer = host.Services.GetRequiredService<EventProducer>();
+        var patients = Enumerable.Range(1, 48).Select(n => $"patient-partitioned-{n}").ToList();
+
+        var stored = new List<(string PatientId, int Partition)>();
+        foreach (var patientId in patients)
+        {
+            var at = await producer.PublishAsync(topics.Telemetry, patientId, new GetTwinRequest { PatientId = patientId }, patientId, CancellationToken.None);
+            stored.Add((patientId, at.Partition.Value));
+        }
+
+        Assert.Equal(stored, patients.Select(patientId => (patientId, PatientPartitioner.PartitionOf(patientId, 6))));
+        Assert.True(stored.Select(s => s.Partition).Distinct().Count() > 1, "The patients are spread over the partitions.");
+    }
+
     private static Metadata PurposeHeaders() => new() { { ApiAuthentication.PurposeHeader, Purpose } };
 
     /// <summary>

@@ -11,7 +11,9 @@ public static class RoutingExtensions
     /// </summary>
     public static IServiceCollection AddPartitionRouting(this IServiceCollection services)
     {
-        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateOnStart();
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateDataAnnotations()
+            .Validate(options => string.IsNullOrEmpty(options.AdvertisedAddress) || Uri.TryCreate(options.AdvertisedAddress, UriKind.Absolute, out _), "Routing:AdvertisedAddress must be an absolute URI, e.g. http://10.0.0.7:5001")
+            .ValidateOnStart();
         services.AddSingleton<OwnershipDirectory>();
         services.AddHostedService(sp => sp.GetRequiredService<OwnershipDirectory>());
         services.AddSingleton<PatientRouter>();

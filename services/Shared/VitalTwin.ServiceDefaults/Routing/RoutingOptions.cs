@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace VitalTwin.ServiceDefaults.Routing;
 
 /// <summary>How this instance tells the others where it answers for the partitions it holds (<c>Routing</c>).</summary>
@@ -12,5 +14,6 @@ public sealed class RoutingOptions
     public string? AdvertisedAddress { get; set; }
 
     /// <summary>How long a forwarded call may take before the caller is told to retry.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan ForwardTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
