@@ -117,7 +117,10 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
             // The others keep routing here until they see the partitions claimed by their new owner.
             LogPublishFailed(Logger, ex.GetType().Name);
         }
-        await base.StopAsync(cancellationToken);
+        finally
+        {
+            await base.StopAsync(cancellationToken);
+        }
     }
 
     protected override void Apply(ConsumedEvent consumed)
