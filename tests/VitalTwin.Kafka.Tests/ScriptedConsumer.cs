@@ -93,8 +93,7 @@ internal sealed class ScriptedConsumer(
 /// <summary>A host running one <see cref="ScriptedConsumer"/> against the embedded cluster.</summary>
 internal static class ScriptedHost
 {
-    public static async Task<IHost> StartAsync(
-        string bootstrapServers, KafkaTopics topics, string groupId, ConsumerScript script, ITestOutputHelper output, TimeProvider? clock = null)
+    public static async Task<IHost> StartAsync(string bootstrapServers, KafkaTopics topics, string groupId, ConsumerScript script, ITestOutputHelper output)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.Kafka.Tests", DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -108,7 +107,7 @@ internal static class ScriptedHost
             ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
         });
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output));
-        builder.Services.AddSingleton(clock ?? TimeProvider.System).AddSingleton(script).AddKafka().AddEventConsumer<ScriptedConsumer>();
+        builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<ScriptedConsumer>();
         var host = builder.Build();
         await host.StartAsync(CancellationToken.None);
         await host.Services.GetRequiredService<ScriptedConsumer>().Assigned.WaitAsync(Clients.Timeout);
