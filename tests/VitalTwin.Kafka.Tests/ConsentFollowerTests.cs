@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Confluent.Kafka;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical.Consent;
@@ -32,11 +34,13 @@ public sealed class ConsentFollowerTests(ClusterFixture cluster) : IClassFixture
         var logs = new LogCapture();
         using var loggers = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         var book = new ConsentBook(WithoutConsentRecord.Monitor);
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var follower = new ConsentFollower(
             book,
             Options.Create(new KafkaOptions { BootstrapServers = cluster.Kafka.BootstrapServers }),
             Options.Create(topics),
             TimeProvider.System,
+            new KafkaMetrics(meters.GetRequiredService<IMeterFactory>()),
             loggers.CreateLogger<ConsentFollower>());
 
         await follower.StartAsync(CancellationToken.None);

@@ -15,7 +15,8 @@ public sealed partial class ConsentFollower(
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
     TimeProvider clock,
-    ILogger<ConsentFollower> logger) : TopicFollower(kafka.Value, topics.Value.Consent, clock, logger)
+    KafkaMetrics metrics,
+    ILogger<ConsentFollower> logger) : TopicFollower(kafka.Value, topics.Value.Consent, clock, metrics, logger)
 {
     protected override void Apply(ConsumedEvent consumed)
     {

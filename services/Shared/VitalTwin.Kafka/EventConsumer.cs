@@ -18,6 +18,8 @@ namespace VitalTwin.Kafka;
 /// reads (range assignment, and a start-up check that the topics have equal partition counts).
 /// On stop (SIGTERM) the loop takes no further event, lets the one in flight finish, and closes: the
 /// revoke hooks checkpoint, and what is stored is committed before the member leaves its group.
+/// An error from a poll is handled as every consume loop handles it (<see cref="ConsumeErrors"/>): a transient one
+/// pauses the loop, a fatal one ends it, and with it the host.
 /// </summary>
 public abstract partial class EventConsumer : BackgroundService
 {
@@ -203,12 +205,23 @@ public abstract partial class EventConsumer : BackgroundService
         }
         consumer.Subscribe(subscribed);
         var handling = _abandon.Token;
+        var errors = new ConsumeErrors(_groupId, _producer.Clock, metrics, _logger);
         try
         {
             // The stop request is checked only between events: the one being handled always finishes.
             while (!stoppingToken.IsCancellationRequested)
             {
-                var result = consumer.Consume(IdlePoll);
+                ConsumeResult<string, byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(IdlePoll);
+                    errors.Recovered();
+                }
+                catch (KafkaException ex)
+                {
+                    await errors.RecoverAsync(ex, stoppingToken);
+                    continue;
+                }
                 if (result?.Message is null)
                 {
                     await OnIdleAsync(stoppingToken);

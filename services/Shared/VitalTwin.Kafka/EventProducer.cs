@@ -22,6 +22,9 @@ public sealed partial class EventProducer : IDisposable
     // Consumers reach the process's metrics through its one producer, which every consumer already has.
     internal KafkaMetrics Metrics { get; }
 
+    // And the process's clock, which paces their back-off after a consume error.
+    internal TimeProvider Clock { get; }
+
     public EventProducer(IOptions<KafkaOptions> options, IHostEnvironment environment, ILogger<EventProducer> logger)
         : this(options, environment, logger, new KafkaMetrics(new System.Diagnostics.Metrics.Meter(KafkaMetrics.MeterName)))
     {
@@ -29,12 +32,20 @@ public sealed partial class EventProducer : IDisposable
 
     /// <summary>The producer, carrying the Kafka metrics every consumer of the process reports to.</summary>
     public EventProducer(IOptions<KafkaOptions> options, IHostEnvironment environment, ILogger<EventProducer> logger, KafkaMetrics metrics)
+        : this(options, environment, logger, metrics, TimeProvider.System)
+    {
+    }
+
+    /// <summary>The producer, carrying the Kafka metrics and the clock every consumer of the process uses.</summary>
+    public EventProducer(IOptions<KafkaOptions> options, IHostEnvironment environment, ILogger<EventProducer> logger, KafkaMetrics metrics, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(clock);
         _logger = logger;
         Metrics = metrics;
+        Clock = clock;
         var config = options.Value.Connect(new ProducerConfig
         {
             ClientId = options.Value.ClientId ?? environment.ApplicationName,

@@ -6,8 +6,9 @@ using Confluent.Kafka;
 namespace VitalTwin.Kafka;
 
 /// <summary>
-/// The consumer loop's metrics: how far each consumer is behind the end of each of its partitions, and how many
-/// events it had to dead-letter. Tags follow OpenTelemetry's messaging conventions; none carries a key or payload.
+/// The consumer loop's metrics: how far each consumer is behind the end of each of its partitions, how many
+/// events it had to dead-letter, and how many errors its polls returned. Tags follow OpenTelemetry's messaging
+/// conventions; none carries a key or payload.
 /// </summary>
 public sealed class KafkaMetrics
 {
@@ -15,9 +16,11 @@ public sealed class KafkaMetrics
 
     public const string ConsumerLag = "vitaltwin.kafka.consumer.lag";
     public const string DeadLettered = "vitaltwin.kafka.consumer.dead_lettered";
+    public const string ConsumeErrors = "vitaltwin.kafka.consumer.errors";
 
     private readonly ConcurrentDictionary<(string Group, string Topic, int Partition), long> _lag = new();
     private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _consumeErrors;
 
     public KafkaMetrics(IMeterFactory meters)
         : this((meters ?? throw new ArgumentNullException(nameof(meters))).Create(MeterName))
@@ -33,6 +36,8 @@ public sealed class KafkaMetrics
             "Events in a partition after the last one this consumer group's member handled (high watermark minus position).");
         _deadLettered = meter.CreateCounter<long>(
             DeadLettered, "{message}", "Events a handler could not process, written to the dead-letter topic; error.type is the exception type.");
+        _consumeErrors = meter.CreateCounter<long>(
+            ConsumeErrors, "{error}", "Errors a consumer's poll returned instead of an event; error.type is librdkafka's error code.");
     }
 
     internal void ReportLag(string groupId, TopicPartition partition, long lag) =>
@@ -60,6 +65,12 @@ public sealed class KafkaMetrics
             new KeyValuePair<string, object?>("messaging.consumer.group.name", groupId),
             new KeyValuePair<string, object?>("messaging.destination.name", topic),
             new KeyValuePair<string, object?>("error.type", error.GetType().FullName));
+
+    internal void ReportConsumeError(string groupId, ErrorCode code) =>
+        _consumeErrors.Add(
+            1,
+            new KeyValuePair<string, object?>("messaging.consumer.group.name", groupId),
+            new KeyValuePair<string, object?>("error.type", code.ToString()));
 
     private IEnumerable<Measurement<long>> ObserveLag() =>
         _lag.Select(entry => new Measurement<long>(

@@ -23,6 +23,7 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
     private readonly KafkaOptions _kafka;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private readonly ConsumeErrors _errors;
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _awaited = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -30,7 +31,7 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
     private Task _following = Task.CompletedTask;
     private DateTimeOffset _nextRefresh;
 
-    protected TopicFollower(KafkaOptions kafka, string topic, TimeProvider clock, ILogger logger)
+    protected TopicFollower(KafkaOptions kafka, string topic, TimeProvider clock, KafkaMetrics metrics, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(kafka);
         ArgumentException.ThrowIfNullOrEmpty(topic);
@@ -38,7 +39,11 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
         _clock = clock;
         _logger = logger;
         Topic = topic;
+        _errors = new ConsumeErrors(GroupId, clock, metrics, logger);
     }
+
+    // Required by the client, never joined: partitions are assigned by hand and no offset is committed.
+    private string GroupId => $"vitaltwin-follow-{Topic}";
 
     public string Topic { get; }
 
@@ -76,8 +81,7 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
     {
         _consumer = new ConsumerBuilder<string, byte[]>(_kafka.Connect(new ConsumerConfig
             {
-                // Required by the client, never joined: partitions are assigned by hand and no offset is committed.
-                GroupId = $"vitaltwin-follow-{Topic}",
+                GroupId = GroupId,
                 ClientId = _kafka.ClientId,
                 EnableAutoCommit = false,
                 EnableAutoOffsetStore = false,
@@ -92,7 +96,7 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
             LogNoPartitions(_logger, Topic);
         }
         // Consume() blocks, so following gets a thread of its own.
-        _following = Task.Factory.StartNew(() => Follow(_consumer, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _following = Task.Factory.StartNew(() => FollowAsync(_consumer, _stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         return Task.CompletedTask;
     }
 
@@ -145,37 +149,42 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
         return records;
     }
 
-    private void Follow(IConsumer<string, byte[]> consumer, CancellationToken stopping)
+    private async Task FollowAsync(IConsumer<string, byte[]> consumer, CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested)
+        try
         {
-            try
+            while (!stopping.IsCancellationRequested)
             {
-                if (consumer.Consume(IdlePoll) is { Message: not null } result)
+                try
                 {
-                    Handle(result);
+                    var result = consumer.Consume(IdlePoll);
+                    _errors.Recovered();
+                    if (result is { Message: not null })
+                    {
+                        Handle(result);
+                    }
+                    if (_clock.GetUtcNow() >= _nextRefresh)
+                    {
+                        AssignNewPartitions(consumer);
+                    }
                 }
-                if (_clock.GetUtcNow() >= _nextRefresh)
+                catch (KafkaException ex)
                 {
-                    AssignNewPartitions(consumer);
+                    // A fatal one ends following; it surfaces when the host stops the follower.
+                    await _errors.RecoverAsync(ex, stopping);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Following must outlive any one failure: a follower that stopped would leave its state stale for
+                    // good. The pause keeps a failure that repeats at once from spinning.
+                    LogFollowFailed(_logger, Topic, ex.GetType().Name);
+                    stopping.WaitHandle.WaitOne(IdlePoll);
                 }
             }
-            catch (ConsumeException ex)
-            {
-                // librdkafka recovers from broker and network faults on its own; the next poll goes on.
-                LogConsumeFailed(_logger, Topic, ex.Error.Code);
-            }
-            catch (KafkaException ex)
-            {
-                LogConsumeFailed(_logger, Topic, ex.Error.Code);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Following must outlive any one failure: a follower that stopped would leave its state stale for
-                // good. The pause keeps a failure that repeats at once from spinning.
-                LogFollowFailed(_logger, Topic, ex.GetType().Name);
-                stopping.WaitHandle.WaitOne(IdlePoll);
-            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped during a back-off.
         }
     }
 
@@ -228,9 +237,6 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka error while following {Topic}: {Code} {Reason}")]
     private static partial void LogKafkaError(ILogger logger, string topic, ErrorCode code, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {Topic} failed ({Code}); retrying")]
-    private static partial void LogConsumeFailed(ILogger logger, string topic, ErrorCode code);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Following {Topic} failed ({Error}); retrying")]
     private static partial void LogFollowFailed(ILogger logger, string topic, string error);

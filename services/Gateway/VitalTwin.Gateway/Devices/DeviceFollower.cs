@@ -14,7 +14,8 @@ internal sealed class DeviceFollower(
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
     TimeProvider clock,
-    ILogger<DeviceFollower> logger) : TopicFollower(kafka.Value, topics.Value.Devices, clock, logger)
+    KafkaMetrics metrics,
+    ILogger<DeviceFollower> logger) : TopicFollower(kafka.Value, topics.Value.Devices, clock, metrics, logger)
 {
     protected override void Apply(ConsumedEvent consumed) => records.Apply(consumed);
 
