@@ -49,8 +49,9 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         IHostEnvironment environment,
         IHostApplicationLifetime lifetime,
         TimeProvider clock,
+        KafkaMetrics metrics,
         ILogger<OwnershipDirectory> logger)
-        : base(kafka.Value, topics.Value.Members, clock, logger)
+        : base(kafka.Value, topics.Value.Members, clock, metrics, logger)
     {
         _kafka = kafka.Value;
         _producer = producer;
