@@ -210,21 +210,6 @@ public sealed class AlertDeskAuthorizationTests(SecuredNotification service) : I
         });
     }
 
-    private static string Subject(string who) => $"{who}-{Guid.NewGuid():N}";
-
-    private static async Task<StatusCode> StatusOf(Func<Task> call)
-    {
-        try
-        {
-            await call();
-            return StatusCode.OK;
-        }
-        catch (RpcException e)
-        {
-            return e.StatusCode;
-        }
-    }
-
     private static Task<StatusCode> CallAsync(AlertDesk.AlertDeskClient desk, string method, string alertId) => StatusOf(method switch
     {
         "ListAlerts" => () => desk.ListAlertsAsync(new ListAlertsRequest()).ResponseAsync,

@@ -32,17 +32,4 @@ public sealed class AlertDeskResolvedAlertTests(SecuredNotification service) : I
         Assert.Equal(AlertState.Resolved, service.Book.Find(alertId)!.State);
         Assert.Equal(published, service.AlertEvents().Count);
     }
-
-    private static async Task<StatusCode> StatusOf(Func<Task> call)
-    {
-        try
-        {
-            await call();
-            return StatusCode.OK;
-        }
-        catch (RpcException e)
-        {
-            return e.StatusCode;
-        }
-    }
 }

@@ -54,19 +54,4 @@ public sealed class AlertDeskWardMoveTests(SecuredNotification service) : IClass
         Assert.True(await watch.ResponseStream.MoveNext(cancellationToken));
         return watch.ResponseStream.Current;
     }
-
-    private static string Subject(string who) => $"{who}-{Guid.NewGuid():N}";
-
-    private static async Task<StatusCode> StatusOf(Func<Task> call)
-    {
-        try
-        {
-            await call();
-            return StatusCode.OK;
-        }
-        catch (RpcException e)
-        {
-            return e.StatusCode;
-        }
-    }
 }

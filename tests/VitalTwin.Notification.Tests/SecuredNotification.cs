@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -214,6 +215,23 @@ public class SecuredNotification : IAsyncLifetime
             .Select(r => AlertTopicRecords.Parse(r.Schema, r.Value))
             .OfType<Google.Protobuf.IMessage>()
             .ToList();
+
+    /// <summary>A caller's name of its own, so one test's actions and audit records are told from another's.</summary>
+    public static string Subject(string who) => $"{who}-{Guid.NewGuid():N}";
+
+    /// <summary>The status a call ended with: OK, or the code of the RpcException it threw.</summary>
+    public static async Task<StatusCode> StatusOf(Func<Task> call)
+    {
+        try
+        {
+            await call();
+            return StatusCode.OK;
+        }
+        catch (RpcException e)
+        {
+            return e.StatusCode;
+        }
+    }
 
     public static async Task WaitUntilAsync(Func<bool> condition)
     {

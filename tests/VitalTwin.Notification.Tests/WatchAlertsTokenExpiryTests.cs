@@ -72,6 +72,4 @@ public sealed class WatchAlertsTokenExpiryTests(SecuredNotification service) : I
         Assert.Equal((StatusCode.Unauthenticated, TokenExpiry.ExpiredMessage), (ended.StatusCode, ended.Status.Detail));
         Assert.InRange(DateTimeOffset.UtcNow, expiresAt, expiresAt + Lateness);
     }
-
-    private static string Subject(string who) => $"{who}-{Guid.NewGuid():N}";
 }
