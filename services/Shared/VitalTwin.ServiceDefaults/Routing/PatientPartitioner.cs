@@ -1,3 +1,6 @@
+using System.IO.Hashing;
+using System.Text;
+
 namespace VitalTwin.ServiceDefaults.Routing;
 
 /// <summary>
@@ -7,32 +10,11 @@ namespace VitalTwin.ServiceDefaults.Routing;
 /// </summary>
 public static class PatientPartitioner
 {
-    private static readonly uint[] Table = BuildTable();
-
     public static int PartitionOf(string patientId, int partitions)
     {
         ArgumentException.ThrowIfNullOrEmpty(patientId);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes(patientId))
-        {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-        return (int)(~crc % (uint)partitions);
-    }
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (var n = 0u; n < 256; n++)
-        {
-            var c = n;
-            for (var k = 0; k < 8; k++)
-            {
-                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            }
-            table[n] = c;
-        }
-        return table;
+        // librdkafka's rd_crc32 is zlib's CRC-32, the IEEE polynomial that Crc32 computes.
+        return (int)(Crc32.HashToUInt32(Encoding.UTF8.GetBytes(patientId)) % (uint)partitions);
     }
 }
