@@ -98,12 +98,34 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
             {
                 return new PatientOwner(IsLocal: true, Address: null);
             }
-            var owner = _claims
-                .Where(claim => claim.Key != _key && claim.Value.Claim.Partitions.Contains(partition))
-                .OrderByDescending(claim => claim.Value.Offset)
-                .Select(claim => claim.Value.Claim.Address)
-                .FirstOrDefault();
-            return new PatientOwner(IsLocal: false, owner);
+            return new PatientOwner(IsLocal: false, HolderOf(partition));
+        }
+    }
+
+    /// <summary>
+    /// The addresses of the other replicas that, with this one, hold every partition (the latest claim of each
+    /// partition winning); null while some partition has no known holder, as during a rebalance.
+    /// </summary>
+    public IReadOnlyList<string>? OtherHolders()
+    {
+        var count = PartitionCount();
+        lock (_gate)
+        {
+            var holders = new SortedSet<string>(StringComparer.Ordinal);
+            for (var partition = 0; partition < count; partition++)
+            {
+                if (_owned.Contains(partition))
+                {
+                    continue;
+                }
+                var holder = HolderOf(partition);
+                if (string.IsNullOrEmpty(holder))
+                {
+                    return null;
+                }
+                holders.Add(holder);
+            }
+            return [.. holders];
         }
     }
 
@@ -123,6 +145,14 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
             await base.StopAsync(cancellationToken);
         }
     }
+
+    /// <summary>The address of the other replica latest to claim <paramref name="partition"/>; call under the gate.</summary>
+    private string? HolderOf(int partition) =>
+        _claims
+            .Where(claim => claim.Key != _key && claim.Value.Claim.Partitions.Contains(partition))
+            .OrderByDescending(claim => claim.Value.Offset)
+            .Select(claim => claim.Value.Claim.Address)
+            .FirstOrDefault();
 
     protected override void Apply(ConsumedEvent consumed)
     {

@@ -41,6 +41,30 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
             throw Unavailable();
         }
 
+        return Relay(owner.Address!, context);
+    }
+
+    /// <summary>
+    /// The calls to every other replica a call about all patients (a list, a watch) must also ask, each holder once;
+    /// this replica answers for its own partitions. Empty for a call relayed here already: it asks this replica only.
+    /// Refuses with UNAVAILABLE while some partition has no known holder (partitions are being reassigned).
+    /// </summary>
+    public IReadOnlyList<RelayedCall> Everywhere(ServerCallContext context)
+    {
+        if (context.RequestHeaders.Get(ForwardedHeader) is not null)
+        {
+            return [];
+        }
+        if (directory.OtherHolders() is not { } holders)
+        {
+            LogOwnerUnknown(logger, context.Method);
+            throw Unavailable();
+        }
+        return [.. holders.Select(address => Relay(address, context))];
+    }
+
+    private RelayedCall Relay(string address, ServerCallContext context)
+    {
         var headers = new Metadata { { ForwardedHeader, "1" } };
         foreach (var name in RelayedHeaders)
         {
@@ -51,8 +75,8 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
         }
         var deadline = clock.GetUtcNow().UtcDateTime + options.Value.ForwardTimeout;
         var callOptions = new CallOptions(headers, deadline < context.Deadline ? deadline : context.Deadline, context.CancellationToken);
-        var channel = _channels.GetOrAdd(owner.Address!, static address => GrpcChannel.ForAddress(address));
-        return new RelayedCall(channel.CreateCallInvoker(), callOptions, this, context.Method);
+        var channel = _channels.GetOrAdd(address, static address => GrpcChannel.ForAddress(address));
+        return new RelayedCall(channel.CreateCallInvoker(), callOptions, context.Deadline, this, context.Method);
     }
 
     public void Dispose()
@@ -68,8 +92,18 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
             new Metadata { { RetryPushbackHeader, ((int)RetryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
 
     /// <summary>One call on its way to the patient's owner.</summary>
-    public sealed class RelayedCall(CallInvoker invoker, CallOptions options, PatientRouter router, string method)
+    public sealed class RelayedCall(CallInvoker invoker, CallOptions options, DateTime callerDeadline, PatientRouter router, string method)
     {
+        /// <summary>
+        /// Opens the stream with <paramref name="call"/> on the replica's channel. It lasts as long as the caller's
+        /// own call (no <see cref="RoutingOptions.ForwardTimeout"/>); the caller reads it and handles its end.
+        /// </summary>
+        public AsyncServerStreamingCall<TResponse> Stream<TResponse>(Func<CallInvoker, CallOptions, AsyncServerStreamingCall<TResponse>> call)
+        {
+            ArgumentNullException.ThrowIfNull(call);
+            return call(invoker, options.WithDeadline(callerDeadline));
+        }
+
         /// <summary>
         /// Makes the call with <paramref name="call"/> on the owner's channel; the owner's answer, or its refusal, is
         /// this replica's. An owner that cannot be reached is UNAVAILABLE with a retry hint.
