@@ -169,6 +169,32 @@ public sealed partial class ChartTemplateTests
     }
 
     [Fact]
+    public void Every_service_runs_several_replicas_by_default_kept_by_a_disruption_budget_and_within_the_partitions()
+    {
+        var partitions = (int)Yaml.At(Values, "messaging.topics.partitions")!;
+        foreach (var (key, entry) in Values["services"]!.AsObject())
+        {
+            var service = Yaml.MergeValues(Values["serviceDefaults"]!.AsObject(), entry!.AsObject());
+            var autoscaled = (bool)Yaml.At(service, "autoscaling.enabled")!;
+            var fewest = autoscaled ? (int)Yaml.At(service, "autoscaling.minReplicas")! : (int)Yaml.At(service, "replicas")!;
+            var most = autoscaled ? (int)Yaml.At(service, "autoscaling.maxReplicas")! : fewest;
+
+            Assert.True(fewest >= 2, $"services.{key} runs {fewest} replica(s) by default: one restart leaves it down.");
+            Assert.True((bool)Yaml.At(service, "podDisruptionBudget.enabled")!, $"services.{key} has no PodDisruptionBudget.");
+            Assert.True((int)Yaml.At(service, "podDisruptionBudget.maxUnavailable")! < fewest, $"services.{key}'s disruption budget may take every replica down at once.");
+            if ((bool)Yaml.At(service, "holdsPartitions")!)
+            {
+                Assert.True(most <= partitions, $"services.{key} may scale to {most} replicas over {partitions} partitions.");
+            }
+        }
+
+        // The template refuses what the defaults avoid: replicas beyond the partitions they share.
+        var template = Repository.Read("charts", "vitaltwin", "templates", "_service.tpl");
+        Assert.Matches(@"if \$svc\.holdsPartitions[\s\S]+gt \$most \$partitions[\s\S]+fail", template);
+        Assert.Matches(@"stabilizationWindowSeconds: \{\{ \$svc\.autoscaling\.scaleDownStabilizationSeconds \}\}", template);
+    }
+
+    [Fact]
     public void Probes_use_the_health_endpoints_service_defaults_maps()
     {
         var template = Repository.Read("charts", "vitaltwin", "templates", "_service.tpl");

@@ -11,6 +11,13 @@ that entry merged over them).
 {{- $fullname := include "vitaltwin.componentName" (dict "root" $root "component" $component) -}}
 {{- $labels := include "vitaltwin.labels" $root -}}
 {{- $selector := include "vitaltwin.selectorLabels" (dict "root" $root "component" $component) -}}
+{{- if $svc.holdsPartitions }}
+{{- $partitions := int $root.Values.messaging.topics.partitions }}
+{{- $most := ternary (int $svc.autoscaling.maxReplicas) (int $svc.replicas) $svc.autoscaling.enabled }}
+{{- if gt $most $partitions }}
+{{- fail (printf "services.%s: %d replicas would share %d partitions (messaging.topics.partitions), and those beyond it would hold nothing: keep partitions >= replicas" .name $most $partitions) }}
+{{- end }}
+{{- end }}
 apiVersion: v1
 kind: ServiceAccount
 metadata:
@@ -234,6 +241,13 @@ spec:
     name: {{ $fullname }}
   minReplicas: {{ $svc.autoscaling.minReplicas }}
   maxReplicas: {{ $svc.autoscaling.maxReplicas }}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: {{ $svc.autoscaling.scaleDownStabilizationSeconds }}
+      policies:
+        - type: Pods
+          value: 1
+          periodSeconds: 60
   metrics:
     - type: Resource
       resource:
