@@ -15,6 +15,7 @@ namespace VitalTwin.TwinState.Tests;
 public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<EmbeddedKafkaFixture>
 {
     private const string Ward = "ward-routed";
+    private const string OtherWard = "ward-elsewhere";
     private const string Purpose = "TREAT";
 
     [Fact]
@@ -86,6 +87,49 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
         Assert.True(stored.Select(s => s.Partition).Distinct().Count() > 1, "The patients are spread over the partitions.");
     }
 
+    [Fact]
+    public async Task Paging_through_the_twins_on_either_replica_lists_each_patient_of_the_callers_ward_once_in_patient_id_order()
+    {
+        var topics = cluster.CreateTopics(partitions: 2);
+        var (first, second) = await TwoReplicasAsync(topics);
+        await using (first)
+        await using (second)
+        {
+            // Every other patient on another ward, on both partitions.
+            var patients = Enumerable.Range(1, 12).Select(n => $"patient-listed-{n:D2}").ToList();
+            foreach (var (patientId, n) in patients.Select((patientId, n) => (patientId, n)))
+            {
+                await PlaceAsync(topics, [first, second], patientId, n % 2 == 0 ? Ward : OtherWard);
+            }
+            var onWard = patients.Where((_, n) => n % 2 == 0).Order(StringComparer.Ordinal).ToList();
+            Assert.All(new[] { first, second }, replica => Assert.Contains(onWard, patientId => replica.Twins.TryGet(patientId, out _)));
+            var subject = $"clinician-listing-{Guid.NewGuid():N}";
+
+            foreach (var replica in new[] { first, second })
+            {
+                using var channel = ApiCallers.Channel(replica.Address, cluster.Tokens.Mint(subject, [Roles.Clinician], [Ward]));
+                var client = new TwinQuery.TwinQueryClient(channel);
+                var listed = new List<string>();
+                var request = new ListTwinsRequest { PageSize = 2 };
+                do
+                {
+                    var page = await client.ListTwinsAsync(request, PurposeHeaders());
+                    Assert.InRange(page.Twins.Count, 1, 2);
+                    listed.AddRange(page.Twins.Select(t => t.PatientId));
+                    request.PageToken = page.NextPageToken;
+                }
+                while (request.PageToken.Length > 0);
+
+                Assert.Equal(onWard, listed);
+            }
+            // Each twin listed was recorded, and no other: each replica records the twins it returns (a replica that
+            // returned none records the call with no patient, as an empty list always was).
+            var audited = AuditTopic.Read(cluster.Kafka.BootstrapServers, topics.Audit).Select(r => AccessAudited.Parser.ParseFrom(r.Value)).Where(a => a.Actor == subject).ToList();
+            Assert.All(audited, a => Assert.Equal((AuditOutcome.Allowed, Purpose), (a.Outcome, a.Purpose)));
+            Assert.Equal(onWard, audited.Select(a => a.PatientId).Where(id => id.Length > 0).Distinct().Order(StringComparer.Ordinal));
+        }
+    }
+
     private static Metadata PurposeHeaders() => new() { { ApiAuthentication.PurposeHeader, Purpose } };
 
     /// <summary>
@@ -94,26 +138,12 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
     /// </summary>
     private async Task<(TwinStateServer Holder, TwinStateServer Relay, string PatientId)> TwoReplicasAndAPatientHeldByTheFirstAsync(KafkaTopics topics)
     {
-        var group = $"test-twin-state-{Guid.NewGuid():N}";
-        // The mock holds a rebalance until every member rejoined or timed out, so a short session timeout.
-        var settings = new Dictionary<string, string?> { ["Kafka:SessionTimeout"] = "00:00:06" };
-        var holder = await TwinStateServer.StartAsync(cluster, topics, group, settings);
-        var relay = await TwinStateServer.StartAsync(cluster, topics, group, settings);
+        var (holder, relay) = await TwoReplicasAsync(topics);
         try
         {
-            var holderDirectory = holder.Services.GetRequiredService<OwnershipDirectory>();
-            var relayDirectory = relay.Services.GetRequiredService<OwnershipDirectory>();
-            var candidates = Enumerable.Range(1, 32).Select(n => $"patient-routed-{n}").ToList();
-            string? patientId = null;
-            await Eventually.TrueAsync(
-                () => candidates.Any(id => relayDirectory.OwnerOf(id).IsLocal)
-                    && (patientId = candidates.FirstOrDefault(id => holderDirectory.OwnerOf(id).IsLocal && relayDirectory.OwnerOf(id).Address is { Length: > 0 })) is not null,
-                "each replica holding a partition, the relay knowing where the holder's is served");
-
-            await holder.PublishHeartRateAsync(topics, patientId!, sequence: 1, DateTimeOffset.UtcNow);
-            await Eventually.TrueAsync(() => holder.ReadingsApplied(patientId!) == 1, "the reading applied by the holder");
-            await holder.Query.SetPatientContextAsync(new SetPatientContextRequest { PatientId = patientId, Context = new PatientContext { Ward = Ward }, RecordedBy = "ward-clerk" });
-            return (holder, relay, patientId!);
+            var patientId = Enumerable.Range(1, 32).Select(n => $"patient-routed-{n}").First(id => holder.Services.GetRequiredService<OwnershipDirectory>().OwnerOf(id).IsLocal);
+            await PlaceAsync(topics, [holder, relay], patientId, Ward);
+            return (holder, relay, patientId);
         }
         catch
         {
@@ -121,5 +151,44 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
             await holder.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Two replicas in one group, each holding one partition and knowing where the other's is served.</summary>
+    private async Task<(TwinStateServer First, TwinStateServer Second)> TwoReplicasAsync(KafkaTopics topics)
+    {
+        var group = $"test-twin-state-{Guid.NewGuid():N}";
+        // The mock holds a rebalance until every member rejoined or timed out, so a short session timeout.
+        var settings = new Dictionary<string, string?> { ["Kafka:SessionTimeout"] = "00:00:06" };
+        var first = await TwinStateServer.StartAsync(cluster, topics, group, settings);
+        var second = await TwinStateServer.StartAsync(cluster, topics, group, settings);
+        try
+        {
+            await Eventually.TrueAsync(
+                () => KnowsTheOther(first, second) && KnowsTheOther(second, first),
+                "each replica holding a partition, and knowing where the other's is served");
+            return (first, second);
+        }
+        catch
+        {
+            await second.DisposeAsync();
+            await first.DisposeAsync();
+            throw;
+        }
+
+        static bool KnowsTheOther(TwinStateServer replica, TwinStateServer other)
+        {
+            var directory = replica.Services.GetRequiredService<OwnershipDirectory>();
+            return Enumerable.Range(1, 32).Any(n => directory.OwnerOf($"patient-routed-{n}").IsLocal)
+                && directory.OtherHolders() is [var address] && address == other.Address.TrimEnd('/');
+        }
+    }
+
+    /// <summary>A twin for <paramref name="patientId"/>, made by the replica holding it, on <paramref name="ward"/>.</summary>
+    private static async Task PlaceAsync(KafkaTopics topics, TwinStateServer[] replicas, string patientId, string ward)
+    {
+        await replicas[0].PublishHeartRateAsync(topics, patientId, sequence: 1, DateTimeOffset.UtcNow);
+        await Eventually.TrueAsync(() => replicas.Sum(replica => (long)replica.ReadingsApplied(patientId)) == 1, "the reading applied by the replica holding the patient");
+        // Relayed to the holder when it is the other one.
+        await replicas[0].Query.SetPatientContextAsync(new SetPatientContextRequest { PatientId = patientId, Context = new PatientContext { Ward = ward }, RecordedBy = "ward-clerk" });
     }
 }
