@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
@@ -16,6 +17,9 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
 {
     private const string Ward = "ward-routed";
     private const string OtherWard = "ward-elsewhere";
+
+    // The mock holds a rebalance until every member rejoined or timed out, so a short session timeout.
+    private static readonly Dictionary<string, string?> ShortSession = new() { ["Kafka:SessionTimeout"] = "00:00:06" };
     private const string Purpose = "TREAT";
 
     [Fact]
@@ -130,6 +134,88 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
         }
     }
 
+    [Fact]
+    public async Task A_watch_on_one_replica_sends_the_twins_the_other_replica_holds_as_they_are_and_then_as_they_change()
+    {
+        var topics = cluster.CreateTopics(partitions: 2);
+        var (holder, relay, patientId) = await TwoReplicasAndAPatientHeldByTheFirstAsync(topics);
+        await using (holder)
+        await using (relay)
+        {
+            var heldHere = Enumerable.Range(1, 32).Select(n => $"patient-watched-{n}").First(id => relay.Services.GetRequiredService<OwnershipDirectory>().OwnerOf(id).IsLocal);
+            await PlaceAsync(topics, [holder, relay], heldHere, Ward);
+            using var channel = ApiCallers.Channel(relay.Address, cluster.Tokens.Mint($"clinician-watching-{Guid.NewGuid():N}", [Roles.Clinician], [Ward]));
+            using var deadline = new CancellationTokenSource(TwinStateServer.Patience);
+            using var watch = new TwinQuery.TwinQueryClient(channel).WatchTwins(new WatchTwinsRequest { Ward = Ward }, PurposeHeaders(), cancellationToken: deadline.Token);
+
+            var initial = new List<(string, TwinChangeReason)>();
+            while (initial.Count < 2)
+            {
+                Assert.True(await watch.ResponseStream.MoveNext(deadline.Token));
+                initial.Add((watch.ResponseStream.Current.Twin.PatientId, watch.ResponseStream.Current.Reason));
+            }
+            await holder.PublishHeartRateAsync(topics, patientId, sequence: 2, DateTimeOffset.UtcNow);
+            TwinChanged update;
+            do
+            {
+                Assert.True(await watch.ResponseStream.MoveNext(deadline.Token));
+                update = watch.ResponseStream.Current;
+            }
+            while (update.Twin.ReadingsApplied < 2);
+
+            Assert.Equal(new[] { (heldHere, TwinChangeReason.Initial), (patientId, TwinChangeReason.Initial) }.Order(), initial.Order());
+            Assert.Equal((patientId, TwinChangeReason.Updated, Ward), (update.Twin.PatientId, update.Reason, update.Twin.Context.Ward));
+        }
+    }
+
+    [Fact]
+    public async Task A_watch_ends_unavailable_with_a_retry_hint_when_partitions_change_holder_and_watching_again_sends_every_twin_anew()
+    {
+        var topics = cluster.CreateTopics(partitions: 3);
+        var (holder, relay, patientId) = await TwoReplicasAndAPatientHeldByTheFirstAsync(topics);
+        await using (holder)
+        await using (relay)
+        {
+            using var channel = ApiCallers.Channel(relay.Address, cluster.Tokens.Mint($"clinician-rewatching-{Guid.NewGuid():N}", [Roles.Clinician], [Ward]));
+            var client = new TwinQuery.TwinQueryClient(channel);
+            using var opened = new CancellationTokenSource(TwinStateServer.Patience);
+            using var watch = client.WatchTwins(new WatchTwinsRequest { Ward = Ward }, PurposeHeaders(), cancellationToken: opened.Token);
+            Assert.True(await watch.ResponseStream.MoveNext(opened.Token));
+
+            // A third replica joins: the group rebalances and the partitions are handed out again.
+            var group = holder.Services.GetRequiredService<IOptions<KafkaOptions>>().Value.GroupId!;
+            await using var joining = await TwinStateServer.StartAsync(cluster, topics, group, ShortSession);
+            using var rebalanced = new CancellationTokenSource(TwinStateServer.Patience);
+            var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                while (await watch.ResponseStream.MoveNext(rebalanced.Token))
+                {
+                }
+            });
+            // Watched again once every partition has a holder (until then UNAVAILABLE too), the patient is sent anew.
+            TwinChanged? again = null;
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    using var rewatch = client.WatchTwins(new WatchTwinsRequest { Ward = Ward }, PurposeHeaders(), cancellationToken: rebalanced.Token);
+                    try
+                    {
+                        again = await rewatch.ResponseStream.MoveNext(rebalanced.Token) ? rewatch.ResponseStream.Current : null;
+                        return again is not null;
+                    }
+                    catch (RpcException refused) when (refused.StatusCode == StatusCode.Unavailable)
+                    {
+                        return false;
+                    }
+                },
+                "the watch opened again once the partitions have their holders");
+
+            Assert.Equal(StatusCode.Unavailable, ended.StatusCode);
+            Assert.NotNull(ended.Trailers.Get("grpc-retry-pushback-ms"));
+            Assert.Equal((patientId, TwinChangeReason.Initial), (again!.Twin.PatientId, again.Reason));
+        }
+    }
+
     private static Metadata PurposeHeaders() => new() { { ApiAuthentication.PurposeHeader, Purpose } };
 
     /// <summary>
@@ -157,10 +243,8 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
     private async Task<(TwinStateServer First, TwinStateServer Second)> TwoReplicasAsync(KafkaTopics topics)
     {
         var group = $"test-twin-state-{Guid.NewGuid():N}";
-        // The mock holds a rebalance until every member rejoined or timed out, so a short session timeout.
-        var settings = new Dictionary<string, string?> { ["Kafka:SessionTimeout"] = "00:00:06" };
-        var first = await TwinStateServer.StartAsync(cluster, topics, group, settings);
-        var second = await TwinStateServer.StartAsync(cluster, topics, group, settings);
+        var first = await TwinStateServer.StartAsync(cluster, topics, group, ShortSession);
+        var second = await TwinStateServer.StartAsync(cluster, topics, group, ShortSession);
         try
         {
             await Eventually.TrueAsync(

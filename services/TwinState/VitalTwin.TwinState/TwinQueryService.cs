@@ -99,6 +99,9 @@ internal sealed class TwinQueryService(
         var caller = Caller.Of(context);
         var settings = options.Value;
         var filter = await ScopedAsync(TwinRequests.Filter(request, settings), caller, context);
+        // Taken before the holders are asked for: a partition that changes holder after that ends the stream.
+        var holdersChanged = router.HoldersChanged;
+        var elsewhere = router.Everywhere(context);
         // Watching starts before the first twin is read, so a change made meanwhile is sent again, never lost.
         var watch = changes.TryWatch(filter.PatientIds);
         if (watch is null)
@@ -108,34 +111,42 @@ internal sealed class TwinQueryService(
         }
 
         TwinQueryLog.WatchOpened(logger, changes.WatchCount);
-        var stream = new WatchStream(responseStream, filter, caller, (patientIds, cancellationToken) => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: cancellationToken));
+        using var merged = new MergedWatch(responseStream, logger);
+        var stream = new WatchStream(merged, filter, caller, (patientIds, cancellationToken) => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: cancellationToken));
         try
         {
             // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
-            await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
-            {
-                await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Initial, cancellationToken);
-                while (true)
-                {
-                    var batch = await watch.NextAsync(cancellationToken);
-                    if (batch.Resync)
-                    {
-                        TwinQueryLog.WatchResynced(logger, settings.WatchBacklog);
-                        await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Updated, cancellationToken);
-                        continue;
-                    }
-
-                    foreach (var patientId in batch.PatientIds)
-                    {
-                        await stream.SendChangeAsync(twins, catalogue, patientId, cancellationToken);
-                    }
-                }
-            }, context.CancellationToken);
+            await TokenExpiry.RunStreamAsync(
+                caller,
+                clock,
+                cancellationToken => merged.RunAsync(here => WatchHereAsync(stream, watch, here), elsewhere, request, holdersChanged, cancellationToken),
+                context.CancellationToken);
         }
         finally
         {
             watch.Dispose();
             TwinQueryLog.WatchClosed(logger, stream.Sent, changes.WatchCount);
+        }
+    }
+
+    /// <summary>The twins this replica holds: every one that matches now, then each change, until cancelled.</summary>
+    private async Task WatchHereAsync(WatchStream stream, TwinWatch watch, CancellationToken cancellationToken)
+    {
+        await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Initial, cancellationToken);
+        while (true)
+        {
+            var batch = await watch.NextAsync(cancellationToken);
+            if (batch.Resync)
+            {
+                TwinQueryLog.WatchResynced(logger, options.Value.WatchBacklog);
+                await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Updated, cancellationToken);
+                continue;
+            }
+
+            foreach (var patientId in batch.PatientIds)
+            {
+                await stream.SendChangeAsync(twins, catalogue, patientId, cancellationToken);
+            }
         }
     }
 
