@@ -216,6 +216,39 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
         }
     }
 
+    [Fact]
+    public async Task A_list_or_watch_is_unavailable_with_a_retry_hint_while_a_replica_holding_some_twins_cannot_be_reached_never_partial()
+    {
+        var topics = cluster.CreateTopics(partitions: 2);
+        // The other replica advertises an address nothing listens on: it holds its partition but cannot answer.
+        var unreachable = new Dictionary<string, string?>(ShortSession) { ["Routing:AdvertisedAddress"] = "http://127.0.0.1:1" };
+        var (gone, replica) = await TwoReplicasAsync(topics, unreachable);
+        await using (gone)
+        await using (replica)
+        {
+            var heldHere = Enumerable.Range(1, 32).Select(n => $"patient-unreached-{n}").First(id => replica.Services.GetRequiredService<OwnershipDirectory>().OwnerOf(id).IsLocal);
+            await PlaceAsync(topics, [replica, gone], heldHere, Ward);
+            using var channel = ApiCallers.Channel(replica.Address, cluster.Tokens.Mint($"clinician-unreached-{Guid.NewGuid():N}", [Roles.Clinician], [Ward]));
+            var client = new TwinQuery.TwinQueryClient(channel);
+            using var deadline = new CancellationTokenSource(TwinStateServer.Patience);
+
+            var listed = await Assert.ThrowsAsync<RpcException>(() => client.ListTwinsAsync(new ListTwinsRequest(), PurposeHeaders(), cancellationToken: deadline.Token).ResponseAsync);
+            var watched = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                using var watch = client.WatchTwins(new WatchTwinsRequest { Ward = Ward }, PurposeHeaders(), cancellationToken: deadline.Token);
+                while (await watch.ResponseStream.MoveNext(deadline.Token))
+                {
+                }
+            });
+
+            Assert.All(new[] { listed, watched }, refused =>
+            {
+                Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+                Assert.NotNull(refused.Trailers.Get("grpc-retry-pushback-ms"));
+            });
+        }
+    }
+
     private static Metadata PurposeHeaders() => new() { { ApiAuthentication.PurposeHeader, Purpose } };
 
     /// <summary>
@@ -240,15 +273,15 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
     }
 
     /// <summary>Two replicas in one group, each holding one partition and knowing where the other's is served.</summary>
-    private async Task<(TwinStateServer First, TwinStateServer Second)> TwoReplicasAsync(KafkaTopics topics)
+    private async Task<(TwinStateServer First, TwinStateServer Second)> TwoReplicasAsync(KafkaTopics topics, IDictionary<string, string?>? firstSettings = null)
     {
         var group = $"test-twin-state-{Guid.NewGuid():N}";
-        var first = await TwinStateServer.StartAsync(cluster, topics, group, ShortSession);
+        var first = await TwinStateServer.StartAsync(cluster, topics, group, firstSettings ?? ShortSession);
         var second = await TwinStateServer.StartAsync(cluster, topics, group, ShortSession);
         try
         {
             await Eventually.TrueAsync(
-                () => KnowsTheOther(first, second) && KnowsTheOther(second, first),
+                () => KnowsTheOther(first) && KnowsTheOther(second),
                 "each replica holding a partition, and knowing where the other's is served");
             return (first, second);
         }
@@ -259,11 +292,11 @@ public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<E
             throw;
         }
 
-        static bool KnowsTheOther(TwinStateServer replica, TwinStateServer other)
+        static bool KnowsTheOther(TwinStateServer replica)
         {
             var directory = replica.Services.GetRequiredService<OwnershipDirectory>();
             return Enumerable.Range(1, 32).Any(n => directory.OwnerOf($"patient-routed-{n}").IsLocal)
-                && directory.OtherHolders() is [var address] && address == other.Address.TrimEnd('/');
+                && directory.OtherHolders() is [{ Length: > 0 }];
         }
     }
 
