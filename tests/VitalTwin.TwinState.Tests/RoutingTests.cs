@@ -11,16 +11,17 @@ namespace VitalTwin.TwinState.Tests;
 
 /// <summary>
 /// Two TwinState replicas in one consumer group, over real gRPC and the embedded Kafka: a call for a patient the
-/// other replica holds is relayed to it, and it is the holder that authorises and audits.
+/// other replica holds is relayed to it, and it is the holder that authorises and audits; lists and watches ask
+/// every replica and merge the answers.
 /// </summary>
 public sealed class RoutingTests(EmbeddedKafkaFixture cluster) : IClassFixture<EmbeddedKafkaFixture>
 {
     private const string Ward = "ward-routed";
     private const string OtherWard = "ward-elsewhere";
+    private const string Purpose = "TREAT";
 
     // The mock holds a rebalance until every member rejoined or timed out, so a short session timeout.
     private static readonly Dictionary<string, string?> ShortSession = new() { ["Kafka:SessionTimeout"] = "00:00:06" };
-    private const string Purpose = "TREAT";
 
     [Fact]
     public async Task A_twin_held_by_another_replica_is_answered_through_this_one_and_the_holder_authorises_and_audits_the_call_once()
