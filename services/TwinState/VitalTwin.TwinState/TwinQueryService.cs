@@ -63,14 +63,32 @@ internal sealed class TwinQueryService(
         var pageSize = TwinRequests.PageSize(request.PageSize, settings);
         var filter = await ScopedAsync(TwinRequests.Filter(request, settings), caller, context);
         var after = PageToken.Decode(request.PageToken, filter);
-        var page = filter.Scan(twins, after, pageSize + 1).Take(pageSize + 1).ToList();
-        var listed = page.Take(pageSize).ToList();
-        await audit.RecordAsync(context, listed.Select(t => t.PatientId).ToList(), AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
+        // Every other holder lists its own twins after the same token, authorising and auditing what it returns. A
+        // page of ours each: its next page token says whether it has more.
+        var relayed = new ListTwinsRequest(request) { PageSize = pageSize };
+        var elsewhere = router.Everywhere(context)
+            .Select(holder => holder.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).ListTwinsAsync(relayed, call)))
+            .ToList();
+        var here = filter.Scan(twins, after, pageSize + 1).Take(pageSize + 1).ToList();
+        // A holder that fails fails the call: a list silently missing some patients would pass for a whole one.
+        var answers = await Task.WhenAll(elsewhere);
+
+        // Two replicas may both hold a twin for a moment during a rebalance: it is listed once.
+        var merged = here.Select(twin => twin.ToContract(catalogue))
+            .Concat(answers.SelectMany(answer => answer.Twins))
+            .DistinctBy(twin => twin.PatientId, StringComparer.Ordinal)
+            .OrderBy(twin => twin.PatientId, StringComparer.Ordinal)
+            .ToList();
+        var listed = merged.Take(pageSize).ToList();
+        var heldHere = here.Select(twin => twin.PatientId).ToHashSet(StringComparer.Ordinal);
+        await audit.RecordAsync(context, listed.Select(t => t.PatientId).Where(heldHere.Contains).ToList(), AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
         var response = new ListTwinsResponse();
-        response.Twins.AddRange(listed.Select(t => t.ToContract(catalogue)));
-        if (page.Count > pageSize)
+        response.Twins.AddRange(listed);
+        if (merged.Count > pageSize || answers.Any(answer => answer.NextPageToken.Length > 0))
         {
-            response.NextPageToken = PageToken.Encode(page[pageSize - 1].PatientId, filter);
+            // The last id and the filter, nothing of who holds what: any replica continues it, and a rebalance between
+            // pages neither skips nor repeats a patient.
+            response.NextPageToken = PageToken.Encode(listed[^1].PatientId, filter);
         }
 
         return response;
@@ -81,6 +99,9 @@ internal sealed class TwinQueryService(
         var caller = Caller.Of(context);
         var settings = options.Value;
         var filter = await ScopedAsync(TwinRequests.Filter(request, settings), caller, context);
+        // Taken before the holders are asked for: a partition that changes holder after that ends the stream.
+        var holdersChanged = router.HoldersChanged;
+        var elsewhere = router.Everywhere(context);
         // Watching starts before the first twin is read, so a change made meanwhile is sent again, never lost.
         var watch = changes.TryWatch(filter.PatientIds);
         if (watch is null)
@@ -90,34 +111,42 @@ internal sealed class TwinQueryService(
         }
 
         TwinQueryLog.WatchOpened(logger, changes.WatchCount);
-        var stream = new WatchStream(responseStream, filter, caller, (patientIds, cancellationToken) => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: cancellationToken));
+        using var merged = new MergedWatch(responseStream, logger);
+        var stream = new WatchStream(merged, filter, caller, (patientIds, cancellationToken) => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: cancellationToken));
         try
         {
             // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
-            await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
-            {
-                await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Initial, cancellationToken);
-                while (true)
-                {
-                    var batch = await watch.NextAsync(cancellationToken);
-                    if (batch.Resync)
-                    {
-                        TwinQueryLog.WatchResynced(logger, settings.WatchBacklog);
-                        await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Updated, cancellationToken);
-                        continue;
-                    }
-
-                    foreach (var patientId in batch.PatientIds)
-                    {
-                        await stream.SendChangeAsync(twins, catalogue, patientId, cancellationToken);
-                    }
-                }
-            }, context.CancellationToken);
+            await TokenExpiry.RunStreamAsync(
+                caller,
+                clock,
+                cancellationToken => merged.RunAsync(here => WatchHereAsync(stream, watch, here), elsewhere, request, holdersChanged, cancellationToken),
+                context.CancellationToken);
         }
         finally
         {
             watch.Dispose();
             TwinQueryLog.WatchClosed(logger, stream.Sent, changes.WatchCount);
+        }
+    }
+
+    /// <summary>The twins this replica holds: every one that matches now, then each change, until cancelled.</summary>
+    private async Task WatchHereAsync(WatchStream stream, TwinWatch watch, CancellationToken cancellationToken)
+    {
+        await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Initial, cancellationToken);
+        while (true)
+        {
+            var batch = await watch.NextAsync(cancellationToken);
+            if (batch.Resync)
+            {
+                TwinQueryLog.WatchResynced(logger, options.Value.WatchBacklog);
+                await stream.SendMatchingAsync(twins, catalogue, TwinChangeReason.Updated, cancellationToken);
+                continue;
+            }
+
+            foreach (var patientId in batch.PatientIds)
+            {
+                await stream.SendChangeAsync(twins, catalogue, patientId, cancellationToken);
+            }
         }
     }
 

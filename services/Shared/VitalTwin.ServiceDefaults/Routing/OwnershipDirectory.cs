@@ -38,6 +38,8 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
     private readonly Dictionary<string, (PartitionsOwned Claim, long Offset)> _claims = new(StringComparer.Ordinal);
     private int _partitionCount;
     private Task _published = Task.CompletedTask;
+    private Dictionary<int, PatientOwner> _holders = [];
+    private CancellationTokenSource _holdersChanged = new();
 
     public OwnershipDirectory(
         IOptions<KafkaOptions> kafka,
@@ -72,6 +74,7 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         {
             _owned.UnionWith(partitions);
         }
+        NoteHolders();
         Publish();
     }
 
@@ -82,11 +85,27 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         {
             _owned.ExceptWith(partitions);
         }
+        NoteHolders();
         Publish();
     }
 
     /// <summary>Completes once this replica's latest claim is on the members topic, or failed to get there.</summary>
     public Task Published => _published;
+
+    /// <summary>
+    /// Cancelled when the replica serving some partition changes: this one's partitions, or another's claim. Taken
+    /// before asking who holds what, it tells a long-lived call built on that answer that it no longer covers every patient.
+    /// </summary>
+    public CancellationToken HoldersChanged
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _holdersChanged.Token;
+            }
+        }
+    }
 
     /// <summary>Who serves <paramref name="patientId"/>: the replica holding its partition, the latest claim winning.</summary>
     public PatientOwner OwnerOf(string patientId)
@@ -165,6 +184,7 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         {
             _claims[consumed.Key] = (claim, consumed.Position.Offset.Value);
         }
+        NoteHolders();
     }
 
     protected override void Delete(ConsumedEvent tombstone)
@@ -173,6 +193,34 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         {
             _claims.Remove(tombstone.Key);
         }
+        NoteHolders();
+    }
+
+    /// <summary>Cancels <see cref="HoldersChanged"/> when a partition's holder differs from the last one seen.</summary>
+    private void NoteHolders()
+    {
+        CancellationTokenSource changed;
+        lock (_gate)
+        {
+            // Each partition's holder as routing sees it (the latest claim winning); one with none known is left out.
+            var holders = _claims.Values.SelectMany(claim => claim.Claim.Partitions).Distinct()
+                .Select(partition => (Partition: partition, Holder: HolderOf(partition)))
+                .Where(held => held.Holder is not null)
+                .ToDictionary(held => held.Partition, held => new PatientOwner(IsLocal: false, held.Holder));
+            foreach (var partition in _owned)
+            {
+                holders[partition] = new PatientOwner(IsLocal: true, Address: null);
+            }
+            if (holders.Count == _holders.Count && holders.All(holder => _holders.TryGetValue(holder.Key, out var before) && before == holder.Value))
+            {
+                return;
+            }
+            _holders = holders;
+            changed = _holdersChanged;
+            _holdersChanged = new CancellationTokenSource();
+        }
+        // Outside the gate: cancelling runs the callers' callbacks, which may ask the directory again.
+        changed.Cancel();
     }
 
     private void Publish()

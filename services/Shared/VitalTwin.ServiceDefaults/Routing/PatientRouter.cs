@@ -63,6 +63,12 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
         return [.. holders.Select(address => Relay(address, context))];
     }
 
+    /// <summary>
+    /// Cancelled when a partition changes holder. A watch takes it before <see cref="Everywhere"/> and ends when it
+    /// fires: the calls it made no longer reach every patient.
+    /// </summary>
+    public CancellationToken HoldersChanged => directory.HoldersChanged;
+
     private RelayedCall Relay(string address, ServerCallContext context)
     {
         var headers = new Metadata { { ForwardedHeader, "1" } };
@@ -87,8 +93,11 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
         }
     }
 
-    private static RpcException Unavailable() =>
-        new(new Status(StatusCode.Unavailable, "the replica serving that patient cannot be reached just now; try again shortly"),
+    private static RpcException Unavailable() => Unavailable("the replica serving that patient cannot be reached just now; try again shortly");
+
+    /// <summary>UNAVAILABLE with a retry hint (<c>grpc-retry-pushback-ms</c>): the answer will come from a call made again shortly.</summary>
+    public static RpcException Unavailable(string message) =>
+        new(new Status(StatusCode.Unavailable, message),
             new Metadata { { RetryPushbackHeader, ((int)RetryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
 
     /// <summary>One call on its way to the patient's owner.</summary>
