@@ -5,6 +5,7 @@ using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Notification.Lifecycle;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Routing;
 using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.Notification.Desk;
@@ -13,7 +14,8 @@ namespace VitalTwin.Notification.Desk;
 /// AlertDesk over gRPC: lists and watches the alert book, and hands clinicians' actions to the lifecycle,
 /// answering once the resulting event is on the alerts topic. Clinicians see and act on the alerts of the wards
 /// their token grants; a hospital system (integration) reads every alert and acts on none. Every access is
-/// recorded in the audit trail before it is answered.
+/// recorded in the audit trail before it is answered. A replica holds the alerts of its partitions only: an action
+/// on an alert held elsewhere goes to the replica holding it, which authorises and records it as if called directly.
 /// </summary>
 [BindServiceMethod(typeof(AlertDeskService), nameof(BindService))]
 internal sealed partial class AlertDeskService(
@@ -22,6 +24,7 @@ internal sealed partial class AlertDeskService(
     AuditTrail audit,
     TimeProvider clock,
     AlertWatches watches,
+    PatientRouter router,
     IOptions<AlertLifecycleOptions> options,
     IOptions<AlertDeskOptions> deskOptions,
     ILogger<AlertDeskService> logger) : AlertDesk.AlertDeskBase
@@ -88,6 +91,10 @@ internal sealed partial class AlertDeskService(
     {
         var alertId = AlertId(request.AlertId);
         var note = Text(request.Note, "note");
+        if (await FromHolderAsync(alertId, context, (desk, call) => desk.AcknowledgeAsync(request, call)) is { } answered)
+        {
+            return answered;
+        }
         var actor = await ActorOnAsync(alertId, context);
         var result = await lifecycle.AcknowledgeAsync(alertId, actor, note, context.CancellationToken);
         return Answer(result, "acknowledged");
@@ -106,6 +113,10 @@ internal sealed partial class AlertDeskService(
             throw Invalid($"duration must be from 1 s to {max}");
         }
         var reason = Text(request.Reason, "reason");
+        if (await FromHolderAsync(alertId, context, (desk, call) => desk.SilenceAsync(request, call)) is { } answered)
+        {
+            return answered;
+        }
         var actor = await ActorOnAsync(alertId, context);
         var result = await lifecycle.SilenceAsync(alertId, actor, duration.ToTimeSpan(), reason, context.CancellationToken);
         return Answer(result, "silenced");
@@ -116,6 +127,10 @@ internal sealed partial class AlertDeskService(
     {
         var alertId = AlertId(request.AlertId);
         var note = Text(request.Note, "note");
+        if (await FromHolderAsync(alertId, context, (desk, call) => desk.ResolveAsync(request, call)) is { } answered)
+        {
+            return answered;
+        }
         var actor = await ActorOnAsync(alertId, context);
         var result = await lifecycle.ResolveAsync(alertId, actor, note, context.CancellationToken);
         return Answer(result, "resolved");
@@ -129,6 +144,38 @@ internal sealed partial class AlertDeskService(
         caller.IsIn(Roles.Integration) || caller.CoversEveryWard ? null : view => caller.MaySee(view.Ward);
 
     /// <summary>
+    /// Null when the action is to be taken here: this replica holds the alert, or no replica does. Otherwise the
+    /// answer of the replica holding it, asked with the caller's identity (an action names the alert, not its
+    /// patient, so every other replica is asked; those without the alert answer NOT_FOUND).
+    /// </summary>
+    private async Task<AlertView?> FromHolderAsync(Guid alertId, ServerCallContext context, Func<AlertDesk.AlertDeskClient, CallOptions, AsyncUnaryCall<AlertView>> action)
+    {
+        if (book.Contains(alertId.ToString()))
+        {
+            return null;
+        }
+        var asked = router.Everywhere(context)
+            .Select(other => other.CallAsync((invoker, call) => action(new AlertDesk.AlertDeskClient(invoker), call)))
+            .ToList();
+        var refusals = new List<RpcException>();
+        foreach (var answer in asked)
+        {
+            try
+            {
+                return await answer;
+            }
+            catch (RpcException refused)
+            {
+                refusals.Add(refused);
+            }
+        }
+        // Only the holder refuses otherwise than with NOT_FOUND; and a replica that did not answer may be the holder.
+        var refusal = refusals.FirstOrDefault(r => r.StatusCode is not (StatusCode.NotFound or StatusCode.Unavailable))
+            ?? refusals.FirstOrDefault(r => r.StatusCode == StatusCode.Unavailable);
+        return refusal is null ? null : throw refusal;
+    }
+
+    /// <summary>
     /// Who acts on the alert: the token's subject, once the alert is known to be on one of their wards and the
     /// action is recorded. Refusals are recorded too; an unknown alert names no patient.
     /// </summary>
@@ -138,7 +185,11 @@ internal sealed partial class AlertDeskService(
         var detail = alertId.ToString();
         if (book.Find(detail) is not { } view)
         {
-            await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
+            // A relayed action was sent to every replica: the one it came from records that none holds the alert.
+            if (context.RequestHeaders.Get(PatientRouter.ForwardedHeader) is null)
+            {
+                await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
+            }
             throw new RpcException(new Status(StatusCode.NotFound, "no alert with that id is held here"));
         }
         if (!caller.MaySee(view.Ward))
