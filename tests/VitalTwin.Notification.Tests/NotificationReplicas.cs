@@ -64,6 +64,12 @@ public sealed class NotificationReplicas : IAsyncLifetime
             TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>A graceful stop of the second replica, as on SIGTERM: it leaves the group and the first takes its partitions.</summary>
+    public Task StopSecondAsync() => Second.StopAsync();
+
+    /// <summary>Whether <paramref name="replica"/> has taken over every partition and says so to the others.</summary>
+    public static bool HoldsEveryPartition(WebApplication replica) => Directory(replica).OtherHolders() is { Count: 0 };
+
     public static AlertBook Book(WebApplication replica) => replica.Services.GetRequiredService<AlertBook>();
 
     /// <summary>A patient of the partition <paramref name="replica"/> holds, named after <paramref name="prefix"/>.</summary>
