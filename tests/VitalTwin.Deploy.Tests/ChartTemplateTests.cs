@@ -124,6 +124,20 @@ public sealed partial class ChartTemplateTests
     }
 
     [Fact]
+    public void The_network_policy_lets_replicas_call_each_other_in_exactly_the_services_that_relay_between_replicas()
+    {
+        var services = Values["services"]!.AsObject();
+        var byDefault = (bool)Values["serviceDefaults"]!["networkPolicy"]!["relayBetweenReplicas"]!;
+
+        var relaying = services.Where(pair => DeployableService.All.Single(s => s.ValuesKey == pair.Key).RegistersPartitionRouting).Select(pair => pair.Key);
+        var allowed = services.Where(pair => (bool?)pair.Value!["networkPolicy"]?["relayBetweenReplicas"] ?? byDefault).Select(pair => pair.Key);
+
+        Assert.Equal(relaying.Order(StringComparer.Ordinal), allowed.Order(StringComparer.Ordinal));
+        Assert.NotEmpty(relaying);
+        Assert.Contains("$svc.networkPolicy.relayBetweenReplicas", Repository.Read("charts", "vitaltwin", "templates", "_service.tpl"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_service_in_the_values_is_a_service_folder_with_its_image()
     {
         var services = Values["services"]!.AsObject();

@@ -51,6 +51,9 @@ public sealed record DeployableService(string Folder)
         return data;
     }
 
+    /// <summary>Whether its replicas relay calls to each other (the shared partition routing), so each must reach the others' gRPC port.</summary>
+    public bool RegistersPartitionRouting => SourceText(Path.Combine(Repository.Services, Folder)).Contains("AddPartitionRouting()", StringComparison.Ordinal);
+
     /// <summary>
     /// Whether an environment variable (Section__Key) is configuration this service reads: its path is in the
     /// service's appsettings.json, or every section and key name occurs in the service's or the shared code

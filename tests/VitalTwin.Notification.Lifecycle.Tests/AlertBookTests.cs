@@ -145,6 +145,37 @@ public class AlertBookTests
     }
 
     [Fact]
+    public async Task A_watch_ends_when_the_book_drops_partitions_for_it_cannot_follow_their_alerts_elsewhere()
+    {
+        var alertId = Raise("patient-1", partition: 1);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var watch = _book.Watch(null, stop.Token).GetAsyncEnumerator(stop.Token);
+        Assert.True(await watch.MoveNextAsync());
+        var sent = watch.Current.AlertId;
+
+        _book.Drop(new HashSet<int> { 1 });
+
+        Assert.False(await watch.MoveNextAsync());
+        Assert.Equal(alertId, sent);
+    }
+
+    [Fact]
+    public void A_page_token_names_a_position_in_the_order_so_another_book_continues_from_it()
+    {
+        var ids = Enumerable.Range(0, 4).Select(i => Raise("patient-1", minutesAgo: i)).ToList();
+        var (_, token) = _book.List(null, pageSize: 2, null);
+        var other = new AlertBook(_clock, Options.Create(new AlertLifecycleOptions()));
+        other.Apply(_book.Find(ids[0])!.Raised, 0);
+        other.Apply(_book.Find(ids[3])!.Raised, 0);
+
+        var (page, next) = other.List(null, pageSize: 2, token);
+
+        Assert.Equal([ids[3]], page.Select(v => v.AlertId));
+        Assert.Empty(next);
+        Assert.Equal(token, AlertBook.PageTokenAfter(_book.Find(ids[1])!));
+    }
+
+    [Fact]
     public void A_page_token_it_did_not_issue_is_refused()
     {
         Assert.Throws<FormatException>(() => _book.List(null, 10, "garbage"));

@@ -67,6 +67,7 @@ public class SecuredNotification : IAsyncLifetime
         DeadLetter = $"test-deadletter-{Guid.NewGuid():N}",
         Audit = $"test-audit-{Guid.NewGuid():N}",
         Consent = $"test-consent-{Guid.NewGuid():N}",
+        Members = $"test-members-{Guid.NewGuid():N}",
     };
 
     public AlertBook Book => _app.Services.GetRequiredService<AlertBook>();
@@ -94,47 +95,17 @@ public class SecuredNotification : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var topic in new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Audit, Topics.Consent })
+        foreach (var topic in new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Audit, Topics.Consent, Topics.Members })
         {
             _kafka.CreateTopic(new TopicSpec(topic, Partitions: 1, Compacted: false));
         }
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "VitalTwin.Notification", EnvironmentName = "Production" });
-        var settings = new Dictionary<string, string?>
-        {
-            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
-            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
-            ["Kestrel:Endpoints:Http:Protocols"] = "Http2",
-            ["Kafka:BootstrapServers"] = _kafka.BootstrapServers,
-            ["Kafka:GroupId"] = $"test-notification-{Guid.NewGuid():N}",
-            ["Kafka:Topics:Anomalies"] = Topics.Anomalies,
-            // These hosts raise alerts from spikes to test the lifecycle; spikes do not alert as shipped.
-            ["AlertPolicy:AlertOnSpikes"] = "true",
-            ["Kafka:Topics:TwinEvents"] = Topics.TwinEvents,
-            ["Kafka:Topics:Alerts"] = Topics.Alerts,
-            ["Kafka:Topics:DeadLetter"] = Topics.DeadLetter,
-            ["Kafka:Topics:Audit"] = Topics.Audit,
-            ["Kafka:Topics:Consent"] = Topics.Consent,
-        };
-        foreach (var (key, value) in Tokens.ServiceConfiguration)
-        {
-            settings[key] = value;
-        }
+        var settings = new Dictionary<string, string?> { ["Kafka:GroupId"] = $"test-notification-{Guid.NewGuid():N}" };
         foreach (var (key, value) in _settings)
         {
             settings[key] = value;
         }
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        builder.AddServiceDefaults();
-        builder.AddAlertLifecycle();
-        builder.AddAlerting();
-        _app = builder.Build();
-        _app.MapDefaultEndpoints();
-        _app.MapAlertDesk();
-        await _app.StartAsync();
-        _address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        await _app.Services.GetRequiredService<AlertConsumer>().Assigned.WaitAsync(Patience);
+        _app = await StartAsync(_kafka.BootstrapServers, Topics, Tokens, settings);
+        _address = AddressOf(_app);
 
         var now = DateTimeOffset.UtcNow;
         await PublishNews2Async(PatientA, WardA, total: 7, now, VitalValues[0]);
@@ -148,7 +119,60 @@ public class SecuredNotification : IAsyncLifetime
         await WaitUntilAsync(() => Book.List(null, 500, null).Page.Count == 4);
     }
 
-    public Task PublishNews2Async(string patientId, string ward, int total, DateTimeOffset at, double pulse)
+    /// <summary>
+    /// Notification as its Program wires it, on <paramref name="topics"/> of the Kafka at <paramref name="bootstrapServers"/>
+    /// with <paramref name="overrides"/> (its consumer group among them), started and holding partitions.
+    /// </summary>
+    public static async Task<WebApplication> StartAsync(string bootstrapServers, KafkaTopics topics, LocalTokenIssuer tokens, IReadOnlyDictionary<string, string?> overrides)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "VitalTwin.Notification", EnvironmentName = "Production" });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Http:Protocols"] = "Http2",
+            ["Kafka:BootstrapServers"] = bootstrapServers,
+            ["Kafka:Topics:Anomalies"] = topics.Anomalies,
+            // These hosts raise alerts from spikes to test the lifecycle; spikes do not alert as shipped.
+            ["AlertPolicy:AlertOnSpikes"] = "true",
+            ["Kafka:Topics:TwinEvents"] = topics.TwinEvents,
+            ["Kafka:Topics:Alerts"] = topics.Alerts,
+            ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
+            ["Kafka:Topics:Audit"] = topics.Audit,
+            ["Kafka:Topics:Consent"] = topics.Consent,
+            ["Kafka:Topics:Members"] = topics.Members,
+        };
+        foreach (var (key, value) in tokens.ServiceConfiguration)
+        {
+            settings[key] = value;
+        }
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        builder.AddServiceDefaults();
+        builder.AddAlertLifecycle();
+        builder.AddAlerting();
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapAlertDesk();
+        await app.StartAsync();
+        await app.Services.GetRequiredService<AlertConsumer>().Assigned.WaitAsync(Patience);
+        return app;
+    }
+
+    /// <summary>The gRPC address <paramref name="app"/> serves on.</summary>
+    public static string AddressOf(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+
+    public Task PublishNews2Async(string patientId, string ward, int total, DateTimeOffset at, double pulse) =>
+        PublishNews2Async(Producer, Topics, patientId, ward, total, at, pulse);
+
+    /// <summary>A NEWS2 change as TwinState announces it: a total of 7 or more raises an alert.</summary>
+    public static Task PublishNews2Async(EventProducer producer, KafkaTopics topics, string patientId, string ward, int total, DateTimeOffset at, double pulse)
     {
         var changed = new TwinNews2Changed
         {
@@ -165,7 +189,7 @@ public class SecuredNotification : IAsyncLifetime
             changed.News2.SubScores.Add(new News2SubScore { Parameter = (News2Parameter)(i + 1), Score = scores[i] });
         }
         changed.Vitals.Add(new LatestVital { Code = new VitalCode { Loinc = "8867-4" }, Name = "Heart rate", Value = pulse, Unit = "/min", ObservedAt = changed.ObservedAt });
-        return Producer.PublishAsync(Topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
+        return producer.PublishAsync(topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
     }
 
     public Task PublishSpikeAsync(string patientId, double value, DateTimeOffset at, string loinc = "8867-4", string unit = "/min")
@@ -233,9 +257,9 @@ public class SecuredNotification : IAsyncLifetime
         }
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition)
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? patience = null)
     {
-        using var deadline = new CancellationTokenSource(Patience);
+        using var deadline = new CancellationTokenSource(patience ?? Patience);
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
         while (!condition())
         {

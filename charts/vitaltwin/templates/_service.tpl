@@ -263,6 +263,10 @@ spec:
 {{- if and $root.Values.simulator.enabled (eq .name $root.Values.simulator.target) -}}
 {{- $grpcPeers = append $grpcPeers (dict "podSelector" (dict "matchLabels" (include "vitaltwin.selectorLabels" (dict "root" $root "component" "simulator") | fromYaml))) -}}
 {{- end -}}
+{{- $replicas := list (dict "podSelector" (dict "matchLabels" ($selector | fromYaml))) -}}
+{{- if $svc.networkPolicy.relayBetweenReplicas -}}
+{{- $grpcPeers = concat $grpcPeers $replicas -}}
+{{- end -}}
 {{- if $svc.networkPolicy.grpcFromAnywhere -}}
 {{- $ingress = append $ingress (dict "ports" $grpcPort) -}}
 {{- else if $grpcPeers -}}
@@ -290,6 +294,9 @@ spec:
 {{- else -}}
 {{- $egress = append $egress (dict "ports" $ports) -}}
 {{- end -}}
+{{- end -}}
+{{- if $svc.networkPolicy.relayBetweenReplicas -}}
+{{- $egress = append $egress (dict "to" $replicas "ports" (list (dict "port" $svc.ports.grpc "protocol" "TCP"))) -}}
 {{- end -}}
 {{- range $svc.networkPolicy.extraEgress -}}
 {{- $egress = append $egress . -}}

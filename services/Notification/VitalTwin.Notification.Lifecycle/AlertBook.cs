@@ -146,7 +146,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             .Select(e => (Present(e.View), e.Partition))
             .ToList();
 
-    /// <summary>Forgets the alerts of partitions that moved to another instance.</summary>
+    /// <summary>Forgets the alerts of partitions that moved to another instance, and ends every watch (see <see cref="Watch(AlertFilter?, Func{AlertView, bool}?, CancellationToken)"/>).</summary>
     public void Drop(IReadOnlySet<int> partitions)
     {
         foreach (var (alertId, entry) in _alerts)
@@ -155,6 +155,10 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             {
                 ForgetOpen(alertId, entry);
             }
+        }
+        foreach (var watcher in _watchers.Keys)
+        {
+            watcher.End();
         }
     }
 
@@ -188,6 +192,19 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             .GroupBy(e => e.View.Raised.Priority)
             .Select(g => (g.Key, g.Count()));
 
+    /// <summary>The order alerts are listed in: newest raised first, then by alert id.</summary>
+    public static IComparer<AlertView> NewestFirst { get; } = Comparer<AlertView>.Create(static (x, y) =>
+    {
+        var raised = y.Raised.RaisedAt.ToDateTimeOffset().CompareTo(x.Raised.RaisedAt.ToDateTimeOffset());
+        return raised != 0 ? raised : string.CompareOrdinal(x.AlertId, y.AlertId);
+    });
+
+    /// <summary>
+    /// The page token of the position after <paramref name="view"/> in <see cref="NewestFirst"/> order. It names a
+    /// position, not an alert this book holds, so any book continues from it.
+    /// </summary>
+    public static string PageTokenAfter(AlertView view) => PageToken.After(view);
+
     /// <summary>Matching alerts, newest first, one page at a time (the token is the position after the last one returned).</summary>
     /// <param name="visible">Which alerts the caller may see at all (e.g. by ward); null: every alert.</param>
     public (IReadOnlyList<AlertView> Page, string NextPageToken) List(AlertFilter? filter, int pageSize, string? pageToken, Func<AlertView, bool>? visible = null)
@@ -196,8 +213,7 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
         var matching = _alerts.Values
             .Select(e => Present(e.View))
             .Where(v => Matches(v, filter) && (visible is null || visible(v)))
-            .OrderByDescending(v => v.Raised.RaisedAt.ToDateTimeOffset())
-            .ThenBy(v => v.AlertId, StringComparer.Ordinal)
+            .Order(NewestFirst)
             .SkipWhile(v => after is { } position && !position.IsBefore(v))
             .Take(pageSize + 1)
             .ToList();
@@ -212,7 +228,8 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
     /// <summary>
     /// Every matching alert now, then each change of a matching alert; a slow reader gets each alert's latest state.
     /// An alert sent that the caller may no longer see (its patient moved off the caller's wards) is sent once more
-    /// with its ids only, so the caller can drop it, and then no more unless it comes back into view.
+    /// with its ids only, so the caller can drop it, and then no more unless it comes back into view. It ends when the
+    /// book drops partitions: alerts of those now change elsewhere, unseen by this watch.
     /// </summary>
     public IAsyncEnumerable<AlertView> Watch(AlertFilter? filter, CancellationToken cancellationToken) => Watch(filter, visible: null, cancellationToken);
 
@@ -332,6 +349,9 @@ public sealed class AlertBook(TimeProvider clock, IOptions<AlertLifecycleOptions
             }
             Signal.Writer.TryWrite(true);
         }
+
+        /// <summary>Ends the watch once it has taken what is pending.</summary>
+        public void End() => Signal.Writer.TryComplete();
 
         public List<string> Take()
         {

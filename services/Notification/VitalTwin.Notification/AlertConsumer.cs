@@ -9,6 +9,7 @@ using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
 using VitalTwin.Notification.Lifecycle;
+using VitalTwin.ServiceDefaults.Routing;
 
 namespace VitalTwin.Notification;
 
@@ -29,6 +30,7 @@ internal sealed partial class AlertConsumer(
     PatientPartitions patients,
     PatientWards wards,
     PatientConsents consents,
+    OwnershipDirectory ownership,
     IOptions<ConsentOptions> consent,
     VitalCatalogue catalogue,
     TimeProvider clock,
@@ -298,6 +300,8 @@ internal sealed partial class AlertConsumer(
             dispatcher.WithdrawAsync(patientId, CancellationToken.None).GetAwaiter().GetResult();
         }
         LogTakenOver(_logger, partitions.Count, events, open.Count - withdrawn.Count, withdrawn.Count);
+        // Told once the alerts are back: from then on the other replicas send this partition's desk calls here.
+        ownership.Claim(partitions);
     }
 
     private void LetGo(HashSet<int> partitions)
@@ -316,6 +320,7 @@ internal sealed partial class AlertConsumer(
         var forgotten = patients.Forget(partitions);
         policy.Forget(forgotten);
         wards.Forget(forgotten);
+        ownership.Release(partitions);
         LogLetGo(_logger, partitions.Count, open.Count);
     }
 

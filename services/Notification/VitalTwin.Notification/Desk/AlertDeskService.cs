@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -5,6 +7,7 @@ using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Notification.Lifecycle;
 using VitalTwin.ServiceDefaults;
+using VitalTwin.ServiceDefaults.Routing;
 using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.Notification.Desk;
@@ -13,7 +16,9 @@ namespace VitalTwin.Notification.Desk;
 /// AlertDesk over gRPC: lists and watches the alert book, and hands clinicians' actions to the lifecycle,
 /// answering once the resulting event is on the alerts topic. Clinicians see and act on the alerts of the wards
 /// their token grants; a hospital system (integration) reads every alert and acts on none. Every access is
-/// recorded in the audit trail before it is answered.
+/// recorded in the audit trail before it is answered. A replica holds the alerts of its partitions only: lists and
+/// watches also ask every other replica, and an action on an alert held elsewhere goes to the replica holding it,
+/// which authorises and records it as if called directly.
 /// </summary>
 [BindServiceMethod(typeof(AlertDeskService), nameof(BindService))]
 internal sealed partial class AlertDeskService(
@@ -22,6 +27,8 @@ internal sealed partial class AlertDeskService(
     AuditTrail audit,
     TimeProvider clock,
     AlertWatches watches,
+    PatientRouter router,
+    IHostApplicationLifetime lifetime,
     IOptions<AlertLifecycleOptions> options,
     IOptions<AlertDeskOptions> deskOptions,
     ILogger<AlertDeskService> logger) : AlertDesk.AlertDeskBase
@@ -54,9 +61,23 @@ internal sealed partial class AlertDeskService(
         {
             throw Invalid("page_token is not one this service issued");
         }
+        // Every other replica lists its first page after the same position, for the caller and recorded by it; the
+        // first page_size of all of them, in the book's order, is the page. A replica that does not answer fails the
+        // list: a page with some partitions missing would skip their alerts for good.
+        var relayedRequest = request.Clone();
+        relayedRequest.PageSize = pageSize;
+        var relayed = router.Everywhere(context)
+            .Select(other => other.CallAsync((invoker, call) => new AlertDesk.AlertDeskClient(invoker).ListAlertsAsync(relayedRequest, call)))
+            .ToList();
         await audit.RecordAsync(context, page.Select(v => v.PatientId).Distinct(StringComparer.Ordinal).ToList(), AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
-        var response = new ListAlertsResponse { NextPageToken = next };
-        response.Alerts.AddRange(page);
+        var pages = await Task.WhenAll(relayed);
+        var merged = page.Concat(pages.SelectMany(p => p.Alerts)).DistinctBy(v => v.AlertId).Order(AlertBook.NewestFirst).ToList();
+        var response = new ListAlertsResponse();
+        response.Alerts.AddRange(merged.Take(pageSize));
+        if (merged.Count > pageSize || next.Length > 0 || pages.Any(p => p.NextPageToken.Length > 0))
+        {
+            response.NextPageToken = AlertBook.PageTokenAfter(response.Alerts[^1]);
+        }
         return response;
     }
 
@@ -64,23 +85,93 @@ internal sealed partial class AlertDeskService(
     public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertView> responseStream, ServerCallContext context)
     {
         var caller = Caller.Of(context);
+        var others = router.Everywhere(context);
         using var place = watches.TryOpen() ?? throw WatchRefused();
         LogWatchOpened(logger, watches.Open);
-        // Each patient is recorded once per stream, before the first of their alerts is sent.
-        var recorded = new HashSet<string>(StringComparer.Ordinal);
         // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
         await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
         {
-            await foreach (var view in book.Watch(request.Filter, Visibility(caller), cancellationToken))
+            // This replica's alerts and every other replica's watch, sent by one writer. Each feed waits for the
+            // caller to take what it gave, so a slow caller still gets each alert's latest state from its book.
+            var merged = Channel.CreateBounded<AlertView>(new BoundedChannelOptions(1) { SingleReader = true });
+            // A stopping replica's partitions are about to move: its watches end now, so that their callers open them
+            // again where the alerts go, rather than once the shutdown's wait for open calls runs out.
+            using var stopping = lifetime.ApplicationStopping.Register(() => merged.Writer.TryComplete());
+            using var ending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var feeds = others.Select(other => FeedAsync(Relayed(other, request, ending.Token), relayed: true, merged.Writer, ending.Token))
+                .Append(FeedAsync(WatchHere(request, caller, context, ending.Token), relayed: false, merged.Writer, ending.Token))
+                .ToList();
+            try
             {
-                if (!recorded.Contains(view.PatientId))
+                await foreach (var view in merged.Reader.ReadAllAsync(cancellationToken))
                 {
-                    await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: cancellationToken);
-                    recorded.Add(view.PatientId);
+                    await responseStream.WriteAsync(view, cancellationToken);
                 }
-                await responseStream.WriteAsync(view, cancellationToken);
             }
+            finally
+            {
+                await ending.CancelAsync();
+                await Task.WhenAll(feeds);
+            }
+            // A feed ended, so partitions moved between replicas: the alerts they hold now are not all watched here.
+            throw PatientRouter.Unavailable("the alerts moved between replicas; open the watch again");
         }, context.CancellationToken);
+    }
+
+    /// <summary>This replica's alerts for the watch, each patient recorded once, before the first of their alerts is sent.</summary>
+    private async IAsyncEnumerable<AlertView> WatchHere(WatchAlertsRequest request, Caller caller, ServerCallContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var recorded = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var view in book.Watch(request.Filter, Visibility(caller), cancellationToken))
+        {
+            if (!recorded.Contains(view.PatientId))
+            {
+                await audit.RecordAsync(context, [view.PatientId], AuditOutcome.Allowed, cancellationToken: cancellationToken);
+                recorded.Add(view.PatientId);
+            }
+            yield return view;
+        }
+    }
+
+    /// <summary>Another replica's alerts for the watch, which it authorises and records.</summary>
+    private static async IAsyncEnumerable<AlertView> Relayed(PatientRouter.RelayedCall other, WatchAlertsRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var call = other.Stream((invoker, options) => new AlertDesk.AlertDeskClient(invoker).WatchAlerts(request, options));
+        await foreach (var view in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            yield return view;
+        }
+    }
+
+    /// <summary>
+    /// Writes one feed into the merged watch, and ends the merged watch when the feed ends: with the feed's failure,
+    /// unless it is another replica's watch that ended for want of that replica rather than of the caller's rights.
+    /// </summary>
+    private async Task FeedAsync(IAsyncEnumerable<AlertView> feed, bool relayed, ChannelWriter<AlertView> merged, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            await foreach (var view in feed)
+            {
+                await merged.WriteAsync(view, cancellationToken);
+            }
+        }
+        catch (RpcException ended) when (relayed && !cancellationToken.IsCancellationRequested
+            && ended.StatusCode is not (StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.ResourceExhausted))
+        {
+            // It lost partitions, stopped, or cannot be reached.
+            LogRelayedWatchEnded(logger, ended.StatusCode);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            failure = ex;
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // The watch is over, for whatever reason the reader saw first.
+        }
+        merged.TryComplete(failure);
     }
 
     [Authorize(Roles = Roles.Clinician)]
@@ -88,6 +179,10 @@ internal sealed partial class AlertDeskService(
     {
         var alertId = AlertId(request.AlertId);
         var note = Text(request.Note, "note");
+        if (await FromHolderAsync(alertId, context, (desk, call) => desk.AcknowledgeAsync(request, call)) is { } answered)
+        {
+            return answered;
+        }
         var actor = await ActorOnAsync(alertId, context);
         var result = await lifecycle.AcknowledgeAsync(alertId, actor, note, context.CancellationToken);
         return Answer(result, "acknowledged");
@@ -106,6 +201,10 @@ internal sealed partial class AlertDeskService(
             throw Invalid($"duration must be from 1 s to {max}");
         }
         var reason = Text(request.Reason, "reason");
+        if (await FromHolderAsync(alertId, context, (desk, call) => desk.SilenceAsync(request, call)) is { } answered)
+        {
+            return answered;
+        }
         var actor = await ActorOnAsync(alertId, context);
         var result = await lifecycle.SilenceAsync(alertId, actor, duration.ToTimeSpan(), reason, context.CancellationToken);
         return Answer(result, "silenced");
@@ -116,6 +215,10 @@ internal sealed partial class AlertDeskService(
     {
         var alertId = AlertId(request.AlertId);
         var note = Text(request.Note, "note");
+        if (await FromHolderAsync(alertId, context, (desk, call) => desk.ResolveAsync(request, call)) is { } answered)
+        {
+            return answered;
+        }
         var actor = await ActorOnAsync(alertId, context);
         var result = await lifecycle.ResolveAsync(alertId, actor, note, context.CancellationToken);
         return Answer(result, "resolved");
@@ -129,6 +232,38 @@ internal sealed partial class AlertDeskService(
         caller.IsIn(Roles.Integration) || caller.CoversEveryWard ? null : view => caller.MaySee(view.Ward);
 
     /// <summary>
+    /// Null when the action is to be taken here: this replica holds the alert, or no replica does. Otherwise the
+    /// answer of the replica holding it, asked with the caller's identity (an action names the alert, not its
+    /// patient, so every other replica is asked; those without the alert answer NOT_FOUND).
+    /// </summary>
+    private async Task<AlertView?> FromHolderAsync(Guid alertId, ServerCallContext context, Func<AlertDesk.AlertDeskClient, CallOptions, AsyncUnaryCall<AlertView>> action)
+    {
+        if (book.Contains(alertId.ToString()))
+        {
+            return null;
+        }
+        var asked = router.Everywhere(context)
+            .Select(other => other.CallAsync((invoker, call) => action(new AlertDesk.AlertDeskClient(invoker), call)))
+            .ToList();
+        var refusals = new List<RpcException>();
+        foreach (var answer in asked)
+        {
+            try
+            {
+                return await answer;
+            }
+            catch (RpcException refused)
+            {
+                refusals.Add(refused);
+            }
+        }
+        // Only the holder refuses otherwise than with NOT_FOUND; and a replica that did not answer may be the holder.
+        var refusal = refusals.FirstOrDefault(r => r.StatusCode is not (StatusCode.NotFound or StatusCode.Unavailable))
+            ?? refusals.FirstOrDefault(r => r.StatusCode == StatusCode.Unavailable);
+        return refusal is null ? null : throw refusal;
+    }
+
+    /// <summary>
     /// Who acts on the alert: the token's subject, once the alert is known to be on one of their wards and the
     /// action is recorded. Refusals are recorded too; an unknown alert names no patient.
     /// </summary>
@@ -138,7 +273,11 @@ internal sealed partial class AlertDeskService(
         var detail = alertId.ToString();
         if (book.Find(detail) is not { } view)
         {
-            await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
+            // A relayed action was sent to every replica: the one it came from records that none holds the alert.
+            if (context.RequestHeaders.Get(PatientRouter.ForwardedHeader) is null)
+            {
+                await audit.RecordAsync(context, [], AuditOutcome.Failed, detail, context.CancellationToken);
+            }
             throw new RpcException(new Status(StatusCode.NotFound, "no alert with that id is held here"));
         }
         if (!caller.MaySee(view.Ward))
@@ -187,6 +326,9 @@ internal sealed partial class AlertDeskService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A call to {Method} was refused: the alert is outside the caller's ward grants")]
     private static partial void LogRefused(ILogger logger, string method);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "An alert watch ended because another replica's watch ended ({Status}); the caller is told to open it again")]
+    private static partial void LogRelayedWatchEnded(ILogger logger, StatusCode status);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alert watch opened; {Watches} open")]
     private static partial void LogWatchOpened(ILogger logger, int watches);

@@ -5,12 +5,13 @@ using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
 using VitalTwin.Notification.Desk;
 using VitalTwin.Notification.Lifecycle;
+using VitalTwin.ServiceDefaults.Routing;
 
 namespace VitalTwin.Notification.Extensions;
 
 internal static class NotificationExtensions
 {
-    /// <summary>The alert policy over the input topics, the alert lifecycle behind it, the patients' consents (option <c>Consent:WithoutRecord</c>), and AlertDesk's limits.</summary>
+    /// <summary>The alert policy over the input topics, the alert lifecycle behind it, the patients' consents (option <c>Consent:WithoutRecord</c>), AlertDesk's limits, and the routing to the replicas holding other partitions.</summary>
     public static void AddAlerting(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AlertPolicyOptions>().BindConfiguration(AlertPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -28,6 +29,8 @@ internal static class NotificationExtensions
         builder.Services.AddSingleton<AlertWatches>();
         builder.Services.AddSingleton<AlertClocks>();
         builder.Services.AddHostedService<AlertClock>();
+        // Each replica holds the alerts of its partitions; AlertDesk relays to the others for theirs.
+        builder.Services.AddPartitionRouting();
         builder.Services.AddEventConsumer<AlertConsumer>();
     }
 

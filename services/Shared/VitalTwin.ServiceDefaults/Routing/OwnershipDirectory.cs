@@ -61,7 +61,9 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         _services = services;
         _configuration = configuration;
         _group = kafka.Value.GroupId ?? environment.ApplicationName;
-        _patientTopic = topics.Value.Telemetry;
+        // A topic every routed consumer (TwinState's, Notification's) joins, so its partition count is the one that
+        // consumer checked at start against the partitions it is assigned.
+        _patientTopic = topics.Value.Consent;
         _key = $"{_group}/{_instanceId}";
         // Partitions can be given before Kestrel has bound its address: claimed again once it has.
         lifetime.ApplicationStarted.Register(Publish);

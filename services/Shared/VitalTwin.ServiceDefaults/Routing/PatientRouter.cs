@@ -93,10 +93,8 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
         }
     }
 
-    private static RpcException Unavailable() => Unavailable("the replica serving that patient cannot be reached just now; try again shortly");
-
-    /// <summary>UNAVAILABLE with a retry hint (<c>grpc-retry-pushback-ms</c>): the answer will come from a call made again shortly.</summary>
-    public static RpcException Unavailable(string message) =>
+    /// <summary>UNAVAILABLE with a retry hint (<c>grpc-retry-pushback-ms</c>): the same call is likely to succeed shortly.</summary>
+    public static RpcException Unavailable(string message = "the replica serving that patient cannot be reached just now; try again shortly") =>
         new(new Status(StatusCode.Unavailable, message),
             new Metadata { { RetryPushbackHeader, ((int)RetryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
 
