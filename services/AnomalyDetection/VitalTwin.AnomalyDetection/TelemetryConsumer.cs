@@ -27,23 +27,16 @@ internal sealed partial class TelemetryConsumer(
     IOptions<DetectionOptions> detection,
     IOptions<ConsentOptions> consent,
     VitalCatalogue catalogue,
-    TimeProvider clock,
     DetectionMetrics metrics,
     PipelineMetrics pipeline,
-    EventProducer producer,
-    IOptions<KafkaOptions> kafka,
-    IOptions<KafkaTopics> topics,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<TelemetryConsumer> logger)
-    : EventConsumer(kafka, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
     private static readonly HashSet<QualityFlag> ArtifactFlags = [QualityFlag.MotionArtifact, QualityFlag.ProbeOff, QualityFlag.Calibrating];
 
     private readonly ILogger _logger = logger;
-    private readonly KafkaOptions _kafka = kafka.Value;
     private readonly Dictionary<int, PartitionState> _partitions = [];
-
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Consent];
 
     protected override bool StoresOffsetsItself => true;
 
@@ -56,9 +49,9 @@ internal sealed partial class TelemetryConsumer(
             {
                 // Consents first, so that a patient who refused since their checkpoint is not restored at all.
                 var consents = new ConsentBook(consent.Value.WithoutRecord);
-                ConsentRecords.Restore(consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
+                ConsentRecords.Restore(consents, Kafka, new TopicPartition(Topics.Consent, number), Clock.GetUtcNow(), CancellationToken.None);
                 var restored = store.Load(number, CancellationToken.None).Where(r => consents.MayProcess(r.Key)).ToDictionary(StringComparer.Ordinal);
-                state = new PartitionState(restored, consents, clock.GetUtcNow());
+                state = new PartitionState(restored, consents, Clock.GetUtcNow());
                 _partitions[number] = state;
             }
             state.Assigned.Add(partition.Topic);
@@ -120,7 +113,7 @@ internal sealed partial class TelemetryConsumer(
         else if (consumed.Is(VitalSignsRecorded.Descriptor))
         {
             var recorded = consumed.Parse(VitalSignsRecorded.Parser);
-            EnsurePlausible(consumed, recorded, clock.GetUtcNow());
+            EnsurePlausible(consumed, recorded, Clock.GetUtcNow());
             await ObserveAsync(consumed, recorded, state, cancellationToken);
             pipeline.Processed(recorded.Reading.ObservedAt.ToDateTimeOffset());
         }
@@ -173,7 +166,7 @@ internal sealed partial class TelemetryConsumer(
         {
             throw new InvalidDataException("The consent record has no patient key.");
         }
-        var recorded = ConsentRecords.Apply(state.Consents, consumed, clock.GetUtcNow());
+        var recorded = ConsentRecords.Apply(state.Consents, consumed, Clock.GetUtcNow());
         if (recorded is { Status: ConsentStatus.Unreadable })
         {
             LogUnreadableConsent(_logger, partition, consumed.Position.Offset.Value);
@@ -211,7 +204,7 @@ internal sealed partial class TelemetryConsumer(
 
     private async Task CheckpointDueAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         foreach (var (number, state) in _partitions)
         {
             if (now - state.LastCheckpoint < detection.Value.CheckpointInterval)
@@ -247,9 +240,9 @@ internal sealed partial class TelemetryConsumer(
             LogResend(_logger);
             return;
         }
-        var started = clock.GetTimestamp();
+        var started = Clock.GetTimestamp();
         var outcome = patient.Observe(definition.Sign, reading.Value, reading.ObservedAt.ToDateTimeOffset(), reading.QualityFlags.Any(ArtifactFlags.Contains));
-        metrics.PointObserved(definition.Sign, clock.GetElapsedTime(started));
+        metrics.PointObserved(definition.Sign, Clock.GetElapsedTime(started));
         if (outcome.IsArtifact)
         {
             LogArtifact(_logger, definition.Sign, outcome.Artifact);
@@ -279,7 +272,7 @@ internal sealed partial class TelemetryConsumer(
     {
         await store.SaveAsync(partition.Partition.Value, nextOffset, state.Patients, cancellationToken);
         StoreOffset(new TopicPartitionOffset(partition, nextOffset));
-        state.LastCheckpoint = clock.GetUtcNow();
+        state.LastCheckpoint = Clock.GetUtcNow();
         state.CheckpointedOffset = nextOffset;
     }
 

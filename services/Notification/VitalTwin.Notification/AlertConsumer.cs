@@ -31,25 +31,18 @@ internal sealed partial class AlertConsumer(
     PatientConsents consents,
     IOptions<ConsentOptions> consent,
     VitalCatalogue catalogue,
-    TimeProvider clock,
-    EventProducer producer,
-    IOptions<KafkaOptions> kafka,
-    IOptions<KafkaTopics> topics,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<AlertConsumer> logger)
-    : EventConsumer(kafka, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
     private static readonly TimeSpan RebuildTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
     private readonly ILogger _logger = logger;
-    private readonly KafkaOptions _kafka = kafka.Value;
 
     // Partition number → how many of the subscribed topics' partitions with that number are assigned. The
     // alerts of a partition are taken over with the first and let go with the last.
     private readonly Dictionary<int, int> _owned = [];
-
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.TwinEvents, topics.Anomalies, topics.Consent];
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
@@ -158,7 +151,7 @@ internal sealed partial class AlertConsumer(
         }
         var partition = consumed.Position.Partition.Value;
         var consentsOfPartition = consents.Of(partition);
-        var recorded = ConsentRecords.Apply(consentsOfPartition, consumed, clock.GetUtcNow());
+        var recorded = ConsentRecords.Apply(consentsOfPartition, consumed, Clock.GetUtcNow());
         if (recorded is { Status: ConsentStatus.Unreadable })
         {
             // It might have been a refusal, so the patient's events are dropped; but an alert is not closed on a
@@ -182,7 +175,7 @@ internal sealed partial class AlertConsumer(
             {
                 LogWithdrawalFailed(_logger, partition, ex.GetType().Name, retry);
             }
-            await Task.Delay(retry, clock, cancellationToken);
+            await Task.Delay(retry, Clock, cancellationToken);
         }
     }
 
@@ -198,7 +191,7 @@ internal sealed partial class AlertConsumer(
         }
     }
 
-    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, clock.GetUtcNow());
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, Clock.GetUtcNow());
 
     // librdkafka calls the rebalance handlers synchronously on the consuming thread (a dedicated one); consents and
     // alerts must be back before the partitions' first event, so waiting here is the point.
@@ -251,14 +244,14 @@ internal sealed partial class AlertConsumer(
         {
             // Consents first: an alert whose patient withdrew since must not page anyone again, not even for a moment.
             var restored = new ConsentBook(consent.Value.WithoutRecord);
-            ConsentRecords.Restore(restored, _kafka, new TopicPartition(Topics.Consent, partition), clock.GetUtcNow(), CancellationToken.None);
+            ConsentRecords.Restore(restored, Kafka, new TopicPartition(Topics.Consent, partition), Clock.GetUtcNow(), CancellationToken.None);
             consents.Adopt(partition, restored);
         }
         var events = 0;
         foreach (var partition in partitions)
         {
             DateTimeOffset? newest = null;
-            CompactedTopicReader.ReadToEnd(_kafka, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
+            CompactedTopicReader.ReadToEnd(Kafka, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
             {
                 if (AlertTopicRecords.Parse(consumed.Schema, consumed.Value.Span) is { } alertEvent)
                 {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical.Consent;
+using VitalTwin.Kafka;
 
 namespace VitalTwin.Consent;
 
@@ -17,6 +18,7 @@ public static class ConsentServiceCollectionExtensions
         services.AddSingleton(sp => new ConsentBook(sp.GetRequiredService<IOptions<ConsentOptions>>().Value.WithoutRecord));
         services.AddSingleton<ConsentFollower>();
         services.AddHostedService(sp => sp.GetRequiredService<ConsentFollower>());
+        services.AddKafkaTopology(topology => topology.Follows(topics => topics.Consent));
         return services;
     }
 }

@@ -36,21 +36,14 @@ internal sealed partial class TwinConsumer(
     IVitalsStore history,
     IOptions<DurabilityOptions> durability,
     IOptions<ConsentOptions> consent,
-    TimeProvider clock,
     PipelineMetrics pipeline,
-    EventProducer producer,
     OwnershipDirectory ownership,
-    IOptions<KafkaOptions> kafka,
-    IOptions<KafkaTopics> topics,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<TwinConsumer> logger)
-    : EventConsumer(kafka, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
     private readonly ILogger _logger = logger;
-    private readonly KafkaOptions _kafka = kafka.Value;
     private readonly Dictionary<int, PartitionState> _partitions = [];
-
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Anomalies, topics.Consent];
 
     protected override bool StoresOffsetsItself => true;
 
@@ -65,12 +58,12 @@ internal sealed partial class TwinConsumer(
             {
                 // Consents first: a twin whose patient refused since its snapshot must not come back, not even for a moment.
                 var consents = new ConsentBook(consent.Value.WithoutRecord);
-                ConsentRecords.Restore(consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
+                ConsentRecords.Restore(consents, Kafka, new TopicPartition(Topics.Consent, number), Clock.GetUtcNow(), CancellationToken.None);
                 var restored = snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult()
                     .Where(snapshot => consents.MayProcess(snapshot.PatientId))
                     .ToList();
                 // The partition's event time resumes where its twins' clocks stood, neither from zero nor from the wall clock.
-                state = new PartitionState(clock.GetUtcNow(), consents, clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
+                state = new PartitionState(Clock.GetUtcNow(), consents, clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
                 foreach (var snapshot in restored)
                 {
                     twins.Restore(snapshot);
@@ -201,7 +194,7 @@ internal sealed partial class TwinConsumer(
             throw new InvalidDataException("The consent record has no patient key.");
         }
         var patientId = consumed.Key;
-        var recorded = ConsentRecords.Apply(state.Consents, consumed, clock.GetUtcNow());
+        var recorded = ConsentRecords.Apply(state.Consents, consumed, Clock.GetUtcNow());
         if (recorded is { Status: ConsentStatus.Unreadable })
         {
             LogUnreadableConsent(_logger, number, position.Offset.Value);
@@ -248,7 +241,7 @@ internal sealed partial class TwinConsumer(
 
     private async Task CheckpointDueAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         foreach (var (number, state) in _partitions)
         {
             if ((state.Progressed || state.OwedErasures.Count > 0) && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
@@ -287,7 +280,7 @@ internal sealed partial class TwinConsumer(
         }
     }
 
-    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, clock.GetUtcNow());
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, Clock.GetUtcNow());
 
     private async Task ApplyReadingAsync(VitalSignsRecorded recorded, PartitionState state, CancellationToken cancellationToken)
     {
@@ -361,7 +354,7 @@ internal sealed partial class TwinConsumer(
             var stored = topicPartition.Topic == Topics.Consent ? state.OwedErasures.StorableOffset(next) : next;
             StoreOffset(new TopicPartitionOffset(topicPartition, stored));
         }
-        state.LastCheckpoint = clock.GetUtcNow();
+        state.LastCheckpoint = Clock.GetUtcNow();
         state.Progressed = false;
     }
 

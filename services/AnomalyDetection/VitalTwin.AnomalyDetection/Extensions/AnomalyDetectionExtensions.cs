@@ -21,6 +21,8 @@ internal static class AnomalyDetectionExtensions
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton<DetectorStateStore>();
         builder.Services.AddSingleton<DetectionMetrics>();
-        builder.Services.AddEventConsumer<TelemetryConsumer>();
+        builder.Services.AddEventConsumer<TelemetryConsumer>(topics => topics.Telemetry, topics => topics.Consent);
+        // Findings, and the detectors' checkpoints (DetectorStateStore).
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Anomalies, topics => topics.DetectorState));
     }
 }

@@ -28,7 +28,7 @@ internal static class NotificationExtensions
         builder.Services.AddSingleton<AlertWatches>();
         builder.Services.AddSingleton<AlertClocks>();
         builder.Services.AddHostedService<AlertClock>();
-        builder.Services.AddEventConsumer<AlertConsumer>();
+        builder.Services.AddEventConsumer<AlertConsumer>(topics => topics.TwinEvents, topics => topics.Anomalies, topics => topics.Consent);
     }
 
     /// <summary>The lifecycle state machine, publishing to the alerts topic.</summary>
@@ -36,6 +36,7 @@ internal static class NotificationExtensions
     {
         builder.Services.AddOptions<AlertLifecycleOptions>().BindConfiguration(AlertLifecycleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IAlertEventSink, KafkaAlertSink>();
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Alerts));
         builder.Services.AddAlertLifecycle();
     }
 
