@@ -21,4 +21,15 @@ public static class ConsentServiceCollectionExtensions
         services.AddKafkaTopology(topology => topology.Follows(topics => topics.Consent));
         return services;
     }
+
+    /// <summary>
+    /// The consents of the partitions a consumer of patient-keyed topics holds (<see cref="PartitionConsents"/>, option
+    /// <c>Consent:WithoutRecord</c>, validated at start). Needs the Kafka plumbing (<c>AddKafka</c>).
+    /// </summary>
+    public static IServiceCollection AddPartitionConsents(this IServiceCollection services)
+    {
+        services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PartitionConsents>();
+        return services;
+    }
 }

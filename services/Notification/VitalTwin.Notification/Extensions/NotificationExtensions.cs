@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
-using VitalTwin.Clinical.Consent;
+using VitalTwin.Consent;
 using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
 using VitalTwin.Notification.Desk;
@@ -15,14 +15,13 @@ internal static class NotificationExtensions
     {
         builder.Services.AddOptions<AlertPolicyOptions>().BindConfiguration(AlertPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AlertClockOptions>().BindConfiguration(AlertClockOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AlertDeskOptions>().BindConfiguration(AlertDeskOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton(sp => new AlertPolicy(sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>()));
         builder.Services.AddSingleton<PatientPartitions>();
         builder.Services.AddSingleton<PatientWards>();
-        builder.Services.AddSingleton<PatientConsents>();
+        builder.Services.AddPartitionConsents();
         builder.Services.AddSingleton<AlertDispatcher>();
         builder.Services.AddSingleton<NotificationMetrics>();
         builder.Services.AddSingleton<AlertWatches>();

@@ -45,6 +45,7 @@ internal static class TwinStateExtensions
         builder.Services.AddSingleton<StalenessAnnouncer>();
         builder.Services.AddSingleton<TelemetryClocks>();
         builder.Services.AddPartitionRouting();
+        builder.Services.AddPartitionConsents();
         builder.Services.AddEventConsumer<TwinConsumer>(topics => topics.Telemetry, topics => topics.Anomalies, topics => topics.Consent);
         // NEWS2, staleness and ward changes (the consumer, the staleness monitor, TwinQuery); consents (ConsentRegistry).
         builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.TwinEvents, topics => topics.Consent));
