@@ -35,24 +35,19 @@ internal sealed partial class TelemetryConsumer(
     private static readonly HashSet<QualityFlag> ArtifactFlags = [QualityFlag.MotionArtifact, QualityFlag.ProbeOff, QualityFlag.Calibrating];
 
     private readonly ILogger _logger = logger;
+    private readonly HeldPartitions _held = new();
     private readonly Dictionary<int, PartitionState> _partitions = [];
 
     protected override bool StoresOffsetsItself => true;
 
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in _held.Take(partitions))
         {
-            var number = partition.Partition.Value;
-            if (!_partitions.TryGetValue(number, out var state))
-            {
-                // Consents first, so that a patient who refused since their checkpoint is not restored at all.
-                var consented = consents.Restore(number);
-                var restored = store.Load(number, CancellationToken.None).Where(r => consented.MayProcess(r.Key)).ToDictionary(StringComparer.Ordinal);
-                state = new PartitionState(restored, Clock.GetUtcNow());
-                _partitions[number] = state;
-            }
-            state.Assigned.Add(partition.Topic);
+            // Consents first, so that a patient who refused since their checkpoint is not restored at all.
+            var consented = consents.Restore(number);
+            var restored = store.Load(number, CancellationToken.None).Where(r => consented.MayProcess(r.Key)).ToDictionary(StringComparer.Ordinal);
+            _partitions[number] = new PartitionState(restored, Clock.GetUtcNow());
         }
     }
 
@@ -74,20 +69,19 @@ internal sealed partial class TelemetryConsumer(
             {
                 CheckpointAsync(partition, state, next, CancellationToken.None).GetAwaiter().GetResult();
             }
-            state.Assigned.Remove(partition.Topic);
-            if (state.Assigned.Count == 0)
-            {
-                Forget(partition.Partition.Value);
-            }
+        }
+        foreach (var number in _held.Release(partitions))
+        {
+            Forget(number);
         }
     }
 
     // No checkpoint: the partition's new owner restores from the last one and replays what came after it.
     protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in _held.Lose(partitions))
         {
-            Forget(partition.Partition.Value);
+            Forget(number);
         }
     }
 
@@ -274,8 +268,6 @@ internal sealed partial class TelemetryConsumer(
         private readonly Dictionary<string, long> _restoredUpTo = restored.ToDictionary(r => r.Key, r => r.Value.NextOffset, StringComparer.Ordinal);
 
         public IEnumerable<PatientMonitor> Patients => _patients.Values;
-
-        public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
 
         /// <summary>Drops the patient's detectors and baselines; a later reading would start them afresh.</summary>
         public void Forget(string patientId)

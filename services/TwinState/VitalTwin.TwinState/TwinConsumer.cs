@@ -42,6 +42,7 @@ internal sealed partial class TwinConsumer(
     : EventConsumer(context, logger)
 {
     private readonly ILogger _logger = logger;
+    private readonly HeldPartitions _held = new();
     private readonly Dictionary<int, PartitionState> _partitions = [];
 
     protected override bool StoresOffsetsItself => true;
@@ -50,28 +51,23 @@ internal sealed partial class TwinConsumer(
     // twins must be restored before the partition's first event, so waiting here is the point.
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in _held.Take(partitions))
         {
-            var number = partition.Partition.Value;
-            if (!_partitions.TryGetValue(number, out var state))
+            // Consents first: a twin whose patient refused since its snapshot must not come back, not even for a moment.
+            var consented = consents.Restore(number);
+            var restored = snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult()
+                .Where(snapshot => consented.MayProcess(snapshot.PatientId))
+                .ToList();
+            // The partition's event time resumes where its twins' clocks stood, neither from zero nor from the wall clock.
+            var state = new PartitionState(Clock.GetUtcNow(), clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
+            foreach (var snapshot in restored)
             {
-                // Consents first: a twin whose patient refused since its snapshot must not come back, not even for a moment.
-                var consented = consents.Restore(number);
-                var restored = snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult()
-                    .Where(snapshot => consented.MayProcess(snapshot.PatientId))
-                    .ToList();
-                // The partition's event time resumes where its twins' clocks stood, neither from zero nor from the wall clock.
-                state = new PartitionState(Clock.GetUtcNow(), clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
-                foreach (var snapshot in restored)
-                {
-                    twins.Restore(snapshot);
-                    state.Patients.Add(snapshot.PatientId);
-                    changes.Publish(snapshot.PatientId);
-                }
-                LogRestored(_logger, state.Patients.Count, number);
-                _partitions[number] = state;
+                twins.Restore(snapshot);
+                state.Patients.Add(snapshot.PatientId);
+                changes.Publish(snapshot.PatientId);
             }
-            state.Assigned.Add(partition.Topic);
+            LogRestored(_logger, state.Patients.Count, number);
+            _partitions[number] = state;
         }
         // Told once the twins are restored: from then on the other replicas send this partition's calls here.
         ownership.Claim(partitions.Select(partition => partition.Partition.Value));
@@ -79,18 +75,16 @@ internal sealed partial class TwinConsumer(
 
     protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in partitions.Select(partition => partition.Partition.Value).Distinct())
         {
-            if (!_partitions.TryGetValue(partition.Partition.Value, out var state))
+            if (_partitions.TryGetValue(number, out var state))
             {
-                continue;
+                CheckpointAsync(number, state, CancellationToken.None).GetAwaiter().GetResult();
             }
-            CheckpointAsync(partition.Partition.Value, state, CancellationToken.None).GetAwaiter().GetResult();
-            state.Assigned.Remove(partition.Topic);
-            if (state.Assigned.Count == 0)
-            {
-                Forget(partition.Partition.Value, state);
-            }
+        }
+        foreach (var number in _held.Release(partitions))
+        {
+            Forget(number);
         }
         ownership.Release(partitions.Select(partition => partition.Partition.Value));
     }
@@ -98,18 +92,16 @@ internal sealed partial class TwinConsumer(
     // No checkpoint: the partition's new owner restores from the last one and replays what came after it.
     protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var number in partitions.Select(partition => partition.Partition.Value).Distinct())
+        foreach (var number in _held.Lose(partitions))
         {
-            if (_partitions.TryGetValue(number, out var state))
-            {
-                Forget(number, state);
-            }
+            Forget(number);
         }
         ownership.Release(partitions.Select(partition => partition.Partition.Value));
     }
 
-    private void Forget(int number, PartitionState state)
+    private void Forget(int number)
     {
+        var state = _partitions[number];
         foreach (var patientId in state.Patients)
         {
             twins.Remove(patientId);
@@ -344,8 +336,6 @@ internal sealed partial class TwinConsumer(
     {
         /// <summary>The partition's patients and its event time.</summary>
         public PartitionClock Patients { get; } = patients;
-
-        public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<TopicPartition, long> NextOffsets { get; } = [];
 
