@@ -114,7 +114,7 @@ public sealed class CoPartitionedAssignmentTests(ClusterFixture cluster, ITestOu
             ["Kafka:Topics:DeadLetter"] = topics.Kafka.DeadLetter,
         });
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output));
-        builder.Services.AddSingleton(new BoardSeat(board, member)).AddKafka().AddEventConsumer<JoiningConsumer>();
+        builder.Services.AddSingleton(new BoardSeat(board, member)).AddKafka().AddEventConsumer<JoiningConsumer>(topics => topics.Telemetry, topics => topics.Anomalies, topics => topics.Consent);
         var host = builder.Build();
         await host.StartAsync(CancellationToken.None);
         return new RunningHost(host);
@@ -129,16 +129,11 @@ public sealed class CoPartitionedAssignmentTests(ClusterFixture cluster, ITestOu
 
     /// <summary>Reads the three topics TwinState joins by patient, and reports what it holds.</summary>
     internal sealed class JoiningConsumer(
-        IOptions<KafkaOptions> options,
-        IOptions<KafkaTopics> topics,
-        EventProducer producer,
-        IHostEnvironment environment,
+        EventConsumerContext context,
         ILogger<JoiningConsumer> logger,
         BoardSeat seat)
-        : EventConsumer(options, topics, producer, environment, logger)
+        : EventConsumer(context, logger)
     {
-        protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Anomalies, topics.Consent];
-
         protected override Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken) => Task.CompletedTask;
 
         protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions) => seat.Board.Assigned(seat.Member, partitions);

@@ -146,7 +146,7 @@ public sealed class EventConsumerTests(ClusterFixture cluster, ITestOutputHelper
             ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
         });
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output));
-        builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<RecordingConsumer>();
+        builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<RecordingConsumer>(topics => topics.Telemetry);
         var host = builder.Build();
         await host.StartAsync(CancellationToken.None);
         return new RunningHost(host);

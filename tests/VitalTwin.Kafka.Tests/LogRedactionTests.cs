@@ -101,7 +101,7 @@ public sealed class LogRedactionTests(ClusterFixture cluster) : IClassFixture<Cl
         });
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
         builder.AddLogRedaction();
-        builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<ScriptedConsumer>();
+        builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<ScriptedConsumer>(topics => topics.Telemetry);
         var host = builder.Build();
         try
         {

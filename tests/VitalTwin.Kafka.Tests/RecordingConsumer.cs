@@ -45,16 +45,11 @@ internal sealed class HandlerScript
 }
 
 internal sealed class RecordingConsumer(
-    IOptions<KafkaOptions> options,
-    IOptions<KafkaTopics> topics,
-    EventProducer producer,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<RecordingConsumer> logger,
     HandlerScript script)
-    : EventConsumer(options, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry];
-
     protected override Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
         if (consumed.MessageId is { } id && script.FailingMessageIds.Contains(id))

@@ -76,16 +76,11 @@ internal sealed class ConsumerScript
 }
 
 internal sealed class ScriptedConsumer(
-    IOptions<KafkaOptions> options,
-    IOptions<KafkaTopics> topics,
-    EventProducer producer,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<ScriptedConsumer> logger,
     ConsumerScript script)
-    : EventConsumer(options, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry];
-
     protected override Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken) =>
         script.HandleAsync(consumed.MessageId ?? throw new InvalidOperationException("An event without a message id."), cancellationToken);
 }
@@ -107,7 +102,7 @@ internal static class ScriptedHost
             ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
         });
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output));
-        builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<ScriptedConsumer>();
+        builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<ScriptedConsumer>(topics => topics.Telemetry);
         var host = builder.Build();
         await host.StartAsync(CancellationToken.None);
         await host.Services.GetRequiredService<ScriptedConsumer>().Assigned.WaitAsync(Clients.Timeout);

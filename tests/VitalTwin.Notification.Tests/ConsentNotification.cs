@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using VitalTwin.Consent;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Consent.V1;
@@ -140,7 +141,7 @@ internal sealed class RunningNotification(IHost host, FakeTimeProvider clock, Ka
     public PatientWards Wards => host.Services.GetRequiredService<PatientWards>();
 
     /// <summary>Whether the consents held for the only partition let the patient's events through.</summary>
-    public bool MayProcess(string patientId) => host.Services.GetRequiredService<PatientConsents>().MayProcess(0, patientId);
+    public bool MayProcess(string patientId) => host.Services.GetRequiredService<PartitionConsents>().MayProcess(0, patientId);
 
     private EventProducer Producer => host.Services.GetRequiredService<EventProducer>();
 

@@ -2,7 +2,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
-using VitalTwin.Clinical.Consent;
 using VitalTwin.Consent;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
@@ -25,43 +24,30 @@ namespace VitalTwin.AnomalyDetection;
 internal sealed partial class TelemetryConsumer(
     DetectorStateStore store,
     IOptions<DetectionOptions> detection,
-    IOptions<ConsentOptions> consent,
+    PartitionConsents consents,
     VitalCatalogue catalogue,
-    TimeProvider clock,
     DetectionMetrics metrics,
     PipelineMetrics pipeline,
-    EventProducer producer,
-    IOptions<KafkaOptions> kafka,
-    IOptions<KafkaTopics> topics,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<TelemetryConsumer> logger)
-    : EventConsumer(kafka, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
     private static readonly HashSet<QualityFlag> ArtifactFlags = [QualityFlag.MotionArtifact, QualityFlag.ProbeOff, QualityFlag.Calibrating];
 
     private readonly ILogger _logger = logger;
-    private readonly KafkaOptions _kafka = kafka.Value;
+    private readonly HeldPartitions _held = new();
     private readonly Dictionary<int, PartitionState> _partitions = [];
-
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Consent];
 
     protected override bool StoresOffsetsItself => true;
 
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in _held.Take(partitions))
         {
-            var number = partition.Partition.Value;
-            if (!_partitions.TryGetValue(number, out var state))
-            {
-                // Consents first, so that a patient who refused since their checkpoint is not restored at all.
-                var consents = new ConsentBook(consent.Value.WithoutRecord);
-                ConsentRecords.Restore(consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
-                var restored = store.Load(number, CancellationToken.None).Where(r => consents.MayProcess(r.Key)).ToDictionary(StringComparer.Ordinal);
-                state = new PartitionState(restored, consents, clock.GetUtcNow());
-                _partitions[number] = state;
-            }
-            state.Assigned.Add(partition.Topic);
+            // Consents first, so that a patient who refused since their checkpoint is not restored at all.
+            var consented = consents.Restore(number);
+            var restored = store.Load(number, CancellationToken.None).Where(r => consented.MayProcess(r.Key)).ToDictionary(StringComparer.Ordinal);
+            _partitions[number] = new PartitionState(restored, Clock.GetUtcNow());
         }
     }
 
@@ -77,27 +63,32 @@ internal sealed partial class TelemetryConsumer(
             // be stored once what it reflects is in Kafka, so waiting here is the point.
             if (partition.Topic == Topics.Consent)
             {
-                EraseOwedAsync(partition.Partition.Value, state, CancellationToken.None).GetAwaiter().GetResult();
+                EraseOwedAsync(partition.Partition.Value, CancellationToken.None).GetAwaiter().GetResult();
             }
             else if (state.NextOffset is { } next && next != state.CheckpointedOffset)
             {
                 CheckpointAsync(partition, state, next, CancellationToken.None).GetAwaiter().GetResult();
             }
-            state.Assigned.Remove(partition.Topic);
-            if (state.Assigned.Count == 0)
-            {
-                _partitions.Remove(partition.Partition.Value);
-            }
+        }
+        foreach (var number in _held.Release(partitions))
+        {
+            Forget(number);
         }
     }
 
     // No checkpoint: the partition's new owner restores from the last one and replays what came after it.
     protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in _held.Lose(partitions))
         {
-            _partitions.Remove(partition.Partition.Value);
+            Forget(number);
         }
+    }
+
+    private void Forget(int number)
+    {
+        consents.Drop([number]);
+        _partitions.Remove(number);
     }
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
@@ -112,15 +103,14 @@ internal sealed partial class TelemetryConsumer(
 
         state.NextOffset = consumed.Position.Offset.Value + 1;
 
-        // Dropped unread, before validation too: a malformed reading would otherwise be copied to the dead-letter topic.
-        if (!string.IsNullOrEmpty(consumed.Key) && !state.Consents.MayProcess(consumed.Key))
+        if (consents.Withholds(consumed))
         {
-            LogDroppedWithoutConsent(_logger);
+            // Dropped unread, before validation too: a malformed reading would otherwise be copied to the dead-letter topic.
         }
         else if (consumed.Is(VitalSignsRecorded.Descriptor))
         {
             var recorded = consumed.Parse(VitalSignsRecorded.Parser);
-            EnsurePlausible(consumed, recorded, clock.GetUtcNow());
+            EnsurePlausible(consumed, recorded, Clock.GetUtcNow());
             await ObserveAsync(consumed, recorded, state, cancellationToken);
             pipeline.Processed(recorded.Reading.ObservedAt.ToDateTimeOffset());
         }
@@ -169,58 +159,37 @@ internal sealed partial class TelemetryConsumer(
     /// </summary>
     private async Task HandleConsentAsync(ConsumedEvent consumed, int partition, PartitionState state, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(consumed.Key))
+        var erase = consents.Apply(consumed);
+        if (erase is not null)
         {
-            throw new InvalidDataException("The consent record has no patient key.");
+            state.Forget(erase);
         }
-        var recorded = ConsentRecords.Apply(state.Consents, consumed, clock.GetUtcNow());
-        if (recorded is { Status: ConsentStatus.Unreadable })
-        {
-            LogUnreadableConsent(_logger, partition, consumed.Position.Offset.Value);
-        }
-        else if (!state.Consents.MayProcess(consumed.Key))
-        {
-            state.Forget(consumed.Key);
-            state.OwedErasures.Add(consumed.Key, consumed.Position.Offset.Value);
-        }
-        state.NextConsentOffset = consumed.Position.Offset.Value + 1;
-        await EraseOwedAsync(partition, state, cancellationToken);
+        consents.Handled(consumed, erase);
+        await EraseOwedAsync(partition, cancellationToken);
     }
 
     /// <summary>Tombstones the checkpoints still owed, then stores the consent offset as far as nothing owed holds it back.</summary>
-    private async Task EraseOwedAsync(int partition, PartitionState state, CancellationToken cancellationToken)
+    private async Task EraseOwedAsync(int partition, CancellationToken cancellationToken)
     {
-        foreach (var patientId in state.OwedErasures.Patients)
+        await consents.EraseOwedAsync(partition, store.EraseAsync, cancellationToken);
+        foreach (var consentOffset in consents.StorableOffset(partition))
         {
-            try
-            {
-                await store.EraseAsync(patientId, cancellationToken);
-                state.OwedErasures.Settle(patientId);
-                LogErased(_logger, partition);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                LogErasureFailed(_logger, partition, ex.GetType().Name);
-            }
-        }
-        if (state.NextConsentOffset is { } next)
-        {
-            StoreOffset(new TopicPartitionOffset(Topics.Consent, partition, state.OwedErasures.StorableOffset(next)));
+            StoreOffset(consentOffset);
         }
     }
 
     private async Task CheckpointDueAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         foreach (var (number, state) in _partitions)
         {
             if (now - state.LastCheckpoint < detection.Value.CheckpointInterval)
             {
                 continue;
             }
-            if (state.OwedErasures.Count > 0)
+            if (consents.Owes(number))
             {
-                await EraseOwedAsync(number, state, cancellationToken);
+                await EraseOwedAsync(number, cancellationToken);
                 state.LastCheckpoint = now;
             }
             if (state.NextOffset is { } next && next != state.CheckpointedOffset)
@@ -247,9 +216,9 @@ internal sealed partial class TelemetryConsumer(
             LogResend(_logger);
             return;
         }
-        var started = clock.GetTimestamp();
+        var started = Clock.GetTimestamp();
         var outcome = patient.Observe(definition.Sign, reading.Value, reading.ObservedAt.ToDateTimeOffset(), reading.QualityFlags.Any(ArtifactFlags.Contains));
-        metrics.PointObserved(definition.Sign, clock.GetElapsedTime(started));
+        metrics.PointObserved(definition.Sign, Clock.GetElapsedTime(started));
         if (outcome.IsArtifact)
         {
             LogArtifact(_logger, definition.Sign, outcome.Artifact);
@@ -279,21 +248,9 @@ internal sealed partial class TelemetryConsumer(
     {
         await store.SaveAsync(partition.Partition.Value, nextOffset, state.Patients, cancellationToken);
         StoreOffset(new TopicPartitionOffset(partition, nextOffset));
-        state.LastCheckpoint = clock.GetUtcNow();
+        state.LastCheckpoint = Clock.GetUtcNow();
         state.CheckpointedOffset = nextOffset;
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped a reading: its patient has no monitoring consent")]
-    private static partial void LogDroppedWithoutConsent(ILogger logger);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Erased a patient's detector state in partition {Partition}: monitoring consent refused or withdrawn")]
-    private static partial void LogErased(ILogger logger, int partition);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Erasing a patient's detector state in partition {Partition} failed ({Error}); their readings are dropped meanwhile and the erasure is retried")]
-    private static partial void LogErasureFailed(ILogger logger, int partition, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent record at partition {Partition} offset {Offset} could not be read; its patient counts as not consenting until a valid record follows")]
-    private static partial void LogUnreadableConsent(ILogger logger, int partition, long offset);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
     private static partial void LogSkipped(ILogger logger, string schema, string topic);
@@ -304,22 +261,13 @@ internal sealed partial class TelemetryConsumer(
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} on {Sign} flagged by {Detector}")]
     private static partial void LogFinding(ILogger logger, Core.AnomalyKind kind, VitalSign sign, DetectorType detector);
 
-    /// <summary>The patients and consents of one partition number (telemetry and consent are co-partitioned) and how far their state reaches.</summary>
-    private sealed class PartitionState(IReadOnlyDictionary<string, RestoredPatient> restored, ConsentBook consents, DateTimeOffset now)
+    /// <summary>The patients of one partition number and how far their state reaches.</summary>
+    private sealed class PartitionState(IReadOnlyDictionary<string, RestoredPatient> restored, DateTimeOffset now)
     {
         private readonly Dictionary<string, PatientMonitor> _patients = restored.ToDictionary(r => r.Key, r => r.Value.Monitor, StringComparer.Ordinal);
         private readonly Dictionary<string, long> _restoredUpTo = restored.ToDictionary(r => r.Key, r => r.Value.NextOffset, StringComparer.Ordinal);
 
         public IEnumerable<PatientMonitor> Patients => _patients.Values;
-
-        public ConsentBook Consents { get; } = consents;
-
-        public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>Patients whose checkpoint tombstone is not in Kafka yet, with the offset of the consent record that asked for it.</summary>
-        public OwedErasures OwedErasures { get; } = new();
-
-        public long? NextConsentOffset { get; set; }
 
         /// <summary>Drops the patient's detectors and baselines; a later reading would start them afresh.</summary>
         public void Forget(string patientId)

@@ -21,12 +21,9 @@ internal sealed partial class WebhookConsumer(
     ConsentBook consents,
     DeliveryMetrics metrics,
     IOptions<DeliveryOptions> delivery,
-    IOptions<KafkaOptions> kafka,
-    IOptions<KafkaTopics> topics,
-    EventProducer producer,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<WebhookConsumer> logger)
-    : EventConsumer(kafka, topics, producer, environment, logger, serviceGroupId => GroupId(serviceGroupId, subscription.Name))
+    : EventConsumer(context, logger, serviceGroupId => GroupId(serviceGroupId, subscription.Name))
 {
     private readonly PriorityFilter _filter = new(subscription.MinPriority);
     private readonly ILogger _logger = logger;
@@ -34,8 +31,6 @@ internal sealed partial class WebhookConsumer(
     public string SubscriptionName => subscription.Name;
 
     public static string GroupId(string serviceGroupId, string subscriptionName) => $"{serviceGroupId}-webhook-{subscriptionName}";
-
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Alerts];
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {

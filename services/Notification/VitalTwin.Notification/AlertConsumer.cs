@@ -1,7 +1,5 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
-using VitalTwin.Clinical.Consent;
 using VitalTwin.Consent;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Anomaly.V1;
@@ -29,29 +27,21 @@ internal sealed partial class AlertConsumer(
     AlertClocks clocks,
     PatientPartitions patients,
     PatientWards wards,
-    PatientConsents consents,
+    PartitionConsents consents,
     OwnershipDirectory ownership,
-    IOptions<ConsentOptions> consent,
     VitalCatalogue catalogue,
-    TimeProvider clock,
-    EventProducer producer,
-    IOptions<KafkaOptions> kafka,
-    IOptions<KafkaTopics> topics,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<AlertConsumer> logger)
-    : EventConsumer(kafka, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
     private static readonly TimeSpan RebuildTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
     private readonly ILogger _logger = logger;
-    private readonly KafkaOptions _kafka = kafka.Value;
 
     // Partition number → how many of the subscribed topics' partitions with that number are assigned. The
     // alerts of a partition are taken over with the first and let go with the last.
     private readonly Dictionary<int, int> _owned = [];
-
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.TwinEvents, topics.Anomalies, topics.Consent];
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
@@ -64,10 +54,9 @@ internal sealed partial class AlertConsumer(
         // Each event type is taken only from the topic whose contract carries it, and only once it passes the
         // checks below; what fails them throws and is dead-lettered before any alert state is touched.
         var twinEvents = consumed.Topic == Topics.TwinEvents;
-        if (!string.IsNullOrEmpty(consumed.Key) && !consents.Of(consumed.Position.Partition.Value).MayProcess(consumed.Key))
+        if (consents.Withholds(consumed))
         {
             // Dropped unread, before validation too: a malformed event would otherwise be copied to the dead-letter topic.
-            LogDroppedWithoutConsent(_logger, consumed.Topic);
         }
         else if (twinEvents && consumed.Is(TwinNews2Changed.Descriptor))
         {
@@ -154,29 +143,18 @@ internal sealed partial class AlertConsumer(
     /// </summary>
     private async Task HandleConsentAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(consumed.Key))
+        // A record nobody can read might have been a refusal, so the patient's events are dropped; but an alert is not
+        // closed on it.
+        if (consents.Apply(consumed) is not { } withdrawn)
         {
-            throw new InvalidDataException("The consent record has no patient key.");
+            return;
         }
         var partition = consumed.Position.Partition.Value;
-        var consentsOfPartition = consents.Of(partition);
-        var recorded = ConsentRecords.Apply(consentsOfPartition, consumed, clock.GetUtcNow());
-        if (recorded is { Status: ConsentStatus.Unreadable })
-        {
-            // It might have been a refusal, so the patient's events are dropped; but an alert is not closed on a
-            // record nobody can read.
-            LogUnreadableConsent(_logger, partition, consumed.Position.Offset.Value);
-            return;
-        }
-        if (consentsOfPartition.MayProcess(consumed.Key))
-        {
-            return;
-        }
         for (var retry = FirstRetry; ; retry = Min(retry * 2, LongestRetry))
         {
             try
             {
-                var resolved = await dispatcher.WithdrawAsync(consumed.Key, cancellationToken);
+                var resolved = await dispatcher.WithdrawAsync(withdrawn, cancellationToken);
                 LogWithdrawn(_logger, partition, resolved);
                 return;
             }
@@ -184,7 +162,7 @@ internal sealed partial class AlertConsumer(
             {
                 LogWithdrawalFailed(_logger, partition, ex.GetType().Name, retry);
             }
-            await Task.Delay(retry, clock, cancellationToken);
+            await Task.Delay(retry, Clock, cancellationToken);
         }
     }
 
@@ -200,7 +178,7 @@ internal sealed partial class AlertConsumer(
         }
     }
 
-    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, clock.GetUtcNow());
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, Clock.GetUtcNow());
 
     // librdkafka calls the rebalance handlers synchronously on the consuming thread (a dedicated one); consents and
     // alerts must be back before the partitions' first event, so waiting here is the point.
@@ -252,15 +230,13 @@ internal sealed partial class AlertConsumer(
         foreach (var partition in partitions)
         {
             // Consents first: an alert whose patient withdrew since must not page anyone again, not even for a moment.
-            var restored = new ConsentBook(consent.Value.WithoutRecord);
-            ConsentRecords.Restore(restored, _kafka, new TopicPartition(Topics.Consent, partition), clock.GetUtcNow(), CancellationToken.None);
-            consents.Adopt(partition, restored);
+            consents.Restore(partition);
         }
         var events = 0;
         foreach (var partition in partitions)
         {
             DateTimeOffset? newest = null;
-            CompactedTopicReader.ReadToEnd(_kafka, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
+            CompactedTopicReader.ReadToEnd(Kafka, new TopicPartition(Topics.Alerts, partition), RebuildTimeout, consumed =>
             {
                 if (AlertTopicRecords.Parse(consumed.Schema, consumed.Value.Span) is { } alertEvent)
                 {
@@ -330,17 +306,11 @@ internal sealed partial class AlertConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Took over {Partitions} partitions: {Events} alert events read, {Open} open alerts resumed, {Withdrawn} patients' open alerts resolved for want of consent")]
     private static partial void LogTakenOver(ILogger logger, int partitions, int events, int open, int withdrawn);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped an event on {Topic}: its patient has no monitoring consent")]
-    private static partial void LogDroppedWithoutConsent(ILogger logger, string topic);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Monitoring consent refused or withdrawn in partition {Partition}: {Resolved} open alerts resolved, the patient's later events are dropped")]
     private static partial void LogWithdrawn(ILogger logger, int partition, int resolved);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Resolving the alerts of a patient who withdrew consent in partition {Partition} failed ({Error}); retrying in {Retry}, the consent offset waits")]
     private static partial void LogWithdrawalFailed(ILogger logger, int partition, string error, TimeSpan retry);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent record at partition {Partition} offset {Offset} could not be read; its patient counts as not consenting until a valid record follows")]
-    private static partial void LogUnreadableConsent(ILogger logger, int partition, long offset);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Let go of {Partitions} partitions and their {Open} open alerts")]
     private static partial void LogLetGo(ILogger logger, int partitions, int open);

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using VitalTwin.Clinical;
+using VitalTwin.Consent;
 using VitalTwin.Notification.Core;
 using VitalTwin.Notification.Lifecycle;
 
@@ -18,7 +19,7 @@ internal sealed partial class AlertDispatcher(
     AlertPolicy policy,
     PatientPartitions partitions,
     PatientWards wards,
-    PatientConsents consents,
+    PartitionConsents consents,
     VitalCatalogue catalogue,
     TimeProvider clock,
     NotificationMetrics metrics,
@@ -92,7 +93,7 @@ internal sealed partial class AlertDispatcher(
     }
 
     /// <summary>
-    /// The patient refused or withdrew consent (already in <see cref="PatientConsents"/>): each open alert is resolved
+    /// The patient refused or withdrew consent (already in <see cref="PartitionConsents"/>): each open alert is resolved
     /// through its lifecycle, which cancels its timers and puts the resolution on the alerts topic before this returns,
     /// then the policy and the wards forget the patient. An alert already resolved (a replayed record) is left alone.
     /// </summary>

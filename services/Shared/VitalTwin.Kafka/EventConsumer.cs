@@ -25,18 +25,18 @@ public abstract partial class EventConsumer : BackgroundService
 {
     private readonly KafkaOptions _options;
     private readonly KafkaTopics _topics;
+    private readonly KafkaTopology _topology;
     private readonly EventProducer _producer;
     private readonly ILogger _logger;
     private readonly string _groupId;
     private readonly string _clientId;
 
-    protected EventConsumer(
-        IOptions<KafkaOptions> options,
-        IOptions<KafkaTopics> topics,
-        EventProducer producer,
-        IHostEnvironment environment,
-        ILogger logger)
-        : this(options, topics, producer, environment, logger, static serviceGroupId => serviceGroupId)
+    /// <summary>
+    /// A consumer in the service's group; it subscribes to the topics declared for its type where it is registered
+    /// (<see cref="KafkaServiceCollectionExtensions.AddEventConsumer{TConsumer}"/>).
+    /// </summary>
+    protected EventConsumer(EventConsumerContext context, ILogger logger)
+        : this(context, logger, static serviceGroupId => serviceGroupId)
     {
     }
 
@@ -44,21 +44,18 @@ public abstract partial class EventConsumer : BackgroundService
     /// For a consumer that must keep offsets of its own (e.g. one per delivery target): <paramref name="groupId"/>
     /// turns the service's group id into this consumer's.
     /// </summary>
-    protected EventConsumer(
-        IOptions<KafkaOptions> options,
-        IOptions<KafkaTopics> topics,
-        EventProducer producer,
-        IHostEnvironment environment,
-        ILogger logger,
-        Func<string, string> groupId)
+    protected EventConsumer(EventConsumerContext context, ILogger logger, Func<string, string> groupId)
     {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(groupId);
-        _options = options.Value;
-        _topics = topics.Value;
-        _producer = producer;
+        _options = context.Kafka;
+        _topics = context.Topics;
+        _topology = context.Topology;
+        _producer = context.Producer;
+        Clock = context.Clock;
         _logger = logger;
-        _groupId = groupId(_options.GroupId ?? environment.ApplicationName);
-        _clientId = _options.ClientId ?? environment.ApplicationName;
+        _groupId = groupId(_options.GroupId ?? context.Environment.ApplicationName);
+        _clientId = _options.ClientId ?? context.Environment.ApplicationName;
     }
 
     /// <summary>The process's producer, for the events a handler publishes.</summary>
@@ -67,8 +64,11 @@ public abstract partial class EventConsumer : BackgroundService
     /// <summary>Topic names, for the events a handler publishes.</summary>
     protected KafkaTopics Topics => _topics;
 
-    /// <summary>The topics this consumer reads.</summary>
-    protected abstract IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics);
+    /// <summary>The Kafka options, for reading a state topic when partitions are assigned.</summary>
+    protected KafkaOptions Kafka => _options;
+
+    /// <summary>The process's clock.</summary>
+    protected TimeProvider Clock { get; }
 
     /// <summary>Applies one event. Must be idempotent: after a crash the event may be seen again.</summary>
     protected abstract Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken);
@@ -157,7 +157,7 @@ public abstract partial class EventConsumer : BackgroundService
     private async Task ConsumeLoopAsync(CancellationToken stoppingToken)
     {
         var metrics = _producer.Metrics;
-        var subscribed = SubscribedTopics(_topics);
+        var subscribed = _topology.SubscriptionOf(GetType(), _topics);
         var joinsTopics = subscribed.Count > 1;
         var config = _options.Connect(new ConsumerConfig
         {

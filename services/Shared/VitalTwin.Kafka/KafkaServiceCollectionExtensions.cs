@@ -21,6 +21,7 @@ public static class KafkaServiceCollectionExtensions
         services.TryAddSingleton<KafkaMetrics>();
         services.TryAddSingleton<PipelineMetrics>();
         services.AddSingleton<EventProducer>();
+        services.TryAddSingleton<EventConsumerContext>();
         return services;
     }
 
@@ -36,10 +37,26 @@ public static class KafkaServiceCollectionExtensions
         return checks.AddCheck<KafkaHealthCheck>("kafka", HealthStatus.Unhealthy, tags);
     }
 
-    /// <summary>Registers a consumer as a hosted service, resolvable by its type too (tests and health checks wait on it).</summary>
-    public static IServiceCollection AddEventConsumer<TConsumer>(this IServiceCollection services)
+    /// <summary>
+    /// Declares topics the service produces, consumes or follows (see <see cref="KafkaTopology"/>): call it where the
+    /// code that uses them is registered. Declarations add up.
+    /// </summary>
+    public static IServiceCollection AddKafkaTopology(this IServiceCollection services, Action<KafkaTopology> declare)
+    {
+        ArgumentNullException.ThrowIfNull(declare);
+        services.Configure(declare);
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a consumer as a hosted service, resolvable by its type too (tests and health checks wait on it), that
+    /// subscribes to <paramref name="topics"/> in the service's group and dead-letters what it cannot handle.
+    /// </summary>
+    public static IServiceCollection AddEventConsumer<TConsumer>(this IServiceCollection services, params Func<KafkaTopics, string>[] topics)
         where TConsumer : EventConsumer
     {
+        ArgumentOutOfRangeException.ThrowIfZero(topics.Length);
+        services.AddKafkaTopology(topology => topology.Consumes<TConsumer>(topics).Produces(t => t.DeadLetter));
         services.AddSingleton<TConsumer>();
         services.AddHostedService(sp => sp.GetRequiredService<TConsumer>());
         return services;

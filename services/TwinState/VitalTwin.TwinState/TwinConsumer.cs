@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
-using VitalTwin.Clinical.Consent;
 using VitalTwin.Consent;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
@@ -35,22 +34,16 @@ internal sealed partial class TwinConsumer(
     ITwinSnapshots snapshots,
     IVitalsStore history,
     IOptions<DurabilityOptions> durability,
-    IOptions<ConsentOptions> consent,
-    TimeProvider clock,
+    PartitionConsents consents,
     PipelineMetrics pipeline,
-    EventProducer producer,
     OwnershipDirectory ownership,
-    IOptions<KafkaOptions> kafka,
-    IOptions<KafkaTopics> topics,
-    IHostEnvironment environment,
+    EventConsumerContext context,
     ILogger<TwinConsumer> logger)
-    : EventConsumer(kafka, topics, producer, environment, logger)
+    : EventConsumer(context, logger)
 {
     private readonly ILogger _logger = logger;
-    private readonly KafkaOptions _kafka = kafka.Value;
+    private readonly HeldPartitions _held = new();
     private readonly Dictionary<int, PartitionState> _partitions = [];
-
-    protected override IReadOnlyCollection<string> SubscribedTopics(KafkaTopics topics) => [topics.Telemetry, topics.Anomalies, topics.Consent];
 
     protected override bool StoresOffsetsItself => true;
 
@@ -58,29 +51,23 @@ internal sealed partial class TwinConsumer(
     // twins must be restored before the partition's first event, so waiting here is the point.
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in _held.Take(partitions))
         {
-            var number = partition.Partition.Value;
-            if (!_partitions.TryGetValue(number, out var state))
+            // Consents first: a twin whose patient refused since its snapshot must not come back, not even for a moment.
+            var consented = consents.Restore(number);
+            var restored = snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult()
+                .Where(snapshot => consented.MayProcess(snapshot.PatientId))
+                .ToList();
+            // The partition's event time resumes where its twins' clocks stood, neither from zero nor from the wall clock.
+            var state = new PartitionState(Clock.GetUtcNow(), clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
+            foreach (var snapshot in restored)
             {
-                // Consents first: a twin whose patient refused since its snapshot must not come back, not even for a moment.
-                var consents = new ConsentBook(consent.Value.WithoutRecord);
-                ConsentRecords.Restore(consents, _kafka, new TopicPartition(Topics.Consent, number), clock.GetUtcNow(), CancellationToken.None);
-                var restored = snapshots.LoadAsync(number, CancellationToken.None).GetAwaiter().GetResult()
-                    .Where(snapshot => consents.MayProcess(snapshot.PatientId))
-                    .ToList();
-                // The partition's event time resumes where its twins' clocks stood, neither from zero nor from the wall clock.
-                state = new PartitionState(clock.GetUtcNow(), consents, clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
-                foreach (var snapshot in restored)
-                {
-                    twins.Restore(snapshot);
-                    state.Patients.Add(snapshot.PatientId);
-                    changes.Publish(snapshot.PatientId);
-                }
-                LogRestored(_logger, state.Patients.Count, number);
-                _partitions[number] = state;
+                twins.Restore(snapshot);
+                state.Patients.Add(snapshot.PatientId);
+                changes.Publish(snapshot.PatientId);
             }
-            state.Assigned.Add(partition.Topic);
+            LogRestored(_logger, state.Patients.Count, number);
+            _partitions[number] = state;
         }
         // Told once the twins are restored: from then on the other replicas send this partition's calls here.
         ownership.Claim(partitions.Select(partition => partition.Partition.Value));
@@ -88,18 +75,16 @@ internal sealed partial class TwinConsumer(
 
     protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        foreach (var number in partitions.Select(partition => partition.Partition.Value).Distinct())
         {
-            if (!_partitions.TryGetValue(partition.Partition.Value, out var state))
+            if (_partitions.TryGetValue(number, out var state))
             {
-                continue;
+                CheckpointAsync(number, state, CancellationToken.None).GetAwaiter().GetResult();
             }
-            CheckpointAsync(partition.Partition.Value, state, CancellationToken.None).GetAwaiter().GetResult();
-            state.Assigned.Remove(partition.Topic);
-            if (state.Assigned.Count == 0)
-            {
-                Forget(partition.Partition.Value, state);
-            }
+        }
+        foreach (var number in _held.Release(partitions))
+        {
+            Forget(number);
         }
         ownership.Release(partitions.Select(partition => partition.Partition.Value));
     }
@@ -107,24 +92,23 @@ internal sealed partial class TwinConsumer(
     // No checkpoint: the partition's new owner restores from the last one and replays what came after it.
     protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
     {
-        foreach (var number in partitions.Select(partition => partition.Partition.Value).Distinct())
+        foreach (var number in _held.Lose(partitions))
         {
-            if (_partitions.TryGetValue(number, out var state))
-            {
-                Forget(number, state);
-            }
+            Forget(number);
         }
         ownership.Release(partitions.Select(partition => partition.Partition.Value));
     }
 
-    private void Forget(int number, PartitionState state)
+    private void Forget(int number)
     {
+        var state = _partitions[number];
         foreach (var patientId in state.Patients)
         {
             twins.Remove(patientId);
             changes.Publish(patientId);
         }
         clocks.Stop(number);
+        consents.Drop([number]);
         _partitions.Remove(number);
     }
 
@@ -142,10 +126,9 @@ internal sealed partial class TwinConsumer(
         state.NextOffsets[consumed.Position.TopicPartition] = consumed.Position.Offset.Value + 1;
         state.Progressed = true;
 
-        // Dropped unread, before validation too: a malformed event would otherwise be copied to the dead-letter topic.
-        if (!string.IsNullOrEmpty(consumed.Key) && !state.Consents.MayProcess(consumed.Key))
+        if (consents.Withholds(consumed))
         {
-            LogDroppedWithoutConsent(_logger, consumed.Topic);
+            // Dropped unread, before validation too: a malformed event would otherwise be copied to the dead-letter topic.
         }
         // Each event type is taken only from the topic whose contract carries it.
         else if (consumed.Topic == Topics.Telemetry && consumed.Is(VitalSignsRecorded.Descriptor))
@@ -195,40 +178,17 @@ internal sealed partial class TwinConsumer(
     /// </summary>
     private async Task HandleConsentAsync(ConsumedEvent consumed, int number, PartitionState state, CancellationToken cancellationToken)
     {
-        var position = consumed.Position;
-        if (string.IsNullOrEmpty(consumed.Key))
+        var erase = consents.Apply(consumed);
+        consents.Handled(consumed, erase);
+        if (erase is not null)
         {
-            throw new InvalidDataException("The consent record has no patient key.");
+            await EraseOwedAsync(number, state, cancellationToken);
         }
-        var patientId = consumed.Key;
-        var recorded = ConsentRecords.Apply(state.Consents, consumed, clock.GetUtcNow());
-        if (recorded is { Status: ConsentStatus.Unreadable })
-        {
-            LogUnreadableConsent(_logger, number, position.Offset.Value);
-        }
-        if (!state.Consents.MayProcess(patientId) && recorded is not { Status: ConsentStatus.Unreadable })
-        {
-            // A later record does not cancel an erasure still owed: a withdrawal is honoured even if consent returns.
-            state.OwedErasures.Add(patientId, position.Offset.Value);
-            await TryEraseAsync(number, patientId, state, cancellationToken);
-        }
-        state.NextOffsets[position.TopicPartition] = position.Offset.Value + 1;
         state.Progressed = true;
     }
 
-    private async Task TryEraseAsync(int number, string patientId, PartitionState state, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await EraseAsync(number, patientId, state, cancellationToken);
-            state.OwedErasures.Settle(patientId);
-            LogErased(_logger, number);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            LogErasureFailed(_logger, number, ex.GetType().Name);
-        }
-    }
+    private Task EraseOwedAsync(int number, PartitionState state, CancellationToken cancellationToken) =>
+        consents.EraseOwedAsync(number, (patientId, erasing) => EraseAsync(number, patientId, state, erasing), cancellationToken);
 
     /// <summary>
     /// Removes the twin from memory (watchers see it go), drops its readings not yet written, deletes its history and
@@ -248,10 +208,10 @@ internal sealed partial class TwinConsumer(
 
     private async Task CheckpointDueAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         foreach (var (number, state) in _partitions)
         {
-            if ((state.Progressed || state.OwedErasures.Count > 0) && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
+            if ((state.Progressed || consents.Owes(number)) && now - state.LastCheckpoint >= durability.Value.CheckpointInterval)
             {
                 await CheckpointAsync(number, state, cancellationToken);
             }
@@ -287,7 +247,7 @@ internal sealed partial class TwinConsumer(
         }
     }
 
-    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, clock.GetUtcNow());
+    private bool WithinWindow(Google.Protobuf.WellKnownTypes.Timestamp? time) => EventContract.IsPlausibleTime(time, Clock.GetUtcNow());
 
     private async Task ApplyReadingAsync(VitalSignsRecorded recorded, PartitionState state, CancellationToken cancellationToken)
     {
@@ -346,10 +306,7 @@ internal sealed partial class TwinConsumer(
 
     private async Task CheckpointAsync(int partition, PartitionState state, CancellationToken cancellationToken)
     {
-        foreach (var patientId in state.OwedErasures.Patients)
-        {
-            await TryEraseAsync(partition, patientId, state, cancellationToken);
-        }
+        await EraseOwedAsync(partition, state, cancellationToken);
         await FlushHistoryAsync(state, cancellationToken);
         var snapshotsOfPartition = state.Patients
             .Select(id => twins.TryGet(id, out var twin) ? twin!.Snapshot() : null)
@@ -358,43 +315,27 @@ internal sealed partial class TwinConsumer(
         await snapshots.SaveAsync(partition, snapshotsOfPartition, cancellationToken);
         foreach (var (topicPartition, next) in state.NextOffsets)
         {
-            var stored = topicPartition.Topic == Topics.Consent ? state.OwedErasures.StorableOffset(next) : next;
-            StoreOffset(new TopicPartitionOffset(topicPartition, stored));
+            StoreOffset(new TopicPartitionOffset(topicPartition, next));
         }
-        state.LastCheckpoint = clock.GetUtcNow();
+        foreach (var consentOffset in consents.StorableOffset(partition))
+        {
+            StoreOffset(consentOffset);
+        }
+        state.LastCheckpoint = Clock.GetUtcNow();
         state.Progressed = false;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
     private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped an event on {Topic}: its patient has no monitoring consent")]
-    private static partial void LogDroppedWithoutConsent(ILogger logger, string topic);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Erased a patient's twin, snapshot and history in partition {Partition}: monitoring consent refused or withdrawn")]
-    private static partial void LogErased(ILogger logger, int partition);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Erasing a patient in partition {Partition} failed ({Error}); their data is dropped meanwhile and the erasure is retried at the next checkpoint")]
-    private static partial void LogErasureFailed(ILogger logger, int partition, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent record at partition {Partition} offset {Offset} could not be read; its patient counts as not consenting until a valid record follows")]
-    private static partial void LogUnreadableConsent(ILogger logger, int partition, long offset);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored {Count} twins for partition {Partition}")]
     private static partial void LogRestored(ILogger logger, int count, int partition);
 
-    /// <summary>The twins and consents of one partition number (every patient-keyed topic is co-partitioned) and how far they reach.</summary>
-    private sealed class PartitionState(DateTimeOffset now, ConsentBook consents, PartitionClock patients)
+    /// <summary>The twins of one partition number (every patient-keyed topic is co-partitioned) and how far they reach.</summary>
+    private sealed class PartitionState(DateTimeOffset now, PartitionClock patients)
     {
-        public ConsentBook Consents { get; } = consents;
-
-        /// <summary>Patients whose erasure has not succeeded yet, with the offset of the consent record that asked for it.</summary>
-        public OwedErasures OwedErasures { get; } = new();
-
         /// <summary>The partition's patients and its event time.</summary>
         public PartitionClock Patients { get; } = patients;
-
-        public HashSet<string> Assigned { get; } = new(StringComparer.Ordinal);
 
         public Dictionary<TopicPartition, long> NextOffsets { get; } = [];
 

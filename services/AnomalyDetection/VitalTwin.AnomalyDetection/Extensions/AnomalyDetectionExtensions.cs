@@ -1,6 +1,6 @@
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
-using VitalTwin.Clinical.Consent;
+using VitalTwin.Consent;
 using VitalTwin.Kafka;
 
 namespace VitalTwin.AnomalyDetection.Extensions;
@@ -16,11 +16,13 @@ internal static class AnomalyDetectionExtensions
         builder.Services.AddOptions<DetectionOptions>().BindConfiguration(DetectionOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => Valid(o.Artifacts) && Valid(o.Deterioration), "Detection:Artifacts or Detection:Deterioration holds a value out of range.")
             .ValidateOnStart();
-        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton<DetectorStateStore>();
         builder.Services.AddSingleton<DetectionMetrics>();
-        builder.Services.AddEventConsumer<TelemetryConsumer>();
+        builder.Services.AddPartitionConsents();
+        builder.Services.AddEventConsumer<TelemetryConsumer>(topics => topics.Telemetry, topics => topics.Consent);
+        // Findings, and the detectors' checkpoints (DetectorStateStore).
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Anomalies, topics => topics.DetectorState));
     }
 }

@@ -6,6 +6,7 @@ using VitalTwin.Gateway.Authentication;
 using VitalTwin.Consent;
 using VitalTwin.Gateway.Devices;
 using VitalTwin.Gateway.Ingestion;
+using VitalTwin.Kafka;
 
 namespace VitalTwin.Gateway.Extensions;
 
@@ -29,12 +30,15 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton<DeviceRecords>();
         builder.Services.AddSingleton<DeviceFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeviceFollower>());
+        // Device bindings are written by the registry (tombstoned on erasure) and read whole by every replica.
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Devices).Follows(topics => topics.Devices));
         builder.Services.AddConsentBook();
         builder.Services.AddHostedService<ErasedPatientDevices>();
         builder.Services.AddSingleton<ReadingValidator>();
         builder.Services.AddSingleton<DeliveredReadings>();
         builder.Services.AddSingleton<DeviceRateLimiter>();
         builder.Services.AddSingleton<ReadingIngestor>();
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Telemetry, topics => topics.TelemetryRejected));
         builder.Services.AddSingleton<IngestionMetrics>();
     }
 

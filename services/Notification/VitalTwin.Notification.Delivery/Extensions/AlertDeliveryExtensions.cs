@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Telemetry;
 using VitalTwin.Consent;
+using VitalTwin.Kafka;
 
 namespace VitalTwin.Notification.Delivery;
 
@@ -58,6 +59,10 @@ public static class AlertDeliveryExtensions
         {
             services.AddConsentBook();
         }
+        // One consumer per subscriber, each in a group of its own; dead letters are what a subscriber refused for good.
+        services.AddKafkaTopology(topology => topology
+            .Consumes<WebhookConsumer>(group => WebhookConsumer.GroupId(group, "<subscription>"), topics => topics.Alerts)
+            .Produces(topics => topics.DeadLetter));
         services.TryAddSingleton<WebhookDelivery>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDelivery>());
     }

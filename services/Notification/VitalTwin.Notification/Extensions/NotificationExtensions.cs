@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
-using VitalTwin.Clinical.Consent;
+using VitalTwin.Consent;
 using VitalTwin.Kafka;
 using VitalTwin.Notification.Core;
 using VitalTwin.Notification.Desk;
@@ -16,14 +16,13 @@ internal static class NotificationExtensions
     {
         builder.Services.AddOptions<AlertPolicyOptions>().BindConfiguration(AlertPolicyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AlertClockOptions>().BindConfiguration(AlertClockOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<AlertDeskOptions>().BindConfiguration(AlertDeskOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddSingleton(sp => new AlertPolicy(sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>()));
         builder.Services.AddSingleton<PatientPartitions>();
         builder.Services.AddSingleton<PatientWards>();
-        builder.Services.AddSingleton<PatientConsents>();
+        builder.Services.AddPartitionConsents();
         builder.Services.AddSingleton<AlertDispatcher>();
         builder.Services.AddSingleton<NotificationMetrics>();
         builder.Services.AddSingleton<AlertWatches>();
@@ -31,7 +30,7 @@ internal static class NotificationExtensions
         builder.Services.AddHostedService<AlertClock>();
         // Each replica holds the alerts of its partitions; AlertDesk relays to the others for theirs.
         builder.Services.AddPartitionRouting();
-        builder.Services.AddEventConsumer<AlertConsumer>();
+        builder.Services.AddEventConsumer<AlertConsumer>(topics => topics.TwinEvents, topics => topics.Anomalies, topics => topics.Consent);
     }
 
     /// <summary>The lifecycle state machine, publishing to the alerts topic.</summary>
@@ -39,6 +38,7 @@ internal static class NotificationExtensions
     {
         builder.Services.AddOptions<AlertLifecycleOptions>().BindConfiguration(AlertLifecycleOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IAlertEventSink, KafkaAlertSink>();
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Alerts));
         builder.Services.AddAlertLifecycle();
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using VitalTwin.Kafka;
 
 namespace VitalTwin.ServiceDefaults.Routing;
 
@@ -15,6 +16,8 @@ public static class RoutingExtensions
             .Validate(options => string.IsNullOrEmpty(options.AdvertisedAddress) || Uri.TryCreate(options.AdvertisedAddress, UriKind.Absolute, out _), "Routing:AdvertisedAddress must be an absolute URI, e.g. http://10.0.0.7:5001")
             .ValidateOnStart();
         services.AddSingleton<OwnershipDirectory>();
+        // Each replica claims its partitions on the members topic and reads every other replica's claims from it.
+        services.AddKafkaTopology(topology => topology.Produces(topics => topics.Members).Follows(topics => topics.Members));
         services.AddHostedService(sp => sp.GetRequiredService<OwnershipDirectory>());
         services.AddSingleton<PatientRouter>();
         return services;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using VitalTwin.Kafka;
 
 namespace VitalTwin.ServiceDefaults.Security;
 
@@ -38,6 +39,7 @@ public static class ApiAuthentication
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditedAuthorizationResultHandler>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AuditTrail>();
+        services.AddKafkaTopology(topology => topology.Produces(topics => topics.Audit));
         services.AddHostedService<AuthConfigurationCheck>();
         return builder;
     }

@@ -40,11 +40,15 @@ internal static class TwinStateExtensions
         else
         {
             builder.Services.AddSingleton<ITwinSnapshots, KafkaTwinSnapshots>();
+            builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Twins));
         }
         builder.Services.AddSingleton<StalenessAnnouncer>();
         builder.Services.AddSingleton<TelemetryClocks>();
         builder.Services.AddPartitionRouting();
-        builder.Services.AddEventConsumer<TwinConsumer>();
+        builder.Services.AddPartitionConsents();
+        builder.Services.AddEventConsumer<TwinConsumer>(topics => topics.Telemetry, topics => topics.Anomalies, topics => topics.Consent);
+        // NEWS2, staleness and ward changes (the consumer, the staleness monitor, TwinQuery); consents (ConsentRegistry).
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.TwinEvents, topics => topics.Consent));
         builder.Services.AddHostedService<StalenessMonitor>();
         builder.Services.AddConsentBook();
     }
