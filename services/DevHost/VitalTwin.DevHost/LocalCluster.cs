@@ -260,6 +260,11 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             return false;
         }
+        // The probe's own 2 s timeout: a service still starting on a busy machine, not the caller's deadline.
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private static Uri FreeLoopbackUri()
