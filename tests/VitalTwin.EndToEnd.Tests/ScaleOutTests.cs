@@ -117,6 +117,9 @@ public sealed class ScaleOutTests(ITestOutputHelper output) : IAsyncLifetime
                 }
                 script.Add($"added {fourth.Name} at {answers.Elapsed:mm\\:ss}");
             }
+            // Sixteen instances, two ports each, none shared: a shared one would answer another's readiness probe.
+            var ports = _cluster.Instances.SelectMany(i => new[] { i.Grpc.Port, i.Http.Port }).ToList();
+            Assert.Equal(ports.Count, ports.Distinct().Count());
             await progress.WaitForTicksAsync(monitors.Count, 8, Timeout, sending);
             foreach (var fourth in added)
             {

@@ -34,6 +34,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<ServiceProcess> _programs = [];
     private readonly Dictionary<string, int> _lastInstanceNumber = new(StringComparer.Ordinal);
+    private readonly HashSet<int> _ports = [];
     private readonly LocalClusterOptions _options;
 
     private LocalCluster(EmbeddedKafka kafka, KafkaTopics topics, LocalClusterOptions options)
@@ -267,12 +268,24 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private static Uri FreeLoopbackUri()
+    private Uri FreeLoopbackUri()
     {
-        // The OS hands out a free port; the service binds it a moment later.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        while (true)
+        {
+            // The OS hands out a free port; the service binds it a moment later.
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            // Released at once, a port can be handed out again, to another instance of this cluster: one of the two
+            // would fail to bind, and the other would answer the first one's readiness probe.
+            lock (_gate)
+            {
+                if (_ports.Add(port))
+                {
+                    return new Uri($"http://127.0.0.1:{port}");
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
