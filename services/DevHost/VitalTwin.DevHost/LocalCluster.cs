@@ -28,13 +28,15 @@ public sealed class LocalCluster : IAsyncDisposable
         ("Notification", "VitalTwin.Notification"),
     ];
 
-    // Service instances in start order, then other programs (the simulator, say).
+    // Ports handed out by any cluster in this process: tests run several clusters side by side.
+    private static readonly HashSet<int> Ports = [];
+
+    // Service instances in start order; a test adds and removes them while other tasks look them up, under _gate.
     private readonly List<ServiceInstance> _instances = [];
-    // A test adds and removes instances while other tasks look them up.
     private readonly Lock _gate = new();
+    // Other programs started with the cluster (the simulator, say).
     private readonly List<ServiceProcess> _programs = [];
     private readonly Dictionary<string, int> _lastInstanceNumber = new(StringComparer.Ordinal);
-    private readonly HashSet<int> _ports = [];
     private readonly LocalClusterOptions _options;
 
     private LocalCluster(EmbeddedKafka kafka, KafkaTopics topics, LocalClusterOptions options)
@@ -268,7 +270,7 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private Uri FreeLoopbackUri()
+    private static Uri FreeLoopbackUri()
     {
         while (true)
         {
@@ -276,11 +278,11 @@ public sealed class LocalCluster : IAsyncDisposable
             using var listener = new TcpListener(IPAddress.Loopback, 0);
             listener.Start();
             var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            // Released at once, a port can be handed out again, to another instance of this cluster: one of the two
-            // would fail to bind, and the other would answer the first one's readiness probe.
-            lock (_gate)
+            // Released at once, a port can be handed out again, to another instance: one of the two would fail to
+            // bind, and the other would answer the first one's readiness probe.
+            lock (Ports)
             {
-                if (_ports.Add(port))
+                if (Ports.Add(port))
                 {
                     return new Uri($"http://127.0.0.1:{port}");
                 }
