@@ -3,10 +3,11 @@
 //   Test    every test project; prints "N passed, N failed" and writes it to artifacts/test-results/summary.txt
 //   Demo    the whole system on this machine; --duration=<seconds> stops it, otherwise Ctrl-C; --replay=<csv> [--speed=<n>]
 //           streams a recording with its own timestamps instead of the demo ward; --webhook=<url>[,Json|FhirR4] POSTs
-//           every alert event there; --tokens=<file> writes a token per role there instead of printing them
+//           every alert event there; --tokens=<file> writes a token per role there instead of printing them;
+//           --replicas=<n> runs n instances of every service (default 1)
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
-//   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds>; sustained rate and latencies
+//   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds> [--replicas=<n>]; sustained rate and latencies
 //   Evaluate scores alerts: every scenario family with every seed by default, or --scenario=<file>, or --replay=<csv> --labels=<csv> [--patients=<csv>]
 //   Export  pseudonymised vitals of research-consented patients for population analytics: --from=<time> --to=<time> [--out=<dir>]
 //   Charts  helm lint and helm template of charts/vitaltwin, when Helm is on the PATH
@@ -22,6 +23,7 @@ var replay = Argument<string>("replay", null);
 var speed = Argument<string>("speed", null);
 var webhook = Argument<string>("webhook", null);
 var tokens = Argument<string>("tokens", null);
+var replicas = Argument("replicas", 1);
 var nabDir = Argument("nab-dir", "../shared/data/nab");
 var benchFilter = Argument("filter", "*");
 
@@ -110,7 +112,8 @@ Task("Demo")
     var arguments = new ProcessArgumentBuilder()
         .Append($"artifacts/bin/VitalTwin.DevHost/{configuration.ToLowerInvariant()}/VitalTwin.DevHost.dll")
         .Append($"--patients={patients}")
-        .Append($"--deteriorating={deteriorating}");
+        .Append($"--deteriorating={deteriorating}")
+        .Append($"--replicas={replicas}");
     if (!string.IsNullOrEmpty(duration))
     {
         arguments.Append($"--duration={duration}");
@@ -224,7 +227,7 @@ Task("Charts")
 });
 
 // Load: the whole system on this machine driven over gRPC at --rate=<readings/s> (default 10000) for --duration=<seconds>
-// (default 60), on --partitions=<n> partitions a topic (default 6). Reports go to artifacts/load/load-<rate>.json and .md;
+// (default 60), on --partitions=<n> partitions a topic (default 6), with --replicas=<n> instances of every service (default 1). Reports go to artifacts/load/load-<rate>.json and .md;
 // the run ends with "sustained readings/s: <n>" and "device->alert p99 ms: <n>", which go to the summary too.
 Task("Load")
     .Does(() =>
@@ -241,7 +244,8 @@ Task("Load")
             .Append("artifacts/bin/VitalTwin.Load/release/VitalTwin.Load.dll")
             .Append($"--rate={loadRate}")
             .Append($"--duration={loadDuration}")
-            .Append($"--partitions={loadPartitions}"),
+            .Append($"--partitions={loadPartitions}")
+            .Append($"--replicas={replicas}"),
         RedirectStandardOutput = true,
         RedirectedStandardOutputHandler = line =>
         {

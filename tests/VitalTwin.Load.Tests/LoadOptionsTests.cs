@@ -38,7 +38,16 @@ public sealed class LoadOptionsTests
         Assert.Equal(2, options.Deteriorating);
     }
 
+    [Fact]
+    public void Replicas_default_to_one_and_may_go_up_to_the_partition_count()
+    {
+        Assert.Equal(1, LoadOptions.Parse([]).Resolve().Replicas);
+        Assert.Equal(3, LoadOptions.Parse(["--replicas=3", "--partitions=3"]).Resolve().Replicas);
+    }
+
     [Theory]
+    [InlineData("--replicas=7", "--replicas cannot exceed --partitions")]
+    [InlineData("--replicas=0", "Replicas")]
     [InlineData("--batch-size=12", "multiple of 5")]
     [InlineData("--rate=0", "Rate")]
     [InlineData("--twin-sample=5000", "TwinSample")]

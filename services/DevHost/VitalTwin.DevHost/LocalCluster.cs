@@ -9,12 +9,14 @@ using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.DevHost;
 
-/// <summary>Where a running service answers.</summary>
+/// <summary>Where a running service instance answers; <paramref name="Name"/> is the instance's (<c>TwinState-2</c>, or the service's when it runs once).</summary>
 public sealed record ServiceEndpoints(string Name, Uri Grpc, Uri Http);
 
 /// <summary>
-/// Embedded Kafka with VitalTwin's topics and the four services, each in its own process, on free
-/// loopback ports. Used by the one-machine demo and by the end-to-end tests.
+/// Embedded Kafka with VitalTwin's topics and the four services, each instance in its own process on free
+/// loopback ports. Used by the one-machine demo and by the end-to-end tests. With several replicas, the instances
+/// of a service share its consumer group, as replicas of a Deployment do, and are named <c>TwinState-1</c>,
+/// <c>TwinState-2</c>, ... in their output; instances can be killed, restarted, added and removed while it runs.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
@@ -26,15 +28,22 @@ public sealed class LocalCluster : IAsyncDisposable
         ("Notification", "VitalTwin.Notification"),
     ];
 
-    private readonly List<ServiceProcess> _processes = [];
-    private readonly Dictionary<string, ServiceEndpoints> _endpoints = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Assembly, Dictionary<string, string> Environment)> _launches = new(StringComparer.Ordinal);
-    private Action<string, string> _output = static (_, _) => { };
+    // Ports handed out by any cluster in this process: tests run several clusters side by side.
+    private static readonly HashSet<int> Ports = [];
 
-    private LocalCluster(EmbeddedKafka kafka, KafkaTopics topics)
+    // Service instances in start order; a test adds and removes them while other tasks look them up, under _gate.
+    private readonly List<ServiceInstance> _instances = [];
+    private readonly Lock _gate = new();
+    // Other programs started with the cluster (the simulator, say).
+    private readonly List<ServiceProcess> _programs = [];
+    private readonly Dictionary<string, int> _lastInstanceNumber = new(StringComparer.Ordinal);
+    private readonly LocalClusterOptions _options;
+
+    private LocalCluster(EmbeddedKafka kafka, KafkaTopics topics, LocalClusterOptions options)
     {
         Kafka = kafka;
         Topics = topics;
+        _options = options;
     }
 
     public EmbeddedKafka Kafka { get; }
@@ -47,9 +56,21 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public KafkaTopics Topics { get; }
 
-    public IReadOnlyDictionary<string, ServiceEndpoints> Endpoints => _endpoints;
+    /// <summary>Each service's first running instance, by service name.</summary>
+    public IReadOnlyDictionary<string, ServiceEndpoints> Endpoints =>
+        Snapshot().GroupBy(i => i.Service).ToDictionary(g => g.Key, g => g.First().Endpoints, StringComparer.Ordinal);
 
-    public ServiceEndpoints this[string service] => _endpoints[service];
+    /// <summary>The first running instance of <paramref name="service"/>.</summary>
+    public ServiceEndpoints this[string service] => InstancesOf(service)[0];
+
+    /// <summary>Every instance of every service, in start order.</summary>
+    public IReadOnlyList<ServiceEndpoints> Instances => Snapshot().Select(i => i.Endpoints).ToList();
+
+    /// <summary>The instances of <paramref name="service"/>, running or killed and not yet restarted, in start order.</summary>
+    public IReadOnlyList<ServiceEndpoints> InstancesOf(string service) =>
+        Snapshot().Where(i => i.Service == service).Select(i => i.Endpoints).ToList() is { Count: > 0 } found
+            ? found
+            : throw new ArgumentException($"No instance of {service} runs.", nameof(service));
 
     /// <summary>
     /// A channel to <paramref name="service"/> whose calls carry <paramref name="bearerToken"/> (none when null).
@@ -72,42 +93,29 @@ public sealed class LocalCluster : IAsyncDisposable
             options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, bearer);
             options.UnsafeUseInsecureChannelCallCredentials = true;
         }
-        return GrpcChannel.ForAddress(this[service].Grpc, options);
+        return GrpcChannel.ForAddress(Find(service).Endpoints.Grpc, options);
     }
 
     /// <summary>The running processes, services first, for tools that measure them (CPU, memory).</summary>
-    public IReadOnlyList<ServiceProcess> Processes => _processes;
+    public IReadOnlyList<ServiceProcess> Processes => [.. Snapshot().Select(i => i.Process), .. _programs];
 
-    /// <summary>Starts Kafka and every service, and returns once each answers its readiness probe.</summary>
+    /// <summary>Starts Kafka and every service, and returns once each instance answers its readiness probe.</summary>
     public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Replicas, 1);
         var topics = new KafkaTopics();
-        var cluster = new LocalCluster(EmbeddedKafka.Start(topics.Specs(options.Partitions)), topics) { _output = options.Output };
+        var cluster = new LocalCluster(EmbeddedKafka.Start(topics.Specs(options.Partitions)), topics, options);
         try
         {
-            foreach (var (name, assembly) in Services)
+            foreach (var (name, _) in Services)
             {
-                var endpoints = new ServiceEndpoints(name, FreeLoopbackUri(), FreeLoopbackUri());
-                var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
+                for (var replica = 0; replica < options.Replicas; replica++)
                 {
-                    ["Kafka__BootstrapServers"] = cluster.Kafka.BootstrapServers,
-                    // The mock keeps a restarted member out of its group for the whole session timeout.
-                    ["Kafka__SessionTimeout"] = "00:00:06",
-                    // The mock cluster holds an empty fetch for the whole wait: keep each hop's share of the latency small.
-                    ["Kafka__FetchWaitMax"] = "00:00:00.010",
-                    ["Kestrel__Endpoints__Grpc__Url"] = endpoints.Grpc.ToString(),
-                    ["Kestrel__Endpoints__Http__Url"] = endpoints.Http.ToString(),
-                };
-                foreach (var (key, value) in cluster.Tokens.ServiceConfiguration)
-                {
-                    environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+                    cluster.Launch(name, numbered: options.Replicas > 1);
                 }
-                cluster._processes.Add(ServiceProcess.Start(name, assembly, environment, options.Output));
-                cluster._endpoints[name] = endpoints;
-                cluster._launches[name] = (assembly, environment);
             }
-            await cluster.WaitUntilReadyAsync(cluster._endpoints.Values, options.StartTimeout, cancellationToken);
+            await cluster.WaitUntilReadyAsync(cluster.Instances, options.StartTimeout, cancellationToken);
             return cluster;
         }
         catch
@@ -121,26 +129,92 @@ public sealed class LocalCluster : IAsyncDisposable
     public ServiceProcess StartProgram(string name, string assembly, IReadOnlyDictionary<string, string> environment, Action<string, string> output)
     {
         var process = ServiceProcess.Start(name, assembly, environment, output);
-        _processes.Add(process);
+        _programs.Add(process);
         return process;
     }
 
     /// <summary>
-    /// Stops a service the way Kubernetes would (SIGTERM, so it finishes in-flight work and hands its
-    /// partitions back), or with <paramref name="crash"/> kills it outright, and starts it again on the same
-    /// ports; returns once it is ready.
+    /// Stops a service instance (a service's name means its first) the way Kubernetes would (SIGTERM, so it finishes
+    /// in-flight work and hands its partitions back), or with <paramref name="crash"/> kills it outright, and starts it
+    /// again on the same ports; returns once it is ready. An instance killed by <see cref="KillAsync"/> is started again.
     /// </summary>
-    public async Task RestartAsync(string service, TimeSpan timeout, CancellationToken cancellationToken, bool crash = false)
+    public async Task RestartAsync(string instance, TimeSpan timeout, CancellationToken cancellationToken, bool crash = false)
     {
-        var index = _processes.FindIndex(p => p.Name == service);
+        var found = Find(instance);
         if (crash)
         {
-            await _processes[index].KillAsync();
+            await found.Process.KillAsync();
         }
-        await _processes[index].DisposeAsync();
-        var (assembly, environment) = _launches[service];
-        _processes[index] = ServiceProcess.Start(service, assembly, environment, _output);
-        await WaitUntilReadyAsync([_endpoints[service]], timeout, cancellationToken);
+        await found.Process.DisposeAsync();
+        found.Process = ServiceProcess.Start(found.Endpoints.Name, found.Assembly, found.Environment, _options.Output);
+        await WaitUntilReadyAsync([found.Endpoints], timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Kills a service instance outright (SIGKILL on Linux), as a crash or an OOM kill would: nothing is flushed,
+    /// committed or handed back, and its group notices only when its session times out. It stays down until
+    /// <see cref="RestartAsync"/>.
+    /// </summary>
+    public Task KillAsync(string instance) => Find(instance).Process.KillAsync();
+
+    /// <summary>Starts one more instance of <paramref name="service"/> on ports of its own, and returns once it is ready.</summary>
+    public async Task<ServiceEndpoints> AddInstanceAsync(string service, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var added = Launch(service, numbered: true);
+        await WaitUntilReadyAsync([added.Endpoints], timeout, cancellationToken);
+        return added.Endpoints;
+    }
+
+    /// <summary>Stops a service instance as a scale-down would (SIGTERM: it hands its partitions back) and forgets it.</summary>
+    public async Task RemoveInstanceAsync(string instance)
+    {
+        var found = Find(instance);
+        lock (_gate)
+        {
+            _instances.Remove(found);
+        }
+        await found.Process.DisposeAsync();
+    }
+
+    private ServiceInstance Launch(string service, bool numbered)
+    {
+        var assembly = Services.First(s => s.Name == service).Assembly;
+        // Instance numbers are never reused, so a removed instance's output is not mistaken for a later one's.
+        var number = _lastInstanceNumber[service] = _lastInstanceNumber.GetValueOrDefault(service) + 1;
+        var endpoints = new ServiceEndpoints(numbered ? $"{service}-{number}" : service, FreeLoopbackUri(), FreeLoopbackUri());
+        var environment = new Dictionary<string, string>(_options.Environment, StringComparer.Ordinal)
+        {
+            ["Kafka__BootstrapServers"] = Kafka.BootstrapServers,
+            // The mock keeps a restarted member out of its group for the whole session timeout.
+            ["Kafka__SessionTimeout"] = "00:00:06",
+            // The mock cluster holds an empty fetch for the whole wait: keep each hop's share of the latency small.
+            ["Kafka__FetchWaitMax"] = "00:00:00.010",
+            ["Kestrel__Endpoints__Grpc__Url"] = endpoints.Grpc.ToString(),
+            ["Kestrel__Endpoints__Http__Url"] = endpoints.Http.ToString(),
+        };
+        foreach (var (key, value) in Tokens.ServiceConfiguration)
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        var instance = new ServiceInstance(service, assembly, endpoints, environment, ServiceProcess.Start(endpoints.Name, assembly, environment, _options.Output));
+        lock (_gate)
+        {
+            _instances.Add(instance);
+        }
+        return instance;
+    }
+
+    private ServiceInstance Find(string instance) =>
+        Snapshot().FirstOrDefault(i => i.Endpoints.Name == instance)
+        ?? Snapshot().FirstOrDefault(i => i.Service == instance)
+        ?? throw new ArgumentException($"No instance {instance} runs.", nameof(instance));
+
+    private List<ServiceInstance> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _instances];
+        }
     }
 
     private async Task WaitUntilReadyAsync(IEnumerable<ServiceEndpoints> services, TimeSpan timeout, CancellationToken cancellationToken)
@@ -155,9 +229,9 @@ public sealed class LocalCluster : IAsyncDisposable
             while (pending.Count > 0)
             {
                 // Only the services being waited for: a program that finished its work (a replay, say) is no failure.
-                if (_processes.FirstOrDefault(p => p.HasExited && pending.Any(s => s.Name == p.Name)) is { } exited)
+                if (Snapshot().FirstOrDefault(i => i.Process.HasExited && pending.Contains(i.Endpoints)) is { } exited)
                 {
-                    throw new InvalidOperationException($"{exited.Name} exited during start-up; its output above says why.");
+                    throw new InvalidOperationException($"{exited.Endpoints.Name} exited during start-up; its output above says why.");
                 }
                 for (var i = pending.Count - 1; i >= 0; i--)
                 {
@@ -189,22 +263,39 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             return false;
         }
+        // The probe's own 2 s timeout: a service still starting on a busy machine, not the caller's deadline.
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private static Uri FreeLoopbackUri()
     {
-        // The OS hands out a free port; the service binds it a moment later.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        while (true)
+        {
+            // The OS hands out a free port; the service binds it a moment later.
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            // Released at once, a port can be handed out again, to another instance: one of the two would fail to
+            // bind, and the other would answer the first one's readiness probe.
+            lock (Ports)
+            {
+                if (Ports.Add(port))
+                {
+                    return new Uri($"http://127.0.0.1:{port}");
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         // Last started, first stopped: the simulator before the services, the services before Kafka.
-        for (var i = _processes.Count - 1; i >= 0; i--)
+        foreach (var process in Processes.Reverse())
         {
-            await _processes[i].DisposeAsync();
+            await process.DisposeAsync();
         }
         Kafka.Dispose();
         Tokens.Dispose();
@@ -216,6 +307,9 @@ public sealed class LocalClusterOptions
     /// <summary>Partitions per topic.</summary>
     public int Partitions { get; init; } = 6;
 
+    /// <summary>Instances of each service, each a process of its own; a replica beyond <see cref="Partitions"/> holds no partition.</summary>
+    public int Replicas { get; init; } = 1;
+
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Extra configuration for every service, as environment variables.</summary>
@@ -223,4 +317,18 @@ public sealed class LocalClusterOptions
 
     /// <summary>Receives (service, line) for every line a service prints.</summary>
     public Action<string, string> Output { get; init; } = static (_, _) => { };
+}
+
+/// <summary>One instance of a service: how it is launched, where it answers, and its current process.</summary>
+internal sealed class ServiceInstance(string service, string assembly, ServiceEndpoints endpoints, IReadOnlyDictionary<string, string> environment, ServiceProcess process)
+{
+    public string Service => service;
+
+    public string Assembly => assembly;
+
+    public ServiceEndpoints Endpoints => endpoints;
+
+    public IReadOnlyDictionary<string, string> Environment => environment;
+
+    public ServiceProcess Process { get; set; } = process;
 }

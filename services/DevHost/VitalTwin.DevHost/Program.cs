@@ -5,7 +5,7 @@ using VitalTwin.DevHost;
 using VitalTwin.ServiceDefaults.Security;
 
 // ./build.sh --target=Demo [--duration=<seconds>] [--patients=<n>] [--deteriorating=<n>] [--replay=<csv> [--speed=<n>]]
-//   [--webhook=<url>[,Json|FhirR4]] [--tokens=<file>]
+//   [--webhook=<url>[,Json|FhirR4]] [--tokens=<file>] [--replicas=<n>]
 var settings = new ConfigurationBuilder().AddCommandLine(args).Build();
 var duration = settings.GetValue<double?>("duration");
 var patients = settings.GetValue("patients", 20);
@@ -13,6 +13,13 @@ var deteriorating = settings.GetValue("deteriorating", 3);
 var replay = settings.GetValue<string?>("replay");
 var speed = settings.GetValue("speed", 1.0);
 var tokensFile = settings.GetValue<string?>("tokens");
+var replicas = settings.GetValue("replicas", 1);
+var partitions = new LocalClusterOptions().Partitions;
+if (replicas < 1 || replicas > partitions)
+{
+    Console.Error.WriteLine($"--replicas takes 1 to {partitions} (the partitions per topic): a replica beyond them would hold nothing.");
+    return 1;
+}
 if (replay is not null && !File.Exists(replay))
 {
     Console.Error.WriteLine($"The recording {replay} does not exist.");
@@ -57,7 +64,7 @@ if (replay is not null)
     environment["Gateway__DeviceRateLimit__ReadingsPerSecond"] = "1000000";
     environment["Gateway__DeviceRateLimit__Burst"] = "10000000";
 }
-await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Environment = environment, Output = Print }, stop.Token);
+await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Replicas = replicas, Environment = environment, Output = Print }, stop.Token);
 
 output.WriteLine($"Kafka bootstrap: {cluster.Kafka.BootstrapServers}");
 // Tokens for trying the APIs by hand (grpcurl -H "authorization: Bearer <token>"); they are only good for this run.
@@ -78,13 +85,14 @@ if (webhook is not null)
 {
     output.WriteLine($"Alerts are POSTed to {webhook["Delivery__Webhooks__0__Url"]} ({webhook["Delivery__Webhooks__0__Format"]}), signed with the secret {webhook["Delivery__Webhooks__0__Secret"]}.");
 }
-foreach (var service in cluster.Endpoints.Values)
+foreach (var instance in cluster.Instances)
 {
-    output.WriteLine($"{service.Name} gRPC: {service.Grpc.ToString().TrimEnd('/')}");
+    output.WriteLine($"{instance.Name} gRPC: {instance.Grpc.ToString().TrimEnd('/')}");
 }
 
 var simulator = new Dictionary<string, string>(quiet)
 {
+    // The first Gateway: the devices it registers reach the other replicas through the devices topic.
     ["Simulator__GatewayUrl"] = cluster["Gateway"].Grpc.ToString(),
     // The simulator plays the hospital's registration system when it binds its devices to patients.
     ["Simulator__AccessToken"] = cluster.Tokens.Mint("simulator", [Roles.Registrar], lifetime: TimeSpan.FromDays(7)),

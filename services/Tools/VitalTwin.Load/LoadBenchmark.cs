@@ -27,7 +27,7 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
     {
         options.Resolve();
         var startedAt = clock.GetUtcNow();
-        Say($"Load: {options.Rate:N0} readings/s for {options.Duration} s after {options.Warmup} s warm-up; {options.Streams} streams, batches of {options.BatchSize}, {options.Patients:N0} patients ({options.Deteriorating:N0} deteriorating), {options.Partitions} partitions.");
+        Say($"Load: {options.Rate:N0} readings/s for {options.Duration} s after {options.Warmup} s warm-up; {options.Streams} streams, batches of {options.BatchSize}, {options.Patients:N0} patients ({options.Deteriorating:N0} deteriorating), {options.Partitions} partitions, {options.Replicas} instance(s) of every service.");
 
         var starting = clock.GetTimestamp();
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -50,6 +50,7 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
             new LocalClusterOptions
             {
                 Partitions = options.Partitions,
+                Replicas = options.Replicas,
                 Environment = environment,
                 StartTimeout = TimeSpan.FromSeconds(120),
                 Output = (service, line) => output.WriteLine($"  [{service}] {line}"),
@@ -64,11 +65,12 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         using var alerts = new AlertProbe(cluster.Kafka.BootstrapServers, cluster.Topics.Alerts, clock);
         using var telemetry = new TelemetryProbe(cluster.Kafka.BootstrapServers, cluster.Topics.Telemetry, run);
         var clinician = cluster.Tokens.Mint("load-benchmark", [Roles.Clinician], [Caller.EveryWard], TimeSpan.FromDays(1));
-        await using var twins = new TwinProbe(cluster.Channel("TwinState", clinician), sample, run);
+        // A watch on every TwinState replica: each pushes the twins of the partitions it holds.
+        await using var twins = new TwinProbe(cluster.InstancesOf("TwinState").Select(i => cluster.Channel(i.Name, clinician)).ToList(), sample, run);
         twins.Start();
         // The run plays the hospital's registration system when it binds the monitors.
         var registrar = options.AccessToken ?? cluster.Tokens.Mint("load-benchmark", [Roles.Registrar], lifetime: TimeSpan.FromDays(1));
-        using var driver = new IngestionDriver(cluster["Gateway"].Grpc, patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
+        using var driver = new IngestionDriver(cluster.InstancesOf("Gateway").Select(i => i.Grpc).ToList(), patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
 
         var registering = clock.GetTimestamp();
         await driver.RegisterAsync(patients, cancellationToken);
@@ -321,7 +323,7 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         var report = new LoadReport(
             startedAt,
             new RunSettings(options.Rate, options.Duration, options.Warmup, options.Partitions, options.Streams, options.BatchSize, options.Patients,
-                options.Deteriorating, options.TwinSample, options.StreamSeconds, options.DrainTimeout, Environment.ProcessorCount),
+                options.Deteriorating, options.TwinSample, options.StreamSeconds, options.DrainTimeout, Environment.ProcessorCount, options.Replicas),
             throughput,
             latency,
             alertResult,

@@ -34,6 +34,10 @@ internal sealed class LoadOptions : IValidatableObject
     [Range(1, 64)]
     public int Partitions { get; set; } = 6;
 
+    /// <summary>Instances of each service, each a process of its own, sharing the service's consumer group.</summary>
+    [Range(1, 64)]
+    public int Replicas { get; set; } = 1;
+
     /// <summary>Concurrent IngestStream calls; 0 = one per 2,500 readings/s, between 2 and 64.</summary>
     [Range(0, 1_000)]
     public int Streams { get; set; }
@@ -128,6 +132,10 @@ internal sealed class LoadOptions : IValidatableObject
         {
             yield return new ValidationResult("--access-token, when given, is a bearer token: no blanks.", [nameof(AccessToken)]);
         }
+        if (Replicas > Partitions)
+        {
+            yield return new ValidationResult("--replicas cannot exceed --partitions: a replica beyond the partition count holds nothing.", [nameof(Replicas)]);
+        }
         if (Deteriorating > Patients && Patients > 0)
         {
             yield return new ValidationResult("--deteriorating cannot exceed --patients.", [nameof(Deteriorating)]);
@@ -135,7 +143,7 @@ internal sealed class LoadOptions : IValidatableObject
     }
 
     /// <summary>
-    /// <c>--rate=&lt;readings/s&gt; --duration=&lt;s&gt; --warmup=&lt;s&gt; --partitions=&lt;n&gt; --streams=&lt;n&gt; --batch-size=&lt;readings&gt;
+    /// <c>--rate=&lt;readings/s&gt; --duration=&lt;s&gt; --warmup=&lt;s&gt; --partitions=&lt;n&gt; --replicas=&lt;n&gt; --streams=&lt;n&gt; --batch-size=&lt;readings&gt;
     /// --patients=&lt;n&gt; --deteriorating=&lt;n&gt; --twin-sample=&lt;n&gt; --stream-seconds=&lt;s&gt; --drain-timeout=&lt;s&gt;
     /// --admission-timeout=&lt;s&gt; --status-interval=&lt;s&gt; --output=&lt;dir&gt; --access-token=&lt;jwt&gt;</c>, as <c>--name=value</c> or <c>--name value</c>.
     /// </summary>
@@ -157,6 +165,7 @@ internal sealed class LoadOptions : IValidatableObject
                 case "--duration": options.Duration = Int(); break;
                 case "--warmup": options.Warmup = Int(); break;
                 case "--partitions": options.Partitions = Int(); break;
+                case "--replicas": options.Replicas = Int(); break;
                 case "--streams": options.Streams = Int(); break;
                 case "--batch-size": options.BatchSize = Int(); break;
                 case "--patients": options.Patients = Int(); break;
@@ -169,7 +178,7 @@ internal sealed class LoadOptions : IValidatableObject
                 case "--output": options.OutputDirectory = value; break;
                 case "--access-token": options.AccessToken = value; break;
                 default:
-                    throw new ArgumentException($"Unknown option {parts[0]}. Options: --rate, --duration, --warmup, --partitions, --streams, --batch-size, --patients, --deteriorating, --twin-sample, --stream-seconds, --drain-timeout, --admission-timeout, --status-interval, --output, --access-token.");
+                    throw new ArgumentException($"Unknown option {parts[0]}. Options: --rate, --duration, --warmup, --partitions, --replicas, --streams, --batch-size, --patients, --deteriorating, --twin-sample, --stream-seconds, --drain-timeout, --admission-timeout, --status-interval, --output, --access-token.");
             }
         }
         return options;

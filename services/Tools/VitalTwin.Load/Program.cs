@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using VitalTwin.Load;
 
-// ./build.sh --target=Load --rate=<readings/s> --duration=<seconds> [--partitions=<n>]; other options: LoadOptions.Parse.
+// ./build.sh --target=Load --rate=<readings/s> --duration=<seconds> [--partitions=<n>] [--replicas=<n>]; other options: LoadOptions.Parse.
 var output = TextWriter.Synchronized(Console.Out);
 LoadOptions options;
 try

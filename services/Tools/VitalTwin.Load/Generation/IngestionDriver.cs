@@ -9,7 +9,10 @@ namespace VitalTwin.Load.Generation;
 /// rate. Every patient belongs to one sender. The Gateway authenticates a call as one device, so a sender keeps a
 /// VitalSignIngestion.IngestStream call open per monitor, with the monitor's credential, for
 /// <see cref="LoadOptions.StreamSeconds"/> or until the phase changes; then every call is completed for its
-/// acknowledgement, so counts arrive steadily and no call spans two phases.
+/// acknowledgement, so counts arrive steadily and no call spans two phases. With several Gateways, stream k talks to
+/// Gateway k modulo their number, and every call for a monitor (its registration too) goes to its stream's Gateway,
+/// as behind a load balancer that keeps a device's connection: no reading waits for a registration to reach
+/// another replica through the devices topic.
 /// </summary>
 internal sealed class IngestionDriver : IDisposable
 {
@@ -22,18 +25,20 @@ internal sealed class IngestionDriver : IDisposable
     private readonly GrpcChannel[] _channels;
     private readonly SyntheticPatient[][] _patientsByStream;
     private readonly Metadata _registrar;
+    private readonly Dictionary<SyntheticPatient, int> _streamOf;
 
     /// <param name="accessToken">The registrar's bearer token, sent with the registrations.</param>
-    public IngestionDriver(Uri gateway, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
+    public IngestionDriver(IReadOnlyList<Uri> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
     {
         ArgumentNullException.ThrowIfNull(patients);
+        ArgumentOutOfRangeException.ThrowIfZero(gateways.Count);
         _options = options;
         _clock = clock;
         _deteriorated = deteriorated;
         _registrar = [new Metadata.Entry("authorization", $"Bearer {accessToken}")];
         // A sender holds a call per monitor at once, more than the server's streams per connection (Kestrel: 100).
         _channels = Enumerable.Range(0, options.Streams)
-            .Select(_ => GrpcChannel.ForAddress(gateway, new GrpcChannelOptions
+            .Select(stream => GrpcChannel.ForAddress(gateways[stream % gateways.Count], new GrpcChannelOptions
             {
                 HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
                 DisposeHttpClient = true,
@@ -42,6 +47,7 @@ internal sealed class IngestionDriver : IDisposable
         _patientsByStream = Enumerable.Range(0, options.Streams)
             .Select(stream => patients.Where((_, i) => i % options.Streams == stream).ToArray())
             .ToArray();
+        _streamOf = patients.Select((patient, i) => (patient, i)).ToDictionary(p => p.patient, p => p.i % options.Streams);
     }
 
     public IngestionCounters Warmup { get; } = new();
@@ -53,11 +59,13 @@ internal sealed class IngestionDriver : IDisposable
     /// <summary>Binds every monitor to its patient, a few calls at a time, before any reading is sent; each keeps the credential it is issued.</summary>
     public async Task RegisterAsync(IReadOnlyList<SyntheticPatient> patients, CancellationToken cancellationToken)
     {
-        var registry = new DeviceRegistry.DeviceRegistryClient(_channels[0]);
         // Bound a minute back, so that no reading of the run predates its binding.
         var boundFrom = _clock.Time.GetUtcNow().AddMinutes(-1);
-        await Parallel.ForEachAsync(patients, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
-            async (patient, token) => patient.Registered((await registry.RegisterDeviceAsync(patient.Registration(boundFrom), _registrar, cancellationToken: token)).DeviceCredential));
+        await Parallel.ForEachAsync(patients, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (patient, token) =>
+        {
+            var registry = new DeviceRegistry.DeviceRegistryClient(_channels[_streamOf[patient]]);
+            patient.Registered((await registry.RegisterDeviceAsync(patient.Registration(boundFrom), _registrar, cancellationToken: token)).DeviceCredential);
+        });
     }
 
     /// <summary>
@@ -68,10 +76,9 @@ internal sealed class IngestionDriver : IDisposable
     public async Task AdmitAsync(IReadOnlyList<SyntheticPatient> patients, IReadOnlyList<SyntheticPatient> markers, CancellationToken cancellationToken)
     {
         async Task SendAsync(IEnumerable<SyntheticPatient> ticking) =>
-            await Parallel.ForEachAsync(ticking.Select((patient, i) => (patient, i)), new ParallelOptions { MaxDegreeOfParallelism = 8 * _options.Streams, CancellationToken = cancellationToken }, async (each, token) =>
+            await Parallel.ForEachAsync(ticking, new ParallelOptions { MaxDegreeOfParallelism = 8 * _options.Streams, CancellationToken = cancellationToken }, async (patient, token) =>
             {
-                var (patient, i) = each;
-                var client = new VitalSignIngestion.VitalSignIngestionClient(_channels[i % _channels.Length]);
+                var client = new VitalSignIngestion.VitalSignIngestionClient(_channels[_streamOf[patient]]);
                 var batch = new VitalSignBatch();
                 // Random.Shared: these calls run in parallel.
                 patient.AppendTick(batch, _clock.Time.GetUtcNow(), deteriorate: false, Random.Shared);

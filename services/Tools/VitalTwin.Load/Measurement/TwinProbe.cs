@@ -6,7 +6,8 @@ using VitalTwin.Load.Generation;
 namespace VitalTwin.Load.Measurement;
 
 /// <summary>
-/// Device-to-twin latency on a sample of patients, through one TwinQuery.WatchTwins call naming them. TwinState
+/// Device-to-twin latency on a sample of patients, through a TwinQuery.WatchTwins call naming them on every TwinState
+/// replica (each pushes the twins it holds; should one push a twin another holds too, only news counts). TwinState
 /// pushes a twin as soon as it applied a change, so each vital whose observed_at moved on was applied just before
 /// the push; since readings are stamped with their send time, receipt minus observed_at is the latency of that
 /// reading. Polling GetTwin would add up to a poll interval to every value instead.
@@ -17,19 +18,19 @@ internal sealed class TwinProbe : IAsyncDisposable
 {
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(200);
 
-    private readonly GrpcChannel _channel;
+    private readonly IReadOnlyList<GrpcChannel> _channels;
     private readonly RunClock _clock;
     private readonly IReadOnlyList<SyntheticPatient> _sample;
     private readonly Dictionary<string, WatchedTwin> _twins;
     private readonly CancellationTokenSource _stop = new();
-    private Task _loop = Task.CompletedTask;
+    private Task _loops = Task.CompletedTask;
     private long _reconnects;
     private (long Applied, long Sent) _atWindowStart;
 
-    /// <param name="twinState">A channel to TwinState carrying a clinician's bearer token for every ward: TwinQuery serves no one else. The probe disposes it.</param>
-    public TwinProbe(GrpcChannel twinState, IReadOnlyList<SyntheticPatient> sample, RunClock clock)
+    /// <param name="twinState">A channel to each TwinState replica carrying a clinician's bearer token for every ward: TwinQuery serves no one else. The probe disposes them.</param>
+    public TwinProbe(IReadOnlyList<GrpcChannel> twinState, IReadOnlyList<SyntheticPatient> sample, RunClock clock)
     {
-        _channel = twinState;
+        _channels = twinState;
         _clock = clock;
         _sample = sample;
         _twins = sample.ToDictionary(p => p.PatientId, _ => new WatchedTwin(), StringComparer.Ordinal);
@@ -42,7 +43,7 @@ internal sealed class TwinProbe : IAsyncDisposable
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
     public void Start() =>
-        _loop = Task.Run(() => WatchAsync(_stop.Token));
+        _loops = Task.WhenAll(_channels.Select(channel => Task.Run(() => WatchAsync(channel, _stop.Token))));
 
     /// <summary>
     /// The send time up to which every watched twin reflects all five vitals: TwinState has applied (nearly)
@@ -86,9 +87,9 @@ internal sealed class TwinProbe : IAsyncDisposable
     public (long Applied, long Sent) Completeness() =>
         (_twins.Values.Sum(t => (long)t.ReadingsApplied), _sample.Sum(p => p.ReadingsSent));
 
-    private async Task WatchAsync(CancellationToken cancellationToken)
+    private async Task WatchAsync(GrpcChannel channel, CancellationToken cancellationToken)
     {
-        var client = new TwinQuery.TwinQueryClient(_channel);
+        var client = new TwinQuery.TwinQueryClient(channel);
         var request = new WatchTwinsRequest { PatientIds = { _twins.Keys } };
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -125,30 +126,37 @@ internal sealed class TwinProbe : IAsyncDisposable
 
     private void Observe(WatchedTwin watched, PatientTwin twin, DateTimeOffset receivedAt)
     {
-        foreach (var vital in twin.Vitals)
+        // Each replica's watch loop observes; a twin is pushed by its holder, but a rebalance can overlap two.
+        lock (watched)
         {
-            if (vital.ObservedAt is null)
+            foreach (var vital in twin.Vitals)
             {
-                continue;
+                if (vital.ObservedAt is null)
+                {
+                    continue;
+                }
+                var observed = vital.ObservedAt.ToDateTimeOffset().UtcTicks;
+                if (watched.Advance(vital.Code.Loinc, observed) && _clock.InWindow(observed))
+                {
+                    Latency.Record(TimeSpan.FromTicks(receivedAt.UtcTicks - observed));
+                }
             }
-            var observed = vital.ObservedAt.ToDateTimeOffset().UtcTicks;
-            if (watched.Advance(vital.Code.Loinc, observed) && _clock.InWindow(observed))
-            {
-                Latency.Record(TimeSpan.FromTicks(receivedAt.UtcTicks - observed));
-            }
+            watched.ReadingsApplied = twin.ReadingsApplied;
         }
-        watched.ReadingsApplied = twin.ReadingsApplied;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _loop;
+        await _loops;
         _stop.Dispose();
-        _channel.Dispose();
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
     }
 
-    /// <summary>What the probe last saw of one twin; written by the watch loop only.</summary>
+    /// <summary>What the probe last saw of one twin; written by the watch loops, one at a time.</summary>
     private sealed class WatchedTwin
     {
         private readonly Dictionary<string, long> _newestByVital = new(StringComparer.Ordinal);

@@ -24,7 +24,7 @@ internal sealed record LoadReport(
 
 internal sealed record RunSettings(
     int Rate, int DurationSeconds, int WarmupSeconds, int Partitions, int Streams, int BatchSize, int Patients,
-    int Deteriorating, int TwinSample, double StreamSeconds, int DrainTimeoutSeconds, int ProcessorCount);
+    int Deteriorating, int TwinSample, double StreamSeconds, int DrainTimeoutSeconds, int ProcessorCount, int Replicas);
 
 /// <param name="OfferedPerSecond">Readings written to the streams per second of the window.</param>
 /// <param name="AcceptedPerSecond">Readings the Gateway acknowledged (durable on the telemetry topic) per second, until the last acknowledgement.</param>
