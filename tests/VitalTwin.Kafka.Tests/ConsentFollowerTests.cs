@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical.Consent;
@@ -41,6 +42,7 @@ public sealed class ConsentFollowerTests(ClusterFixture cluster) : IClassFixture
             Options.Create(topics),
             TimeProvider.System,
             new KafkaMetrics(meters.GetRequiredService<IMeterFactory>()),
+            new ApplicationLifetime(loggers.CreateLogger<ApplicationLifetime>()),
             loggers.CreateLogger<ConsentFollower>());
 
         await follower.StartAsync(CancellationToken.None);

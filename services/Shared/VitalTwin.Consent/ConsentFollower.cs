@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical.Consent;
@@ -16,7 +17,8 @@ public sealed partial class ConsentFollower(
     IOptions<KafkaTopics> topics,
     TimeProvider clock,
     KafkaMetrics metrics,
-    ILogger<ConsentFollower> logger) : TopicFollower(kafka.Value, topics.Value.Consent, clock, metrics, logger)
+    IHostApplicationLifetime lifetime,
+    ILogger<ConsentFollower> logger) : TopicFollower(kafka.Value, topics.Value.Consent, clock, metrics, lifetime, logger)
 {
     protected override void Apply(ConsumedEvent consumed)
     {

@@ -24,6 +24,7 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly ConsumeErrors _errors;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly HashSet<TopicPartition> _assigned = [];
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _awaited = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -31,12 +32,13 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
     private Task _following = Task.CompletedTask;
     private DateTimeOffset _nextRefresh;
 
-    protected TopicFollower(KafkaOptions kafka, string topic, TimeProvider clock, KafkaMetrics metrics, ILogger logger)
+    protected TopicFollower(KafkaOptions kafka, string topic, TimeProvider clock, KafkaMetrics metrics, IHostApplicationLifetime lifetime, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(kafka);
         ArgumentException.ThrowIfNullOrEmpty(topic);
         _kafka = kafka;
         _clock = clock;
+        _lifetime = lifetime;
         _logger = logger;
         Topic = topic;
         _errors = new ConsumeErrors(GroupId, clock, metrics, logger);
@@ -170,7 +172,7 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
                 }
                 catch (KafkaException ex)
                 {
-                    // A fatal one ends following; it surfaces when the host stops the follower.
+                    // A fatal one is thrown on, and ends following.
                     await _errors.RecoverAsync(ex, stopping);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -185,6 +187,14 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopped during a back-off.
+        }
+        catch (KafkaException ex) when (ConsumeErrors.IsFatal(ex.Error))
+        {
+            // What a follower keeps (consent, device bindings, who holds which partition) would go stale for good, and
+            // a service acting on a stale consent or binding is unsafe: the whole service stops, so that its
+            // orchestrator restarts it and its operator sees it.
+            LogStoppingService(_logger, Topic);
+            _lifetime.StopApplication();
         }
     }
 
@@ -237,6 +247,9 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka error while following {Topic}: {Code} {Reason}")]
     private static partial void LogKafkaError(ILogger logger, string topic, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Following {Topic} ended on an error no retry mends; stopping the service rather than serving from what it last read")]
+    private static partial void LogStoppingService(ILogger logger, string topic);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Following {Topic} failed ({Error}); retrying")]
     private static partial void LogFollowFailed(ILogger logger, string topic, string error);

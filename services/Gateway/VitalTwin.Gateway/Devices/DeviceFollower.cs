@@ -15,7 +15,8 @@ internal sealed class DeviceFollower(
     IOptions<KafkaTopics> topics,
     TimeProvider clock,
     KafkaMetrics metrics,
-    ILogger<DeviceFollower> logger) : TopicFollower(kafka.Value, topics.Value.Devices, clock, metrics, logger)
+    IHostApplicationLifetime lifetime,
+    ILogger<DeviceFollower> logger) : TopicFollower(kafka.Value, topics.Value.Devices, clock, metrics, lifetime, logger)
 {
     protected override void Apply(ConsumedEvent consumed) => records.Apply(consumed);
 

@@ -53,7 +53,7 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         TimeProvider clock,
         KafkaMetrics metrics,
         ILogger<OwnershipDirectory> logger)
-        : base(kafka.Value, topics.Value.Members, clock, metrics, logger)
+        : base(kafka.Value, topics.Value.Members, clock, metrics, lifetime, logger)
     {
         _kafka = kafka.Value;
         _producer = producer;
