@@ -41,7 +41,7 @@ internal sealed partial class AlertConsumer(
 
     // Partition number → how many of the subscribed topics' partitions with that number are assigned. The
     // alerts of a partition are taken over with the first and let go with the last.
-    private readonly Dictionary<int, int> _owned = [];
+    private readonly HeldPartitions _held = new();
 
     protected override async Task HandleAsync(ConsumedEvent consumed, CancellationToken cancellationToken)
     {
@@ -184,42 +184,29 @@ internal sealed partial class AlertConsumer(
     // alerts must be back before the partitions' first event, so waiting here is the point.
     protected override void OnPartitionsAssigned(IReadOnlyList<TopicPartition> partitions)
     {
-        var taken = new HashSet<int>();
-        foreach (var partition in partitions)
+        if (_held.Take(partitions) is { Count: > 0 } taken)
         {
-            var number = partition.Partition.Value;
-            _owned[number] = _owned.GetValueOrDefault(number) + 1;
-            if (_owned[number] == 1)
-            {
-                taken.Add(number);
-            }
-        }
-        if (taken.Count > 0)
-        {
-            TakeOver(taken);
+            TakeOver([.. taken]);
         }
     }
 
     protected override void OnPartitionsRevoked(IReadOnlyList<TopicPartition> partitions)
     {
-        var released = new HashSet<int>();
-        foreach (var partition in partitions)
+        if (_held.Release(partitions) is { Count: > 0 } released)
         {
-            var number = partition.Partition.Value;
-            if (_owned.TryGetValue(number, out var count) && --_owned[number] <= 0)
-            {
-                _owned.Remove(number);
-                released.Add(number);
-            }
-        }
-        if (released.Count > 0)
-        {
-            LetGo(released);
+            LetGo([.. released]);
         }
     }
 
-    // Letting go writes nothing (timers stop, local state is dropped), so a lost partition is let go like a revoked one.
-    protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions) => OnPartitionsRevoked(partitions);
+    // Letting go writes nothing (timers stop, local state is dropped), so a lost partition is let go like a revoked
+    // one, but at once for every topic of its number: another member may hold it already.
+    protected override void OnPartitionsLost(IReadOnlyList<TopicPartition> partitions)
+    {
+        if (_held.Lose(partitions) is { Count: > 0 } lost)
+        {
+            LetGo([.. lost]);
+        }
+    }
 
     /// <summary>
     /// Restores the partitions' consents, reads their alert history, then hands each open alert to the lifecycle and
