@@ -7,7 +7,8 @@
 //           --replicas=<n> runs n instances of every service (default 1)
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
-//   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds> [--replicas=<n>]; sustained rate and latencies
+//   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds> [--replicas=<n>[,<n>...]]; sustained
+//           rate and latencies, one run per replica count and a table of them side by side
 //   Evaluate scores alerts: every scenario family with every seed by default, or --scenario=<file>, or --replay=<csv> --labels=<csv> [--patients=<csv>]
 //   Export  pseudonymised vitals of research-consented patients for population analytics: --from=<time> --to=<time> [--out=<dir>]
 //   Charts  helm lint and helm template of charts/vitaltwin, when Helm is on the PATH
@@ -23,7 +24,7 @@ var replay = Argument<string>("replay", null);
 var speed = Argument<string>("speed", null);
 var webhook = Argument<string>("webhook", null);
 var tokens = Argument<string>("tokens", null);
-var replicas = Argument("replicas", 1);
+var replicas = Argument("replicas", "1");
 var nabDir = Argument("nab-dir", "../shared/data/nab");
 var benchFilter = Argument("filter", "*");
 
@@ -227,42 +228,68 @@ Task("Charts")
 });
 
 // Load: the whole system on this machine driven over gRPC at --rate=<readings/s> (default 10000) for --duration=<seconds>
-// (default 60), on --partitions=<n> partitions a topic (default 6), with --replicas=<n> instances of every service (default 1). Reports go to artifacts/load/load-<rate>.json and .md;
-// the run ends with "sustained readings/s: <n>" and "device->alert p99 ms: <n>", which go to the summary too.
+// (default 60), on --partitions=<n> partitions a topic (default 6), with --replicas=<n> instances of every service (default 1),
+// --patients=<n> simulated patients (default: as many as the rate needs). --replicas=1,3 runs once per count, one after the
+// other, and prints their figures side by side. Reports go to artifacts/load/load-<rate>[-r<n>].json and .md; each run ends
+// with "sustained readings/s: <n>" and "device->alert p99 ms: <n>", which go to the summary too.
 Task("Load")
     .Does(() =>
 {
     var loadRate = Argument("rate", 10000);
     var loadDuration = Argument("duration", 60);
     var loadPartitions = Argument("partitions", 6);
+    var counts = replicas.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
     // Release: the figures are meant to be those of a deployment. Builds the four services it launches as well.
     DotNetBuild("./services/Tools/VitalTwin.Load/VitalTwin.Load.csproj", new DotNetBuildSettings { Configuration = "Release" });
     var closing = new List<string>();
-    var exitCode = StartProcess("dotnet", new ProcessSettings
+    var sideBySide = new List<string> { "| replicas of every service | sustained readings/s | device->alert p99 ms |", "|---:|---:|---:|" };
+    foreach (var count in counts)
     {
-        Arguments = new ProcessArgumentBuilder()
+        var arguments = new ProcessArgumentBuilder()
             .Append("artifacts/bin/VitalTwin.Load/release/VitalTwin.Load.dll")
             .Append($"--rate={loadRate}")
             .Append($"--duration={loadDuration}")
             .Append($"--partitions={loadPartitions}")
-            .Append($"--replicas={replicas}"),
-        RedirectStandardOutput = true,
-        RedirectedStandardOutputHandler = line =>
+            .Append($"--replicas={count}");
+        if (HasArgument("patients"))
         {
-            if (line != null)
+            arguments.Append($"--patients={patients}");
+        }
+        var figures = new Dictionary<string, string>();
+        var exitCode = StartProcess("dotnet", new ProcessSettings
+        {
+            Arguments = arguments,
+            RedirectStandardOutput = true,
+            RedirectedStandardOutputHandler = line =>
             {
-                Console.WriteLine(line);
-                if (line.StartsWith("sustained readings/s: ") || line.StartsWith("device->alert p99 ms: ")) { closing.Add(line); }
-            }
-            return line;
-        },
-    });
-    EnsureDirectoryExists("./artifacts");
-    System.IO.File.WriteAllLines(summaryFile, closing);
-    if (exitCode != 0)
-    {
-        throw new Exception($"The load benchmark exited with code {exitCode}.");
+                if (line != null)
+                {
+                    Console.WriteLine(line);
+                    foreach (var figure in new[] { "sustained readings/s: ", "device->alert p99 ms: " })
+                    {
+                        if (line.StartsWith(figure))
+                        {
+                            figures[figure] = line.Substring(figure.Length);
+                            closing.Add(counts.Count > 1 ? $"{count} replicas: {line}" : line);
+                        }
+                    }
+                }
+                return line;
+            },
+        });
+        if (exitCode != 0)
+        {
+            throw new Exception($"The load benchmark with {count} replicas exited with code {exitCode}.");
+        }
+        sideBySide.Add($"| {count} | {figures.GetValueOrDefault("sustained readings/s: ", "n/a")} | {figures.GetValueOrDefault("device->alert p99 ms: ", "n/a")} |");
     }
+    if (counts.Count > 1)
+    {
+        Console.WriteLine();
+        sideBySide.ForEach(Console.WriteLine);
+    }
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.WriteAllLines(summaryFile, counts.Count > 1 ? closing.Concat(sideBySide) : closing);
 });
 
 // Evaluate: readings through the services' own detection, twin and alert policy (in process, shipped configuration),

@@ -104,16 +104,22 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host can be stopped twice (a stop asked for while another runs); the second finds nothing left to close.
+        if (Interlocked.Exchange(ref _consumer, null) is not { } consumer)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         // Not bounded by the host's token: the loop ends within one poll anyway, and a host whose patience already ran
         // out (other services were slow to stop) must not close the consumer under it or fail its own stop.
         await _following;
-        _consumer?.Close();
+        consumer.Close();
+        consumer.Dispose();
     }
 
     public void Dispose()
     {
-        _consumer?.Dispose();
+        Interlocked.Exchange(ref _consumer, null)?.Dispose();
         _stopping.Dispose();
         GC.SuppressFinalize(this);
     }
