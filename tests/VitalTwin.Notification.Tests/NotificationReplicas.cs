@@ -25,16 +25,7 @@ public sealed class NotificationReplicas : IAsyncLifetime
 
     public LocalTokenIssuer Tokens { get; } = new();
 
-    public KafkaTopics Topics { get; } = new()
-    {
-        Anomalies = $"test-anomalies-{Guid.NewGuid():N}",
-        TwinEvents = $"test-twin-events-{Guid.NewGuid():N}",
-        Alerts = $"test-alerts-{Guid.NewGuid():N}",
-        DeadLetter = $"test-deadletter-{Guid.NewGuid():N}",
-        Audit = $"test-audit-{Guid.NewGuid():N}",
-        Consent = $"test-consent-{Guid.NewGuid():N}",
-        Members = $"test-members-{Guid.NewGuid():N}",
-    };
+    public KafkaTopics Topics { get; } = SecuredNotification.UniqueTopics();
 
     public WebApplication First { get; private set; } = null!;
 

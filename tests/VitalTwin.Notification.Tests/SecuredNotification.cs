@@ -59,7 +59,10 @@ public class SecuredNotification : IAsyncLifetime
 
     public LocalTokenIssuer Tokens { get; } = new();
 
-    public KafkaTopics Topics { get; } = new()
+    public KafkaTopics Topics { get; } = UniqueTopics();
+
+    /// <summary>Every topic Notification reads or writes, under names no other test uses.</summary>
+    public static KafkaTopics UniqueTopics() => new()
     {
         Anomalies = $"test-anomalies-{Guid.NewGuid():N}",
         TwinEvents = $"test-twin-events-{Guid.NewGuid():N}",
