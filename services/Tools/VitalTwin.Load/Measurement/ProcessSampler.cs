@@ -36,8 +36,22 @@ internal sealed class ProcessSampler : IDisposable
 
     public ProcessSampler(IEnumerable<(string Name, int Pid)> processes, TimeProvider clock)
     {
-        _processes = processes.Select(p => (p.Name, Process.GetProcessById(p.Pid))).ToList();
+        _processes = processes.Select(p => (p.Name, Running(p.Name, p.Pid))).ToList();
         _clock = clock;
+    }
+
+    // A service that exited between its start and the first sample (its port taken by another program, say) ends the
+    // run with its name, as a failed run, rather than with the runtime's "process is not running".
+    private static Process Running(string name, int pid)
+    {
+        try
+        {
+            return Process.GetProcessById(pid);
+        }
+        catch (ArgumentException)
+        {
+            throw new InvalidOperationException($"{name} exited before the run began; see its output above.");
+        }
     }
 
     /// <summary>CPU percent per process over the last sampling interval.</summary>
