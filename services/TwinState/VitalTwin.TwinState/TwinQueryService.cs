@@ -36,6 +36,8 @@ internal sealed class TwinQueryService(
     IOptions<TwinQueryOptions> options,
     ILogger<TwinQueryService> logger) : TwinQuery.TwinQueryBase
 {
+    private const string WatchAgain = "the replicas holding the twins changed or one stopped answering; watch again for every twin as it is now";
+
     public static void BindService(ServiceBinderBase binder, TwinQuery.TwinQueryBase? service) =>
         TwinQuery.BindService(new StrictRequestBinder(binder), service);
 
@@ -111,7 +113,7 @@ internal sealed class TwinQueryService(
         }
 
         TwinQueryLog.WatchOpened(logger, changes.WatchCount);
-        using var merged = new MergedWatch(responseStream, logger);
+        using var merged = new RelayedWatch<TwinChanged>(responseStream, WatchAgain, logger);
         var stream = new WatchStream(merged, filter, caller, (patientIds, cancellationToken) => audit.RecordAsync(context, patientIds, AuditOutcome.Allowed, cancellationToken: cancellationToken));
         try
         {
@@ -119,7 +121,12 @@ internal sealed class TwinQueryService(
             await TokenExpiry.RunStreamAsync(
                 caller,
                 clock,
-                cancellationToken => merged.RunAsync(here => WatchHereAsync(stream, watch, here), elsewhere, request, holdersChanged, cancellationToken),
+                cancellationToken => merged.RunAsync(
+                    here => WatchHereAsync(stream, watch, here),
+                    elsewhere,
+                    (invoker, call) => new TwinQuery.TwinQueryClient(invoker).WatchTwins(request, call),
+                    holdersChanged,
+                    cancellationToken),
                 context.CancellationToken);
         }
         finally

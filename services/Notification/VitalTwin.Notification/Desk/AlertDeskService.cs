@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -88,34 +87,23 @@ internal sealed partial class AlertDeskService(
         var others = router.Everywhere(context);
         using var place = watches.TryOpen() ?? throw WatchRefused();
         LogWatchOpened(logger, watches.Open);
-        // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more.
-        await TokenExpiry.RunStreamAsync(caller, clock, async cancellationToken =>
-        {
-            // This replica's alerts and every other replica's watch, sent by one writer. Each feed waits for the
-            // caller to take what it gave, so a slow caller still gets each alert's latest state from its book.
-            var merged = Channel.CreateBounded<AlertView>(new BoundedChannelOptions(1) { SingleReader = true });
-            // A stopping replica's partitions are about to move: its watches end now, so that their callers open them
-            // again where the alerts go, rather than once the shutdown's wait for open calls runs out.
-            using var stopping = lifetime.ApplicationStopping.Register(() => merged.Writer.TryComplete());
-            using var ending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var feeds = others.Select(other => FeedAsync(Relayed(other, request, ending.Token), relayed: true, merged.Writer, ending.Token))
-                .Append(FeedAsync(WatchHere(request, caller, context, ending.Token), relayed: false, merged.Writer, ending.Token))
-                .ToList();
-            try
+        using var merged = new RelayedWatch<AlertView>(responseStream, "the alerts moved between replicas; open the watch again", logger);
+        // The stream lasts as long as the caller's token: a clinician whose access ended sees nothing more. It ends too
+        // when this replica's book drops partitions (its own feed ends), or when the replica stops: its partitions are
+        // about to move, so its watches end now, for their callers to open them again where the alerts go, rather than
+        // once the shutdown's wait for open calls runs out.
+        await TokenExpiry.RunStreamAsync(caller, clock, cancellationToken => merged.RunAsync(
+            async here =>
             {
-                await foreach (var view in merged.Reader.ReadAllAsync(cancellationToken))
+                await foreach (var view in WatchHere(request, caller, context, here))
                 {
-                    await responseStream.WriteAsync(view, cancellationToken);
+                    await merged.WriteAsync(view, here);
                 }
-            }
-            finally
-            {
-                await ending.CancelAsync();
-                await Task.WhenAll(feeds);
-            }
-            // A feed ended, so partitions moved between replicas: the alerts they hold now are not all watched here.
-            throw PatientRouter.Unavailable("the alerts moved between replicas; open the watch again");
-        }, context.CancellationToken);
+            },
+            others,
+            (invoker, call) => new AlertDesk.AlertDeskClient(invoker).WatchAlerts(request, call),
+            lifetime.ApplicationStopping,
+            cancellationToken), context.CancellationToken);
     }
 
     /// <summary>This replica's alerts for the watch, each patient recorded once, before the first of their alerts is sent.</summary>
@@ -131,47 +119,6 @@ internal sealed partial class AlertDeskService(
             }
             yield return view;
         }
-    }
-
-    /// <summary>Another replica's alerts for the watch, which it authorises and records.</summary>
-    private static async IAsyncEnumerable<AlertView> Relayed(PatientRouter.RelayedCall other, WatchAlertsRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        using var call = other.Stream((invoker, options) => new AlertDesk.AlertDeskClient(invoker).WatchAlerts(request, options));
-        await foreach (var view in call.ResponseStream.ReadAllAsync(cancellationToken))
-        {
-            yield return view;
-        }
-    }
-
-    /// <summary>
-    /// Writes one feed into the merged watch, and ends the merged watch when the feed ends: with the feed's failure,
-    /// unless it is another replica's watch that ended for want of that replica rather than of the caller's rights.
-    /// </summary>
-    private async Task FeedAsync(IAsyncEnumerable<AlertView> feed, bool relayed, ChannelWriter<AlertView> merged, CancellationToken cancellationToken)
-    {
-        Exception? failure = null;
-        try
-        {
-            await foreach (var view in feed)
-            {
-                await merged.WriteAsync(view, cancellationToken);
-            }
-        }
-        catch (RpcException ended) when (relayed && !cancellationToken.IsCancellationRequested
-            && ended.StatusCode is not (StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.ResourceExhausted))
-        {
-            // It lost partitions, stopped, or cannot be reached.
-            LogRelayedWatchEnded(logger, ended.StatusCode);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            failure = ex;
-        }
-        catch (Exception) when (cancellationToken.IsCancellationRequested)
-        {
-            // The watch is over, for whatever reason the reader saw first.
-        }
-        merged.TryComplete(failure);
     }
 
     [Authorize(Roles = Roles.Clinician)]
@@ -326,9 +273,6 @@ internal sealed partial class AlertDeskService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "A call to {Method} was refused: the alert is outside the caller's ward grants")]
     private static partial void LogRefused(ILogger logger, string method);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "An alert watch ended because another replica's watch ended ({Status}); the caller is told to open it again")]
-    private static partial void LogRelayedWatchEnded(ILogger logger, StatusCode status);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Alert watch opened; {Watches} open")]
     private static partial void LogWatchOpened(ILogger logger, int watches);

@@ -27,10 +27,4 @@ internal static partial class TwinQueryLog
 
     [LoggerMessage(8, LogLevel.Information, "A call to {Method} was refused: the patient or ward is outside the caller's ward grants")]
     public static partial void WardRefused(ILogger logger, string method);
-
-    [LoggerMessage(9, LogLevel.Information, "A twin watch was ended UNAVAILABLE: partitions changed holder, so it no longer covered every patient; the client watches again")]
-    public static partial void WatchHoldersChanged(ILogger logger);
-
-    [LoggerMessage(10, LogLevel.Warning, "A twin watch relayed to another replica ended ({Status}); the caller's watch was ended UNAVAILABLE")]
-    public static partial void RelayedWatchEnded(ILogger logger, Grpc.Core.StatusCode status);
 }
