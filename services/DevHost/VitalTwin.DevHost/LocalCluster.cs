@@ -125,6 +125,53 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the ward dashboard, reading from the first TwinState and Notification instances (any replica answers
+    /// for every patient), with the local sign-in page offering <paramref name="wards"/>; returns its address once
+    /// it is ready. Its sign-in mints tokens with this cluster's issuer, whose key it is handed.
+    /// </summary>
+    public async Task<Uri> StartDashboardAsync(IReadOnlyList<string> wards, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(wards);
+        var url = FreeLoopbackUri();
+        var environment = new Dictionary<string, string>(_options.Environment, StringComparer.Ordinal)
+        {
+            ["Kestrel__Endpoints__Http__Url"] = url.ToString(),
+            ["Dashboard__TwinState"] = this["TwinState"].Grpc.ToString(),
+            ["Dashboard__Notification"] = this["Notification"].Grpc.ToString(),
+            ["Dashboard__SignIn__Mode"] = "Local",
+            ["Dashboard__SignIn__LocalSigningKey"] = Tokens.ExportPrivateKeyPem(),
+            ["Dashboard__SignIn__LocalIssuer"] = Tokens.Issuer,
+            ["Dashboard__SignIn__LocalAudience"] = Tokens.Audience,
+        };
+        for (var i = 0; i < wards.Count; i++)
+        {
+            environment[$"Dashboard__SignIn__LocalWards__{i}"] = wards[i];
+        }
+        var process = StartProgram("Dashboard", "VitalTwin.Dashboard", environment, _options.Output);
+        var endpoints = new ServiceEndpoints("Dashboard", url, url);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.StartTimeout);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            while (!await IsReadyAsync(http, endpoints, deadline.Token))
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException("The dashboard exited during start-up; its output above says why.");
+                }
+                await poll.WaitForNextTickAsync(deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The dashboard was not ready within {_options.StartTimeout}.");
+        }
+        return url;
+    }
+
     /// <summary>Starts another VitalTwin program (the simulator, say) that is stopped with the cluster.</summary>
     public ServiceProcess StartProgram(string name, string assembly, IReadOnlyDictionary<string, string> environment, Action<string, string> output)
     {

@@ -116,6 +116,8 @@ else
 }
 
 output.WriteLine($"Patients are placed alternately on {string.Join(" and ", DemoWards.Names)} as their twins appear.");
+var dashboard = await cluster.StartDashboardAsync(DemoWards.Names, stop.Token);
+output.WriteLine($"Ward dashboard: {dashboard} (sign in on its local page: any name, role clinician, every ward or one)");
 var wards = new DemoWards(cluster, line => output.WriteLine($"  wards: {line}")).RunAsync(stop.Token);
 await new StatusBoard(cluster, output).RunAsync(TimeSpan.FromSeconds(5), stop.Token);
 await wards;

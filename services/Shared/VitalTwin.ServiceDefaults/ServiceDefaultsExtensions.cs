@@ -32,11 +32,8 @@ public static class ServiceDefaultsExtensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.ConfigureOpenTelemetry();
-        builder.AddLogRedaction();
-        builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
-            .AddKafka(ReadyTag);
+        builder.AddWebDefaults();
+        builder.Services.AddHealthChecks().AddKafka(ReadyTag);
         // A deployment with a longer grace period says so with the host's own setting, which then wins.
         if (builder.Configuration["shutdownTimeoutSeconds"] is null)
         {
@@ -47,6 +44,19 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpcReflection();
         builder.Services.AddKafka();
         builder.AddApiAuthentication();
+        return builder;
+    }
+
+    /// <summary>
+    /// What a VitalTwin web application that serves no API of its own and reads no topic (the dashboard) shares
+    /// with the services: telemetry, log redaction, graceful shutdown and the liveness check.
+    /// </summary>
+    public static TBuilder AddWebDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ConfigureOpenTelemetry();
+        builder.AddLogRedaction();
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         return builder;
     }
 
@@ -83,10 +93,18 @@ public static class ServiceDefaultsExtensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapHealthChecks("/health").AllowAnonymous();
-        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) }).AllowAnonymous();
+        app.MapHealthEndpoints();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService();
+        return app;
+    }
+
+    /// <summary><c>/alive</c> (liveness) and <c>/health</c> (readiness), open to probes without a token.</summary>
+    public static WebApplication MapHealthEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) }).AllowAnonymous();
         return app;
     }
 }

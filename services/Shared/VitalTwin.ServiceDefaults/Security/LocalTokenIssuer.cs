@@ -17,12 +17,18 @@ public sealed class LocalTokenIssuer : IDisposable
     /// <summary>The <c>typ</c> of the tokens minted: OAuth 2.0 access tokens in JWT form (RFC 9068).</summary>
     public const string AccessTokenType = "at+jwt";
 
-    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _key;
     private readonly SigningCredentials _credentials;
     private readonly TimeProvider _clock;
 
     public LocalTokenIssuer(string issuer = DefaultIssuer, string audience = "vitaltwin", TimeProvider? clock = null)
+        : this(ECDsa.Create(ECCurve.NamedCurves.nistP256), issuer, audience, clock)
     {
+    }
+
+    private LocalTokenIssuer(ECDsa key, string issuer, string audience, TimeProvider? clock)
+    {
+        _key = key;
         Issuer = issuer;
         Audience = audience;
         _clock = clock ?? TimeProvider.System;
@@ -36,6 +42,29 @@ public sealed class LocalTokenIssuer : IDisposable
     public string Audience { get; }
 
     public string PublicKeyPem { get; }
+
+    /// <summary>
+    /// The signing key, for handing this issuer to another process of the same one-machine setup (the dashboard's
+    /// local sign-in): whoever holds it can mint tokens the services trust, so it never leaves this machine.
+    /// </summary>
+    public string ExportPrivateKeyPem() => _key.ExportPkcs8PrivateKeyPem();
+
+    /// <summary>The issuer whose key <see cref="ExportPrivateKeyPem"/> gave, in another process.</summary>
+    public static LocalTokenIssuer FromPrivateKeyPem(string privateKeyPem, string issuer = DefaultIssuer, string audience = "vitaltwin", TimeProvider? clock = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(privateKeyPem);
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(privateKeyPem);
+            return new LocalTokenIssuer(key, issuer, audience, clock);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The settings that make a service trust this issuer, as configuration keys (<c>Auth:...</c>).</summary>
     public IReadOnlyDictionary<string, string> ServiceConfiguration => new Dictionary<string, string>

@@ -1,0 +1,20 @@
+using Grpc.Core;
+
+namespace VitalTwin.Dashboard.Clinical;
+
+/// <summary>What a page tells the user when a service refused or failed a call.</summary>
+public static class Problems
+{
+    public static string Of(RpcException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return ex.StatusCode switch
+        {
+            StatusCode.Unauthenticated => "Your session has ended: sign in again.",
+            StatusCode.PermissionDenied => "You are not allowed to see this.",
+            StatusCode.NotFound => "Not found, or not on a ward you may see.",
+            StatusCode.InvalidArgument or StatusCode.FailedPrecondition => ex.Status.Detail,
+            _ => "The service did not answer; try again in a moment.",
+        };
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using VitalTwin.Contracts.Alerting.V1;
+using VitalTwin.Contracts.Twin.V1;
+using VitalTwin.Dashboard.Clinical;
+using VitalTwin.Dashboard.Components;
+using VitalTwin.Dashboard.SignIn;
+
+namespace VitalTwin.Dashboard.Extensions;
+
+internal static class DashboardExtensions
+{
+    /// <summary>TwinQuery and AlertDesk clients (<c>Dashboard:TwinState</c>, <c>Dashboard:Notification</c>), called as the signed-in user.</summary>
+    public static void AddClinicalApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddTimeProvider();
+        builder.Services.AddGrpcClient<TwinQuery.TwinQueryClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.TwinState);
+        builder.Services.AddGrpcClient<AlertDesk.AlertDeskClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Notification);
+        builder.Services.AddScoped<ClinicalApi>();
+        builder.Services.AddTransient<WardFeed>();
+    }
+
+    /// <summary>The pages: Blazor with interactive server rendering, MudBlazor's components.</summary>
+    public static void AddDashboard(this WebApplicationBuilder builder)
+    {
+        // Serves the component library's files from the build output too (a published app has them in wwwroot):
+        // the one-machine setup runs the dashboard straight from the build, in any environment.
+        builder.WebHost.UseStaticWebAssets();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddAntiforgery();
+    }
+
+    public static void MapDashboard(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+        app.UseSecurityHeaders();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapGet("/sign-in", SignIn).AllowAnonymous();
+        app.MapPost("/sign-out", SignOutAsync).RequireAuthorization();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(s => s.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    // The provider's page (or, on one machine, the local one), then back to where the user was: a path of this site only.
+    private static IResult SignIn(string? returnUrl) =>
+        Results.Challenge(new AuthenticationProperties { RedirectUri = IsLocalPath(returnUrl) ? returnUrl : "/" });
+
+    internal static bool IsLocalPath(string? url) =>
+        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+
+    // Antiforgery is checked on this form post by UseAntiforgery: a page elsewhere cannot sign the user out.
+    private static async Task<IResult> SignOutAsync(HttpContext http, IOptions<SignInOptions> signIn)
+    {
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        if (signIn.Value.Mode == SignInMode.OpenIdConnect)
+        {
+            return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" }, [OpenIdConnectDefaults.AuthenticationScheme]);
+        }
+        return Results.LocalRedirect(LocalSignInPage.Path);
+    }
+
+    /// <summary>
+    /// The headers a clinical web application sends on every response: a content security policy that lets only
+    /// this origin's scripts run and no other site frame the pages, no MIME sniffing, no referrer.
+    /// </summary>
+    private static void UseSecurityHeaders(this WebApplication app) =>
+        app.Use(async (context, next) =>
+        {
+            var headers = context.Response.Headers;
+            // MudBlazor positions popovers with inline styles; scripts stay this origin's only.
+            headers.ContentSecurityPolicy =
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+                "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
+            await next(context);
+        });
+}

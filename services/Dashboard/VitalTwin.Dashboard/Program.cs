@@ -1,0 +1,16 @@
+using VitalTwin.Dashboard.Extensions;
+using VitalTwin.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddWebDefaults();
+builder.AddDashboardSignIn();
+builder.AddClinicalApi();
+builder.AddDashboard();
+
+var app = builder.Build();
+
+app.MapHealthEndpoints();
+app.MapDashboard();
+
+await app.RunAsync();
