@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
+using OpenTelemetry.Instrumentation.AspNetCore;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Dashboard.Clinical;
@@ -13,6 +14,8 @@ namespace VitalTwin.Dashboard.Extensions;
 
 internal static class DashboardExtensions
 {
+    private const string PatientPages = "/patients";
+
     /// <summary>TwinQuery and AlertDesk clients (<c>Dashboard:TwinState</c>, <c>Dashboard:Notification</c>), called as the signed-in user.</summary>
     public static void AddClinicalApi(this IHostApplicationBuilder builder)
     {
@@ -31,6 +34,14 @@ internal static class DashboardExtensions
         // the one-machine setup runs the dashboard straight from the build, in any environment.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        // A page's address names its patient: traces keep the route, never the identifier.
+        builder.Services.Configure<AspNetCoreTraceInstrumentationOptions>(o => o.EnrichWithHttpRequest = (activity, request) =>
+        {
+            if (request.Path.StartsWithSegments(PatientPages, out _))
+            {
+                activity.SetTag("url.path", PatientPages + "/{PatientId}");
+            }
+        });
         builder.Services.AddMudServices();
         builder.Services.AddAntiforgery();
     }
@@ -82,18 +93,26 @@ internal static class DashboardExtensions
     /// The headers a clinical web application sends on every response: a content security policy that lets only
     /// this origin's scripts run and no other site frame the pages, no MIME sniffing, no referrer.
     /// </summary>
-    private static void UseSecurityHeaders(this WebApplication app) =>
+    private static void UseSecurityHeaders(this WebApplication app)
+    {
+        var signIn = app.Services.GetRequiredService<IOptions<SignInOptions>>().Value;
+        // Signing out posts a form that redirects to the provider's end-session page: form-action must allow it.
+        var formAction = signIn.Mode == SignInMode.OpenIdConnect && signIn.Authority is { } authority
+            ? $"'self' {authority.GetLeftPart(UriPartial.Authority)}"
+            : "'self'";
+        // MudBlazor positions popovers with inline styles; scripts stay this origin's only.
+        var policy =
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+            $"font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action {formAction}; object-src 'none'";
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;
-            // MudBlazor positions popovers with inline styles; scripts stay this origin's only.
-            headers.ContentSecurityPolicy =
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-                "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+            headers.ContentSecurityPolicy = policy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
             headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
             await next(context);
         });
+    }
 }
