@@ -43,21 +43,27 @@ Task("Build")
     .IsDependentOn("Restore")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 
-// Integration tests run a real InfluxDB: Debian's influxd, installed here when missing (CI machines start bare).
+// Integration tests run a real InfluxDB (Debian's influxd) and the dashboard's browser tests Debian's Chromium, each
+// installed here when missing (CI machines start bare).
 Task("Servers")
     .Does(() =>
 {
-    if (System.IO.File.Exists("/usr/bin/influxd"))
+    var missing = new[] { (Path: "/usr/bin/influxd", Package: "influxdb"), (Path: "/usr/bin/chromium", Package: "chromium") }
+        .Where(server => !System.IO.File.Exists(server.Path))
+        .Select(server => server.Package)
+        .ToList();
+    if (missing.Count == 0)
     {
         return;
     }
     if (!IsRunningOnLinux() || !System.IO.File.Exists("/usr/bin/apt-get"))
     {
-        throw new Exception("The tests need InfluxDB's influxd on the PATH; install the influxdb package of your distribution.");
+        throw new Exception($"The tests need {string.Join(" and ", missing)}: install them from your distribution (influxd and chromium on the PATH).");
     }
-    Information("Installing Debian's influxdb for the integration tests...");
+    Information($"Installing Debian's {string.Join(" and ", missing)} for the integration and browser tests...");
     var sudo = Environment.UserName == "root" ? "" : "sudo ";
-    foreach (var command in new[] { "apt-get update -qq", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb" })
+    // Other builds on the machine may be installing too: wait for dpkg's lock instead of failing on it.
+    foreach (var command in new[] { "apt-get update -qq", $"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 {string.Join(" ", missing)}" })
     {
         if (StartProcess("bash", new ProcessSettings { Arguments = $"-c \"{sudo}{command}\"" }) != 0)
         {
