@@ -36,7 +36,7 @@ internal sealed record DashboardBenchResults(
         output.WriteLine("| Measure | Figure | Target |");
         output.WriteLine("|---|---|---|");
         output.WriteLine($"| First render, 40-patient ward, first load after start (cold) | {Ms(FirstRenders[0])} ms | |");
-        output.WriteLine($"| First render, 40-patient ward, next {warm.Count} loads | median {Ms(Percentiles.Of(warm, 0.5))} ms, max {Ms(warm.Max())} ms | < 1 s: {Met(warm.Max() < FirstRenderTarget.TotalMilliseconds)} |");
+        output.WriteLine($"| First render, 40-patient ward, next {warm.Count} loads | median {Ms(Percentiles.Of(warm, 0.5))} ms, max {Ms(warm.Max())} ms | < 1 s: median {Met(Percentiles.Of(warm, 0.5) < FirstRenderTarget.TotalMilliseconds)}, max {Met(warm.Max() < FirstRenderTarget.TotalMilliseconds)} |");
         output.WriteLine($"| Reading → tile, {Options.Readings} readings at {Options.Rate}/s over 40 tiles | p50 {Ms(Percentiles.Of(Delays, 0.5))} ms, p95 {Ms(delayP95)} ms, max {Ms(Delays.Count > 0 ? Delays.Max() : null)} ms; {DelaysMissing} not shown within 15 s | p95 < 1 s: {Met(DelaysMissing == 0 && delayP95 < DelayP95Target.TotalMilliseconds)} |");
         output.WriteLine($"| 200-patient ward, 1 Hz per vital for {Options.BusySeconds} s: readings fed | {Busy.ReadingsPerSecond.ToString("0", CultureInfo.InvariantCulture)} /s | 1,000 /s |");
         output.WriteLine($"| … frame interval (requestAnimationFrame) | p50 {Percentiles.Of(Busy.Frames, 0.5):0.0} ms, p95 {Percentiles.Of(Busy.Frames, 0.95):0.0} ms, max {Ms(Busy.Frames.Count > 0 ? Busy.Frames.Max() : null)} ms over {Busy.Frames.Count} frames | |");

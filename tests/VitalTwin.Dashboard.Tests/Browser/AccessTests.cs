@@ -11,6 +11,7 @@ public sealed class AccessTests(DashboardFixture system)
     public async Task A_ward_a_clinician_who_types_a_ward_b_patients_address_sees_a_problem_and_none_of_the_patients_values()
     {
         var page = await system.SignInAsync("Wren Ward", WardA);
+        await using var session = page.Context;
         // Their own ward's patient, by the same kind of address, shows.
         await page.GotoAsync(PatientPath(system.WardAPatient.PatientId));
         await Expect(page.GetByTestId("news2")).ToBeVisibleAsync();

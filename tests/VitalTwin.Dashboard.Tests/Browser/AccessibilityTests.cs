@@ -19,6 +19,7 @@ public sealed class AccessibilityTests(DashboardFixture system)
     public async Task A_view_has_no_serious_or_critical_wcag_2_1_aa_violation(string view)
     {
         var page = await OpenAsync(view);
+        await using var session = page.Context;
         await ScreenshotAsync(page, view);
 
         var result = await page.RunAxe(new AxeRunOptions

@@ -17,6 +17,7 @@ public sealed class AlertActionTests(DashboardFixture system)
         await system.SendAsync(patient, SickVitals);
         var (raised, _) = await alerts.WaitForAsync(patient.PatientId, AlertRaised.Parser, a => a.Condition == AlertCondition.News2High, Patience);
         var page = await system.SignInAsync("Ada Acker", WardA);
+        await using var session = page.Context;
 
         await page.GotoAsync($"/alerts/{WardA}");
         await Expect(page.GetByTestId("live-state")).ToHaveTextAsync("Live");

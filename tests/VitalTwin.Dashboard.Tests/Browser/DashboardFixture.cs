@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Grpc.Net.Client;
 using Microsoft.Playwright;
 using VitalTwin.Contracts.Telemetry.V1;
@@ -21,7 +20,6 @@ public sealed class DashboardFixture : IAsyncLifetime
     /// <summary>What a browser waits for at most: the machine may be busy with other builds.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    private readonly ConcurrentQueue<string> _output = new();
     private readonly List<GrpcChannel> _channels = [];
 
     public LocalCluster Cluster { get; private set; } = null!;
@@ -47,9 +45,6 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public const double WardBSystolic = 141;
 
-    /// <summary>Every line a service printed, for a failing test's message.</summary>
-    public IReadOnlyCollection<string> Output => _output;
-
     /// <summary>TwinQuery and the Gateway as hospital staff on every ward: what the tests compare the pages with, and how they feed the system.</summary>
     public TwinQuery.TwinQueryClient Twins { get; private set; } = null!;
 
@@ -74,7 +69,6 @@ public sealed class DashboardFixture : IAsyncLifetime
                     ["News2__WindowReadings"] = "1",
                     ["News2__WindowMinReadings"] = "1",
                 },
-                Output = (service, line) => _output.Enqueue($"[{service}] {line}"),
             },
             CancellationToken.None);
         Twins = new TwinQuery.TwinQueryClient(Channel("TwinState"));

@@ -10,7 +10,7 @@ public sealed class SecurityTests(DashboardFixture system)
     [Fact]
     public async Task Every_response_of_every_view_forbids_framing_and_sniffing()
     {
-        var context = await system.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = system.Dashboard.ToString() });
+        await using var context = await system.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = system.Dashboard.ToString() });
         var page = await context.NewPageAsync();
         var responses = new List<IResponse>();
         page.Response += (_, response) =>
@@ -49,6 +49,7 @@ public sealed class SecurityTests(DashboardFixture system)
     public async Task A_sign_out_post_without_the_antiforgery_token_is_refused_and_the_page_s_own_sign_out_works()
     {
         var page = await system.SignInAsync("Sven Session", WardA);
+        await using var session = page.Context;
 
         var forged = await page.APIRequest.PostAsync("/sign-out", new APIRequestContextOptions { Form = page.APIRequest.CreateFormData(), MaxRedirects = 0 });
         await page.GotoAsync("/");

@@ -18,6 +18,7 @@ public sealed class WardOverviewTests(DashboardFixture system, ITestOutputHelper
     {
         var patientId = system.WardAPatient.PatientId;
         var page = await system.SignInAsync("Tess Tile", WardA);
+        await using var session = page.Context;
 
         var tile = await OpenTileAsync(page, patientId);
         var shown = await tile.GetByTestId("vital").EvaluateAllAsync<string[][]>(
@@ -35,6 +36,7 @@ public sealed class WardOverviewTests(DashboardFixture system, ITestOutputHelper
     {
         var patient = await system.AdmitAsync("live", WardA, StableVitals);
         var page = await system.SignInAsync("Lee Live", WardA);
+        await using var session = page.Context;
         var tile = await OpenTileAsync(page, patient.PatientId);
         var heartRate = tile.Locator("[data-testid=vital][data-loinc='8867-4'] [data-testid=vital-value]");
         await Expect(heartRate).ToHaveTextAsync("71");
