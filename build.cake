@@ -9,6 +9,8 @@
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds> [--replicas=<n>[,<n>...]]; sustained
 //           rate and latencies, one run per replica count and a table of them side by side
+//   DashboardBench  the system, the dashboard and Chromium: first render of a 40-patient ward, reading-to-tile delay,
+//           a 200-patient ward at 1 Hz per vital (frame and CPU time); --busy-seconds=<s> (default 60), --readings=<n> (400)
 //   Evaluate scores alerts: every scenario family with every seed by default, or --scenario=<file>, or --replay=<csv> --labels=<csv> [--patients=<csv>]
 //   Export  pseudonymised vitals of research-consented patients for population analytics: --from=<time> --to=<time> [--out=<dir>]
 //   Charts  helm lint and helm template of charts/vitaltwin, when Helm is on the PATH
@@ -43,21 +45,27 @@ Task("Build")
     .IsDependentOn("Restore")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 
-// Integration tests run a real InfluxDB: Debian's influxd, installed here when missing (CI machines start bare).
+// Integration tests run a real InfluxDB (Debian's influxd) and the dashboard's browser tests Debian's Chromium, each
+// installed here when missing (CI machines start bare).
 Task("Servers")
     .Does(() =>
 {
-    if (System.IO.File.Exists("/usr/bin/influxd"))
+    var missing = new[] { (Path: "/usr/bin/influxd", Package: "influxdb"), (Path: "/usr/bin/chromium", Package: "chromium") }
+        .Where(server => !System.IO.File.Exists(server.Path))
+        .Select(server => server.Package)
+        .ToList();
+    if (missing.Count == 0)
     {
         return;
     }
     if (!IsRunningOnLinux() || !System.IO.File.Exists("/usr/bin/apt-get"))
     {
-        throw new Exception("The tests need InfluxDB's influxd on the PATH; install the influxdb package of your distribution.");
+        throw new Exception($"The tests need {string.Join(" and ", missing)}: install them from your distribution (influxd and chromium on the PATH).");
     }
-    Information("Installing Debian's influxdb for the integration tests...");
+    Information($"Installing Debian's {string.Join(" and ", missing)} for the integration and browser tests...");
     var sudo = Environment.UserName == "root" ? "" : "sudo ";
-    foreach (var command in new[] { "apt-get update -qq", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb" })
+    // Other builds on the machine may be installing too: wait for dpkg's lock instead of failing on it.
+    foreach (var command in new[] { "apt-get update -qq", $"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 {string.Join(" ", missing)}" })
     {
         if (StartProcess("bash", new ProcessSettings { Arguments = $"-c \"{sudo}{command}\"" }) != 0)
         {
@@ -290,6 +298,55 @@ Task("Load")
     }
     EnsureDirectoryExists("./artifacts");
     System.IO.File.WriteAllLines(summaryFile, counts.Count > 1 ? closing.Concat(sideBySide) : closing);
+});
+
+// DashboardBench: LocalCluster and the dashboard fed through the Gateway, the ward overview in Debian's Chromium (installed
+// by Servers when missing). --readings=<n> at --rate=<n/s> for the reading-to-tile delay, --busy-seconds=<s> for the
+// 200-patient ward, --first-render-runs=<n>, --kept-up-within=<s>. The table goes to artifacts/dashboard/bench.md, its
+// closing figures to the summary.
+Task("DashboardBench")
+    .IsDependentOn("Servers")
+    .Does(() =>
+{
+    DotNetBuild("./services/Tools/VitalTwin.DashboardBench/VitalTwin.DashboardBench.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var arguments = new ProcessArgumentBuilder().Append("artifacts/bin/VitalTwin.DashboardBench/release/VitalTwin.DashboardBench.dll");
+    foreach (var option in new[] { "readings", "rate", "busy-seconds", "first-render-runs", "kept-up-within" })
+    {
+        if (HasArgument(option))
+        {
+            arguments.Append($"--{option}={Argument<string>(option)}");
+        }
+    }
+    var table = new List<string>();
+    var closing = new List<string>();
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = arguments,
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null)
+            {
+                Console.WriteLine(line);
+                if (line.StartsWith("|"))
+                {
+                    table.Add(line);
+                }
+                else if (line.StartsWith("first render ") || line.StartsWith("reading->tile ") || line.StartsWith("200-patient ward kept up"))
+                {
+                    closing.Add(line);
+                }
+            }
+            return line;
+        },
+    });
+    if (exitCode != 0)
+    {
+        throw new Exception($"The dashboard benchmark exited with code {exitCode}.");
+    }
+    EnsureDirectoryExists("./artifacts/dashboard");
+    System.IO.File.WriteAllLines("./artifacts/dashboard/bench.md", table);
+    System.IO.File.WriteAllLines(summaryFile, closing);
 });
 
 // Evaluate: readings through the services' own detection, twin and alert policy (in process, shipped configuration),

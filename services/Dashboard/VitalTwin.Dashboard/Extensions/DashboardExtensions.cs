@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -78,9 +79,14 @@ internal static class DashboardExtensions
     internal static bool IsLocalPath(string? url) =>
         url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 
-    // Antiforgery is checked on this form post by UseAntiforgery: a page elsewhere cannot sign the user out.
-    private static async Task<IResult> SignOutAsync(HttpContext http, IOptions<SignInOptions> signIn)
+    // UseAntiforgery checks only endpoints that bind a form, so this post checks its token itself: a page elsewhere
+    // cannot sign the user out.
+    private static async Task<IResult> SignOutAsync(HttpContext http, IAntiforgery antiforgery, IOptions<SignInOptions> signIn)
     {
+        if (!await antiforgery.IsRequestValidAsync(http))
+        {
+            return Results.BadRequest();
+        }
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         if (signIn.Value.Mode == SignInMode.OpenIdConnect)
         {
