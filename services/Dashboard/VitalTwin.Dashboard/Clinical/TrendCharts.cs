@@ -6,8 +6,11 @@ using VitalTwin.Contracts.Anomaly.V1;
 namespace VitalTwin.Dashboard.Clinical;
 
 /// <summary>One vital's trend chart: the history's windows and what the twin makes of the vital, drawn over them.</summary>
-/// <param name="Times">Each window's start, in Unix seconds (uPlot's time scale).</param>
+/// <param name="From">Where the chart's range starts, in Unix seconds (uPlot's time scale), as every time here.</param>
+/// <param name="Times">Each window's start.</param>
 public sealed record TrendChart(
+    double From,
+    double To,
     string Loinc,
     string Name,
     string Unit,
@@ -59,6 +62,8 @@ public static class TrendCharts
             var markers = Markers(twin, alerts, loinc).Where(m => m.At >= start && m.At <= end).ToList();
             var episodes = status is null ? [] : Episodes(status, latest).Where(e => e.Start <= end && (e.End ?? end) >= start).ToList();
             charts.Add(new TrendChart(
+                start,
+                end,
                 loinc,
                 name,
                 series?.Unit ?? unit,

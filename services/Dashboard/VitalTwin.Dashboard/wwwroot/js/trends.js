@@ -19,10 +19,15 @@ window.vitalTwinTrends = (() => {
     { stroke: '#333', grid: { stroke: '#e6e6e6' }, label: unit, size: 56 },
   ];
 
-  function replace(host, options, data) {
+  // Times are shown in UTC, as the notes under the charts give them.
+  const utc = (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
+
+  function replace(host, options, data, hiddenInLegend = []) {
     if (!host) return;
     if (host._chart) host._chart.destroy();
-    host._chart = new uPlot({ width: host.clientWidth || 640, height: 220, ...options }, data, host);
+    host._chart = new uPlot({ width: host.clientWidth || 640, height: 220, tzDate: utc, ...options }, data, host);
+    const rows = host.querySelectorAll('.u-legend .u-series');
+    hiddenInLegend.forEach(i => { if (rows[i]) rows[i].style.display = 'none'; });
   }
 
   // The series share uPlot's x values: the windows, then the forecast's start and end past them.
@@ -107,16 +112,17 @@ window.vitalTwinTrends = (() => {
 
   function trend(host, chart) {
     const data = shape(chart);
+    const f = chart.forecast;
     const dashed = { stroke: colours.forecast, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false } };
     replace(host, {
-      scales: { x: { time: true }, y: { range: yRange(chart) } },
+      scales: { x: { time: true, range: () => [chart.from, Math.max(chart.to, f ? f.at : chart.to)] }, y: { range: yRange(chart) } },
       axes: axes(chart.unit),
       series: [
         {},
-        { label: 'Mean', stroke: colours.mean, width: 1.5, points: { show: false } },
+        { label: 'Mean (min–max band)', stroke: colours.mean, width: 1.5, points: { show: false } },
         { label: 'Min', stroke: 'transparent', points: { show: false } },
         { label: 'Max', stroke: 'transparent', points: { show: false } },
-        { label: 'Forecast', ...dashed },
+        { label: 'Forecast (80 % band)', ...dashed },
         { label: 'Forecast 80 % low', ...dashed, stroke: 'transparent' },
         { label: 'Forecast 80 % high', ...dashed, stroke: 'transparent' },
       ],
@@ -125,12 +131,12 @@ window.vitalTwinTrends = (() => {
         { series: [6, 5], fill: colours.forecastBand },
       ],
       hooks: { drawClear: [drawUnderlays(chart)], draw: [drawMarkers(chart)] },
-    }, data);
+    }, data, [2, 3, 5, 6]);
   }
 
-  function news2(host, points) {
+  function news2(host, from, to, points) {
     replace(host, {
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(8, max + 1)] } },
+      scales: { x: { time: true, range: () => [from, to] }, y: { range: (u, min, max) => [0, Math.max(8, max + 1)] } },
       axes: axes('NEWS2'),
       series: [
         {},
