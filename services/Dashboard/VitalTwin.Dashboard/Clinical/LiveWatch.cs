@@ -25,6 +25,9 @@ public sealed partial class LiveWatch(TimeProvider clock, IOptions<DashboardOpti
     /// <summary>Why the view is not live right now (reconnecting, access refused); null while it is.</summary>
     public string? Problem { get; set; }
 
+    /// <summary>Whether a watch was refused (session over, access denied): it stays closed, and what it showed should go.</summary>
+    public bool Refused { get; private set; }
+
     /// <summary>Keeps each of <paramref name="watches"/> open until disposed; each reads one server stream to its end.</summary>
     public void Start(params Func<CancellationToken, Task>[] watches)
     {
@@ -65,6 +68,7 @@ public sealed partial class LiveWatch(TimeProvider clock, IOptions<DashboardOpti
                 Problem = ex.StatusCode == StatusCode.Unauthenticated
                     ? "Your session has ended: sign in again."
                     : "You are not allowed to see this.";
+                Refused = true;
                 MarkChanged();
                 return;
             }

@@ -7,6 +7,7 @@ namespace VitalTwin.Dashboard.Clinical;
 public sealed class PatientFeed(ClinicalApi api, LiveWatch live) : IAsyncDisposable
 {
     private PatientTwin? _twin;
+    private volatile bool _left;
 
     /// <summary>The twin changed; raised on a timer thread.</summary>
     public event Func<Task>? Changed
@@ -19,6 +20,9 @@ public sealed class PatientFeed(ClinicalApi api, LiveWatch live) : IAsyncDisposa
 
     /// <summary>Why the view is not live right now (reconnecting, access refused); null while it is.</summary>
     public string? Problem => live.Problem;
+
+    /// <summary>Whether the user may no longer see the patient (moved to a ward not granted, session over): show nothing of them.</summary>
+    public bool Refused => live.Refused || _left;
 
     /// <summary>The twin's latest state; null until the watch has sent it.</summary>
     public PatientTwin? Twin => Volatile.Read(ref _twin);
@@ -34,12 +38,21 @@ public sealed class PatientFeed(ClinicalApi api, LiveWatch live) : IAsyncDisposa
         using var call = await api.WatchTwinsAsync(new WatchTwinsRequest { PatientIds = { PatientId } }, cancellationToken);
         await foreach (var change in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            live.Problem = change.Reason is TwinChangeReason.LeftFilter or TwinChangeReason.Removed
-                ? "This patient is no longer on a ward you may see, or no longer monitored here."
-                : null;
-            if (live.Problem is null)
+            switch (change.Reason)
             {
-                Volatile.Write(ref _twin, change.Twin);
+                case TwinChangeReason.LeftFilter:
+                    _left = true;
+                    live.Problem = "This patient is no longer on a ward you may see.";
+                    break;
+                case TwinChangeReason.Removed:
+                    // The twin moved to another replica: the watch ends UNAVAILABLE and is opened again there.
+                    live.Problem = "Reconnecting: the view is not live.";
+                    break;
+                default:
+                    _left = false;
+                    live.Problem = null;
+                    Volatile.Write(ref _twin, change.Twin);
+                    break;
             }
             live.MarkChanged();
         }
