@@ -80,9 +80,8 @@ window.vitalTwinTrends = (() => {
         ctx.setLineDash([]);
       }
       ctx.fillStyle = colours.artifact;
-      const right = u.scales.x.max;
       for (const e of chart.episodes) {
-        const left = u.valToPos(e.start, 'x', true), end = u.valToPos(e.end ?? right, 'x', true);
+        const left = u.valToPos(e.start, 'x', true), end = u.valToPos(e.end ?? chart.to, 'x', true);
         ctx.fillRect(left, bbox.top, Math.max(2, end - left), bbox.height);
       }
       ctx.restore();
@@ -93,6 +92,7 @@ window.vitalTwinTrends = (() => {
     return (u) => {
       const { ctx } = u;
       ctx.save();
+      ctx.setLineDash([]);
       for (const m of chart.markers) {
         const x = u.valToPos(m.at, 'x', true), y = u.valToPos(m.value, 'y', true);
         ctx.beginPath();
