@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Alerting.V1;
@@ -9,30 +8,28 @@ namespace VitalTwin.Dashboard.Clinical;
 
 /// <summary>
 /// A ward as it is now, kept live for one browser tab: its twins (WatchTwins), their open alerts (WatchAlerts) and
-/// a short sparkline per vital. A watch that ends UNAVAILABLE (a replica left, partitions moved) is opened again
-/// after the server's retry hint and its initial twins replace what was shown. <see cref="Changed"/> fires at most
-/// once per <see cref="DashboardOptions.RedrawInterval"/>, however fast the ward changes, so a busy ward never
-/// floods the browser.
+/// a short sparkline per vital. The watches are kept open by <see cref="LiveWatch"/>; a watch opened again takes
+/// its initial twins as the ward anew.
 /// </summary>
-public sealed partial class WardFeed(ClinicalApi api, TimeProvider clock, IOptions<DashboardOptions> options, ILogger<WardFeed> logger) : IAsyncDisposable
+public sealed partial class WardFeed(ClinicalApi api, LiveWatch live, TimeProvider clock, IOptions<DashboardOptions> options, ILogger<WardFeed> logger) : IAsyncDisposable
 {
-    private static readonly TimeSpan DefaultRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan SparklineSeed = TimeSpan.FromMinutes(30);
 
     private readonly ConcurrentDictionary<string, PatientTwin> _twins = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AlertView> _alerts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Sparklines> _sparklines = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _loops = [];
-    private int _dirty;
 
     /// <summary>Something the ward shows changed; raised on a timer thread.</summary>
-    public event Func<Task>? Changed;
+    public event Func<Task>? Changed
+    {
+        add => live.Changed += value;
+        remove => live.Changed -= value;
+    }
 
     public string Ward { get; private set; } = string.Empty;
 
     /// <summary>Why the ward is not live right now (reconnecting, access refused); null while it is.</summary>
-    public string? Problem { get; private set; }
+    public string? Problem => live.Problem;
 
     /// <summary>Whether the first twins have arrived.</summary>
     public bool Loaded { get; private set; }
@@ -52,52 +49,8 @@ public sealed partial class WardFeed(ClinicalApi api, TimeProvider clock, IOptio
     /// <summary>Starts watching <paramref name="ward"/> (every ward the user may see when empty).</summary>
     public void Start(string ward)
     {
-        ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
-        if (_loops.Count > 0)
-        {
-            throw new InvalidOperationException("A feed watches one ward; open another for another ward.");
-        }
         Ward = ward;
-        _loops.Add(Task.Run(() => KeepWatchingAsync(WatchTwinsAsync, _stop.Token)));
-        _loops.Add(Task.Run(() => KeepWatchingAsync(WatchAlertsAsync, _stop.Token)));
-        _loops.Add(Task.Run(() => RedrawAsync(_stop.Token)));
-    }
-
-    private async Task KeepWatchingAsync(Func<CancellationToken, Task> watch, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            TimeSpan retry;
-            try
-            {
-                await watch(cancellationToken);
-                retry = DefaultRetry;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
-            {
-                Problem = ex.StatusCode == StatusCode.Unauthenticated
-                    ? "Your session has ended: sign in again."
-                    : "You are not allowed to see this ward.";
-                MarkChanged();
-                return;
-            }
-            catch (RpcException ex)
-            {
-                Log.WatchInterrupted(logger, ex.StatusCode);
-                Problem = "Reconnecting: the view is not live.";
-                retry = RetryHint(ex) ?? DefaultRetry;
-                MarkChanged();
-            }
-            await Task.Delay(retry, clock, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
+        live.Start(WatchTwinsAsync, WatchAlertsAsync);
     }
 
     private async Task WatchTwinsAsync(CancellationToken cancellationToken)
@@ -110,7 +63,7 @@ public sealed partial class WardFeed(ClinicalApi api, TimeProvider clock, IOptio
             {
                 // The initial twins of a new watch are the whole ward: what the last watch left is forgotten.
                 _twins.Clear();
-                Problem = null;
+                live.Problem = null;
                 first = false;
             }
             var id = change.Twin.PatientId;
@@ -177,47 +130,12 @@ public sealed partial class WardFeed(ClinicalApi api, TimeProvider clock, IOptio
         }
     }
 
-    private void MarkChanged() => Interlocked.Exchange(ref _dirty, 1);
+    private void MarkChanged() => live.MarkChanged();
 
-    private async Task RedrawAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.RedrawInterval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                if (Interlocked.Exchange(ref _dirty, 0) == 1 && Changed is { } changed)
-                {
-                    await changed();
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private static TimeSpan? RetryHint(RpcException ex) =>
-        ex.Trailers.GetValue("grpc-retry-pushback-ms") is { } text && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            ? TimeSpan.FromMilliseconds(ms)
-            : null;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_stop.IsCancellationRequested)
-        {
-            return;
-        }
-        await _stop.CancelAsync();
-        await Task.WhenAll(_loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => live.DisposeAsync();
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "A ward watch ended with {Status}; watching again")]
-        public static partial void WatchInterrupted(ILogger logger, StatusCode status);
-
         [LoggerMessage(2, LogLevel.Debug, "A sparkline's history could not be read ({Status}); it fills from live readings")]
         public static partial void SparklineSeedFailed(ILogger logger, StatusCode status);
     }

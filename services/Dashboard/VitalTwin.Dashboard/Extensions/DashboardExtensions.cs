@@ -25,7 +25,9 @@ internal static class DashboardExtensions
         builder.Services.AddGrpcClient<TwinQuery.TwinQueryClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.TwinState);
         builder.Services.AddGrpcClient<AlertDesk.AlertDeskClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Notification);
         builder.Services.AddScoped<ClinicalApi>();
+        builder.Services.AddTransient<LiveWatch>();
         builder.Services.AddTransient<WardFeed>();
+        builder.Services.AddTransient<PatientFeed>();
     }
 
     /// <summary>The pages: Blazor with interactive server rendering, MudBlazor's components.</summary>
