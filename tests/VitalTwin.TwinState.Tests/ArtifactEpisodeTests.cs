@@ -28,10 +28,10 @@ public class ArtifactEpisodeTests
         var after = _twin.Snapshot().Vitals[VitalSign.HeartRate];
 
         // Plausible readings stay out for the screen's settling time: the episode lasts until one is scored again.
-        Assert.Equal([new ArtifactEpisode(SignalArtifact.Dropout, Readings.Start.AddSeconds(120), null)], settling!.RecentArtifacts);
+        Assert.Equal([new SignalArtifactEpisode(SignalArtifact.Dropout, Readings.Start.AddSeconds(120), null)], settling!.RecentArtifacts);
         Assert.Equal(SignalArtifact.Dropout, settling.Artifact);
         var ended = Readings.Start.AddSeconds(130) + ArtifactScreen.Settling;
-        Assert.Equal([new ArtifactEpisode(SignalArtifact.Dropout, Readings.Start.AddSeconds(120), ended)], after.RecentArtifacts);
+        Assert.Equal([new SignalArtifactEpisode(SignalArtifact.Dropout, Readings.Start.AddSeconds(120), ended)], after.RecentArtifacts);
         Assert.Equal(SignalArtifact.None, after.Artifact);
         Assert.Equal(ended, firstScored);
     }
@@ -74,6 +74,6 @@ public class ArtifactEpisodeTests
         var snapshot = _twin.Snapshot();
 
         Assert.Empty(snapshot.Vitals[VitalSign.HeartRate].RecentArtifacts);
-        Assert.Equal([new ArtifactEpisode(SignalArtifact.Dropout, Readings.Start.AddSeconds(30), null)], snapshot.Vitals[VitalSign.RespiratoryRate].RecentArtifacts);
+        Assert.Equal([new SignalArtifactEpisode(SignalArtifact.Dropout, Readings.Start.AddSeconds(30), null)], snapshot.Vitals[VitalSign.RespiratoryRate].RecentArtifacts);
     }
 }

@@ -359,7 +359,7 @@ internal static class TwinSnapshotFormat
         var (lower, upper) = (double.NaN, double.NaN);
         PendingForecast[] pendingForecasts = [];
         float[] misses = [];
-        ArtifactEpisode[] artifacts = [];
+        SignalArtifactEpisode[] artifacts = [];
         if (version >= 4)
         {
             (lower, upper) = (reader.ReadDouble(), reader.ReadDouble());
@@ -375,13 +375,13 @@ internal static class TwinSnapshotFormat
                 misses[i] = reader.ReadSingle();
             }
 
-            artifacts = new ArtifactEpisode[reader.Read7BitEncodedInt()];
+            artifacts = new SignalArtifactEpisode[reader.Read7BitEncodedInt()];
             for (int i = 0; i < artifacts.Length; i++)
             {
                 var kind = Defined((SignalArtifact)reader.ReadByte());
                 var startedAt = ReadTime(reader);
                 DateTimeOffset? endedAt = reader.ReadBoolean() ? ReadTime(reader) : null;
-                artifacts[i] = new ArtifactEpisode(kind, startedAt, endedAt);
+                artifacts[i] = new SignalArtifactEpisode(kind, startedAt, endedAt);
             }
         }
 

@@ -16,7 +16,7 @@ public readonly record struct VitalForecast(double Value, DateTimeOffset At, dou
 /// <summary>An artifact episode the twin found in a vital's signal (the device did not flag it).</summary>
 /// <param name="StartedAt">The first reading of the episode.</param>
 /// <param name="EndedAt">The first reading after it; null while it lasts.</param>
-public readonly record struct ArtifactEpisode(SignalArtifact Kind, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);
+public readonly record struct SignalArtifactEpisode(SignalArtifact Kind, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);
 
 /// <summary>One trend point: the mean of the readings in the bucket centred on <paramref name="At"/>.</summary>
 public readonly record struct TrendPoint(DateTimeOffset At, double Mean);

@@ -113,7 +113,7 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
     public SignalArtifact Artifact { get; internal set; }
 
     /// <summary>The vital's latest artifact episodes the twin found in its signal, oldest first; the open one last.</summary>
-    public IReadOnlyList<ArtifactEpisode> RecentArtifacts { get; internal init; } = [];
+    public IReadOnlyList<SignalArtifactEpisode> RecentArtifacts { get; internal init; } = [];
 
     internal double ForecastLower { get; init; } = double.NaN;
 

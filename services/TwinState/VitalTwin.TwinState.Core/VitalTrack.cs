@@ -36,7 +36,7 @@ internal sealed class VitalTrack(VitalSign sign)
     private ForecastErrors _forecastErrors = new();
 
     // Oldest first; only the last may be open.
-    private List<ArtifactEpisode>? _artifacts;
+    private List<SignalArtifactEpisode>? _artifacts;
 
     public VitalSign Sign { get; } = sign;
 
@@ -88,7 +88,7 @@ internal sealed class VitalTrack(VitalSign sign)
     /// </summary>
     public void Screened(SignalArtifact verdict, DateTimeOffset observedAt)
     {
-        var open = _artifacts is [.., { EndedAt: null } last] ? last : (ArtifactEpisode?)null;
+        var open = _artifacts is [.., { EndedAt: null } last] ? last : (SignalArtifactEpisode?)null;
         if (open?.Kind == verdict || (open is null && verdict == SignalArtifact.None))
         {
             return;
@@ -107,7 +107,7 @@ internal sealed class VitalTrack(VitalSign sign)
                 _artifacts.RemoveAt(0);
             }
 
-            _artifacts.Add(new ArtifactEpisode(verdict, observedAt, null));
+            _artifacts.Add(new SignalArtifactEpisode(verdict, observedAt, null));
         }
     }
 
@@ -369,9 +369,10 @@ internal sealed class VitalTrack(VitalSign sign)
             }
         }
 
-        _points[Slot(_openBucket, capacity)] = (float)(_openSum / _openCount);
+        double mean = _openSum / _openCount;
+        _points[Slot(_openBucket, capacity)] = (float)mean;
         _newestBucket = _openBucket;
-        _forecastErrors.Check(_openBucket, _openSum / _openCount);
+        _forecastErrors.Check(_openBucket, mean);
     }
 
     // The forecast looks the horizon past the twin's clock, not past the last closed bucket, which lags it.

@@ -57,12 +57,11 @@ internal sealed class ForecastErrors
 
     /// <summary>
     /// A trend bucket closed with <paramref name="mean"/>: the forecast aimed at it, if any, is checked, and those aimed
-    /// at earlier buckets no reading fell in are dropped. Returns whether an error was recorded.
+    /// at earlier buckets no reading fell in are dropped.
     /// </summary>
-    public bool Check(long bucket, double mean)
+    public void Check(long bucket, double mean)
     {
         int done = 0;
-        var checkedOne = false;
         while (done < _pending.Count && _pending[done].Bucket <= bucket)
         {
             if (_pending[done].Bucket == bucket)
@@ -73,14 +72,12 @@ internal sealed class ForecastErrors
                 }
 
                 _errors.Enqueue((float)(mean - _pending[done].Value));
-                checkedOne = true;
             }
 
             done++;
         }
 
         _pending.RemoveRange(0, done);
-        return checkedOne;
     }
 
     /// <summary>The 80 % prediction interval around <paramref name="forecast"/>; null while fewer than <see cref="Minimum"/> errors are known.</summary>
