@@ -54,4 +54,34 @@ public class TwinMappingTests
         ];
         Assert.Equal(others.Length + 1, others.Append(id).Distinct(StringComparer.Ordinal).Count());
     }
+
+    [Fact]
+    public void The_twin_contract_carries_the_forecast_interval_the_artifact_episodes_and_who_recorded_the_context()
+    {
+        var devices = new Devices();
+        var twin = new PatientTwin("patient-1");
+        twin.SetContext(new PatientContext(Ward: "ward-7", RecordedBy: "nurse-ito", RecordedAt: Readings.Start.AddMinutes(1)));
+        devices.Stream(twin, VitalSign.HeartRate, 0, 20 * 60, s => s is >= 600 and < 605 ? 0 : 75 + Math.Sin(s * 1.3));
+        var early = twin.Snapshot().ToContract(VitalCatalogue.Default).VitalStatuses.Single();
+        devices.Stream(twin, VitalSign.HeartRate, 20 * 60, 50 * 60, s => s >= 2995 ? 0 : 75 + Math.Sin(s * 1.3));
+        var snapshot = twin.Snapshot();
+        var domain = snapshot.Vitals[VitalSign.HeartRate];
+
+        var contract = snapshot.ToContract(VitalCatalogue.Default);
+
+        // Optional fields: absent, not zero, until enough forecasts were checked.
+        Assert.NotNull(early.Forecast);
+        Assert.False(early.Forecast.HasLower || early.Forecast.HasUpper);
+        var forecast = contract.VitalStatuses.Single().Forecast;
+        Assert.Equal((domain.Forecast!.Value.Lower, domain.Forecast.Value.Upper), (forecast.Lower, forecast.Upper));
+        Assert.True(forecast.Lower < forecast.Upper);
+        var episodes = contract.VitalStatuses.Single().RecentArtifacts;
+        Assert.Equal(
+            [
+                (Contracts.Twin.V1.SignalArtifact.Dropout, Timestamp.FromDateTimeOffset(Readings.Start.AddSeconds(600)), Timestamp.FromDateTimeOffset(domain.RecentArtifacts[0].EndedAt!.Value)),
+                (Contracts.Twin.V1.SignalArtifact.Dropout, Timestamp.FromDateTimeOffset(Readings.Start.AddSeconds(2995)), null),
+            ],
+            episodes.Select(e => (e.Kind, e.StartedAt, (Timestamp?)e.EndedAt)));
+        Assert.Equal(("nurse-ito", Timestamp.FromDateTimeOffset(Readings.Start.AddMinutes(1))), (contract.Context.RecordedBy, contract.Context.RecordedAt));
+    }
 }

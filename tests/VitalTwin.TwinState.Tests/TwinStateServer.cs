@@ -53,7 +53,12 @@ internal sealed class TwinStateServer : IAsyncDisposable
     public IVitalsStore History => Services.GetRequiredService<IVitalsStore>();
 
     public static async Task<TwinStateServer> StartAsync(
-        EmbeddedKafkaFixture cluster, KafkaTopics topics, string groupId, IDictionary<string, string?>? overrides = null, ILoggerProvider? logs = null)
+        EmbeddedKafkaFixture cluster,
+        KafkaTopics topics,
+        string groupId,
+        IDictionary<string, string?>? overrides = null,
+        ILoggerProvider? logs = null,
+        TimeProvider? clock = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "VitalTwin.TwinState", EnvironmentName = "Production" });
         var settings = cluster.Settings(topics, groupId);
@@ -76,6 +81,10 @@ internal sealed class TwinStateServer : IAsyncDisposable
         }
         builder.AddServiceDefaults();
         builder.AddTwinState();
+        if (clock is not null)
+        {
+            builder.Services.AddSingleton(clock);
+        }
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapTwinState();

@@ -129,8 +129,14 @@ public sealed class PatientTwin
             if (effect == ReadingEffect.Latest)
             {
                 // An artifact the device did not flag is kept out as one it flagged: shown, never scored nor learnt.
-                var clean = !observation.Quality.IsArtifact()
-                    && _screen.Screen(observation.Sign, observation.Value, observation.ObservedAt) == SignalArtifact.None;
+                var clean = !observation.Quality.IsArtifact();
+                if (clean)
+                {
+                    var verdict = _screen.Screen(observation.Sign, observation.Value, observation.ObservedAt);
+                    track.Screened(verdict, observation.ObservedAt);
+                    clean = verdict == SignalArtifact.None;
+                }
+
                 track.Take(observation, scored: clean, _settings);
                 if (observation.ObservedAt > _updatedAt)
                 {

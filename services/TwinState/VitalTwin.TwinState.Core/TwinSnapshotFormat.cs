@@ -1,6 +1,7 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
 using VitalTwin.Detection;
+using VitalTwin.TwinState.Core.Forecasting;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -12,8 +13,10 @@ namespace VitalTwin.TwinState.Core;
 internal static class TwinSnapshotFormat
 {
     // 2 added each vital's NEWS2 window and a band change waiting out its hold, with the NEWS2 held meanwhile;
-    // 3 the boot each device's last sequence number counts in.
-    private const byte Version = 3;
+    // 3 the boot each device's last sequence number counts in; 4 who recorded the context and when, each vital's
+    // forecast interval with the forecasts awaiting their check and the errors of those checked, and its recent
+    // artifact episodes.
+    private const byte Version = 4;
 
     [Flags]
     private enum ContextFields : byte
@@ -24,6 +27,8 @@ internal static class TwinSnapshotFormat
         Consciousness = 4,
         Ward = 8,
         Bed = 16,
+        RecordedBy = 32,
+        RecordedAt = 64,
     }
 
     [Flags]
@@ -86,7 +91,7 @@ internal static class TwinSnapshotFormat
     public static TwinSnapshot Read(BinaryReader reader)
     {
         var version = reader.ReadByte();
-        if (version is not (1 or 2 or Version))
+        if (version is not (1 or 2 or 3 or Version))
         {
             throw new InvalidDataException($"Twin snapshot format {version} is not one this version reads.");
         }
@@ -191,6 +196,8 @@ internal static class TwinSnapshotFormat
         fields |= context.Consciousness is null ? 0 : ContextFields.Consciousness;
         fields |= context.Ward is null ? 0 : ContextFields.Ward;
         fields |= context.Bed is null ? 0 : ContextFields.Bed;
+        fields |= context.RecordedBy is null ? 0 : ContextFields.RecordedBy;
+        fields |= context.RecordedAt is null ? 0 : ContextFields.RecordedAt;
         writer.Write((byte)fields);
         writer.Write((byte)context.SpO2Scale);
         if (context.Consciousness is { } level)
@@ -207,6 +214,16 @@ internal static class TwinSnapshotFormat
         {
             writer.Write(bed);
         }
+
+        if (context.RecordedBy is { } recordedBy)
+        {
+            writer.Write(recordedBy);
+        }
+
+        if (context.RecordedAt is { } recordedAt)
+        {
+            WriteTime(writer, recordedAt);
+        }
     }
 
     private static PatientContext ReadContext(BinaryReader reader)
@@ -216,8 +233,10 @@ internal static class TwinSnapshotFormat
         Consciousness? consciousness = fields.HasFlag(ContextFields.Consciousness) ? Defined((Consciousness)reader.ReadByte()) : null;
         var ward = fields.HasFlag(ContextFields.Ward) ? reader.ReadString() : null;
         var bed = fields.HasFlag(ContextFields.Bed) ? reader.ReadString() : null;
+        var recordedBy = fields.HasFlag(ContextFields.RecordedBy) ? reader.ReadString() : null;
+        DateTimeOffset? recordedAt = fields.HasFlag(ContextFields.RecordedAt) ? ReadTime(reader) : null;
         bool? onOxygen = fields.HasFlag(ContextFields.Oxygen) ? fields.HasFlag(ContextFields.OnOxygen) : null;
-        return new PatientContext(onOxygen, scale, consciousness, ward, bed);
+        return new PatientContext(onOxygen, scale, consciousness, ward, bed, recordedBy, recordedAt);
     }
 
     private static void WriteVital(BinaryWriter writer, VitalStatus vital)
@@ -266,6 +285,33 @@ internal static class TwinSnapshotFormat
         }
 
         writer.Write(vital.ScoredValue);
+
+        writer.Write(vital.ForecastLower);
+        writer.Write(vital.ForecastUpper);
+        writer.Write7BitEncodedInt(vital.PendingForecasts.Length);
+        foreach (var pending in vital.PendingForecasts)
+        {
+            writer.Write(pending.Bucket);
+            writer.Write(pending.Value);
+        }
+
+        writer.Write7BitEncodedInt(vital.ForecastMisses.Length);
+        foreach (var miss in vital.ForecastMisses)
+        {
+            writer.Write(miss);
+        }
+
+        writer.Write7BitEncodedInt(vital.RecentArtifacts.Count);
+        foreach (var episode in vital.RecentArtifacts)
+        {
+            writer.Write((byte)episode.Kind);
+            WriteTime(writer, episode.StartedAt);
+            writer.Write(episode.EndedAt is not null);
+            if (episode.EndedAt is { } endedAt)
+            {
+                WriteTime(writer, endedAt);
+            }
+        }
     }
 
     private static VitalStatus ReadVital(BinaryReader reader, byte version)
@@ -309,6 +355,36 @@ internal static class TwinSnapshotFormat
             scoredValue = reader.ReadDouble();
         }
 
+        // Before version 4 no forecast was checked and no episode kept: the interval waits for checks anew.
+        var (lower, upper) = (double.NaN, double.NaN);
+        PendingForecast[] pendingForecasts = [];
+        float[] misses = [];
+        SignalArtifactEpisode[] artifacts = [];
+        if (version >= 4)
+        {
+            (lower, upper) = (reader.ReadDouble(), reader.ReadDouble());
+            pendingForecasts = new PendingForecast[reader.Read7BitEncodedInt()];
+            for (int i = 0; i < pendingForecasts.Length; i++)
+            {
+                pendingForecasts[i] = new PendingForecast(reader.ReadInt64(), reader.ReadDouble());
+            }
+
+            misses = new float[reader.Read7BitEncodedInt()];
+            for (int i = 0; i < misses.Length; i++)
+            {
+                misses[i] = reader.ReadSingle();
+            }
+
+            artifacts = new SignalArtifactEpisode[reader.Read7BitEncodedInt()];
+            for (int i = 0; i < artifacts.Length; i++)
+            {
+                var kind = Defined((SignalArtifact)reader.ReadByte());
+                var startedAt = ReadTime(reader);
+                DateTimeOffset? endedAt = reader.ReadBoolean() ? ReadTime(reader) : null;
+                artifacts[i] = new SignalArtifactEpisode(kind, startedAt, endedAt);
+            }
+        }
+
         return new VitalStatus(
             sign,
             latest,
@@ -324,7 +400,14 @@ internal static class TwinSnapshotFormat
             forecast,
             forecastAtTicks,
             window,
-            scoredValue);
+            scoredValue)
+        {
+            ForecastLower = lower,
+            ForecastUpper = upper,
+            PendingForecasts = pendingForecasts,
+            ForecastMisses = misses,
+            RecentArtifacts = artifacts,
+        };
     }
 
     private static void WriteObservation(BinaryWriter writer, VitalObservation observation)

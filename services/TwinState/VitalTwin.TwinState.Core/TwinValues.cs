@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Screening;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -9,7 +10,13 @@ public readonly record struct BaselineEstimate(double Level, double Spread, long
 public readonly record struct VitalTrend(double SlopePerHour, int Points);
 
 /// <summary>The value a vital is expected to have at <paramref name="At"/>.</summary>
-public readonly record struct VitalForecast(double Value, DateTimeOffset At);
+/// <param name="Lower">The 80 % prediction interval from how far the vital's recent forecasts missed; null while too few were checked.</param>
+public readonly record struct VitalForecast(double Value, DateTimeOffset At, double? Lower = null, double? Upper = null);
+
+/// <summary>An artifact episode the twin found in a vital's signal (the device did not flag it).</summary>
+/// <param name="StartedAt">The first reading of the episode.</param>
+/// <param name="EndedAt">The first reading after it; null while it lasts.</param>
+public readonly record struct SignalArtifactEpisode(SignalArtifact Kind, DateTimeOffset StartedAt, DateTimeOffset? EndedAt);
 
 /// <summary>One trend point: the mean of the readings in the bucket centred on <paramref name="At"/>.</summary>
 public readonly record struct TrendPoint(DateTimeOffset At, double Mean);

@@ -1,6 +1,7 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
 using VitalTwin.Detection;
+using VitalTwin.TwinState.Core.Forecasting;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -59,7 +60,13 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
 
     public VitalTrend? Trend => double.IsNaN(SlopePerHourValue) ? null : new VitalTrend(SlopePerHourValue, TrendWindow.Count);
 
-    public VitalForecast? Forecast => double.IsNaN(ForecastValue) ? null : new VitalForecast(ForecastValue, Time.FromUtcTicks(ForecastAtTicks));
+    public VitalForecast? Forecast => double.IsNaN(ForecastValue)
+        ? null
+        : new VitalForecast(
+            ForecastValue,
+            Time.FromUtcTicks(ForecastAtTicks),
+            double.IsNaN(ForecastLower) ? null : ForecastLower,
+            double.IsNaN(ForecastUpper) ? null : ForecastUpper);
 
     /// <summary>The trend window's points that have data, oldest first.</summary>
     public IReadOnlyList<TrendPoint> TrendWindow
@@ -105,6 +112,19 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
     /// <summary>An artifact episode the twin found in this vital's signal (the device did not flag it), or None.</summary>
     public SignalArtifact Artifact { get; internal set; }
 
+    /// <summary>The vital's latest artifact episodes the twin found in its signal, oldest first; the open one last.</summary>
+    public IReadOnlyList<SignalArtifactEpisode> RecentArtifacts { get; internal init; } = [];
+
+    internal double ForecastLower { get; init; } = double.NaN;
+
+    internal double ForecastUpper { get; init; } = double.NaN;
+
+    /// <summary>Forecasts shown and not yet checked against the bucket they aimed at, in bucket order.</summary>
+    internal PendingForecast[] PendingForecasts { get; init; } = [];
+
+    /// <summary>How far the checked forecasts missed (actual − forecast), oldest first.</summary>
+    internal float[] ForecastMisses { get; init; } = [];
+
     /// <summary>The scored readings of the NEWS2 window, oldest first.</summary>
     internal PendingReading[] Window { get; }
 
@@ -130,7 +150,12 @@ public sealed class VitalStatus : IEquatable<VitalStatus>
         && BucketTicks == other.BucketTicks
         && SlopePerHourValue.Equals(other.SlopePerHourValue)
         && ForecastValue.Equals(other.ForecastValue)
-        && ForecastAtTicks == other.ForecastAtTicks;
+        && ForecastAtTicks == other.ForecastAtTicks
+        && ForecastLower.Equals(other.ForecastLower)
+        && ForecastUpper.Equals(other.ForecastUpper)
+        && PendingForecasts.AsSpan().SequenceEqual(other.PendingForecasts)
+        && ForecastMisses.AsSpan().SequenceEqual(other.ForecastMisses)
+        && RecentArtifacts.SequenceEqual(other.RecentArtifacts);
 
     public override bool Equals(object? obj) => Equals(obj as VitalStatus);
 

@@ -1,6 +1,7 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
 using VitalTwin.Detection;
+using VitalTwin.TwinState.Core.Forecasting;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -13,6 +14,9 @@ internal sealed class VitalTrack(VitalSign sign)
 {
     private const long NoBucket = long.MinValue;
     private const int MaxForecastSteps = 1024;
+
+    /// <summary>Artifact episodes kept per vital: enough to mark the last few on a chart.</summary>
+    public const int RecentArtifactEpisodes = 5;
 
     private PendingReading[] _pending = [];
     private int _pendingStart;
@@ -28,6 +32,11 @@ internal sealed class VitalTrack(VitalSign sign)
 
     private float[]? _points;
     private long _newestBucket = NoBucket;
+
+    private ForecastErrors _forecastErrors = new();
+
+    // Oldest first; only the last may be open.
+    private List<SignalArtifactEpisode>? _artifacts;
 
     public VitalSign Sign { get; } = sign;
 
@@ -47,6 +56,11 @@ internal sealed class VitalTrack(VitalSign sign)
 
     public long ForecastAtTicks { get; private set; }
 
+    /// <summary>The forecast's 80 % prediction interval (<see cref="ForecastErrors"/>); NaN while too few forecasts were checked.</summary>
+    public double ForecastLower { get; private set; } = double.NaN;
+
+    public double ForecastUpper { get; private set; } = double.NaN;
+
     public News2InputStatus Status => Scored is null ? News2InputStatus.Missing : IsStale ? News2InputStatus.Stale : News2InputStatus.Measured;
 
     /// <summary>
@@ -65,6 +79,35 @@ internal sealed class VitalTrack(VitalSign sign)
         {
             Scored = observation;
             Slide(observation.ObservedAt.UtcTicks, observation.Value, settings);
+        }
+    }
+
+    /// <summary>
+    /// Follows the artifact screen's verdict on a reading: a verdict other than None opens an episode at the reading
+    /// (or a new one when the kind changes), and None ends the open one at it.
+    /// </summary>
+    public void Screened(SignalArtifact verdict, DateTimeOffset observedAt)
+    {
+        var open = _artifacts is [.., { EndedAt: null } last] ? last : (SignalArtifactEpisode?)null;
+        if (open?.Kind == verdict || (open is null && verdict == SignalArtifact.None))
+        {
+            return;
+        }
+
+        _artifacts ??= [];
+        if (open is { } ended)
+        {
+            _artifacts[^1] = ended with { EndedAt = observedAt };
+        }
+
+        if (verdict != SignalArtifact.None)
+        {
+            if (_artifacts.Count == RecentArtifactEpisodes)
+            {
+                _artifacts.RemoveAt(0);
+            }
+
+            _artifacts.Add(new SignalArtifactEpisode(verdict, observedAt, null));
         }
     }
 
@@ -192,6 +235,11 @@ internal sealed class VitalTrack(VitalSign sign)
             ScoredValue)
         {
             Artifact = artifact,
+            ForecastLower = ForecastLower,
+            ForecastUpper = ForecastUpper,
+            PendingForecasts = _forecastErrors.Pending,
+            ForecastMisses = _forecastErrors.Errors,
+            RecentArtifacts = _artifacts is null ? [] : [.. _artifacts],
         };
     }
 
@@ -206,6 +254,10 @@ internal sealed class VitalTrack(VitalSign sign)
             SlopePerHour = status.SlopePerHourValue,
             Forecast = status.ForecastValue,
             ForecastAtTicks = status.ForecastAtTicks,
+            ForecastLower = status.ForecastLower,
+            ForecastUpper = status.ForecastUpper,
+            _forecastErrors = new ForecastErrors(status.PendingForecasts, status.ForecastMisses),
+            _artifacts = status.RecentArtifacts.Count == 0 ? null : [.. status.RecentArtifacts],
             _window = [.. status.Window],
             _windowCount = status.Window.Length,
             ScoredValue = status.ScoredValue,
@@ -317,14 +369,16 @@ internal sealed class VitalTrack(VitalSign sign)
             }
         }
 
-        _points[Slot(_openBucket, capacity)] = (float)(_openSum / _openCount);
+        double mean = _openSum / _openCount;
+        _points[Slot(_openBucket, capacity)] = (float)mean;
         _newestBucket = _openBucket;
+        _forecastErrors.Check(_openBucket, mean);
     }
 
     // The forecast looks the horizon past the twin's clock, not past the last closed bucket, which lags it.
     private bool RefreshTrend(long clockTicks, TwinSettings settings)
     {
-        var (slope, forecast, at) = (double.NaN, double.NaN, 0L);
+        var (slope, forecast, at, lower, upper) = (double.NaN, double.NaN, 0L, double.NaN, double.NaN);
         Span<float> window = stackalloc float[settings.TrendPoints];
         FillWindow(window);
         if (Forecasting.LinearTrend.Fit(window) is { } line && line.Points >= settings.MinimumTrendPoints)
@@ -338,11 +392,17 @@ internal sealed class VitalTrack(VitalSign sign)
                 var definition = settings.Catalogue[Sign];
                 forecast = Math.Clamp(projected, definition.PhysiologicalMin, definition.PhysiologicalMax);
                 at = BucketCentre(_newestBucket + steps, settings.TrendBucket.Ticks);
+                _forecastErrors.Expect(_newestBucket + steps, forecast);
+                if (ForecastErrors.Interval(forecast, _forecastErrors.Errors, definition.PhysiologicalMin, definition.PhysiologicalMax) is { } interval)
+                {
+                    (lower, upper) = interval;
+                }
             }
         }
 
-        var changed = !slope.Equals(SlopePerHour) || !forecast.Equals(Forecast) || at != ForecastAtTicks;
-        (SlopePerHour, Forecast, ForecastAtTicks) = (slope, forecast, at);
+        var changed = !slope.Equals(SlopePerHour) || !forecast.Equals(Forecast) || at != ForecastAtTicks
+            || !lower.Equals(ForecastLower) || !upper.Equals(ForecastUpper);
+        (SlopePerHour, Forecast, ForecastAtTicks, ForecastLower, ForecastUpper) = (slope, forecast, at, lower, upper);
         return changed;
     }
 

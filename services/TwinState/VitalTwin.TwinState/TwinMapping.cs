@@ -148,7 +148,7 @@ internal static class TwinMapping
     public static Contracts.Twin.V1.VitalStatus ToContract(this Core.VitalStatus vital, VitalCatalogue catalogue)
     {
         var baseline = vital.Baseline;
-        return new Contracts.Twin.V1.VitalStatus
+        var status = new Contracts.Twin.V1.VitalStatus
         {
             Code = catalogue[vital.Sign].ToCode(),
             Scored = vital.Scored?.ToContract(catalogue),
@@ -157,18 +157,36 @@ internal static class TwinMapping
                 ? null
                 : new VitalBaseline { Level = baseline.Level, Spread = baseline.Spread, Count = baseline.Count, Established = baseline.IsEstablished },
             Trend = vital.Trend is { } trend ? new Contracts.Twin.V1.VitalTrend { SlopePerHour = trend.SlopePerHour, Points = trend.Points } : null,
-            Forecast = vital.Forecast is { } forecast
-                ? new Contracts.Twin.V1.VitalForecast { Value = forecast.Value, At = Timestamp.FromDateTimeOffset(forecast.At) }
-                : null,
+            Forecast = vital.Forecast?.ToContract(),
             ScoredValue = vital.ScoredValue,
-            Artifact = vital.Artifact switch
-            {
-                Clinical.Screening.SignalArtifact.Dropout => Contracts.Twin.V1.SignalArtifact.Dropout,
-                Clinical.Screening.SignalArtifact.UncorroboratedDesaturation => Contracts.Twin.V1.SignalArtifact.UncorroboratedDesaturation,
-                _ => Contracts.Twin.V1.SignalArtifact.None,
-            },
+            Artifact = vital.Artifact.ToContract(),
         };
+        status.RecentArtifacts.AddRange(vital.RecentArtifacts.Select(episode => new Contracts.Twin.V1.ArtifactEpisode
+        {
+            Kind = episode.Kind.ToContract(),
+            StartedAt = Timestamp.FromDateTimeOffset(episode.StartedAt),
+            EndedAt = episode.EndedAt is { } endedAt ? Timestamp.FromDateTimeOffset(endedAt) : null,
+        }));
+        return status;
     }
+
+    private static Contracts.Twin.V1.VitalForecast ToContract(this Core.VitalForecast forecast)
+    {
+        var message = new Contracts.Twin.V1.VitalForecast { Value = forecast.Value, At = Timestamp.FromDateTimeOffset(forecast.At) };
+        if (forecast is { Lower: { } lower, Upper: { } upper })
+        {
+            (message.Lower, message.Upper) = (lower, upper);
+        }
+
+        return message;
+    }
+
+    private static Contracts.Twin.V1.SignalArtifact ToContract(this Clinical.Screening.SignalArtifact artifact) => artifact switch
+    {
+        Clinical.Screening.SignalArtifact.Dropout => Contracts.Twin.V1.SignalArtifact.Dropout,
+        Clinical.Screening.SignalArtifact.UncorroboratedDesaturation => Contracts.Twin.V1.SignalArtifact.UncorroboratedDesaturation,
+        _ => Contracts.Twin.V1.SignalArtifact.None,
+    };
 
     public static OpenAnomaly ToContract(this TwinAnomaly anomaly, VitalCatalogue catalogue) => new()
     {
@@ -204,6 +222,8 @@ internal static class TwinMapping
             },
             Ward = context.Ward ?? string.Empty,
             Bed = context.Bed ?? string.Empty,
+            RecordedBy = context.RecordedBy ?? string.Empty,
+            RecordedAt = context.RecordedAt is { } recordedAt ? Timestamp.FromDateTimeOffset(recordedAt) : null,
         };
         if (context.OnSupplementalOxygen is { } onOxygen)
         {

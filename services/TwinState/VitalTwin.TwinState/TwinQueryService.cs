@@ -201,7 +201,7 @@ internal sealed class TwinQueryService(
     public override async Task<PatientTwin> SetPatientContext(SetPatientContextRequest request, ServerCallContext context)
     {
         var caller = Caller.Of(context);
-        var patientContext = TwinRequests.Context(request, options.Value);
+        var patientContext = TwinRequests.Context(request, options.Value, clock.GetUtcNow());
         if (router.Elsewhere(TwinRequests.PatientId(request.PatientId), context) is { } owner)
         {
             return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).SetPatientContextAsync(request, call));

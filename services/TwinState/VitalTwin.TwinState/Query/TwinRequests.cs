@@ -95,10 +95,11 @@ internal static class TwinRequests
         return new HistoryQuery(patientId, loincs, from, to, window);
     }
 
-    public static PatientContext Context(SetPatientContextRequest request, TwinQueryOptions options)
+    /// <summary>The context as the request records it, by its recorded_by at <paramref name="now"/>; the context's own recorded_by and recorded_at are ignored.</summary>
+    public static PatientContext Context(SetPatientContextRequest request, TwinQueryOptions options, DateTimeOffset now)
     {
         PatientId(request.PatientId);
-        Label(request.RecordedBy, "recorded_by", options, required: true);
+        var recordedBy = Label(request.RecordedBy, "recorded_by", options, required: true);
         var context = request.Context ?? throw Invalid("context is required");
         return new PatientContext(
             context.HasOnSupplementalOxygen ? context.OnSupplementalOxygen : null,
@@ -119,7 +120,9 @@ internal static class TwinRequests
                 _ => throw Invalid("context.consciousness is not a known level"),
             },
             Label(context.Ward, "context.ward", options, required: false),
-            Label(context.Bed, "context.bed", options, required: false));
+            Label(context.Bed, "context.bed", options, required: false),
+            recordedBy,
+            now);
     }
 
     public static (string PatientId, string AnomalyId) Acknowledgement(AcknowledgeAnomalyRequest request, TwinQueryOptions options)
