@@ -20,6 +20,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s-%s" (include "vitaltwin.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* The labels of one component's objects: the release's, and the component's name. Context: dict root, component. */}}
+{{- define "vitaltwin.componentLabels" -}}
+{{ include "vitaltwin.labels" .root }}
+app.kubernetes.io/name: {{ .component }}
+{{- end -}}
+
 {{/* Labels that select one component's pods. Context: dict root, component. */}}
 {{- define "vitaltwin.selectorLabels" -}}
 app.kubernetes.io/name: {{ .component }}

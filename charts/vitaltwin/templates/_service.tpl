@@ -10,7 +10,7 @@ that entry merged over them). A service serves either a gRPC API on its grpc por
 {{- $svc := .svc -}}
 {{- $component := kebabcase .name -}}
 {{- $fullname := include "vitaltwin.componentName" (dict "root" $root "component" $component) -}}
-{{- $labels := include "vitaltwin.labels" $root -}}
+{{- $labels := include "vitaltwin.componentLabels" (dict "root" $root "component" $component) -}}
 {{- $selector := include "vitaltwin.selectorLabels" (dict "root" $root "component" $component) -}}
 {{- $web := eq $svc.serves "web" -}}
 {{- $name := .name -}}
@@ -28,7 +28,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
   {{- with $svc.serviceAccount.annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
@@ -41,7 +40,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 data:
   {{- range $key, $value := $svc.config }}
   {{ $key }}: {{ $value | toString | quote }}
@@ -53,7 +51,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   {{- if not $svc.autoscaling.enabled }}
   replicas: {{ $svc.replicas }}
@@ -66,7 +63,6 @@ spec:
     metadata:
       labels:
         {{- $labels | nindent 8 }}
-        {{- $selector | nindent 8 }}
         {{- with $svc.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -225,7 +221,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
   {{- with $svc.service.annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
@@ -256,7 +251,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   maxUnavailable: {{ $svc.podDisruptionBudget.maxUnavailable }}
   selector:
@@ -271,7 +265,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   scaleTargetRef:
     apiVersion: apps/v1
@@ -365,7 +358,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   podSelector:
     matchLabels:
