@@ -23,6 +23,8 @@ public sealed partial class ChartTemplateTests
         ["ports"] = ["serviceDefaults.ports"],
         ["targetPorts"] = ["serviceDefaults.ports"],
         ["calleePorts"] = ["serviceDefaults.ports"],
+        ["dashboardPorts"] = ["serviceDefaults.ports"],
+        ["dashboardEntry"] = ["serviceDefaults", "services.*"],
         ["callerSvc"] = ["serviceDefaults", "services.*"],
         ["signIn"] = ["dashboard.signIn"],
         ["ingress"] = ["dashboard.ingress"],
