@@ -172,6 +172,19 @@ public sealed class ChartRenderTests(HelmChart chart) : IClassFixture<HelmChart>
     }
 
     [Fact]
+    public async Task With_an_authority_every_service_may_fetch_the_providers_keys_and_without_one_none_but_the_dashboard()
+    {
+        var withAuthority = await chart.RenderAsync(Required);
+        var withKeys = await chart.RenderAsync(Required[0], "auth.signingKeys={-----BEGIN PUBLIC KEY-----}");
+
+        foreach (var component in new[] { "gateway", "anomaly-detection", "twin-state", "notification", "dashboard" })
+        {
+            Assert.True(Sends(Policy(withAuthority, component), Outside, 443), $"{component} cannot fetch the provider's keys.");
+            Assert.Equal(component == "dashboard", Sends(Policy(withKeys, component), Outside, 443));
+        }
+    }
+
+    [Fact]
     public async Task Without_the_dashboard_twin_query_and_alert_desk_admit_it_no_longer()
     {
         var objects = await chart.RenderAsync([.. Required, "services.dashboard.enabled=false"]);

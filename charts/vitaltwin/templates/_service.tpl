@@ -324,6 +324,10 @@ spec:
 {{- if $root.Values.telemetry.otlpEndpoint -}}
 {{- $egressNames = append $egressNames "otlp" -}}
 {{- end -}}
+{{- /* Every service checks bearer tokens with the keys the provider publishes at its authority. */ -}}
+{{- if $root.Values.auth.authority -}}
+{{- $egressNames = append $egressNames "identityProvider" -}}
+{{- end -}}
 {{- if $svc.dapr.enabled -}}
 {{- $egressNames = append $egressNames "dapr" -}}
 {{- end -}}
