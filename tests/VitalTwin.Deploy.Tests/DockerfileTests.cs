@@ -91,6 +91,29 @@ public sealed partial class DockerfileTests
         Assert.Equal((int)Yaml.At(chartService, "ports.grpc")!, grpc);
     }
 
+    [Theory]
+    [MemberData(nameof(DeployableService.Folders), MemberType = typeof(DeployableService))]
+    public void A_service_with_npm_packages_gets_them_from_its_lock_file_before_it_is_published(string folder)
+    {
+        var service = new DeployableService(folder);
+        var dockerfile = LoadFor(service);
+        if (!File.Exists(Path.Combine(service.ProjectDirectory, "package.json")))
+        {
+            Assert.DoesNotContain(dockerfile.All("RUN"), run => run.Contains("npm", StringComparison.Ordinal));
+            return;
+        }
+
+        // The SDK image has no npm: a stage of its own installs exactly what package-lock.json pins, and the project
+        // finds node_modules in place when it is published, so its build only copies the files into wwwroot.
+        var project = Repository.Relative(service.ProjectDirectory);
+        var instructions = dockerfile.Instructions.ToList();
+        Assert.Contains(dockerfile.All("COPY"), copy => copy.Contains($"{project}/package-lock.json", StringComparison.Ordinal));
+        Assert.Contains(dockerfile.All("RUN"), run => run.StartsWith("npm ci ", StringComparison.Ordinal));
+        var modules = instructions.FindIndex(i => i.Instruction == "COPY" && i.Arguments.StartsWith("--from=", StringComparison.Ordinal) && i.Arguments.EndsWith($" {project}/node_modules/", StringComparison.Ordinal));
+        var publish = instructions.FindIndex(i => i.Instruction == "RUN" && PublishedProject().IsMatch(i.Arguments));
+        Assert.InRange(modules, 0, publish - 1);
+    }
+
     [Fact]
     public void What_the_dockerfiles_copy_exists()
     {
