@@ -22,6 +22,12 @@ public sealed partial class ChartTemplateTests
         ["target"] = ["serviceDefaults", "services.*"],
         ["ports"] = ["serviceDefaults.ports"],
         ["targetPorts"] = ["serviceDefaults.ports"],
+        ["calleePorts"] = ["serviceDefaults.ports"],
+        ["dashboardPorts"] = ["serviceDefaults.ports"],
+        ["dashboardEntry"] = ["serviceDefaults", "services.*"],
+        ["callerSvc"] = ["serviceDefaults", "services.*"],
+        ["signIn"] = ["dashboard.signIn"],
+        ["ingress"] = ["dashboard.ingress"],
         ["sim"] = ["simulator"],
         ["topics"] = ["messaging.topics"],
         ["spec"] = ["messaging.topics.specs.*"],
@@ -162,7 +168,8 @@ public sealed partial class ChartTemplateTests
         {
             var service = DeployableService.All.Single(s => s.ValuesKey == key);
             var variables = (entry!["config"]?.AsObject().Select(pair => pair.Key) ?? [])
-                .Concat(entry["secretEnv"]?.AsArray().Select(item => (string)item!["name"]!) ?? []);
+                .Concat(entry["secretEnv"]?.AsArray().Select(item => (string)item!["name"]!) ?? [])
+                .Concat(entry["calls"]?.AsObject().Select(pair => pair.Key) ?? []);
             Assert.All(variables, variable => Assert.True(service.ReadsConfigurationKey(variable), $"services.{key} sets '{variable}', which {service.Folder} does not read."));
         }
     }
@@ -216,7 +223,7 @@ public sealed partial class ChartTemplateTests
 
         Assert.Matches(@"livenessProbe:\s+httpGet:\s+path: /alive", template);
         Assert.Matches(@"readinessProbe:\s+httpGet:\s+path: /health", template);
-        Assert.Matches(@"startupProbe:\s+grpc:", template);
+        Assert.Matches(@"startupProbe:\s+\{\{- if \$web \}\}\s+httpGet:\s+path: /alive[\s\S]+\{\{- else \}\}\s+grpc:", template);
         Assert.Contains("MapHealthChecks(\"/alive\"", defaults, StringComparison.Ordinal);
         Assert.Contains("MapHealthChecks(\"/health\"", defaults, StringComparison.Ordinal);
         Assert.Contains("MapGrpcHealthChecksService()", defaults, StringComparison.Ordinal);

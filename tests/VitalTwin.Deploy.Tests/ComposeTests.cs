@@ -10,7 +10,7 @@ public sealed partial class ComposeTests
 
     /// <summary>Settings whose value is an address of another compose service.</summary>
     private static readonly string[] AddressSettings =
-        ["Kafka__BootstrapServers", "KAFKA_BOOTSTRAP_SERVERS", "OTEL_EXPORTER_OTLP_ENDPOINT", "Simulator__GatewayUrl", "History__Influx__Url"];
+        ["Kafka__BootstrapServers", "KAFKA_BOOTSTRAP_SERVERS", "OTEL_EXPORTER_OTLP_ENDPOINT", "Simulator__GatewayUrl", "History__Influx__Url", "Dashboard__TwinState", "Dashboard__Notification"];
 
     private static readonly JsonObject Compose = Yaml.LoadObject("deploy", "compose.yaml");
 

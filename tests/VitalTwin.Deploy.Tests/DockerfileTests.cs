@@ -5,10 +5,10 @@ namespace VitalTwin.Deploy.Tests;
 public sealed partial class DockerfileTests
 {
     [Fact]
-    public void The_deployable_services_are_the_four_services_and_the_simulator()
+    public void The_deployable_services_are_the_four_services_the_dashboard_and_the_simulator()
     {
         Assert.Equal(
-            ["AnomalyDetection", "Gateway", "Notification", "Simulator", "TwinState"],
+            ["AnomalyDetection", "Dashboard", "Gateway", "Notification", "Simulator", "TwinState"],
             DeployableService.All.Select(service => service.Folder));
     }
 
@@ -21,10 +21,13 @@ public sealed partial class DockerfileTests
 
         var stages = dockerfile.All("FROM").ToList();
         Assert.True(stages.Count >= 2, $"{Repository.Relative(dockerfile.Path)} has {stages.Count} stage(s); the SDK must stay out of the runtime image.");
-        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", stages[0], StringComparison.Ordinal);
         Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", stages[^1], StringComparison.Ordinal);
 
-        var buildStage = StageName().Match(stages[0]).Groups["name"].Value;
+        // The stage that publishes is the SDK's (another may come before it, e.g. Node for the dashboard's npm packages).
+        var publishing = dockerfile.Instructions.ToList().FindIndex(i => i.Instruction == "RUN" && PublishedProject().IsMatch(i.Arguments));
+        var publishingStage = dockerfile.Instructions.Take(publishing).Last(i => i.Instruction == "FROM").Arguments;
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", publishingStage, StringComparison.Ordinal);
+        var buildStage = StageName().Match(publishingStage).Groups["name"].Value;
         Assert.Contains(dockerfile.FinalStage, i => i.Instruction == "COPY" && i.Arguments.StartsWith($"--from={buildStage} ", StringComparison.Ordinal));
 
         var published = Assert.Single(dockerfile.All("RUN").Select(run => PublishedProject().Match(run)), match => match.Success);
@@ -69,14 +72,46 @@ public sealed partial class DockerfileTests
         }
 
         var environment = dockerfile.FinalEnvironment;
-        var grpc = PortOf(environment["Kestrel__Endpoints__Grpc__Url"]);
         var http = PortOf(environment["Kestrel__Endpoints__Http__Url"]);
         var exposed = dockerfile.All("EXPOSE").SelectMany(e => e.Split(' ')).Select(int.Parse).ToList();
-        var chartPorts = Yaml.At(Yaml.LoadObject("charts", "vitaltwin", "values.yaml"), "serviceDefaults.ports")!;
+        var values = Yaml.LoadObject("charts", "vitaltwin", "values.yaml");
+        var chartService = Yaml.MergeValues(values["serviceDefaults"]!.AsObject(), values["services"]![service.ValuesKey]!.AsObject());
 
+        Assert.Equal((int)Yaml.At(chartService, "ports.http")!, http);
+        if ((string?)chartService["serves"] == "web")
+        {
+            // A web application: its pages and health on the one http listener.
+            Assert.Equal([http], exposed);
+            Assert.DoesNotContain("Kestrel__Endpoints__Grpc__Url", environment.Keys);
+            return;
+        }
+
+        var grpc = PortOf(environment["Kestrel__Endpoints__Grpc__Url"]);
         Assert.Equal([grpc, http], exposed);
-        Assert.Equal((int)chartPorts["grpc"]!, grpc);
-        Assert.Equal((int)chartPorts["http"]!, http);
+        Assert.Equal((int)Yaml.At(chartService, "ports.grpc")!, grpc);
+    }
+
+    [Theory]
+    [MemberData(nameof(DeployableService.Folders), MemberType = typeof(DeployableService))]
+    public void A_service_with_npm_packages_gets_them_from_its_lock_file_before_it_is_published(string folder)
+    {
+        var service = new DeployableService(folder);
+        var dockerfile = LoadFor(service);
+        if (!File.Exists(Path.Combine(service.ProjectDirectory, "package.json")))
+        {
+            Assert.DoesNotContain(dockerfile.All("RUN"), run => run.Contains("npm", StringComparison.Ordinal));
+            return;
+        }
+
+        // The SDK image has no npm: a stage of its own installs exactly what package-lock.json pins, and the project
+        // finds node_modules in place when it is published, so its build only copies the files into wwwroot.
+        var project = Repository.Relative(service.ProjectDirectory);
+        var instructions = dockerfile.Instructions.ToList();
+        Assert.Contains(dockerfile.All("COPY"), copy => copy.Contains($"{project}/package-lock.json", StringComparison.Ordinal));
+        Assert.Contains(dockerfile.All("RUN"), run => run.StartsWith("npm ci ", StringComparison.Ordinal));
+        var modules = instructions.FindIndex(i => i.Instruction == "COPY" && i.Arguments.StartsWith("--from=", StringComparison.Ordinal) && i.Arguments.EndsWith($" {project}/node_modules/", StringComparison.Ordinal));
+        var publish = instructions.FindIndex(i => i.Instruction == "RUN" && PublishedProject().IsMatch(i.Arguments));
+        Assert.InRange(modules, 0, publish - 1);
     }
 
     [Fact]

@@ -60,6 +60,13 @@ public sealed class ValuesSchemaTests
     [InlineData("a memory size in the wrong unit", "services: {gateway: {resources: {limits: {memory: 512MB}}}}", "/services/gateway/resources/limits/memory")]
     [InlineData("an egress path that does not exist", "services: {gateway: {networkPolicy: {egress: [kafak]}}}", "/services/gateway/networkPolicy/egress/0")]
     [InlineData("credentials in the InfluxDB URL", "history: {influx: {url: 'http://admin:secret@influxdb:8086'}}", "/history/influx/url")]
+    [InlineData("the dashboard signing in locally", "services: {dashboard: {config: {Dashboard__SignIn__Mode: Local}}}", "/services/dashboard/config/Dashboard__SignIn__Mode")]
+    [InlineData("the dashboard's client secret in the values", "services: {dashboard: {config: {Dashboard__SignIn__ClientSecret: abc123}}}", "/services/dashboard/config/Dashboard__SignIn__ClientSecret")]
+    [InlineData("an identity provider over plain http", "dashboard: {signIn: {authority: 'http://login.hospital.example'}}", "/dashboard/signIn/authority")]
+    [InlineData("a call to a service the chart does not have", "services: {dashboard: {calls: {Dashboard__TwinState: twinstate}}}", "/services/dashboard/calls/Dashboard__TwinState")]
+    [InlineData("a trusted proxy that is a name", "dashboard: {trustedProxies: [ingress-nginx]}", "/dashboard/trustedProxies/0")]
+    [InlineData("an ingress host with its scheme", "dashboard: {ingress: {host: 'https://ward.hospital.example'}}", "/dashboard/ingress/host")]
+    [InlineData("a service serving something else", "services: {gateway: {serves: http}}", "/services/gateway/serves")]
     public void A_wrong_value_is_refused_with_where_it_is(string mistake, string overlayYaml, string location)
     {
         var values = Yaml.MergeValues(Defaults, (JsonObject)Yaml.Load(overlayYaml)!);

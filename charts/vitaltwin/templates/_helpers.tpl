@@ -20,6 +20,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- printf "%s-%s" (include "vitaltwin.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* The labels of one component's objects: the release's, and the component's name. Context: dict root, component. */}}
+{{- define "vitaltwin.componentLabels" -}}
+{{ include "vitaltwin.labels" .root }}
+app.kubernetes.io/name: {{ .component }}
+{{- end -}}
+
 {{/* Labels that select one component's pods. Context: dict root, component. */}}
 {{- define "vitaltwin.selectorLabels" -}}
 app.kubernetes.io/name: {{ .component }}
@@ -74,4 +80,56 @@ readOnlyRootFilesystem: true
 privileged: false
 capabilities:
   drop: [ALL]
+{{- end -}}
+
+{{/* The in-cluster gRPC address of a service of this release, e.g. "http://vitaltwin-twin-state:8080". Context: dict root, name (its key under services). */}}
+{{- define "vitaltwin.grpcAddress" -}}
+{{- $entry := get .root.Values.services .name | default dict -}}
+{{- if not $entry.enabled -}}
+{{- fail (printf "a service calls services.%s, which is not enabled in this release" .name) -}}
+{{- end -}}
+{{- $ports := mergeOverwrite (deepCopy .root.Values.serviceDefaults.ports) ($entry.ports | default dict) -}}
+{{- printf "http://%s:%v" (include "vitaltwin.componentName" (dict "root" .root "component" (kebabcase .name))) $ports.grpc -}}
+{{- end -}}
+
+{{/* Where the dashboard's pods mount the Data Protection key ring they share. */}}
+{{- define "vitaltwin.dashboardKeyRingPath" -}}
+/var/lib/vitaltwin/keys
+{{- end -}}
+
+{{- define "vitaltwin.dashboardKeyRingClaim" -}}
+{{- .Values.dashboard.keyRing.existingClaim | default (include "vitaltwin.componentName" (dict "root" . "component" "dashboard-keys")) -}}
+{{- end -}}
+
+{{/*
+The dashboard's own settings: sign-in at the hospital's provider, never the one-machine local issuer (the mode is
+set here, after every other variable, so that no value can change it); the shared key ring; the proxies believed.
+*/}}
+{{- define "vitaltwin.dashboardEnv" -}}
+{{- $signIn := .Values.dashboard.signIn -}}
+{{- with $signIn.authority | default .Values.auth.authority }}
+- name: Dashboard__SignIn__Authority
+  value: {{ . | quote }}
+{{- end }}
+- name: Dashboard__SignIn__ClientId
+  value: {{ $signIn.clientId | quote }}
+{{- range $index, $scope := $signIn.scopes }}
+- name: Dashboard__SignIn__Scopes__{{ $index }}
+  value: {{ $scope | quote }}
+{{- end }}
+{{- with $signIn.clientSecret.secretName }}
+- name: Dashboard__SignIn__ClientSecret
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $signIn.clientSecret.key }}
+{{- end }}
+- name: Dashboard__Hosting__KeysDirectory
+  value: {{ include "vitaltwin.dashboardKeyRingPath" . | quote }}
+{{- range $index, $proxy := .Values.dashboard.trustedProxies }}
+- name: Dashboard__Hosting__TrustedProxies__{{ $index }}
+  value: {{ $proxy | quote }}
+{{- end }}
+- name: Dashboard__SignIn__Mode
+  value: OpenIdConnect
 {{- end -}}

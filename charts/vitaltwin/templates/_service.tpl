@@ -2,15 +2,19 @@
 One VitalTwin service: ServiceAccount, ConfigMap, Deployment, Service, and where asked PodDisruptionBudget,
 HorizontalPodAutoscaler and NetworkPolicy. Every service is rendered by this one template.
 Context: dict root (the chart's top context), name (the key under .Values.services), svc (serviceDefaults with
-that entry merged over them).
+that entry merged over them). A service serves either a gRPC API on its grpc port, with health on its http port
+(serves: grpc), or a web application and its health on the http port alone (serves: web).
 */}}
 {{- define "vitaltwin.service" -}}
 {{- $root := .root -}}
 {{- $svc := .svc -}}
 {{- $component := kebabcase .name -}}
 {{- $fullname := include "vitaltwin.componentName" (dict "root" $root "component" $component) -}}
-{{- $labels := include "vitaltwin.labels" $root -}}
+{{- $labels := include "vitaltwin.componentLabels" (dict "root" $root "component" $component) -}}
 {{- $selector := include "vitaltwin.selectorLabels" (dict "root" $root "component" $component) -}}
+{{- $web := eq $svc.serves "web" -}}
+{{- $name := .name -}}
+{{- $dashboard := eq $name "dashboard" -}}
 {{- if $svc.holdsPartitions }}
 {{- $partitions := int $root.Values.messaging.topics.partitions }}
 {{- $most := ternary (int $svc.autoscaling.maxReplicas) (int $svc.replicas) $svc.autoscaling.enabled }}
@@ -24,7 +28,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
   {{- with $svc.serviceAccount.annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
@@ -37,7 +40,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 data:
   {{- range $key, $value := $svc.config }}
   {{ $key }}: {{ $value | toString | quote }}
@@ -49,7 +51,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   {{- if not $svc.autoscaling.enabled }}
   replicas: {{ $svc.replicas }}
@@ -62,7 +63,6 @@ spec:
     metadata:
       labels:
         {{- $labels | nindent 8 }}
-        {{- $selector | nindent 8 }}
         {{- with $svc.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -99,9 +99,11 @@ spec:
           image: {{ include "vitaltwin.image" (dict "root" $root "image" $svc.image) | quote }}
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           ports:
+            {{- if not $web }}
             - name: grpc
               containerPort: {{ $svc.ports.grpc }}
               protocol: TCP
+            {{- end }}
             - name: http
               containerPort: {{ $svc.ports.http }}
               protocol: TCP
@@ -111,8 +113,10 @@ spec:
             - configMapRef:
                 name: {{ $fullname }}
           env:
+            {{- if not $web }}
             - name: Kestrel__Endpoints__Grpc__Url
               value: {{ printf "http://+:%v" $svc.ports.grpc | quote }}
+            {{- end }}
             - name: Kestrel__Endpoints__Http__Url
               value: {{ printf "http://+:%v" $svc.ports.http | quote }}
             - name: OTEL_SERVICE_NAME
@@ -147,9 +151,22 @@ spec:
                   key: {{ .key }}
                   optional: {{ .optional | default false }}
             {{- end }}
+            {{- range $variable, $callee := $svc.calls }}
+            - name: {{ $variable }}
+              value: {{ include "vitaltwin.grpcAddress" (dict "root" $root "name" $callee) | quote }}
+            {{- end }}
+            {{- if $dashboard }}
+            {{- include "vitaltwin.dashboardEnv" $root | trim | nindent 12 }}
+            {{- end }}
           startupProbe:
+            {{- if $web }}
+            httpGet:
+              path: /alive
+              port: http
+            {{- else }}
             grpc:
               port: {{ $svc.ports.grpc }}
+            {{- end }}
             {{- toYaml $svc.probes.startup | nindent 12 }}
           livenessProbe:
             httpGet:
@@ -168,10 +185,19 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if $dashboard }}
+            - name: key-ring
+              mountPath: {{ include "vitaltwin.dashboardKeyRingPath" $root }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $svc.tmpSizeLimit }}
+        {{- if $dashboard }}
+        - name: key-ring
+          persistentVolumeClaim:
+            claimName: {{ include "vitaltwin.dashboardKeyRingClaim" $root }}
+        {{- end }}
       {{- with $svc.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
@@ -195,7 +221,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
   {{- with $svc.service.annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
@@ -205,11 +230,19 @@ spec:
   selector:
     {{- $selector | nindent 4 }}
   ports:
+    {{- if $web }}
+    - name: http
+      port: {{ $svc.ports.http }}
+      targetPort: http
+      protocol: TCP
+      appProtocol: http
+    {{- else }}
     - name: grpc
       port: {{ $svc.ports.grpc }}
       targetPort: grpc
       protocol: TCP
       appProtocol: kubernetes.io/h2c
+    {{- end }}
 {{- if $svc.podDisruptionBudget.enabled }}
 ---
 apiVersion: policy/v1
@@ -218,7 +251,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   maxUnavailable: {{ $svc.podDisruptionBudget.maxUnavailable }}
   selector:
@@ -233,7 +265,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   scaleTargetRef:
     apiVersion: apps/v1
@@ -263,14 +294,28 @@ spec:
 {{- if and $root.Values.simulator.enabled (eq .name $root.Values.simulator.target) -}}
 {{- $grpcPeers = append $grpcPeers (dict "podSelector" (dict "matchLabels" (include "vitaltwin.selectorLabels" (dict "root" $root "component" "simulator") | fromYaml))) -}}
 {{- end -}}
+{{- /* Every enabled service that calls this one (its calls name it) may reach the gRPC port. */ -}}
+{{- range $caller, $callerOverride := $root.Values.services -}}
+{{- $callerSvc := mergeOverwrite (deepCopy $root.Values.serviceDefaults) $callerOverride -}}
+{{- if and $callerSvc.enabled (has $name (values $callerSvc.calls)) -}}
+{{- $grpcPeers = append $grpcPeers (dict "podSelector" (dict "matchLabels" (include "vitaltwin.selectorLabels" (dict "root" $root "component" (kebabcase $caller)) | fromYaml))) -}}
+{{- end -}}
+{{- end -}}
 {{- $replicas := list (dict "podSelector" (dict "matchLabels" ($selector | fromYaml))) -}}
 {{- if $svc.networkPolicy.relayBetweenReplicas -}}
 {{- $grpcPeers = concat $grpcPeers $replicas -}}
 {{- end -}}
-{{- if $svc.networkPolicy.grpcFromAnywhere -}}
+{{- if $web -}}
+{{- else if $svc.networkPolicy.grpcFromAnywhere -}}
 {{- $ingress = append $ingress (dict "ports" $grpcPort) -}}
 {{- else if $grpcPeers -}}
 {{- $ingress = append $ingress (dict "from" $grpcPeers "ports" $grpcPort) -}}
+{{- end -}}
+{{- $httpPort := list (dict "port" "http" "protocol" "TCP") -}}
+{{- if $svc.networkPolicy.httpFromAnywhere -}}
+{{- $ingress = append $ingress (dict "ports" $httpPort) -}}
+{{- else if $svc.networkPolicy.httpFrom -}}
+{{- $ingress = append $ingress (dict "from" $svc.networkPolicy.httpFrom "ports" $httpPort) -}}
 {{- end -}}
 {{- with $root.Values.networkPolicy.healthFrom -}}
 {{- $ingress = append $ingress (dict "from" . "ports" (list (dict "port" "http" "protocol" "TCP"))) -}}
@@ -278,6 +323,10 @@ spec:
 {{- $egressNames := $svc.networkPolicy.egress | default list -}}
 {{- if $root.Values.telemetry.otlpEndpoint -}}
 {{- $egressNames = append $egressNames "otlp" -}}
+{{- end -}}
+{{- /* Every service checks bearer tokens with the keys the provider publishes at its authority. */ -}}
+{{- if $root.Values.auth.authority -}}
+{{- $egressNames = append $egressNames "identityProvider" -}}
 {{- end -}}
 {{- if $svc.dapr.enabled -}}
 {{- $egressNames = append $egressNames "dapr" -}}
@@ -298,6 +347,11 @@ spec:
 {{- if $svc.networkPolicy.relayBetweenReplicas -}}
 {{- $egress = append $egress (dict "to" $replicas "ports" (list (dict "port" $svc.ports.grpc "protocol" "TCP"))) -}}
 {{- end -}}
+{{- range $callee := values $svc.calls | uniq | sortAlpha -}}
+{{- $calleePorts := mergeOverwrite (deepCopy $root.Values.serviceDefaults.ports) ((get $root.Values.services $callee).ports | default dict) -}}
+{{- $calleeSelector := include "vitaltwin.selectorLabels" (dict "root" $root "component" (kebabcase $callee)) | fromYaml -}}
+{{- $egress = append $egress (dict "to" (list (dict "podSelector" (dict "matchLabels" $calleeSelector))) "ports" (list (dict "port" $calleePorts.grpc "protocol" "TCP"))) -}}
+{{- end -}}
 {{- range $svc.networkPolicy.extraEgress -}}
 {{- $egress = append $egress . -}}
 {{- end }}
@@ -308,7 +362,6 @@ metadata:
   name: {{ $fullname }}
   labels:
     {{- $labels | nindent 4 }}
-    {{- $selector | nindent 4 }}
 spec:
   podSelector:
     matchLabels:

@@ -4,6 +4,7 @@ using VitalTwin.ServiceDefaults;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddWebDefaults();
+builder.AddDashboardHosting();
 builder.AddDashboardSignIn();
 builder.AddClinicalApi();
 builder.AddDashboard();
