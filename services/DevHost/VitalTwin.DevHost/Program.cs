@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using VitalTwin.DevHost;
 using VitalTwin.ServiceDefaults.Security;
@@ -32,18 +31,10 @@ if (webhookProblem is not null)
     return 1;
 }
 
-using var stop = new CancellationTokenSource();
-// Ctrl-C, and SIGTERM from a supervisor, stop everything in order instead of killing this process outright.
-void Stop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    stop.Cancel();
-}
-using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var stop = new StopSignal();
 if (duration is { } seconds)
 {
-    stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+    stop.After(TimeSpan.FromSeconds(seconds));
 }
 
 var output = TextWriter.Synchronized(Console.Out);

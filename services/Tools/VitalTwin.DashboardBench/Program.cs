@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using System.Runtime.InteropServices;
+using VitalTwin.DevHost;
 using VitalTwin.DashboardBench;
 
 // ./build.sh --target=DashboardBench [--busy-seconds=<s>] [--readings=<n>] [--rate=<readings/s>]; options: DashboardBenchOptions.
@@ -14,15 +14,7 @@ catch (Exception e) when (e is ValidationException or InvalidOperationException 
     return 2;
 }
 
-using var stop = new CancellationTokenSource();
-// Ctrl-C and SIGTERM stop the run, the browser and the services in order instead of leaving processes behind.
-void Stop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    stop.Cancel();
-}
-using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var stop = new StopSignal();
 
 try
 {
@@ -30,7 +22,7 @@ try
     results.Write(Console.Out);
     return 0;
 }
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
+catch (OperationCanceledException) when (stop.IsStopping)
 {
     Console.Error.WriteLine("Dashboard benchmark interrupted.");
     return 130;

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using VitalTwin.DevHost;
 using VitalTwin.Load;
 
 // ./build.sh --target=Load --rate=<readings/s> --duration=<seconds> [--partitions=<n>] [--replicas=<n>]; other options: LoadOptions.Parse.
@@ -16,15 +16,7 @@ catch (Exception e) when (e is ArgumentException or ValidationException)
     return 2;
 }
 
-using var stop = new CancellationTokenSource();
-// Ctrl-C and SIGTERM stop the run and the services in order instead of leaving processes behind.
-void Stop(PosixSignalContext context)
-{
-    context.Cancel = true;
-    stop.Cancel();
-}
-using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var stop = new StopSignal();
 
 try
 {
@@ -42,7 +34,7 @@ try
         : "device->alert p99 ms: n/a");
     return 0;
 }
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
+catch (OperationCanceledException) when (stop.IsStopping)
 {
     Console.Error.WriteLine("Load run interrupted; no report written.");
     return 130;
