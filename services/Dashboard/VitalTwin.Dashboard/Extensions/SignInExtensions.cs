@@ -54,7 +54,8 @@ internal static class SignInExtensions
                 o.ResponseType = "code";
                 o.UsePkce = true;
                 o.MapInboundClaims = false;
-                o.UseTokenLifetime = true;
+                // The session lasts as long as the access token it holds (set below), not the ID token.
+                o.UseTokenLifetime = false;
                 o.TokenValidationParameters.NameClaimType = ClinicianIdentity.NameClaim;
                 foreach (var scope in options.Scopes)
                 {
@@ -66,6 +67,14 @@ internal static class SignInExtensions
                     if (context.TokenEndpointResponse?.AccessToken is { Length: > 0 } accessToken && context.Principal?.Identity is ClaimsIdentity identity)
                     {
                         identity.AddClaim(new Claim(ClinicianIdentity.AccessTokenClaim, accessToken));
+                        var clock = context.HttpContext.RequestServices.GetRequiredService<TimeProvider>();
+                        var expiresIn = int.TryParse(context.TokenEndpointResponse.ExpiresIn, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? clock.GetUtcNow().AddSeconds(seconds) : DateTimeOffset.MaxValue;
+                        var expiresAt = ClinicianIdentity.From(context.Principal)?.ExpiresAt ?? DateTimeOffset.MaxValue;
+                        var ends = expiresAt < expiresIn ? expiresAt : expiresIn;
+                        if (ends != DateTimeOffset.MaxValue && context.Properties is { } properties)
+                        {
+                            properties.ExpiresUtc = ends;
+                        }
                     }
                     return Task.CompletedTask;
                 };
