@@ -38,6 +38,37 @@ public sealed class LiveWatchTests
         await reopened.Task.WaitAsync(Timeout);
     }
 
+    [Fact]
+    public async Task A_watch_refused_as_unauthenticated_says_the_session_ended_redraws_and_is_never_opened_again()
+    {
+        var clock = new TimerWatchingClock();
+        var calls = 0;
+        var redrawn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var live = new LiveWatch(clock, Options.Create(new DashboardOptions { RedrawInterval = Redraw }), NullLogger<LiveWatch>.Instance);
+        live.Changed += () =>
+        {
+            redrawn.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        live.Start(_ =>
+        {
+            Interlocked.Increment(ref calls);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "token expired"));
+        });
+
+        // The redraw timer is the only one set: a refused watch waits for no retry.
+        while (!redrawn.Task.IsCompleted)
+        {
+            clock.Advance(Redraw);
+            await Task.WhenAny(redrawn.Task, Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System)).WaitAsync(Timeout);
+        }
+        Assert.Equal(Problems.SessionEnded, live.Problem);
+        Assert.True(live.Refused);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
     /// <summary>A fake clock that says when a timer is set, and for how long.</summary>
     private sealed class TimerWatchingClock : FakeTimeProvider
     {

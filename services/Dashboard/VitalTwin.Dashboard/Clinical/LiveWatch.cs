@@ -66,7 +66,7 @@ public sealed partial class LiveWatch(TimeProvider clock, IOptions<DashboardOpti
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
             {
                 Problem = ex.StatusCode == StatusCode.Unauthenticated
-                    ? "Your session has ended: sign in again."
+                    ? Problems.SessionEnded
                     : "You are not allowed to see this.";
                 Refused = true;
                 MarkChanged();
