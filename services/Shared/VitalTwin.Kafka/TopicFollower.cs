@@ -119,7 +119,15 @@ public abstract partial class TopicFollower : IHostedService, IDisposable
 
     public void Dispose()
     {
-        Interlocked.Exchange(ref _consumer, null)?.Dispose();
+        // A host disposed without being stopped (one whose start failed, or a test's) must not free the consumer while
+        // the following loop is still inside Consume(): that is a use-after-free in librdkafka, which crashes the
+        // process. The loop is told to stop and leaves within one poll.
+        if (Interlocked.Exchange(ref _consumer, null) is { } consumer)
+        {
+            _stopping.Cancel();
+            _following.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+            consumer.Dispose();
+        }
         _stopping.Dispose();
         GC.SuppressFinalize(this);
     }
