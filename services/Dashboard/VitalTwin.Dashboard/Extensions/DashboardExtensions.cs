@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using OpenTelemetry.Instrumentation.AspNetCore;
@@ -21,7 +22,7 @@ internal static class DashboardExtensions
     public static void AddClinicalApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddTimeProvider();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpcClient<TwinQuery.TwinQueryClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.TwinState);
         builder.Services.AddGrpcClient<AlertDesk.AlertDeskClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Notification);
         builder.Services.AddScoped<ClinicalApi>();
@@ -64,14 +65,6 @@ internal static class DashboardExtensions
         app.MapGet("/sign-in", SignIn).AllowAnonymous();
         app.MapPost("/sign-out", SignOutAsync).RequireAuthorization();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-    }
-
-    private static void TryAddTimeProvider(this IServiceCollection services)
-    {
-        if (!services.Any(s => s.ServiceType == typeof(TimeProvider)))
-        {
-            services.AddSingleton(TimeProvider.System);
-        }
     }
 
     // The provider's page (or, on one machine, the local one), then back to where the user was: a path of this site only.
