@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Gateway.Devices;
 using VitalTwin.Gateway.Extensions;
 using VitalTwin.Gateway.Ingestion;
 using VitalTwin.Kafka;
@@ -55,7 +56,7 @@ public sealed class IngestionMetricsTests : IDisposable
         }
 
         var ack = new IngestAck();
-        await services.GetRequiredService<ReadingIngestor>().IngestAsync(batch, Readings.DeviceId, 0, ack, CancellationToken.None);
+        await services.GetRequiredService<ReadingIngestor>().IngestAsync(batch.Readings, Sender.Device(Readings.DeviceId), 0, ack, CancellationToken.None);
 
         var accepted = metrics.Of("vitaltwin.gateway.readings.accepted");
         var rejected = metrics.Of("vitaltwin.gateway.readings.rejected");
@@ -84,6 +85,7 @@ public sealed class IngestionMetricsTests : IDisposable
         builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Readings.Now));
         var services = builder.Services.BuildServiceProvider();
         services.GetRequiredService<DeviceBindings>().Bind(Readings.DeviceId, Readings.PatientId, DateTimeOffset.MinValue);
+        services.GetRequiredService<DeviceCredentials>().Registered(Readings.DeviceId, []);
         return services;
     }
 

@@ -31,6 +31,7 @@ internal static class DeviceAuthentication
         services.AddSingleton<IValidateOptions<DeviceAuthenticationOptions>, DeviceAuthenticationOptions.Validator>();
         // No default scheme here: API callers' bearer scheme is the default, devices are named by the policy.
         services.AddSingleton<DeviceCertificateTrust>();
+        services.AddSingleton<DeviceSignIn>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, DeviceCredentialHandler>(CredentialScheme, null)
             .AddScheme<AuthenticationSchemeOptions, DeviceCertificateHandler>(CertificateScheme, null);

@@ -15,8 +15,7 @@ internal sealed class DeviceCertificateHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    DeviceCertificateTrust trust,
-    DeviceCredentials credentials) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    DeviceSignIn signIn) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -25,17 +24,17 @@ internal sealed class DeviceCertificateHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        if (!trust.Trusts(certificate))
+        var proof = signIn.WithCertificate(certificate);
+        if (proof.Allowed)
         {
-            return AuthenticateResult.Fail("the certificate is not a device certificate of the device CA");
+            return AuthenticateResult.Success(new AuthenticationTicket(DeviceAuthentication.Principal(proof.DeviceId!, Scheme.Name), Scheme.Name));
         }
-        var deviceId = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        return (string.IsNullOrEmpty(deviceId) ? DeviceStanding.Unknown : credentials.Check(deviceId)) switch
+        return AuthenticateResult.Fail(proof.Standing switch
         {
-            DeviceStanding.Allowed => AuthenticateResult.Success(new AuthenticationTicket(DeviceAuthentication.Principal(deviceId, Scheme.Name), Scheme.Name)),
-            DeviceStanding.Revoked => AuthenticateResult.Fail("the device is revoked"),
-            _ => AuthenticateResult.Fail("the certificate names no registered device"),
-        };
+            DeviceStanding.Revoked => "the device is revoked",
+            DeviceStanding.WrongCredential => "the certificate is not a device certificate of the device CA",
+            _ => "the certificate names no registered device",
+        });
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

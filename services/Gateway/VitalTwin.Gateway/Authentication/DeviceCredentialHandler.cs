@@ -14,7 +14,7 @@ internal sealed class DeviceCredentialHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    DeviceCredentials credentials) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    DeviceSignIn signIn) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string AuthorizationScheme = "Device";
 
@@ -25,17 +25,10 @@ internal sealed class DeviceCredentialHandler(
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
-        if (!DeviceCredential.TryParse(header[(AuthorizationScheme.Length + 1)..].Trim(), out var deviceId, out var secretHash))
-        {
-            return Task.FromResult(AuthenticateResult.Fail("the device credential is malformed"));
-        }
-        var result = credentials.Check(deviceId, secretHash) switch
-        {
-            DeviceStanding.Allowed => AuthenticateResult.Success(new AuthenticationTicket(DeviceAuthentication.Principal(deviceId, Scheme.Name, secretHash), Scheme.Name)),
-            DeviceStanding.Revoked => AuthenticateResult.Fail("the device is revoked"),
-            DeviceStanding.Unknown => AuthenticateResult.Fail("the device is not registered"),
-            _ => AuthenticateResult.Fail("the device credential is wrong"),
-        };
+        var proof = signIn.WithCredential(header[(AuthorizationScheme.Length + 1)..].Trim());
+        var result = proof.Allowed
+            ? AuthenticateResult.Success(new AuthenticationTicket(DeviceAuthentication.Principal(proof.DeviceId!, Scheme.Name, proof.SecretHash), Scheme.Name))
+            : AuthenticateResult.Fail(proof.DeviceId is null && proof.Standing == DeviceStanding.WrongCredential ? "the device credential is malformed" : proof.Refusal);
         return Task.FromResult(result);
     }
 

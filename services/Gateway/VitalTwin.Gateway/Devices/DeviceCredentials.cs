@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using VitalTwin.Gateway.Ingestion;
 
 namespace VitalTwin.Gateway.Devices;
 
@@ -25,9 +26,12 @@ internal sealed class DeviceCredentials
     /// <summary>Held while a change is published and applied.</summary>
     public SemaphoreSlim Changes { get; } = new(1, 1);
 
-    /// <summary>A registration: its credential replaces the previous one; an empty hash (an old registration) allows certificates only.</summary>
-    public void Registered(string deviceId, ReadOnlySpan<byte> secretHash) =>
-        _byDevice[deviceId] = new Entry(secretHash.Length == 0 ? null : secretHash.ToArray(), Revoked: false);
+    /// <summary>
+    /// A registration: its credential replaces the previous one; an empty hash (an old registration) allows certificates
+    /// only. <paramref name="ingestSystem"/> may send the device's readings in its stead; empty, no system may.
+    /// </summary>
+    public void Registered(string deviceId, ReadOnlySpan<byte> secretHash, string ingestSystem = "") =>
+        _byDevice[deviceId] = new Entry(secretHash.Length == 0 ? null : secretHash.ToArray(), Revoked: false, ingestSystem);
 
     /// <summary>Revokes the device; false when it was never registered.</summary>
     public bool Revoke(string deviceId)
@@ -36,7 +40,7 @@ internal sealed class DeviceCredentials
         {
             return false;
         }
-        _byDevice[deviceId] = new Entry(null, Revoked: true);
+        _byDevice[deviceId] = new Entry(null, Revoked: true, IngestSystem: string.Empty);
         return true;
     }
 
@@ -67,5 +71,27 @@ internal sealed class DeviceCredentials
             : DeviceStanding.WrongCredential;
     }
 
-    private sealed record Entry(byte[]? SecretHash, bool Revoked);
+    /// <summary>
+    /// Whether <paramref name="sender"/> may send the readings of <paramref name="deviceId"/> now: a device sends its
+    /// own, a system those of the registered, unrevoked devices whose registration names it.
+    /// </summary>
+    public DeviceStanding MaySend(Sender sender, string deviceId)
+    {
+        if (sender.IsDevice)
+        {
+            // The device authenticated when the call or session began; a revocation since ends what it sends.
+            return string.Equals(sender.Name, deviceId, StringComparison.Ordinal) ? Check(deviceId) : DeviceStanding.WrongCredential;
+        }
+        if (!_byDevice.TryGetValue(deviceId, out var entry))
+        {
+            return DeviceStanding.Unknown;
+        }
+        if (entry.Revoked)
+        {
+            return DeviceStanding.Revoked;
+        }
+        return string.Equals(entry.IngestSystem, sender.Name, StringComparison.Ordinal) ? DeviceStanding.Allowed : DeviceStanding.WrongCredential;
+    }
+
+    private sealed record Entry(byte[]? SecretHash, bool Revoked, string IngestSystem);
 }

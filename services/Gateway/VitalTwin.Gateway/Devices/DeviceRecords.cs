@@ -38,7 +38,7 @@ internal sealed class DeviceRecords(DeviceBindings bindings, DeviceCredentials c
     public bool Bound(DeviceBound bound, TopicPartitionOffset at) => IfNewer(bound.DeviceId, at, () =>
     {
         bindings.Bind(bound.DeviceId, bound.PatientId, bound.BoundFrom.ToDateTimeOffset());
-        credentials.Registered(bound.DeviceId, bound.CredentialSha256.Span);
+        credentials.Registered(bound.DeviceId, bound.CredentialSha256.Span, bound.IngestSystem);
     });
 
     /// <summary>A revocation stored at <paramref name="at"/>.</summary>

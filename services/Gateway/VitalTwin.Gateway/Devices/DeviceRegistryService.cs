@@ -40,6 +40,10 @@ internal sealed partial class DeviceRegistryService(
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"device_id and patient_id have at most {limits.MaxIdLength} characters"));
         }
+        if (request.IngestSystem.Length > limits.MaxIdLength)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"ingest_system has at most {limits.MaxIdLength} characters"));
+        }
         if (request.BoundFrom is { } boundFrom && !ReadingValidator.IsRepresentable(boundFrom))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "bound_from is not a valid timestamp"));
@@ -58,6 +62,7 @@ internal sealed partial class DeviceRegistryService(
             PatientId = request.PatientId,
             BoundFrom = Timestamp.FromDateTimeOffset(from),
             CredentialSha256 = ByteString.CopyFrom(secretHash),
+            IngestSystem = request.IngestSystem,
         };
         bool rebound;
         await credentials.Changes.WaitAsync(context.CancellationToken);

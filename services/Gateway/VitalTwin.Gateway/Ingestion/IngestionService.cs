@@ -23,7 +23,7 @@ internal sealed partial class IngestionService(
     public override async Task<IngestAck> Ingest(VitalSignBatch request, ServerCallContext context)
     {
         var ack = new IngestAck();
-        await ingestor.IngestAsync(request, DeviceAuthentication.DeviceOf(context), 0, ack, context.CancellationToken);
+        await IngestAsync(request, Sender.Device(DeviceAuthentication.DeviceOf(context)), 0, ack, context.CancellationToken);
         return ack;
     }
 
@@ -55,10 +55,26 @@ internal sealed partial class IngestionService(
             {
                 throw new RpcException(new Status(StatusCode.Unauthenticated, "the device was revoked or registered again since the call began"));
             }
-            await ingestor.IngestAsync(batch, device, index, ack, context.CancellationToken);
+            await IngestAsync(batch, Sender.Device(device), index, ack, context.CancellationToken);
             index += (uint)batch.Readings.Count;
         }
         return ack;
+    }
+
+    private async Task IngestAsync(VitalSignBatch batch, Sender sender, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ingestor.IngestAsync(batch.Readings, sender, firstIndex, ack, cancellationToken);
+        }
+        catch (BatchTooLargeException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        catch (ReadingsNotStoredException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
     }
 
     private async Task<bool> NextAsync(IAsyncStreamReader<VitalSignBatch> requestStream, CancellationToken waiting, CancellationToken expired)

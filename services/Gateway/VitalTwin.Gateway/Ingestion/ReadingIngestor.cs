@@ -1,8 +1,8 @@
 using Confluent.Kafka;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.Gateway.Devices;
 using VitalTwin.Kafka;
 
 namespace VitalTwin.Gateway.Ingestion;
@@ -14,9 +14,12 @@ namespace VitalTwin.Gateway.Ingestion;
 /// device, boot and sequence number) is acknowledged again without a second copy; see <see cref="DeliveredReadings"/>.
 /// A reading over its device's rate limit is refused on the acknowledgement only, not published: the device
 /// still has it and resends it later, and a flood must not become a flood of copies on the rejected topic.
+/// This is the ingestion core every front door (gRPC, MQTT, FHIR, HL7 v2) hands its readings to, after authenticating
+/// the <see cref="Sender"/> and translating its payload; it knows no transport.
 /// </summary>
 internal sealed partial class ReadingIngestor(
     ReadingValidator validator,
+    DeviceCredentials credentials,
     DeliveredReadings delivered,
     DeviceRateLimiter rateLimiter,
     IOptions<DeviceRateLimitOptions> rateLimit,
@@ -31,29 +34,36 @@ internal sealed partial class ReadingIngestor(
     // Flags a rejected reading keeps when it is too large to keep whole; there are six kinds.
     private const int KeptQualityFlags = 8;
 
-    /// <param name="caller">The device that authenticated the call: a reading naming another one is refused on the ack only.</param>
-    public async Task IngestAsync(VitalSignBatch batch, string caller, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes one batch from <paramref name="sender"/>, numbering its readings on <paramref name="ack"/> from
+    /// <paramref name="firstIndex"/>; returns once Kafka has every reading it publishes.
+    /// </summary>
+    /// <param name="sender">Who authenticated the call: a reading of a device it may not send for is refused on the ack only.</param>
+    /// <exception cref="BatchTooLargeException">The batch holds more than <see cref="GatewayOptions.MaxBatchSize"/> readings; nothing was taken.</exception>
+    /// <exception cref="ReadingsNotStoredException">Kafka did not take them all; the sender should resend the batch.</exception>
+    public async Task IngestAsync(IReadOnlyList<VitalSignReading> batch, Sender sender, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        if (batch.Readings.Count > limits.MaxBatchSize)
+        if (batch.Count > limits.MaxBatchSize)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a batch holds at most {limits.MaxBatchSize} readings"));
+            throw new BatchTooLargeException(limits.MaxBatchSize);
         }
         var receivedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
-        var deliveries = new List<Task>(batch.Readings.Count);
-        var published = new List<VitalSignReading>(batch.Readings.Count);
+        var deliveries = new List<Task>(batch.Count);
+        var published = new List<VitalSignReading>(batch.Count);
         var inBatch = new HashSet<(string DeviceId, ulong BootId, ulong SequenceNumber)>();
         var rejections = new List<RejectionReason>();
         var index = firstIndex;
         var duplicates = 0;
         var rateLimited = 0;
-        foreach (var reading in batch.Readings)
+        foreach (var reading in batch)
         {
-            // Not published, not even as rejected: it came from another device than the one it names.
-            if (!string.Equals(reading.DeviceId, caller, StringComparison.Ordinal))
+            // Not published, not even as rejected: it came from another sender than the device it names, or one that
+            // may no longer send for it.
+            if (credentials.MaySend(sender, reading.DeviceId) is not DeviceStanding.Allowed and var standing)
             {
                 ack.Rejected++;
-                ack.Rejections.Add(NotTheCaller(reading, index, limits));
+                ack.Rejections.Add(NotTheSender(reading, index, limits, sender, standing));
                 rejections.Add(RejectionReason.DeviceMismatch);
                 index++;
                 continue;
@@ -125,7 +135,7 @@ internal sealed partial class ReadingIngestor(
         catch (ProduceException<string, byte[]> ex)
         {
             LogDeliveryFailed(logger, ex.Error.Code);
-            throw new RpcException(new Status(StatusCode.Unavailable, "readings could not be stored; resend the batch"));
+            throw new ReadingsNotStoredException(ex);
         }
         foreach (var reading in published)
         {
@@ -165,13 +175,19 @@ internal sealed partial class ReadingIngestor(
         Detail = $"device is over {rateLimit.Value.ReadingsPerSecond} readings a second; resend later",
     };
 
-    private static ReadingRejection NotTheCaller(VitalSignReading reading, uint index, GatewayOptions limits) => new()
+    private static ReadingRejection NotTheSender(VitalSignReading reading, uint index, GatewayOptions limits, Sender sender, DeviceStanding standing) => new()
     {
         Index = index,
         DeviceId = Cut(reading.DeviceId, limits.MaxIdLength),
         SequenceNumber = reading.SequenceNumber,
         Reason = RejectionReason.DeviceMismatch,
-        Detail = "the reading names another device than the one that authenticated the call",
+        Detail = (sender.IsDevice, standing) switch
+        {
+            (true, DeviceStanding.WrongCredential) => "the reading names another device than the one that authenticated the call",
+            (_, DeviceStanding.Revoked) => "the device is revoked",
+            (_, DeviceStanding.Unknown) => "the device is not registered",
+            _ => "the device is not registered to the system that sent the reading",
+        },
     };
 
     /// <summary>

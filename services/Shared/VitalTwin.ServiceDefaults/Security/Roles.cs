@@ -17,4 +17,10 @@ public static class Roles
 
     /// <summary>The hospital's registration system: binds and revokes devices, records consent.</summary>
     public const string Registrar = "registrar";
+
+    /// <summary>
+    /// A system that posts readings for devices (a FHIR client of an EHR or a device hub): it may send for the devices
+    /// registered with its token's subject as their ingest system, and for no other.
+    /// </summary>
+    public const string Ingest = "ingest";
 }
