@@ -45,12 +45,20 @@ Task("Build")
     .IsDependentOn("Restore")
     .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
 
-// Integration tests run a real InfluxDB (Debian's influxd) and the dashboard's browser tests Debian's Chromium, each
-// installed here when missing (CI machines start bare).
+// Integration tests run a real InfluxDB (Debian's influxd), the dashboard's browser tests Debian's Chromium, and the
+// Gateway's door tests Debian's mosquitto and socat, each installed here when missing (CI machines start bare).
 Task("Servers")
     .Does(() =>
 {
-    var missing = new[] { (Path: "/usr/bin/influxd", Package: "influxdb"), (Path: "/usr/bin/chromium", Package: "chromium") }
+    var missing = new[]
+        {
+            (Path: "/usr/bin/influxd", Package: "influxdb"),
+            (Path: "/usr/bin/chromium", Package: "chromium"),
+            // The outside witnesses of the Gateway's device doors: MQTT clients and a broker to bridge from, a raw TCP client for MLLP.
+            (Path: "/usr/bin/mosquitto_pub", Package: "mosquitto-clients"),
+            (Path: "/usr/sbin/mosquitto", Package: "mosquitto"),
+            (Path: "/usr/bin/socat", Package: "socat"),
+        }
         .Where(server => !System.IO.File.Exists(server.Path))
         .Select(server => server.Package)
         .ToList();
@@ -60,7 +68,7 @@ Task("Servers")
     }
     if (!IsRunningOnLinux() || !System.IO.File.Exists("/usr/bin/apt-get"))
     {
-        throw new Exception($"The tests need {string.Join(" and ", missing)}: install them from your distribution (influxd and chromium on the PATH).");
+        throw new Exception($"The tests need {string.Join(", ", missing)}: install them from your distribution (influxd, chromium, mosquitto, mosquitto_pub and socat on the PATH).");
     }
     Information($"Installing Debian's {string.Join(" and ", missing)} for the integration and browser tests...");
     var sudo = Environment.UserName == "root" ? "" : "sudo ";

@@ -35,9 +35,9 @@ internal static class DeviceAuthentication
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, DeviceCredentialHandler>(CredentialScheme, null)
             .AddScheme<AuthenticationSchemeOptions, DeviceCertificateHandler>(CertificateScheme, null);
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<DeviceAuthenticationOptions>, DeviceCertificateTrust>((kestrel, devices, trust) =>
+        services.AddOptions<KestrelServerOptions>().Configure<DeviceCertificateTrust>((kestrel, trust) =>
         {
-            if (devices.Value.ClientCaPath is not null)
+            if (trust.Configured)
             {
                 // HTTP/2 cannot ask for a certificate after the handshake, so it is asked for in every TLS
                 // handshake; devices without one still connect and use their key. Kestrel lets any certificate

@@ -19,13 +19,26 @@ internal sealed class DeviceAuthenticationOptions
     /// </summary>
     public string? ClientCaPath { get; set; }
 
+    /// <summary>
+    /// PEM file of the CA certificate(s) that issue the certificates of sending systems: an MQTT bridge of the
+    /// hospital's broker, an HL7 v2 sender. A certificate chained to one of them authenticates the system named by
+    /// its subject common name, which sends for the devices registered with that name as their <c>ingest_system</c>.
+    /// Keep it apart from <see cref="ClientCaPath"/>: a device certificate must never pass for a system's.
+    /// </summary>
+    public string? SystemCaPath { get; set; }
+
     /// <summary>The CA certificates of <see cref="ClientCaPath"/>; throws what <see cref="Validator"/> reports at start.</summary>
-    public X509Certificate2Collection LoadClientCas()
+    public X509Certificate2Collection LoadClientCas() => Load(ClientCaPath);
+
+    /// <summary>The CA certificates of <see cref="SystemCaPath"/>.</summary>
+    public X509Certificate2Collection LoadSystemCas() => Load(SystemCaPath);
+
+    private static X509Certificate2Collection Load(string? path)
     {
         var cas = new X509Certificate2Collection();
-        if (ClientCaPath is not null)
+        if (path is not null)
         {
-            cas.ImportFromPemFile(ClientCaPath);
+            cas.ImportFromPemFile(path);
         }
         return cas;
     }
@@ -34,33 +47,39 @@ internal sealed class DeviceAuthenticationOptions
     {
         public ValidateOptionsResult Validate(string? name, DeviceAuthenticationOptions options)
         {
-            if (options.ClientCaPath is null)
+            var failures = new[] { Check(options.ClientCaPath, nameof(ClientCaPath)), Check(options.SystemCaPath, nameof(SystemCaPath)) }
+                .OfType<string>()
+                .ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        private static string? Check(string? path, string option)
+        {
+            if (path is null)
             {
-                return ValidateOptionsResult.Success;
+                return null;
             }
-            if (!File.Exists(options.ClientCaPath))
+            if (!File.Exists(path))
             {
-                return ValidateOptionsResult.Fail($"{SectionName}:{nameof(ClientCaPath)} names no file");
+                return $"{SectionName}:{option} names no file";
             }
             X509Certificate2Collection cas;
             try
             {
-                cas = options.LoadClientCas();
+                cas = Load(path);
             }
             catch (CryptographicException)
             {
-                return ValidateOptionsResult.Fail($"{SectionName}:{nameof(ClientCaPath)} is not a PEM file of certificates");
+                return $"{SectionName}:{option} is not a PEM file of certificates";
             }
             if (cas.Count == 0)
             {
-                return ValidateOptionsResult.Fail($"{SectionName}:{nameof(ClientCaPath)} holds no certificate");
+                return $"{SectionName}:{option} holds no certificate";
             }
             // A leaf certificate trusted as a root would let anyone it was given to sign devices in.
-            if (cas.Any(ca => ca.Extensions.OfType<X509BasicConstraintsExtension>().SingleOrDefault() is not { CertificateAuthority: true }))
-            {
-                return ValidateOptionsResult.Fail($"{SectionName}:{nameof(ClientCaPath)} holds a certificate that is not a CA");
-            }
-            return ValidateOptionsResult.Success;
+            return cas.Any(ca => ca.Extensions.OfType<X509BasicConstraintsExtension>().SingleOrDefault() is not { CertificateAuthority: true })
+                ? $"{SectionName}:{option} holds a certificate that is not a CA"
+                : null;
         }
     }
 }

@@ -55,20 +55,35 @@ internal sealed class DeviceCertificateTrust(IOptions<DeviceAuthenticationOption
 {
     private static readonly System.Security.Cryptography.Oid ClientAuthentication = new("1.3.6.1.5.5.7.3.2");
 
-    private readonly X509Certificate2Collection _cas = options.Value.LoadClientCas();
+    private readonly X509Certificate2Collection _deviceCas = options.Value.LoadClientCas();
+    private readonly X509Certificate2Collection _systemCas = options.Value.LoadSystemCas();
 
-    public bool Trusts(X509Certificate2 certificate)
+    /// <summary>Whether any client certificate can be accepted: a device CA or a system CA is configured.</summary>
+    public bool Configured => _deviceCas.Count + _systemCas.Count > 0;
+
+    /// <summary>A device's certificate: issued by the device CAs.</summary>
+    public bool Trusts(X509Certificate2 certificate) => Chains(certificate, _deviceCas);
+
+    /// <summary>A sending system's certificate: issued by the system CAs (<see cref="DeviceAuthenticationOptions.SystemCaPath"/>).</summary>
+    public bool TrustsSystem(X509Certificate2 certificate) => Chains(certificate, _systemCas);
+
+    /// <summary>
+    /// The TLS handshake's own check of a certificate, which must fetch nothing either: any configured CA passes it,
+    /// and the door then judges whether a device or a system presented it.
+    /// </summary>
+    public X509ChainPolicy Policy() => Policy([.. _deviceCas, .. _systemCas]);
+
+    private bool Chains(X509Certificate2 certificate, X509Certificate2Collection cas)
     {
-        if (_cas.Count == 0)
+        if (cas.Count == 0)
         {
             return false;
         }
-        using var chain = new X509Chain { ChainPolicy = Policy() };
+        using var chain = new X509Chain { ChainPolicy = Policy(cas) };
         return chain.Build(certificate);
     }
 
-    /// <summary>The same policy for the TLS handshake's own check of the certificate, which must fetch nothing either.</summary>
-    public X509ChainPolicy Policy()
+    private X509ChainPolicy Policy(X509Certificate2Collection cas)
     {
         var policy = new X509ChainPolicy
         {
@@ -78,9 +93,9 @@ internal sealed class DeviceCertificateTrust(IOptions<DeviceAuthenticationOption
             RevocationMode = X509RevocationMode.NoCheck,
             VerificationTime = clock.GetUtcNow().UtcDateTime,
         };
-        policy.CustomTrustStore.AddRange(_cas);
+        policy.CustomTrustStore.AddRange(cas);
         // An intermediate CA configured beside its root completes the chain of the certificates it issued.
-        policy.ExtraStore.AddRange(_cas);
+        policy.ExtraStore.AddRange(cas);
         policy.ApplicationPolicy.Add(ClientAuthentication);
         return policy;
     }

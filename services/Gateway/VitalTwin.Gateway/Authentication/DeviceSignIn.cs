@@ -51,6 +51,20 @@ internal sealed class DeviceSignIn(DeviceCredentials credentials, DeviceCertific
             : new DeviceProof(deviceId, credentials.Check(deviceId));
     }
 
+    /// <summary>
+    /// A sending system's client certificate (an MQTT bridge, an HL7 v2 sender): issued by the system CAs, it names the
+    /// system in its subject common name. Null when it proves no system.
+    /// </summary>
+    public Ingestion.Sender? SystemWithCertificate(X509Certificate2 certificate)
+    {
+        if (!trust.TrustsSystem(certificate))
+        {
+            return null;
+        }
+        var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return string.IsNullOrEmpty(name) ? null : Ingestion.Sender.System(name);
+    }
+
     /// <summary>Whether a device signed in with <paramref name="proof"/> may still send: not revoked, its key not replaced.</summary>
     public bool StillAllowed(DeviceProof proof) => proof.DeviceId is { } deviceId
         && (proof.SecretHash is { } hash ? credentials.Check(deviceId, hash) : credentials.Check(deviceId)) == DeviceStanding.Allowed;
