@@ -72,17 +72,27 @@ internal sealed class GatewayServer : IAsyncDisposable
     public static Metadata Device(string credential) => new() { { "authorization", $"Device {credential}" } };
 
     /// <summary>Headers of an API call with a bearer token carrying <paramref name="roles"/>.</summary>
-    public Metadata Bearer(params string[] roles) => new()
-    {
-        // Valid both on the test's fake clock and on the real one, whichever the token handler reads.
-        { "authorization", $"Bearer {_issuer.Mint("test-caller", roles, lifetime: TimeSpan.FromDays(3_650), notBefore: Readings.Now.AddDays(-1))}" },
-    };
+    public Metadata Bearer(params string[] roles) => new() { { "authorization", $"Bearer {Token("test-caller", roles)}" } };
 
-    /// <summary>Registers the device (bound an hour before <see cref="Readings.Now"/> unless told) and returns its new key.</summary>
-    public async Task<string> RegisterAsync(string device, string patient, DateTimeOffset? boundFrom = null)
+    /// <summary>A bearer token for <paramref name="subject"/> with <paramref name="roles"/>, as the Gateway's token issuer signs them.</summary>
+    public string Token(string subject, params string[] roles) =>
+        // Valid both on the test's fake clock and on the real one, whichever the token handler reads.
+        _issuer.Mint(subject, roles, lifetime: TimeSpan.FromDays(3_650), notBefore: Readings.Now.AddDays(-1));
+
+    /// <summary>
+    /// Registers the device (bound an hour before <see cref="Readings.Now"/> unless told) and returns its new key;
+    /// <paramref name="ingestSystem"/> names the system that may send its readings in its stead.
+    /// </summary>
+    public async Task<string> RegisterAsync(string device, string patient, DateTimeOffset? boundFrom = null, string ingestSystem = "")
     {
         var response = await new DeviceRegistry.DeviceRegistryClient(Channel).RegisterDeviceAsync(
-            new RegisterDeviceRequest { DeviceId = device, PatientId = patient, BoundFrom = Timestamp.FromDateTimeOffset(boundFrom ?? Readings.Now.AddHours(-1)) },
+            new RegisterDeviceRequest
+            {
+                DeviceId = device,
+                PatientId = patient,
+                BoundFrom = Timestamp.FromDateTimeOffset(boundFrom ?? Readings.Now.AddHours(-1)),
+                IngestSystem = ingestSystem,
+            },
             Registrar);
         return response.DeviceCredential;
     }
