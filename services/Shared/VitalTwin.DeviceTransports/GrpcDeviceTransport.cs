@@ -11,6 +11,8 @@ public sealed class GrpcDeviceTransport(GrpcChannel channel, bool ownsChannel = 
 
     public DeviceTransportKind Kind => DeviceTransportKind.Grpc;
 
+    public string? IngestSystem => null;
+
     public async Task<IngestAck> SendAsync(DeviceLogin device, IReadOnlyList<VitalSignReading> readings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);

@@ -25,6 +25,12 @@ public interface IDeviceTransport : IAsyncDisposable
     DeviceTransportKind Kind { get; }
 
     /// <summary>
+    /// The system this transport sends as, which devices must be registered with as their <c>ingest_system</c> (an HL7
+    /// v2 sender speaks for the devices behind it); null when each device sends as itself, with its own credential.
+    /// </summary>
+    string? IngestSystem { get; }
+
+    /// <summary>
     /// Sends readings of <paramref name="device"/>, in order, and returns the Gateway's acknowledgement once every
     /// one is stored or refused. Readings a door names by what they are (no sequence number on its wire) are the
     /// door's to number; the acknowledgement's indexes count <paramref name="readings"/> from zero.
