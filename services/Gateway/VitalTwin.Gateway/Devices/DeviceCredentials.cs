@@ -90,7 +90,10 @@ internal sealed class DeviceCredentials
         {
             return DeviceStanding.Revoked;
         }
-        return string.Equals(entry.IngestSystem, sender.Name, StringComparison.Ordinal) ? DeviceStanding.Allowed : DeviceStanding.WrongCredential;
+        // A registration naming no system lets none send for the device, whatever a system calls itself.
+        return entry.IngestSystem.Length > 0 && string.Equals(entry.IngestSystem, sender.Name, StringComparison.Ordinal)
+            ? DeviceStanding.Allowed
+            : DeviceStanding.WrongCredential;
     }
 
     private sealed record Entry(byte[]? SecretHash, bool Revoked, string IngestSystem);

@@ -20,5 +20,9 @@ internal sealed record Sender
 
     public static Sender Device(string deviceId) => new(deviceId, isDevice: true);
 
-    public static Sender System(string name) => new(name, isDevice: false);
+    public static Sender System(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        return new(name, isDevice: false);
+    }
 }
