@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.DeviceTransports;
 using VitalTwin.Simulator.Core.Generation;
 using VitalTwin.Simulator.Core.Replay;
 using VitalTwin.Simulator.Core.Scenarios;
@@ -182,7 +183,7 @@ public sealed class GatewayStreamingTests : IAsyncLifetime
     private TimelineStreamer Streamer(TimeProvider clock)
     {
         var link = new GatewayLink(
-            new VitalSignIngestion.VitalSignIngestionClient(_channel),
+            new GrpcDeviceTransport(_channel),
             new DeviceRegistry.DeviceRegistryClient(_channel),
             maxConcurrentCalls: 8,
             clock,
