@@ -36,6 +36,17 @@ public sealed class TransportTests
         Assert.Equal(expected == DeviceTransportKind.Hl7 ? new Uri("tcp://127.0.0.1:2575") : null, addresses.Hl7);
     }
 
+    [Theory]
+    [InlineData("fhir", "http://127.0.0.1:5201/")]
+    [InlineData("grpc", "http://127.0.0.1:5101/")]
+    public void Fhir_goes_to_the_gateways_http_address_when_given_and_grpc_always_to_its_grpc_address(string transport, string expected)
+    {
+        var options = Options(["--gateway", "http://127.0.0.1:5101", "--http", "http://127.0.0.1:5201", "--transport", transport]);
+
+        Assert.Equal(new Uri(expected), options.GetGatewayAddresses().Http);
+        Assert.Equal("http://127.0.0.1:5101", options.GatewayUrl);
+    }
+
     [Fact]
     public void Without_a_transport_the_devices_send_over_grpc()
     {

@@ -7,13 +7,17 @@ public sealed class SimulatorOptions : IValidatableObject
 {
     public const string SectionName = "Simulator";
 
-    /// <summary>The Gateway's gRPC address: registrations always go there, and so do the readings over gRPC and FHIR.</summary>
+    /// <summary>The Gateway's gRPC address: registrations always go there, and so do the readings over gRPC.</summary>
     [Required, Url]
     public string GatewayUrl { get; set; } = string.Empty;
 
     /// <summary>The Gateway's front door the devices send through: grpc, mqtt, fhir or hl7.</summary>
     [Required]
     public string Transport { get; set; } = "grpc";
+
+    /// <summary>The Gateway's HTTP address, where FHIR is served; unset, <see cref="GatewayUrl"/>.</summary>
+    [Url]
+    public string? HttpUrl { get; set; }
 
     /// <summary>The Gateway's MQTT listener, <c>mqtt://host:port</c> (or <c>mqtts://</c>); needed with the mqtt transport.</summary>
     public string? MqttUrl { get; set; }
@@ -26,7 +30,7 @@ public sealed class SimulatorOptions : IValidatableObject
 
     /// <summary>Where the transport reaches the Gateway, once the options are valid.</summary>
     public GatewayAddresses GetGatewayAddresses() => new(
-        new Uri(GatewayUrl),
+        new Uri(GetTransportKind() == DeviceTransportKind.Fhir ? HttpUrl ?? GatewayUrl : GatewayUrl),
         MqttUrl is null ? null : new Uri(MqttUrl),
         Hl7Url is null ? null : new Uri(Hl7Url));
 

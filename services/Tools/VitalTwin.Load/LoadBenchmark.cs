@@ -12,7 +12,7 @@ namespace VitalTwin.Load;
 
 /// <summary>Makes the senders of a run through a door.</summary>
 internal delegate IngestionDriver IngestionDriverFactory(
-    DeviceTransportKind kind, IReadOnlyList<GatewayAddresses> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken);
+    DeviceTransportKind kind, IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken);
 
 /// <summary>A finished run: its report and where it was written.</summary>
 internal sealed record LoadRun(LoadReport Report, string JsonPath, string MarkdownPath);
@@ -90,8 +90,10 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         twins.Start();
         // The run plays the hospital's registration system when it binds the monitors.
         var registrar = options.AccessToken ?? cluster.Tokens.Mint("load-benchmark", [Roles.Registrar], lifetime: TimeSpan.FromDays(1));
-        // FHIR, like gRPC, is on the Gateway's own address.
-        var gateways = cluster.InstancesOf("Gateway").Select(i => new GatewayAddresses(i.Grpc, mqtt)).ToList();
+        // FHIR is on the Gateway's HTTP address, gRPC on its own (HTTP/2) one.
+        var gateways = cluster.InstancesOf("Gateway")
+            .Select(i => new GatewayInstance(i.Grpc, new GatewayAddresses(options.Transport == DeviceTransportKind.Fhir ? i.Http : i.Grpc, mqtt)))
+            .ToList();
         await using var driver = (createDriver ?? IngestionDriver.Create)(options.Transport, gateways, patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
 
         var registering = clock.GetTimestamp();

@@ -13,6 +13,7 @@ internal static class SimulatorExtensions
     {
         ["--gateway"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.GatewayUrl)}",
         ["--transport"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Transport)}",
+        ["--http"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.HttpUrl)}",
         ["--mqtt"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.MqttUrl)}",
         ["--hl7"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Hl7Url)}",
         ["--scenario"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Scenario)}",

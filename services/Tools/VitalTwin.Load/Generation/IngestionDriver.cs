@@ -4,6 +4,9 @@ using VitalTwin.DeviceTransports;
 
 namespace VitalTwin.Load.Generation;
 
+/// <summary>One Gateway of the system: its gRPC address (registrations, and the gRPC door), and where its doors are.</summary>
+internal sealed record GatewayInstance(Uri Grpc, GatewayAddresses Doors);
+
 /// <summary>
 /// K concurrent senders, each on connections of its own, each paced by a token bucket to its share of the target
 /// rate, sending through one of the Gateway's front doors. Every patient belongs to one sender. With several
@@ -21,7 +24,7 @@ internal abstract class IngestionDriver : IAsyncDisposable
     private readonly string _registrar;
 
     /// <param name="accessToken">The registrar's bearer token, sent with the registrations.</param>
-    protected IngestionDriver(IReadOnlyList<GatewayAddresses> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
+    protected IngestionDriver(IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
     {
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentOutOfRangeException.ThrowIfZero(gateways.Count);
@@ -32,7 +35,7 @@ internal abstract class IngestionDriver : IAsyncDisposable
         _registrar = accessToken;
         // A gRPC sender holds a call per monitor at once, more than the server's streams per connection (Kestrel: 100).
         Channels = Enumerable.Range(0, options.Streams)
-            .Select(stream => GrpcChannel.ForAddress(GatewayOf(stream).Http, new GrpcChannelOptions
+            .Select(stream => GrpcChannel.ForAddress(Gateways[stream % Gateways.Count].Grpc, new GrpcChannelOptions
             {
                 HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
                 DisposeHttpClient = true,
@@ -54,7 +57,7 @@ internal abstract class IngestionDriver : IAsyncDisposable
 
     protected RunClock Clock { get; }
 
-    protected IReadOnlyList<GatewayAddresses> Gateways { get; }
+    protected IReadOnlyList<GatewayInstance> Gateways { get; }
 
     /// <summary>A gRPC channel per sender, to its Gateway.</summary>
     protected GrpcChannel[] Channels { get; }
@@ -68,12 +71,13 @@ internal abstract class IngestionDriver : IAsyncDisposable
     public IngestionCounters Of(LoadPhase phase) => phase == LoadPhase.Warmup ? Warmup : Window;
 
     /// <summary>The driver of a door: gRPC keeps its IngestStream calls, the other doors send through <see cref="IDeviceTransport"/>.</summary>
-    public static IngestionDriver Create(DeviceTransportKind kind, IReadOnlyList<GatewayAddresses> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken) =>
+    public static IngestionDriver Create(DeviceTransportKind kind, IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken) =>
         kind == DeviceTransportKind.Grpc
             ? new StreamIngestionDriver(gateways, patients, options, clock, deteriorated, accessToken)
             : new TransportIngestionDriver(kind, gateways, patients, options, clock, deteriorated, accessToken);
 
-    protected GatewayAddresses GatewayOf(int stream) => Gateways[stream % Gateways.Count];
+    /// <summary>Where sender <paramref name="stream"/>'s door is.</summary>
+    protected GatewayAddresses DoorsOf(int stream) => Gateways[stream % Gateways.Count].Doors;
 
     /// <summary>Binds every monitor to its patient, a few calls at a time, before any reading is sent; each keeps the credential it is issued.</summary>
     public async Task RegisterAsync(IReadOnlyList<SyntheticPatient> patients, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace VitalTwin.Load.Generation;
 /// <see cref="LoadOptions.StreamSeconds"/> or until the phase changes; then every call is completed for its
 /// acknowledgement, so counts arrive steadily and no call spans two phases.
 /// </summary>
-internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayAddresses> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
+internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
     : IngestionDriver(gateways, patients, options, clock, deteriorated, accessToken)
 {
     public override DeviceTransportKind Kind => DeviceTransportKind.Grpc;

@@ -13,7 +13,7 @@ internal sealed class TransportIngestionDriver : IngestionDriver
 {
     private readonly IDeviceTransport[] _transports;
 
-    public TransportIngestionDriver(DeviceTransportKind kind, IReadOnlyList<GatewayAddresses> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
+    public TransportIngestionDriver(DeviceTransportKind kind, IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
         : base(gateways, patients, options, clock, deteriorated, accessToken)
     {
         Kind = kind;
@@ -22,7 +22,7 @@ internal sealed class TransportIngestionDriver : IngestionDriver
         {
             for (var stream = 0; stream < _transports.Length; stream++)
             {
-                _transports[stream] = DeviceTransports.DeviceTransports.Open(kind, GatewayOf(stream));
+                _transports[stream] = DeviceTransports.DeviceTransports.Open(kind, DoorsOf(stream));
             }
         }
         catch
