@@ -8,7 +8,8 @@
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds> [--replicas=<n>[,<n>...]]; sustained
-//           rate and latencies, one run per replica count and a table of them side by side
+//           rate and latencies, one run per replica count and a table of them side by side; --transports=grpc,mqtt,fhir
+//           runs once per front door and tables them
 //   DashboardBench  the system, the dashboard and Chromium: first render of a 40-patient ward, reading-to-tile delay,
 //           a 200-patient ward at 1 Hz per vital (frame and CPU time); --busy-seconds=<s> (default 60), --readings=<n> (400)
 //   Evaluate scores alerts: every scenario family with every seed by default, or --scenario=<file>, or --replay=<csv> --labels=<csv> [--patients=<csv>]
@@ -271,6 +272,10 @@ Task("Load")
         {
             arguments.Append($"--patients={patients}");
         }
+        if (HasArgument("transports"))
+        {
+            arguments.Append($"--transports={Argument<string>("transports")}");
+        }
         var figures = new Dictionary<string, string>();
         var exitCode = StartProcess("dotnet", new ProcessSettings
         {
@@ -283,9 +288,11 @@ Task("Load")
                     Console.WriteLine(line);
                     foreach (var figure in new[] { "sustained readings/s: ", "device->alert p99 ms: " })
                     {
-                        if (line.StartsWith(figure))
+                        // Over several front doors each closing line starts with its door: "[mqtt] sustained ...".
+                        var at = line.IndexOf(figure);
+                        if (at == 0 || (at > 2 && line.StartsWith("[") && line.Substring(at - 2, 2) == "] "))
                         {
-                            figures[figure] = line.Substring(figure.Length);
+                            figures[figure] = line.Substring(at + figure.Length);
                             closing.Add(counts.Count > 1 ? $"{count} replicas: {line}" : line);
                         }
                     }

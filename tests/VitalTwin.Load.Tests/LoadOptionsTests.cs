@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using VitalTwin.DeviceTransports;
 
 namespace VitalTwin.Load.Tests;
 
@@ -63,5 +64,47 @@ public sealed class LoadOptionsTests
     {
         Assert.Contains("Unknown option --speed", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--speed=3"])).Message, StringComparison.Ordinal);
         Assert.Contains("whole number", Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--rate=fast"])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_transports_the_run_drives_grpc_alone()
+    {
+        var options = LoadOptions.Parse([]).Resolve();
+
+        Assert.Equal([DeviceTransportKind.Grpc], options.Transports);
+        Assert.Equal(DeviceTransportKind.Grpc, options.Transport);
+    }
+
+    [Fact]
+    public void Transports_are_run_in_the_order_given_each_with_the_same_settings()
+    {
+        var options = LoadOptions.Parse(["--transports=fhir, GRPC,mqtt", "--rate=2000", "--patients=300"]).Resolve();
+
+        Assert.Equal([DeviceTransportKind.Fhir, DeviceTransportKind.Grpc, DeviceTransportKind.Mqtt], options.Transports);
+        Assert.Equal(DeviceTransportKind.Fhir, options.Transport);
+        var mqtt = options.ForPath(DeviceTransportKind.Mqtt);
+        Assert.Equal((DeviceTransportKind.Mqtt, 2_000, 300, options.Streams), (mqtt.Transport, mqtt.Rate, mqtt.Patients, mqtt.Streams));
+        Assert.Equal(DeviceTransportKind.Fhir, options.Transport);
+    }
+
+    [Theory]
+    [InlineData("--transports takes grpc, mqtt, fhir (an HL7 v2 sender", "--transports=grpc,hl7")]
+    [InlineData("--transports names grpc twice", "--transports=grpc,mqtt,grpc")]
+    [InlineData("--transports with mqtt runs one Gateway (--replicas=1)", "--transports=mqtt", "--replicas=2", "--partitions=2")]
+    public void Transports_the_benchmark_cannot_drive_or_names_twice_are_refused_with_the_reason(string reason, params string[] args)
+    {
+        var error = Assert.Throws<ValidationException>(() => LoadOptions.Parse(args).Resolve());
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--transports=smtp", "not 'smtp'")]
+    [InlineData("--transports=grpc,", "not ''")]
+    public void A_transport_that_is_no_door_is_refused_naming_the_doors(string argument, string problem)
+    {
+        var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse([argument]));
+
+        Assert.Contains("--transports takes grpc, mqtt, fhir, separated by commas, " + problem, error.Message, StringComparison.Ordinal);
     }
 }

@@ -1,10 +1,13 @@
 using System.Text.Json;
+using VitalTwin.DeviceTransports;
+using VitalTwin.Load.Generation;
 
 namespace VitalTwin.Load.Tests;
 
 /// <summary>
 /// The benchmark's core, in process, for a few seconds at a low rate against the real system: embedded Kafka and
-/// the four services as processes, driven over gRPC.
+/// the four services as processes, driven over gRPC: as it always was (IngestStream calls), and through the
+/// <see cref="IDeviceTransport"/> senders the MQTT and FHIR doors are driven by, here over the gRPC transport.
 /// </summary>
 public sealed class LoadSmokeTests : IDisposable
 {
@@ -47,6 +50,41 @@ public sealed class LoadSmokeTests : IDisposable
         Assert.Contains("| Device→alert (received) |", markdown, StringComparison.Ordinal);
         // Progress: one plain status line per interval.
         Assert.Contains("[window ", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_senders_of_the_other_doors_drive_the_system_through_a_device_transport_and_measure_the_same_figures()
+    {
+        var log = new StringWriter();
+        var options = new LoadOptions
+        {
+            Rate = 1_000,
+            Duration = 4,
+            Warmup = 1,
+            Partitions = 2,
+            StatusInterval = 1,
+            DrainTimeout = 30,
+            OutputDirectory = _reports,
+        };
+        var kinds = new List<DeviceTransportKind>();
+        IngestionDriverFactory throughTransport = (kind, gateways, patients, settings, clock, deteriorated, token) =>
+        {
+            kinds.Add(kind);
+            return new TransportIngestionDriver(DeviceTransportKind.Grpc, gateways, patients, settings, clock, deteriorated, token);
+        };
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+
+        var run = await new LoadBenchmark(options, TextWriter.Synchronized(log), TimeProvider.System, throughTransport).RunAsync(timeout.Token);
+
+        var report = run.Report;
+        Assert.Equal([DeviceTransportKind.Grpc], kinds);
+        Assert.True(report.Throughput.Accepted > 0, log.ToString());
+        Assert.Equal((0, 0L), (report.Throughput.Rejected, report.Throughput.Unacknowledged));
+        // Every send waits for its acknowledgement, so whatever was sent in the window was acknowledged in it.
+        Assert.Equal(report.Throughput.Sent, report.Throughput.Accepted);
+        Assert.True(report.SustainedReadingsPerSecond > 0);
+        Assert.True(report.Latency.DeviceToAlert.Count >= 1, $"no device-to-alert latency measured:\n{log}");
+        Assert.True(report.Latency.DeviceToTwin.Count >= 1, $"no device-to-twin latency measured:\n{log}");
     }
 
     public void Dispose()

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.DeviceTransports;
 using VitalTwin.Simulator.Streaming;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
@@ -80,7 +81,7 @@ public sealed class DeviceCredentialTests : IAsyncLifetime
     }
 
     private GatewayLink Link(string? accessToken) => new(
-        new VitalSignIngestion.VitalSignIngestionClient(_channel),
+        new GrpcDeviceTransport(_channel),
         new DeviceRegistry.DeviceRegistryClient(_channel),
         maxConcurrentCalls: 4,
         TimeProvider.System,

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.DeviceTransports;
 using VitalTwin.Simulator.Core.Generation;
 using VitalTwin.Simulator.Core.Replay;
 using VitalTwin.Simulator.Core.Scenarios;
@@ -130,7 +131,7 @@ public sealed class GatewayStreamingTests : IAsyncLifetime
     [Fact]
     public async Task On_a_fake_clock_each_reading_is_sent_when_due_and_stamped_with_that_moment()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        var clock = new TimerCountingClock(new FakeTimeProvider(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero)));
         var wallStart = clock.GetUtcNow();
         var recording = Recording("""
             timestamp,patient,code,value,unit
@@ -146,6 +147,7 @@ public sealed class GatewayStreamingTests : IAsyncLifetime
         // Each reading is due 5 s after the one before (10 s of time line at speed 2).
         await AdvanceUntilAcceptedAsync(clock, state, 2, TimeSpan.FromSeconds(5));
         await AdvanceUntilAcceptedAsync(clock, state, 3, TimeSpan.FromSeconds(5));
+        Assert.Equal(2, clock.TimersCreated);
         await streaming.WaitAsync(Timeout);
 
         Assert.Equal(
@@ -155,34 +157,22 @@ public sealed class GatewayStreamingTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Moves the fake clock to when the next reading is due, after checking it was not sent before, and waits for it.
-    /// The jump can come between the streamer reading the clock and arming its delay, which then waits for a time a
-    /// jump too late: if the reading does not come, the clock moves on a second at a time until it does. The stamps
-    /// asserted are the due times either way.
+    /// Once the streamer has armed its wait for the next reading (reading <paramref name="count"/>, its
+    /// <c>count - 1</c>th wait: the first reading is due at once), checks that reading was not sent before, moves the
+    /// fake clock to when it is due, and waits for it. Moving the clock before the wait is armed would make it a jump late.
     /// </summary>
-    private static async Task AdvanceUntilAcceptedAsync(FakeTimeProvider clock, FakeGatewayState gateway, int count, TimeSpan due)
+    private static async Task AdvanceUntilAcceptedAsync(TimerCountingClock clock, FakeGatewayState gateway, int count, TimeSpan due)
     {
+        await clock.WaitForTimersAsync(count - 1, Timeout);
         Assert.True(gateway.Accepted.Count < count, "a reading was sent before it was due");
-        clock.Advance(due);
-        for (var step = 0; step < 10; step++)
-        {
-            try
-            {
-                await gateway.WaitForAcceptedAsync(count, TimeSpan.FromSeconds(1));
-                return;
-            }
-            catch (TimeoutException)
-            {
-                clock.Advance(TimeSpan.FromSeconds(1));
-            }
-        }
+        clock.Fake.Advance(due);
         await gateway.WaitForAcceptedAsync(count, Timeout);
     }
 
     private TimelineStreamer Streamer(TimeProvider clock)
     {
         var link = new GatewayLink(
-            new VitalSignIngestion.VitalSignIngestionClient(_channel),
+            new GrpcDeviceTransport(_channel),
             new DeviceRegistry.DeviceRegistryClient(_channel),
             maxConcurrentCalls: 8,
             clock,

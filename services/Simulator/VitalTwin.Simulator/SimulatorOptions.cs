@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using VitalTwin.DeviceTransports;
 
 namespace VitalTwin.Simulator;
 
@@ -6,8 +7,32 @@ public sealed class SimulatorOptions : IValidatableObject
 {
     public const string SectionName = "Simulator";
 
+    /// <summary>The Gateway's gRPC address: registrations always go there, and so do the readings over gRPC.</summary>
     [Required, Url]
     public string GatewayUrl { get; set; } = string.Empty;
+
+    /// <summary>The Gateway's front door the devices send through: grpc, mqtt, fhir or hl7.</summary>
+    [Required]
+    public string Transport { get; set; } = "grpc";
+
+    /// <summary>The Gateway's HTTP address, where FHIR is served; unset, <see cref="GatewayUrl"/>.</summary>
+    [Url]
+    public string? HttpUrl { get; set; }
+
+    /// <summary>The Gateway's MQTT listener, <c>mqtt://host:port</c> (or <c>mqtts://</c>); needed with the mqtt transport.</summary>
+    public string? MqttUrl { get; set; }
+
+    /// <summary>The Gateway's HL7 v2 (MLLP) listener, <c>tcp://host:port</c>; needed with the hl7 transport.</summary>
+    public string? Hl7Url { get; set; }
+
+    /// <summary>The transport named by <see cref="Transport"/>, once the options are valid (a method: validation reads every property).</summary>
+    public DeviceTransportKind GetTransportKind() => ParseTransport(Transport) ?? throw new InvalidOperationException($"Unknown transport '{Transport}'.");
+
+    /// <summary>Where the transport reaches the Gateway, once the options are valid.</summary>
+    public GatewayAddresses GetGatewayAddresses() => new(
+        new Uri(GetTransportKind() == DeviceTransportKind.Fhir ? HttpUrl ?? GatewayUrl : GatewayUrl),
+        MqttUrl is null ? null : new Uri(MqttUrl),
+        Hl7Url is null ? null : new Uri(Hl7Url));
 
     [Range(1, 100_000)]
     public int Patients { get; set; } = 20;
@@ -73,6 +98,10 @@ public sealed class SimulatorOptions : IValidatableObject
         {
             yield return new ValidationResult("A dry run generates a scenario: give one.", [nameof(DryRun)]);
         }
+        foreach (var problem in TransportProblems())
+        {
+            yield return problem;
+        }
         foreach (var (name, path) in new[] { (nameof(Scenario), Scenario), (nameof(Replay), Replay) })
         {
             if (path is not null && !File.Exists(path))
@@ -81,6 +110,36 @@ public sealed class SimulatorOptions : IValidatableObject
             }
         }
     }
+
+    private IEnumerable<ValidationResult> TransportProblems()
+    {
+        var kind = ParseTransport(Transport);
+        if (kind is null)
+        {
+            yield return new ValidationResult($"Transport '{Transport}' is not one of grpc, mqtt, fhir, hl7.", [nameof(Transport)]);
+        }
+        foreach (var (name, url, schemes, example, neededBy) in new[]
+        {
+            (nameof(MqttUrl), MqttUrl, new[] { "mqtt", "mqtts" }, "--mqtt=mqtt://host:port", DeviceTransportKind.Mqtt),
+            (nameof(Hl7Url), Hl7Url, new[] { "tcp" }, "--hl7=tcp://host:port", DeviceTransportKind.Hl7),
+        })
+        {
+            if (url is null)
+            {
+                if (kind == neededBy)
+                {
+                    yield return new ValidationResult($"The {kind.Value.ToString().ToLowerInvariant()} transport needs the Gateway's listener: give {example} ({name}).", [name]);
+                }
+            }
+            else if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || !schemes.Contains(address.Scheme) || address.Port <= 0)
+            {
+                yield return new ValidationResult($"{name} '{url}' is not of the form {example}.", [name]);
+            }
+        }
+    }
+
+    private static DeviceTransportKind? ParseTransport(string? name) =>
+        Enum.GetValues<DeviceTransportKind>().Cast<DeviceTransportKind?>().FirstOrDefault(kind => string.Equals(kind.ToString(), name, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>What a streamed reading's observed time is.</summary>

@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using VitalTwin.DevHost;
+using VitalTwin.DeviceTransports;
 using VitalTwin.Load.Generation;
 using VitalTwin.Load.Measurement;
 using VitalTwin.Load.Reporting;
@@ -7,15 +10,21 @@ using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.Load;
 
+/// <summary>Makes the senders of a run through a door.</summary>
+internal delegate IngestionDriver IngestionDriverFactory(
+    DeviceTransportKind kind, IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken);
+
 /// <summary>A finished run: its report and where it was written.</summary>
 internal sealed record LoadRun(LoadReport Report, string JsonPath, string MarkdownPath);
 
 /// <summary>
 /// The benchmark: starts the one-machine system (embedded Kafka and the four services), registers a monitor per
-/// patient, drives the Gateway at the target rate through a warm-up and the measured window, drains, and writes
-/// the report. Throws with a clear message when the system fails under it.
+/// patient, drives the Gateway through the front door <see cref="LoadOptions.Transport"/> at the target rate through
+/// a warm-up and the measured window, drains, and writes the report. Throws with a clear message when the system
+/// fails under it.
 /// </summary>
-internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, TimeProvider clock)
+/// <param name="createDriver">Makes the senders; by default <see cref="IngestionDriver.Create"/> for the run's door.</param>
+internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, TimeProvider clock, IngestionDriverFactory? createDriver = null)
 {
     private static readonly TimeSpan ProcessSampleInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DrainPoll = TimeSpan.FromMilliseconds(50);
@@ -23,11 +32,14 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
     // Twins whose every vital reflects a tick sent less than this ago follow the senders (monitors tick once a second).
     private static readonly TimeSpan Following = TimeSpan.FromSeconds(3);
 
+    /// <summary>The Gateway setting its MQTT listener's port is read from (the MQTT door's options).</summary>
+    public const string MqttPortSetting = "Gateway__Mqtt__Port";
+
     public async Task<LoadRun> RunAsync(CancellationToken cancellationToken)
     {
         options.Resolve();
         var startedAt = clock.GetUtcNow();
-        Say($"Load: {options.Rate:N0} readings/s for {options.Duration} s after {options.Warmup} s warm-up; {options.Streams} streams, batches of {options.BatchSize}, {options.Patients:N0} patients ({options.Deteriorating:N0} deteriorating), {options.Partitions} partitions, {options.Replicas} instance(s) of every service.");
+        Say($"Load over {LoadOptions.Name(options.Transport)}: {options.Rate:N0} readings/s for {options.Duration} s after {options.Warmup} s warm-up; {options.Streams} streams, batches of {options.BatchSize}, {options.Patients:N0} patients ({options.Deteriorating:N0} deteriorating), {options.Partitions} partitions, {options.Replicas} instance(s) of every service.");
 
         var starting = clock.GetTimestamp();
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -45,6 +57,14 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         foreach (var (key, value) in options.ServiceEnvironment)
         {
             environment[key] = value;
+        }
+        Uri? mqtt = null;
+        if (options.Transport == DeviceTransportKind.Mqtt)
+        {
+            // One Gateway (the options insist): the setting goes to every service alike.
+            var port = FreeLoopbackPort();
+            environment[MqttPortSetting] = port.ToString(CultureInfo.InvariantCulture);
+            mqtt = new Uri($"mqtt://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         }
         await using var cluster = await StartClusterAsync(
             new LocalClusterOptions
@@ -70,7 +90,11 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         twins.Start();
         // The run plays the hospital's registration system when it binds the monitors.
         var registrar = options.AccessToken ?? cluster.Tokens.Mint("load-benchmark", [Roles.Registrar], lifetime: TimeSpan.FromDays(1));
-        using var driver = new IngestionDriver(cluster.InstancesOf("Gateway").Select(i => i.Grpc).ToList(), patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
+        // FHIR is on the Gateway's HTTP address, gRPC on its own (HTTP/2) one.
+        var gateways = cluster.InstancesOf("Gateway")
+            .Select(i => new GatewayInstance(i.Grpc, new GatewayAddresses(options.Transport == DeviceTransportKind.Fhir ? i.Http : i.Grpc, mqtt)))
+            .ToList();
+        await using var driver = (createDriver ?? IngestionDriver.Create)(options.Transport, gateways, patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
 
         var registering = clock.GetTimestamp();
         await driver.RegisterAsync(patients, cancellationToken);
@@ -323,7 +347,8 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         var report = new LoadReport(
             startedAt,
             new RunSettings(options.Rate, options.Duration, options.Warmup, options.Partitions, options.Streams, options.BatchSize, options.Patients,
-                options.Deteriorating, options.TwinSample, options.StreamSeconds, options.DrainTimeout, Environment.ProcessorCount, options.Replicas),
+                options.Deteriorating, options.TwinSample, options.StreamSeconds, options.DrainTimeout, Environment.ProcessorCount, options.Replicas,
+                LoadOptions.Name(options.Transport)),
             throughput,
             latency,
             alertResult,
@@ -333,6 +358,13 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
             [],
             monitor.Timeline);
         return report with { Findings = Findings.Of(report) };
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Say(FormattableString line) => output.WriteLine(line.ToString(CultureInfo.InvariantCulture));

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using VitalTwin.DeviceTransports;
 
 namespace VitalTwin.Load;
 
@@ -17,6 +18,15 @@ internal sealed class LoadOptions : IValidatableObject
     /// applied, so admitting patients is slow; beyond this many by default, patients tick faster instead.
     /// </summary>
     public const int MaxDefaultPatients = 2_000;
+
+    /// <summary>The front doors the benchmark can drive: the ones monitors send through as themselves.</summary>
+    public static readonly IReadOnlyList<DeviceTransportKind> DrivableTransports = [DeviceTransportKind.Grpc, DeviceTransportKind.Mqtt, DeviceTransportKind.Fhir];
+
+    /// <summary>The Gateway's front doors to measure, one run each, in this order.</summary>
+    public IReadOnlyList<DeviceTransportKind> Transports { get; set; } = [DeviceTransportKind.Grpc];
+
+    /// <summary>The door this run drives (see <see cref="ForPath"/>).</summary>
+    public DeviceTransportKind Transport { get; set; } = DeviceTransportKind.Grpc;
 
     /// <summary>Target readings per second, offered by all streams together.</summary>
     [Range(1, 10_000_000)]
@@ -92,6 +102,14 @@ internal sealed class LoadOptions : IValidatableObject
 
     public int PatientsPerBatch => BatchSize / VitalsPerPatient;
 
+    /// <summary>These settings, for the run through <paramref name="transport"/>.</summary>
+    public LoadOptions ForPath(DeviceTransportKind transport)
+    {
+        var path = (LoadOptions)MemberwiseClone();
+        path.Transport = transport;
+        return path;
+    }
+
     /// <summary>Fills in the derived values and validates; throws <see cref="ValidationException"/> with every problem.</summary>
     public LoadOptions Resolve()
     {
@@ -136,14 +154,30 @@ internal sealed class LoadOptions : IValidatableObject
         {
             yield return new ValidationResult("--replicas cannot exceed --partitions: a replica beyond the partition count holds nothing.", [nameof(Replicas)]);
         }
+        if (Transports.Count == 0 || Transports.Any(t => !DrivableTransports.Contains(t)))
+        {
+            yield return new ValidationResult($"--transports takes {Names(DrivableTransports)} (an HL7 v2 sender speaks for the devices behind it, which the benchmark does not model).", [nameof(Transports)]);
+        }
+        foreach (var twice in Transports.GroupBy(t => t).Where(g => g.Count() > 1))
+        {
+            yield return new ValidationResult($"--transports names {Name(twice.Key)} twice: each door runs once.", [nameof(Transports)]);
+        }
+        if (Transports.Contains(DeviceTransportKind.Mqtt) && Replicas > 1)
+        {
+            yield return new ValidationResult("--transports with mqtt runs one Gateway (--replicas=1): every Gateway of the system gets the same MQTT port.", [nameof(Transports)]);
+        }
         if (Deteriorating > Patients && Patients > 0)
         {
             yield return new ValidationResult("--deteriorating cannot exceed --patients.", [nameof(Deteriorating)]);
         }
     }
 
+    public static string Name(DeviceTransportKind transport) => transport.ToString().ToLowerInvariant();
+
+    private static string Names(IEnumerable<DeviceTransportKind> transports) => string.Join(", ", transports.Select(Name));
+
     /// <summary>
-    /// <c>--rate=&lt;readings/s&gt; --duration=&lt;s&gt; --warmup=&lt;s&gt; --partitions=&lt;n&gt; --replicas=&lt;n&gt; --streams=&lt;n&gt; --batch-size=&lt;readings&gt;
+    /// <c>--transports=grpc[,mqtt][,fhir] --rate=&lt;readings/s&gt; --duration=&lt;s&gt; --warmup=&lt;s&gt; --partitions=&lt;n&gt; --replicas=&lt;n&gt; --streams=&lt;n&gt; --batch-size=&lt;readings&gt;
     /// --patients=&lt;n&gt; --deteriorating=&lt;n&gt; --twin-sample=&lt;n&gt; --stream-seconds=&lt;s&gt; --drain-timeout=&lt;s&gt;
     /// --admission-timeout=&lt;s&gt; --status-interval=&lt;s&gt; --output=&lt;dir&gt; --access-token=&lt;jwt&gt;</c>, as <c>--name=value</c> or <c>--name value</c>.
     /// </summary>
@@ -177,10 +211,17 @@ internal sealed class LoadOptions : IValidatableObject
                 case "--status-interval": options.StatusInterval = Real(); break;
                 case "--output": options.OutputDirectory = value; break;
                 case "--access-token": options.AccessToken = value; break;
+                case "--transports": options.Transports = ParseTransports(value); break;
                 default:
-                    throw new ArgumentException($"Unknown option {parts[0]}. Options: --rate, --duration, --warmup, --partitions, --replicas, --streams, --batch-size, --patients, --deteriorating, --twin-sample, --stream-seconds, --drain-timeout, --admission-timeout, --status-interval, --output, --access-token.");
+                    throw new ArgumentException($"Unknown option {parts[0]}. Options: --transports, --rate, --duration, --warmup, --partitions, --replicas, --streams, --batch-size, --patients, --deteriorating, --twin-sample, --stream-seconds, --drain-timeout, --admission-timeout, --status-interval, --output, --access-token.");
             }
         }
+        options.Transport = options.Transports.FirstOrDefault();
         return options;
     }
+
+    private static List<DeviceTransportKind> ParseTransports(string value) =>
+        [.. value.Split(',', StringSplitOptions.TrimEntries).Select(name =>
+            Enum.GetValues<DeviceTransportKind>().Cast<DeviceTransportKind?>().FirstOrDefault(kind => Name(kind!.Value).Equals(name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"--transports takes {Names(DrivableTransports)}, separated by commas, not '{name}'."))];
 }

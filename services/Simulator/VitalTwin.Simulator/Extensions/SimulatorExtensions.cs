@@ -12,6 +12,10 @@ internal static class SimulatorExtensions
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--gateway"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.GatewayUrl)}",
+        ["--transport"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Transport)}",
+        ["--http"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.HttpUrl)}",
+        ["--mqtt"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.MqttUrl)}",
+        ["--hl7"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Hl7Url)}",
         ["--scenario"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Scenario)}",
         ["--replay"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Replay)}",
         ["--speed"] = $"{SimulatorOptions.SectionName}:{nameof(SimulatorOptions.Speed)}",

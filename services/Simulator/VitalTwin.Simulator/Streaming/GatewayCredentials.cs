@@ -2,13 +2,11 @@ using Grpc.Core;
 
 namespace VitalTwin.Simulator.Streaming;
 
-/// <summary>The headers the Gateway authenticates calls by: a registrar's bearer token, a device's credential.</summary>
+/// <summary>The header the Gateway authenticates registrations by: a registrar's bearer token.</summary>
 internal static class GatewayCredentials
 {
     public static Metadata Registrar(string? accessToken) =>
         accessToken is null ? [] : [new Metadata.Entry("authorization", $"Bearer {accessToken}")];
-
-    public static Metadata Device(string credential) => [new Metadata.Entry("authorization", $"Device {credential}")];
 
     /// <summary>Whether the Gateway refused a registration for want of a registrar's token: retrying cannot help.</summary>
     public static bool IsRefusal(RpcException exception) => exception.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied;

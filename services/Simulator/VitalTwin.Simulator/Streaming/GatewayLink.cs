@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.DeviceTransports;
 using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
 namespace VitalTwin.Simulator.Streaming;
@@ -10,13 +11,15 @@ namespace VitalTwin.Simulator.Streaming;
 internal sealed record StreamTotals(long Sent, long Accepted, long Rejected, int Registrations);
 
 /// <summary>
-/// The simulated devices' side of the Gateway: registrations, and readings sent per device in order, in batches,
-/// many devices at once. A batch the Gateway could not store stays queued and is sent again, as a device would;
-/// its readings keep their sequence numbers, so the resend is recognisable downstream. Each device sends with the
-/// credential its latest registration returned; registrations carry the registrar's <paramref name="accessToken"/>.
+/// The simulated devices' side of the Gateway: registrations (gRPC, as the hospital's registration system makes them),
+/// and readings sent per device in order, in batches, many devices at once, through whichever front door
+/// <paramref name="transport"/> is. A batch the Gateway could not store stays queued and is sent again, as a device
+/// would; its readings keep their sequence numbers, so the resend is recognisable downstream. Each device sends with
+/// the credential its latest registration returned; registrations carry the registrar's <paramref name="accessToken"/>,
+/// and name the transport's ingest system when it sends for the devices behind it.
 /// </summary>
 internal sealed partial class GatewayLink(
-    VitalSignIngestion.VitalSignIngestionClient ingestion,
+    IDeviceTransport transport,
     DeviceRegistry.DeviceRegistryClient registry,
     int maxConcurrentCalls,
     TimeProvider clock,
@@ -30,7 +33,7 @@ internal sealed partial class GatewayLink(
     private const int RegistrationAttempts = 10;
 
     private readonly Dictionary<string, List<VitalSignReading>> _outbox = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Metadata> _credentials = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DeviceLogin> _logins = new(StringComparer.Ordinal);
     private long _sent;
     private long _accepted;
     private long _rejected;
@@ -41,19 +44,26 @@ internal sealed partial class GatewayLink(
     public StreamTotals Totals => new(_sent, _accepted, _rejected, _registrations);
 
     /// <summary>
-    /// Binds the device to the patient from <paramref name="boundFrom"/>; readings are attributed by the binding in
-    /// force when they were observed, so a moved device's earlier readings stay with its first patient. The device
-    /// switches to the credential this registration returns: the previous one stops working.
+    /// Binds the device to the patient from <paramref name="boundFrom"/> (unset: from when the Gateway takes it);
+    /// readings are attributed by the binding in force when they were observed, so a moved device's earlier readings
+    /// stay with its first patient. The device switches to the credential this registration returns: the previous
+    /// one stops working.
     /// </summary>
-    public async Task RegisterAsync(string deviceId, string patientId, DateTimeOffset boundFrom, CancellationToken cancellationToken)
+    public async Task RegisterAsync(string deviceId, string patientId, DateTimeOffset? boundFrom, CancellationToken cancellationToken)
     {
-        var request = new RegisterDeviceRequest { DeviceId = deviceId, PatientId = patientId, BoundFrom = Timestamp.FromDateTimeOffset(boundFrom) };
+        var request = new RegisterDeviceRequest
+        {
+            DeviceId = deviceId,
+            PatientId = patientId,
+            BoundFrom = boundFrom is { } from ? Timestamp.FromDateTimeOffset(from) : null,
+            IngestSystem = transport.IngestSystem ?? string.Empty,
+        };
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 var response = await registry.RegisterDeviceAsync(request, GatewayCredentials.Registrar(accessToken), cancellationToken: cancellationToken);
-                _credentials[deviceId] = GatewayCredentials.Device(response.DeviceCredential);
+                _logins[deviceId] = new DeviceLogin(deviceId, response.DeviceCredential);
                 _registrations++;
                 LogRegistered(logger, response.Rebound);
                 return;
@@ -89,7 +99,7 @@ internal sealed partial class GatewayLink(
         {
             var (deviceId, queue) = entry;
             // A device never registered has no credential: the Gateway would refuse every reading of it.
-            if (!_credentials.TryGetValue(deviceId, out var credential))
+            if (!_logins.TryGetValue(deviceId, out var login))
             {
                 Interlocked.Add(ref _sent, queue.Count);
                 Interlocked.Add(ref _rejected, queue.Count);
@@ -100,16 +110,14 @@ internal sealed partial class GatewayLink(
             while (queue.Count > 0)
             {
                 var count = Math.Min(queue.Count, BatchSize);
-                var batch = new VitalSignBatch();
-                batch.Readings.AddRange(queue.Take(count));
                 IngestAck ack;
                 try
                 {
-                    ack = await ingestion.IngestAsync(batch, credential, cancellationToken: ct);
+                    ack = await transport.SendAsync(login, queue.GetRange(0, count), ct);
                 }
-                catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+                catch (GatewayUnavailableException)
                 {
-                    LogResend(logger, ex.StatusCode);
+                    LogResend(logger, transport.Kind);
                     return;
                 }
                 queue.RemoveRange(0, count);
@@ -130,8 +138,8 @@ internal sealed partial class GatewayLink(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway did not take a device registration ({Status}); trying again")]
     private static partial void LogRegistrationRetry(ILogger logger, StatusCode status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway did not store a batch ({Status}); it will be sent again")]
-    private static partial void LogResend(ILogger logger, StatusCode status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateway did not store a batch sent over {Transport}; it will be sent again")]
+    private static partial void LogResend(ILogger logger, DeviceTransportKind transport);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} readings of a device that was never registered were dropped")]
     private static partial void LogUnregistered(ILogger logger, int count);

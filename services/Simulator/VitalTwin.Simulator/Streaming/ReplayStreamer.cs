@@ -1,9 +1,7 @@
-using Grpc.Net.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
-using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Simulator.Core.Generation;
 using VitalTwin.Simulator.Core.Replay;
 
@@ -35,14 +33,8 @@ internal sealed partial class ReplayStreamer(
         var settings = options.Value;
         if (_recording.Count > 0)
         {
-            using var channel = GrpcChannel.ForAddress(settings.GatewayUrl);
-            var gateway = new GatewayLink(
-                new VitalSignIngestion.VitalSignIngestionClient(channel),
-                new DeviceRegistry.DeviceRegistryClient(channel),
-                settings.MaxConcurrentCalls,
-                clock,
-                logger,
-                settings.AccessToken);
+            await using var connection = GatewayConnection.Open(settings);
+            var gateway = connection.Link(clock, logger);
             var origin = _recording[0].Timestamp;
             var totals = await new TimelineStreamer(gateway, clock, logger).StreamAsync(
                 origin,

@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
-using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Simulator.Core.Generation;
 using VitalTwin.Simulator.Core.Scenarios;
 
@@ -42,14 +40,8 @@ internal sealed partial class ScenarioStreamer(
         }
         else
         {
-            using var channel = GrpcChannel.ForAddress(settings.GatewayUrl);
-            var gateway = new GatewayLink(
-                new VitalSignIngestion.VitalSignIngestionClient(channel),
-                new DeviceRegistry.DeviceRegistryClient(channel),
-                settings.MaxConcurrentCalls,
-                clock,
-                logger,
-                settings.AccessToken);
+            await using var connection = GatewayConnection.Open(settings);
+            var gateway = connection.Link(clock, logger);
             var totals = await new TimelineStreamer(gateway, clock, logger).StreamAsync(
                 simulation.Scenario.Start,
                 settings.Speed,

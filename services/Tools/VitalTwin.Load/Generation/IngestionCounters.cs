@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Grpc.Core;
 using VitalTwin.Contracts.Telemetry.V1;
 
 namespace VitalTwin.Load.Generation;
@@ -15,7 +14,7 @@ internal sealed class IngestionCounters
     private long _unacknowledged;
     private long _lastAckTicks;
     private readonly ConcurrentDictionary<RejectionReason, long> _rejections = new();
-    private readonly ConcurrentDictionary<StatusCode, long> _failures = new();
+    private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
 
     /// <summary>Readings written to a stream.</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -37,7 +36,7 @@ internal sealed class IngestionCounters
 
     public IReadOnlyDictionary<string, long> Rejections => _rejections.ToDictionary(r => r.Key.ToString(), r => r.Value, StringComparer.Ordinal);
 
-    public IReadOnlyDictionary<string, long> Failures => _failures.ToDictionary(r => r.Key.ToString(), r => r.Value, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> Failures => _failures.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
 
     public void Wrote(int readings) => Interlocked.Add(ref _sent, readings);
 
@@ -59,11 +58,12 @@ internal sealed class IngestionCounters
         while (at.UtcTicks > seen && Interlocked.CompareExchange(ref _lastAckTicks, at.UtcTicks, seen) != seen);
     }
 
-    public void Failed(long readings, StatusCode status)
+    /// <param name="failure">Why, as the door says it: a gRPC status, or the transport's exception.</param>
+    public void Failed(long readings, string failure)
     {
         Interlocked.Increment(ref _calls);
         Interlocked.Increment(ref _failedCalls);
         Interlocked.Add(ref _unacknowledged, readings);
-        _failures.AddOrUpdate(status, 1, static (_, n) => n + 1);
+        _failures.AddOrUpdate(failure, 1, static (_, n) => n + 1);
     }
 }

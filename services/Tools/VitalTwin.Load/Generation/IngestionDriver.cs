@@ -1,54 +1,68 @@
-using Grpc.Core;
 using Grpc.Net.Client;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.DeviceTransports;
 
 namespace VitalTwin.Load.Generation;
 
-/// <summary>
-/// K concurrent senders, each on a connection of its own, each paced by a token bucket to its share of the target
-/// rate. Every patient belongs to one sender. The Gateway authenticates a call as one device, so a sender keeps a
-/// VitalSignIngestion.IngestStream call open per monitor, with the monitor's credential, for
-/// <see cref="LoadOptions.StreamSeconds"/> or until the phase changes; then every call is completed for its
-/// acknowledgement, so counts arrive steadily and no call spans two phases. With several Gateways, stream k talks to
-/// Gateway k modulo their number, and every call for a monitor (its registration too) goes to its stream's Gateway,
-/// as behind a load balancer that keeps a device's connection: no reading waits for a registration to reach
-/// another replica through the devices topic.
-/// </summary>
-internal sealed class IngestionDriver : IDisposable
-{
-    // A Gateway that fails this many calls of one stream in a row is down, not busy.
-    private const int MaxConsecutiveFailures = 20;
+/// <summary>One Gateway of the system: its gRPC address (registrations, and the gRPC door), and where its doors are.</summary>
+internal sealed record GatewayInstance(Uri Grpc, GatewayAddresses Doors);
 
-    private readonly LoadOptions _options;
-    private readonly RunClock _clock;
+/// <summary>
+/// K concurrent senders, each on connections of its own, each paced by a token bucket to its share of the target
+/// rate, sending through one of the Gateway's front doors. Every patient belongs to one sender. With several
+/// Gateways, sender k talks to Gateway k modulo their number, and every call for a monitor (its registration too)
+/// goes to its sender's Gateway, as behind a load balancer that keeps a device's connection: no reading waits for a
+/// registration to reach another replica through the devices topic. Registrations are gRPC whatever the door.
+/// </summary>
+internal abstract class IngestionDriver : IAsyncDisposable
+{
+    // A Gateway that fails this many rounds of one sender in a row is down, not busy.
+    protected const int MaxConsecutiveFailures = 20;
+
     private readonly Action<SyntheticPatient, DateTimeOffset> _deteriorated;
-    private readonly GrpcChannel[] _channels;
-    private readonly SyntheticPatient[][] _patientsByStream;
-    private readonly Metadata _registrar;
     private readonly Dictionary<SyntheticPatient, int> _streamOf;
+    private readonly string _registrar;
 
     /// <param name="accessToken">The registrar's bearer token, sent with the registrations.</param>
-    public IngestionDriver(IReadOnlyList<Uri> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
+    protected IngestionDriver(IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
     {
         ArgumentNullException.ThrowIfNull(patients);
         ArgumentOutOfRangeException.ThrowIfZero(gateways.Count);
-        _options = options;
-        _clock = clock;
+        Options = options;
+        Clock = clock;
+        Gateways = gateways;
         _deteriorated = deteriorated;
-        _registrar = [new Metadata.Entry("authorization", $"Bearer {accessToken}")];
-        // A sender holds a call per monitor at once, more than the server's streams per connection (Kestrel: 100).
-        _channels = Enumerable.Range(0, options.Streams)
-            .Select(stream => GrpcChannel.ForAddress(gateways[stream % gateways.Count], new GrpcChannelOptions
+        _registrar = accessToken;
+        // A gRPC sender holds a call per monitor at once, more than the server's streams per connection (Kestrel: 100).
+        Channels = Enumerable.Range(0, options.Streams)
+            .Select(stream => GrpcChannel.ForAddress(Gateways[stream % Gateways.Count].Grpc, new GrpcChannelOptions
             {
                 HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
                 DisposeHttpClient = true,
             }))
             .ToArray();
-        _patientsByStream = Enumerable.Range(0, options.Streams)
+        PatientsByStream = Enumerable.Range(0, options.Streams)
             .Select(stream => patients.Where((_, i) => i % options.Streams == stream).ToArray())
             .ToArray();
         _streamOf = patients.Select((patient, i) => (patient, i)).ToDictionary(p => p.patient, p => p.i % options.Streams);
     }
+
+    /// <summary>The door this driver sends through.</summary>
+    public abstract DeviceTransportKind Kind { get; }
+
+    /// <summary>The system the monitors are registered with as their ingest system; null when each sends as itself.</summary>
+    protected virtual string? IngestSystem => null;
+
+    protected LoadOptions Options { get; }
+
+    protected RunClock Clock { get; }
+
+    protected IReadOnlyList<GatewayInstance> Gateways { get; }
+
+    /// <summary>A gRPC channel per sender, to its Gateway.</summary>
+    protected GrpcChannel[] Channels { get; }
+
+    protected SyntheticPatient[][] PatientsByStream { get; }
 
     public IngestionCounters Warmup { get; } = new();
 
@@ -56,15 +70,25 @@ internal sealed class IngestionDriver : IDisposable
 
     public IngestionCounters Of(LoadPhase phase) => phase == LoadPhase.Warmup ? Warmup : Window;
 
+    /// <summary>The driver of a door: gRPC keeps its IngestStream calls, the other doors send through <see cref="IDeviceTransport"/>.</summary>
+    public static IngestionDriver Create(DeviceTransportKind kind, IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken) =>
+        kind == DeviceTransportKind.Grpc
+            ? new StreamIngestionDriver(gateways, patients, options, clock, deteriorated, accessToken)
+            : new TransportIngestionDriver(kind, gateways, patients, options, clock, deteriorated, accessToken);
+
+    /// <summary>Where sender <paramref name="stream"/>'s door is.</summary>
+    protected GatewayAddresses DoorsOf(int stream) => Gateways[stream % Gateways.Count].Doors;
+
     /// <summary>Binds every monitor to its patient, a few calls at a time, before any reading is sent; each keeps the credential it is issued.</summary>
     public async Task RegisterAsync(IReadOnlyList<SyntheticPatient> patients, CancellationToken cancellationToken)
     {
         // Bound a minute back, so that no reading of the run predates its binding.
-        var boundFrom = _clock.Time.GetUtcNow().AddMinutes(-1);
+        var boundFrom = Clock.Time.GetUtcNow().AddMinutes(-1);
+        Grpc.Core.Metadata registrar = [new Grpc.Core.Metadata.Entry("authorization", $"Bearer {_registrar}")];
         await Parallel.ForEachAsync(patients, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (patient, token) =>
         {
-            var registry = new DeviceRegistry.DeviceRegistryClient(_channels[_streamOf[patient]]);
-            patient.Registered((await registry.RegisterDeviceAsync(patient.Registration(boundFrom), _registrar, cancellationToken: token)).DeviceCredential);
+            var registry = new DeviceRegistry.DeviceRegistryClient(Channels[_streamOf[patient]]);
+            patient.Registered((await registry.RegisterDeviceAsync(patient.Registration(boundFrom, IngestSystem), registrar, cancellationToken: token)).DeviceCredential);
         });
     }
 
@@ -76,13 +100,12 @@ internal sealed class IngestionDriver : IDisposable
     public async Task AdmitAsync(IReadOnlyList<SyntheticPatient> patients, IReadOnlyList<SyntheticPatient> markers, CancellationToken cancellationToken)
     {
         async Task SendAsync(IEnumerable<SyntheticPatient> ticking) =>
-            await Parallel.ForEachAsync(ticking, new ParallelOptions { MaxDegreeOfParallelism = 8 * _options.Streams, CancellationToken = cancellationToken }, async (patient, token) =>
+            await Parallel.ForEachAsync(ticking, new ParallelOptions { MaxDegreeOfParallelism = 8 * Options.Streams, CancellationToken = cancellationToken }, async (patient, token) =>
             {
-                var client = new VitalSignIngestion.VitalSignIngestionClient(_channels[_streamOf[patient]]);
-                var batch = new VitalSignBatch();
+                var tick = new VitalSignBatch();
                 // Random.Shared: these calls run in parallel.
-                patient.AppendTick(batch, _clock.Time.GetUtcNow(), deteriorate: false, Random.Shared);
-                var ack = await client.IngestAsync(batch, patient.Credential, cancellationToken: token);
+                patient.AppendTick(tick, Clock.Time.GetUtcNow(), deteriorate: false, Random.Shared);
+                var ack = await SendTickAsync(_streamOf[patient], patient, tick, token);
                 if (ack.Rejected > 0)
                 {
                     throw new InvalidOperationException($"The Gateway rejected {ack.Rejected} admission readings ({ack.Rejections[0].Reason}: {ack.Rejections[0].Detail}).");
@@ -94,101 +117,21 @@ internal sealed class IngestionDriver : IDisposable
 
     /// <summary>Sends until <paramref name="stop"/> is cancelled, then completes every call and waits for its acknowledgement.</summary>
     public Task RunAsync(CancellationToken stop, CancellationToken abort) =>
-        Task.WhenAll(_patientsByStream.Select((patients, stream) => RunStreamAsync(stream, patients, stop, abort)));
+        Task.WhenAll(PatientsByStream.Select((patients, stream) => RunStreamAsync(stream, patients, stop, abort)));
 
-    private async Task RunStreamAsync(int stream, SyntheticPatient[] patients, CancellationToken stop, CancellationToken abort)
-    {
-        var client = new VitalSignIngestion.VitalSignIngestionClient(_channels[stream]);
-        var random = new Random(stream + 1);
-        var bucket = new TokenBucket(_options.Rate / (double)_options.Streams, 2.0 * _options.BatchSize, _clock.Time);
-        var segment = TimeSpan.FromSeconds(_options.StreamSeconds);
-        var cursor = 0;
-        var paid = false;
-        var failures = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            var phase = _clock.Phase;
-            var counters = Of(phase);
-            var opened = _clock.Time.GetTimestamp();
-            var calls = new Dictionary<SyntheticPatient, MonitorCall>();
-            try
-            {
-                while (_clock.Time.GetElapsedTime(opened) < segment)
-                {
-                    if (!paid)
-                    {
-                        try
-                        {
-                            await bucket.WaitAsync(_options.BatchSize, stop);
-                        }
-                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                        {
-                            break;
-                        }
-                    }
-                    // The phase moved on while this stream waited: the batch opens the next call instead.
-                    paid = _clock.Phase != phase;
-                    if (paid)
-                    {
-                        break;
-                    }
-                    foreach (var (patient, tick) in NextTicks(patients, ref cursor, random))
-                    {
-                        if (!calls.TryGetValue(patient, out var call))
-                        {
-                            call = new MonitorCall(client.IngestStream(patient.Credential, cancellationToken: abort));
-                            calls[patient] = call;
-                        }
-                        await call.WriteAsync(tick, abort);
-                        counters.Wrote(tick.Readings.Count);
-                    }
-                }
-                var failed = await CompleteAsync(calls.Values, counters, abort);
-                failures = failed is null ? 0 : failures + 1;
-                if (failures >= MaxConsecutiveFailures)
-                {
-                    throw new InvalidOperationException($"The Gateway failed stream calls in {failures} rounds in a row (last: {failed!.StatusCode}, {failed.Status.Detail}).", failed);
-                }
-            }
-            finally
-            {
-                foreach (var call in calls.Values)
-                {
-                    call.Dispose();
-                }
-            }
-        }
-    }
+    /// <summary>One monitor's tick, sent on its own and acknowledged.</summary>
+    protected abstract Task<IngestAck> SendTickAsync(int stream, SyntheticPatient patient, VitalSignBatch tick, CancellationToken cancellationToken);
 
-    /// <summary>Completes every call of a round and counts its acknowledgement; returns the last failure, null when none failed.</summary>
-    private async Task<RpcException?> CompleteAsync(IEnumerable<MonitorCall> calls, IngestionCounters counters, CancellationToken abort)
-    {
-        var open = calls.ToList();
-        await Task.WhenAll(open.Select(call => call.CompleteAsync()));
-        RpcException? failed = null;
-        foreach (var call in open)
-        {
-            try
-            {
-                counters.Acknowledged(await call.Response, _clock.Time.GetUtcNow());
-            }
-            catch (RpcException ex) when (!abort.IsCancellationRequested)
-            {
-                counters.Failed(call.Written, ex.StatusCode);
-                failed = ex;
-            }
-        }
-        return failed;
-    }
+    protected abstract Task RunStreamAsync(int stream, SyntheticPatient[] patients, CancellationToken stop, CancellationToken abort);
 
     /// <summary>The next <see cref="LoadOptions.PatientsPerBatch"/> patients' ticks, one batch per monitor.</summary>
-    private List<(SyntheticPatient Patient, VitalSignBatch Tick)> NextTicks(SyntheticPatient[] patients, ref int cursor, Random random)
+    protected List<(SyntheticPatient Patient, VitalSignBatch Tick)> NextTicks(SyntheticPatient[] patients, ref int cursor, Random random)
     {
-        var ticks = new List<(SyntheticPatient, VitalSignBatch)>(_options.PatientsPerBatch);
+        var ticks = new List<(SyntheticPatient, VitalSignBatch)>(Options.PatientsPerBatch);
         // Stamped at sending: device-to-twin and device-to-alert latencies run from the device's clock.
-        var now = _clock.Time.GetUtcNow();
-        var windowStart = _clock.WindowStart;
-        for (var i = 0; i < _options.PatientsPerBatch; i++)
+        var now = Clock.Time.GetUtcNow();
+        var windowStart = Clock.WindowStart;
+        for (var i = 0; i < Options.PatientsPerBatch; i++)
         {
             var patient = patients[cursor];
             cursor = (cursor + 1) % patients.Length;
@@ -204,55 +147,15 @@ internal sealed class IngestionDriver : IDisposable
         return ticks;
     }
 
-    /// <summary>One monitor's stream call in a round, and the readings written to it.</summary>
-    private sealed class MonitorCall(AsyncClientStreamingCall<VitalSignBatch, IngestAck> call) : IDisposable
+    public virtual ValueTask DisposeAsync()
     {
-        private bool _ended;
-
-        public long Written { get; private set; }
-
-        public Task<IngestAck> Response => call.ResponseAsync;
-
-        public async Task WriteAsync(VitalSignBatch tick, CancellationToken cancellationToken)
-        {
-            Written += tick.Readings.Count;
-            if (_ended)
-            {
-                return;
-            }
-            try
-            {
-                await call.RequestStream.WriteAsync(tick, cancellationToken);
-            }
-            catch (RpcException)
-            {
-                // The Gateway ended the call; its status comes with the response.
-                _ended = true;
-            }
-        }
-
-        public async Task CompleteAsync()
-        {
-            if (_ended)
-            {
-                return;
-            }
-            try
-            {
-                await call.RequestStream.CompleteAsync();
-            }
-            catch (RpcException)
-            {
-                // As above: the response says why.
-            }
-        }
-
-        public void Dispose() => call.Dispose();
+        DisposeChannels();
+        return ValueTask.CompletedTask;
     }
 
-    public void Dispose()
+    protected void DisposeChannels()
     {
-        foreach (var channel in _channels)
+        foreach (var channel in Channels)
         {
             channel.Dispose();
         }

@@ -1,6 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.DeviceTransports;
 
 namespace VitalTwin.Load.Generation;
 
@@ -33,6 +33,7 @@ internal sealed class SyntheticPatient
         ArgumentNullException.ThrowIfNull(random);
         PatientId = $"load-patient-{number:D7}";
         DeviceId = $"load-monitor-{number:D7}";
+        Login = new DeviceLogin(DeviceId, string.Empty);
         DeterioratesAfter = deterioratesAfter;
         _heartRate = 64 + (random.NextDouble() * 18);
         _spo2 = 97.5 + random.NextDouble();
@@ -55,16 +56,18 @@ internal sealed class SyntheticPatient
 
     public long ReadingsSent => Volatile.Read(ref _readingsSent);
 
-    /// <summary>The headers the monitor authenticates its calls with, from its registration; empty before it.</summary>
-    public Metadata Credential { get; private set; } = [];
+    /// <summary>What the monitor signs in with at any door: its id and the credential its registration issued (none before it).</summary>
+    public DeviceLogin Login { get; private set; }
 
-    public void Registered(string deviceCredential) => Credential = [new Metadata.Entry("authorization", $"Device {deviceCredential}")];
+    public void Registered(string deviceCredential) => Login = new DeviceLogin(DeviceId, deviceCredential);
 
-    public RegisterDeviceRequest Registration(DateTimeOffset boundFrom) => new()
+    /// <param name="ingestSystem">The system the monitor sends through, when it does not send for itself.</param>
+    public RegisterDeviceRequest Registration(DateTimeOffset boundFrom, string? ingestSystem = null) => new()
     {
         DeviceId = DeviceId,
         PatientId = PatientId,
         BoundFrom = Timestamp.FromDateTimeOffset(boundFrom),
+        IngestSystem = ingestSystem ?? string.Empty,
     };
 
     /// <summary>True when this tick is the one that deteriorates: the window opened at <paramref name="windowStart"/> and the instant has come.</summary>

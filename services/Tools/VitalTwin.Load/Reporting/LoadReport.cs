@@ -22,9 +22,11 @@ internal sealed record LoadReport(
     public double? DeviceToAlertP99Ms => Latency.DeviceToAlert.Count > 0 ? Latency.DeviceToAlert.P99 : null;
 }
 
+/// <param name="Transport">The Gateway's front door the run drove: grpc, mqtt or fhir.</param>
 internal sealed record RunSettings(
     int Rate, int DurationSeconds, int WarmupSeconds, int Partitions, int Streams, int BatchSize, int Patients,
-    int Deteriorating, int TwinSample, double StreamSeconds, int DrainTimeoutSeconds, int ProcessorCount, int Replicas);
+    int Deteriorating, int TwinSample, double StreamSeconds, int DrainTimeoutSeconds, int ProcessorCount, int Replicas,
+    string Transport = "grpc");
 
 /// <param name="OfferedPerSecond">Readings written to the streams per second of the window.</param>
 /// <param name="AcceptedPerSecond">Readings the Gateway acknowledged (durable on the telemetry topic) per second, until the last acknowledgement.</param>

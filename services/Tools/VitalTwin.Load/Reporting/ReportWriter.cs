@@ -14,13 +14,27 @@ internal static class ReportWriter
     {
         ArgumentNullException.ThrowIfNull(report);
         Directory.CreateDirectory(directory);
-        // Runs at several replica counts side by side keep a report each.
-        var replicas = report.Settings.Replicas > 1 ? string.Create(CultureInfo.InvariantCulture, $"-r{report.Settings.Replicas}") : "";
-        var name = Path.Combine(directory, $"load-{report.Settings.Rate.ToString(CultureInfo.InvariantCulture)}{replicas}");
+        // Runs at several replica counts, or through several doors, side by side keep a report each; gRPC's keeps its name.
+        var door = report.Settings.Transport == "grpc" ? "" : $"-{report.Settings.Transport}";
+        var name = Path.Combine(directory, BaseName(report.Settings.Rate, report.Settings.Replicas) + door);
         File.WriteAllText(name + ".json", JsonSerializer.Serialize(report, Json));
         File.WriteAllText(name + ".md", Markdown(report));
         return (name + ".json", name + ".md");
     }
+
+    /// <summary>Writes the doors' figures side by side as load-&lt;rate&gt;[-r&lt;n&gt;]-paths.json and .md.</summary>
+    public static (string Json, string Markdown) Write(PathComparison comparison, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(comparison);
+        Directory.CreateDirectory(directory);
+        var name = Path.Combine(directory, BaseName(comparison.Rate, comparison.Replicas) + "-paths");
+        File.WriteAllText(name + ".json", JsonSerializer.Serialize(comparison, Json));
+        File.WriteAllText(name + ".md", comparison.Markdown());
+        return (name + ".json", name + ".md");
+    }
+
+    private static string BaseName(int rate, int replicas) =>
+        string.Create(CultureInfo.InvariantCulture, $"load-{rate}{(replicas > 1 ? $"-r{replicas}" : "")}");
 
     public static string Markdown(LoadReport report)
     {
@@ -33,7 +47,7 @@ internal static class ReportWriter
 
         Line($"# Load benchmark: {s.Rate:N0} readings/s for {s.DurationSeconds} s");
         md.AppendLine();
-        Line($"Started {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC on {s.ProcessorCount} cores, everything on this machine: embedded Kafka (librdkafka mock cluster, {s.Partitions} partitions a topic) in the load process, the four services as processes ({s.Replicas} of each). {s.Streams} IngestStream calls, batches of {s.BatchSize} readings, {s.Patients:N0} patients (five vitals a tick), {s.Deteriorating:N0} deteriorating once in the window, {s.TwinSample} twins watched; {t.WarmupSeconds:0.0} s warm-up ({(t.TwinsFollowingAtWindowStart ? "the twins followed the senders when the window opened" : "the twins did not yet follow the senders when the window opened")}).");
+        Line($"Started {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC on {s.ProcessorCount} cores, everything on this machine: embedded Kafka (librdkafka mock cluster, {s.Partitions} partitions a topic) in the load process, the four services as processes ({s.Replicas} of each). Sent over {s.Transport} by {s.Streams} senders ({PathFigures.SentAsOf(s.Transport, s.StreamSeconds)}), batches of {s.BatchSize} readings, {s.Patients:N0} patients (five vitals a tick), {s.Deteriorating:N0} deteriorating once in the window, {s.TwinSample} twins watched; {t.WarmupSeconds:0.0} s warm-up ({(t.TwinsFollowingAtWindowStart ? "the twins followed the senders when the window opened" : "the twins did not yet follow the senders when the window opened")}).");
         md.AppendLine();
         md.AppendLine("## Result");
         md.AppendLine();

@@ -1,0 +1,153 @@
+using Grpc.Core;
+using VitalTwin.Contracts.Telemetry.V1;
+using VitalTwin.DeviceTransports;
+
+namespace VitalTwin.Load.Generation;
+
+/// <summary>
+/// The gRPC door as the benchmark has always driven it. The Gateway authenticates a call as one device, so a sender
+/// keeps a VitalSignIngestion.IngestStream call open per monitor, with the monitor's credential, for
+/// <see cref="LoadOptions.StreamSeconds"/> or until the phase changes; then every call is completed for its
+/// acknowledgement, so counts arrive steadily and no call spans two phases.
+/// </summary>
+internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
+    : IngestionDriver(gateways, patients, options, clock, deteriorated, accessToken)
+{
+    public override DeviceTransportKind Kind => DeviceTransportKind.Grpc;
+
+    protected override Task<IngestAck> SendTickAsync(int stream, SyntheticPatient patient, VitalSignBatch tick, CancellationToken cancellationToken) =>
+        new VitalSignIngestion.VitalSignIngestionClient(Channels[stream]).IngestAsync(tick, GrpcDeviceTransport.Headers(patient.Login), cancellationToken: cancellationToken).ResponseAsync;
+
+    protected override async Task RunStreamAsync(int stream, SyntheticPatient[] patients, CancellationToken stop, CancellationToken abort)
+    {
+        var client = new VitalSignIngestion.VitalSignIngestionClient(Channels[stream]);
+        var random = new Random(stream + 1);
+        var bucket = new TokenBucket(Options.Rate / (double)Options.Streams, 2.0 * Options.BatchSize, Clock.Time);
+        var segment = TimeSpan.FromSeconds(Options.StreamSeconds);
+        var cursor = 0;
+        var paid = false;
+        var failures = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var phase = Clock.Phase;
+            var counters = Of(phase);
+            var opened = Clock.Time.GetTimestamp();
+            var calls = new Dictionary<SyntheticPatient, MonitorCall>();
+            try
+            {
+                while (Clock.Time.GetElapsedTime(opened) < segment)
+                {
+                    if (!paid)
+                    {
+                        try
+                        {
+                            await bucket.WaitAsync(Options.BatchSize, stop);
+                        }
+                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                        {
+                            break;
+                        }
+                    }
+                    // The phase moved on while this stream waited: the batch opens the next call instead.
+                    paid = Clock.Phase != phase;
+                    if (paid)
+                    {
+                        break;
+                    }
+                    foreach (var (patient, tick) in NextTicks(patients, ref cursor, random))
+                    {
+                        if (!calls.TryGetValue(patient, out var call))
+                        {
+                            call = new MonitorCall(client.IngestStream(Credentials(patient), cancellationToken: abort));
+                            calls[patient] = call;
+                        }
+                        await call.WriteAsync(tick, abort);
+                        counters.Wrote(tick.Readings.Count);
+                    }
+                }
+                var failed = await CompleteAsync(calls.Values, counters, abort);
+                failures = failed is null ? 0 : failures + 1;
+                if (failures >= MaxConsecutiveFailures)
+                {
+                    throw new InvalidOperationException($"The Gateway failed stream calls in {failures} rounds in a row (last: {failed!.StatusCode}, {failed.Status.Detail}).", failed);
+                }
+            }
+            finally
+            {
+                foreach (var call in calls.Values)
+                {
+                    call.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>Completes every call of a round and counts its acknowledgement; returns the last failure, null when none failed.</summary>
+    private async Task<RpcException?> CompleteAsync(IEnumerable<MonitorCall> calls, IngestionCounters counters, CancellationToken abort)
+    {
+        var open = calls.ToList();
+        await Task.WhenAll(open.Select(call => call.CompleteAsync()));
+        RpcException? failed = null;
+        foreach (var call in open)
+        {
+            try
+            {
+                counters.Acknowledged(await call.Response, Clock.Time.GetUtcNow());
+            }
+            catch (RpcException ex) when (!abort.IsCancellationRequested)
+            {
+                counters.Failed(call.Written, ex.StatusCode.ToString());
+                failed = ex;
+            }
+        }
+        return failed;
+    }
+
+    private static Metadata Credentials(SyntheticPatient patient) => GrpcDeviceTransport.Headers(patient.Login);
+
+    /// <summary>One monitor's stream call in a round, and the readings written to it.</summary>
+    private sealed class MonitorCall(AsyncClientStreamingCall<VitalSignBatch, IngestAck> call) : IDisposable
+    {
+        private bool _ended;
+
+        public long Written { get; private set; }
+
+        public Task<IngestAck> Response => call.ResponseAsync;
+
+        public async Task WriteAsync(VitalSignBatch tick, CancellationToken cancellationToken)
+        {
+            Written += tick.Readings.Count;
+            if (_ended)
+            {
+                return;
+            }
+            try
+            {
+                await call.RequestStream.WriteAsync(tick, cancellationToken);
+            }
+            catch (RpcException)
+            {
+                // The Gateway ended the call; its status comes with the response.
+                _ended = true;
+            }
+        }
+
+        public async Task CompleteAsync()
+        {
+            if (_ended)
+            {
+                return;
+            }
+            try
+            {
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (RpcException)
+            {
+                // As above: the response says why.
+            }
+        }
+
+        public void Dispose() => call.Dispose();
+    }
+}
