@@ -20,6 +20,7 @@ internal sealed partial class MllpConnectionHandler(
     VitalCatalogue catalogue,
     IOptions<Hl7Options> options,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<MllpConnectionHandler> logger) : ConnectionHandler
 {
     private const byte StartBlock = 0x0B;
@@ -33,15 +34,18 @@ internal sealed partial class MllpConnectionHandler(
     {
         var sender = senders.Of(connection);
         var input = connection.Transport.Input;
-        var closed = connection.ConnectionClosed;
+        // Not the connection's ConnectionClosed, which fires when the sender half-closes after its last message (as
+        // socat does): that message is still answered. A sender that goes away ends the reads; a message being
+        // stored is stored, and acknowledged again as a duplicate when sent again.
+        var stopping = lifetime.ApplicationStopping;
         try
         {
-            while (await ReadFrameAsync(input, closed) is { } frame)
+            while (await ReadFrameAsync(input, stopping) is { } frame)
             {
                 if (frame.TooLarge)
                 {
                     LogRefused(logger, "TOO_LARGE");
-                    await WriteAsync(connection, Refusal(Header(frame.Bytes), 207, "TOO_LARGE", $"a message holds at most {options.Value.MaxMessageBytes} bytes"), closed);
+                    await WriteAsync(connection, Refusal(Header(frame.Bytes), 207, "TOO_LARGE", $"a message holds at most {options.Value.MaxMessageBytes} bytes"), stopping);
                     return;
                 }
                 if (sender is null)
@@ -49,17 +53,17 @@ internal sealed partial class MllpConnectionHandler(
                     // Nothing of the message but its MSH is read: the AR needs its control id.
                     LogUnknownSender(logger, connection.RemoteEndPoint?.ToString());
                     await WriteAsync(connection, Refusal(Header(frame.Bytes), 207, "SENDER_UNKNOWN",
-                        "the connection proves no sender: present a certificate of the system CA or connect from a listed network"), closed);
+                        "the connection proves no sender: present a certificate of the system CA or connect from a listed network"), stopping);
                     return;
                 }
-                await WriteAsync(connection, await AnswerAsync(frame.Bytes, sender, closed), closed);
+                await WriteAsync(connection, await AnswerAsync(frame.Bytes, sender, stopping), stopping);
             }
         }
-        catch (OperationCanceledException) when (closed.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // The sender went away; what it was not acknowledged it still has.
         }
-        catch (ConnectionResetException)
+        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException)
         {
         }
     }
@@ -116,11 +120,11 @@ internal sealed partial class MllpConnectionHandler(
     }
 
     /// <summary>The next frame's message; null when the connection ended, or stayed silent or half-sent past its timeout.</summary>
-    private async Task<Frame?> ReadFrameAsync(PipeReader input, CancellationToken closed)
+    private async Task<Frame?> ReadFrameAsync(PipeReader input, CancellationToken stopping)
     {
         var limits = options.Value;
         using var idle = new CancellationTokenSource(limits.IdleTimeout, clock);
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(closed, idle.Token);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stopping, idle.Token);
         CancellationTokenSource? reading = null;
         CancellationTokenSource? timed = null;
         try
@@ -133,7 +137,7 @@ internal sealed partial class MllpConnectionHandler(
                 {
                     result = await input.ReadAsync(token);
                 }
-                catch (OperationCanceledException) when (!closed.IsCancellationRequested)
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
                 {
                     LogTimedOut(logger, reading is null ? "idle" : "read");
                     return null;
@@ -143,7 +147,7 @@ internal sealed partial class MllpConnectionHandler(
                 {
                     // From the first byte of a message on, the read timeout bounds how long it may take to arrive.
                     reading = new CancellationTokenSource(limits.ReadTimeout, clock);
-                    timed = CancellationTokenSource.CreateLinkedTokenSource(closed, reading.Token);
+                    timed = CancellationTokenSource.CreateLinkedTokenSource(stopping, reading.Token);
                     token = timed.Token;
                 }
                 var (frame, consumed) = Find(buffer, limits.MaxMessageBytes);
@@ -242,6 +246,6 @@ internal sealed partial class MllpConnectionHandler(
     [LoggerMessage(Level = LogLevel.Debug, Message = "An HL7 message was refused whole: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "An HL7 connection was closed at its {Timeout} timeout")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "An HL7 connection was stopping at its {Timeout} timeout")]
     private static partial void LogTimedOut(ILogger logger, string timeout);
 }
