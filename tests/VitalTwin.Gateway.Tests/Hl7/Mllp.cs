@@ -77,7 +77,7 @@ internal static class Mllp
     }
 
     /// <summary>Reads until the Gateway closes the connection; every frame it sent before.</summary>
-    public static async Task<IReadOnlyList<string>> ReadToCloseAsync(TcpClient client)
+    public static async Task<IReadOnlyList<string>> ReadToCloseAsync(Stream stream)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var received = new MemoryStream();
@@ -85,7 +85,7 @@ internal static class Mllp
         try
         {
             int read;
-            while ((read = await client.GetStream().ReadAsync(buffer, deadline.Token)) > 0)
+            while ((read = await stream.ReadAsync(buffer, deadline.Token)) > 0)
             {
                 received.Write(buffer, 0, read);
             }
