@@ -220,11 +220,17 @@ public sealed class Hl7DoorTests : IAsyncLifetime
         Assert.Contains(expected, failure.Message);
     }
 
-    [Fact]
-    public async Task The_door_enabled_without_its_kestrel_endpoint_stops_the_gateway_at_start()
+    [Theory]
+    [InlineData("true", null)]
+    [InlineData("false", "http://127.0.0.1:0")]
+    public async Task The_door_and_its_kestrel_endpoint_one_without_the_other_stop_the_gateway_at_start(string enabled, string? url)
     {
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            Hl7Gateway.StartAsync(_kafka, GatewayServer.NewTopics(), _clock, host: new Dictionary<string, string?> { ["Kestrel:Endpoints:Hl7:Url"] = null }));
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => Hl7Gateway.StartAsync(
+            _kafka,
+            GatewayServer.NewTopics(),
+            _clock,
+            new Dictionary<string, string?> { ["Hl7:Enabled"] = enabled },
+            new Dictionary<string, string?> { ["Kestrel:Endpoints:Hl7:Url"] = url }));
 
         Assert.Contains("Kestrel:Endpoints:Hl7", failure.Message);
     }

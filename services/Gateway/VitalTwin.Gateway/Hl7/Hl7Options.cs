@@ -96,6 +96,10 @@ internal sealed class Hl7SenderOptions
     /// <summary>Addresses (<c>10.1.2.3</c>) and CIDR ranges (<c>10.1.2.0/24</c>, <c>fd00::/64</c>) it connects from.</summary>
     public List<string> Networks { get; set; } = [];
 
+    /// <summary>A network the options were validated with (<see cref="Hl7Options.Validator"/>).</summary>
+    public static IPNetwork ParseNetwork(string text) =>
+        TryParseNetwork(text, out var network) ? network : throw new FormatException("not an address or a CIDR range");
+
     public static bool TryParseNetwork(string text, out IPNetwork network)
     {
         if (IPAddress.TryParse(text, out var address) && !text.Contains('/', StringComparison.Ordinal))

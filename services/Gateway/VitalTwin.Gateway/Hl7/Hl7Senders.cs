@@ -16,8 +16,9 @@ internal sealed class Hl7Senders(DeviceSignIn signIn, IOptions<Hl7Options> optio
 {
     private readonly List<(Sender Sender, IPNetwork Network)> _networks =
     [
-        .. options.Value.Senders.SelectMany(sender => sender.Networks, (sender, text) =>
-            (Sender.System(sender.Name), Hl7SenderOptions.TryParseNetwork(text, out var network) ? network : throw new OptionsValidationException(Hl7Options.SectionName, typeof(Hl7Options), [text]))),
+        .. from sender in options.Value.Senders
+           from network in sender.Networks
+           select (Sender.System(sender.Name), Hl7SenderOptions.ParseNetwork(network)),
     ];
 
     public Sender? Of(ConnectionContext connection)
