@@ -5,12 +5,13 @@ using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.DeviceTransports;
 using VitalTwin.Kafka;
 using VitalTwin.Kafka.Embedded;
+using Xunit.Abstractions;
 using KafkaApi = VitalTwin.Kafka.Embedded.KafkaApi;
 
 namespace VitalTwin.Gateway.Tests.Hl7;
 
 /// <summary>The device side of the door (<see cref="Hl7DeviceTransport"/>) against the real door.</summary>
-public sealed class Hl7DeviceTransportTests : IAsyncLifetime
+public sealed class Hl7DeviceTransportTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly FakeTimeProvider _clock = new(Readings.Now);
     private readonly KafkaTopics _topics = GatewayServer.NewTopics();
@@ -53,6 +54,45 @@ public sealed class Hl7DeviceTransportTests : IAsyncLifetime
         Assert.NotEmpty(rejection.Detail);
         Assert.Equal((1u, 0u), (again.Accepted, again.Rejected));
         Assert.Equal([("8867-4", 71.0), ("59408-5", 96.0), ("8867-4", 73.25)], _gateway.Telemetry().Select(r => (r.Code.Loinc, r.Value)));
+    }
+
+    [Fact]
+    public async Task Devices_sending_at_once_through_one_transport_have_every_reading_stored_once_and_in_their_order()
+    {
+        const int Devices = 4;
+        const int Messages = 50;
+        const int PerMessage = 10;
+        for (var d = 0; d < Devices; d++)
+        {
+            await _gateway.RegisterAsync($"monitor-run-{d}", $"patient-run-{d}", ingestSystem: Hl7Gateway.Sender);
+        }
+        await using var transport = Open(_gateway);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var acks = await Task.WhenAll(Enumerable.Range(0, Devices).Select(async d =>
+        {
+            var device = new DeviceLogin($"monitor-run-{d}", "unused");
+            var accepted = 0u;
+            for (var m = 0; m < Messages; m++)
+            {
+                var readings = Enumerable.Range(m * PerMessage, PerMessage).Select(k =>
+                {
+                    var reading = Readings.HeartRate(60 + (k % 40), Readings.Now.AddMinutes(-50).AddSeconds(k));
+                    (reading.DeviceId, reading.PatientId) = (device.DeviceId, $"patient-run-{d}");
+                    return reading;
+                }).ToList();
+                accepted += (await transport.SendAsync(device, readings, CancellationToken.None)).Accepted;
+            }
+            return accepted;
+        }));
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        output.WriteLine($"{Devices * Messages} messages of {PerMessage} readings over MLLP in {elapsed.TotalSeconds:F2} s: " +
+            $"{Devices * Messages / elapsed.TotalSeconds:F0} messages/s, {Devices * Messages * PerMessage / elapsed.TotalSeconds:F0} readings/s");
+        Assert.All(acks, accepted => Assert.Equal((uint)(Messages * PerMessage), accepted));
+        var telemetry = _gateway.Telemetry();
+        Assert.Equal(Devices * Messages * PerMessage, telemetry.Count);
+        Assert.All(telemetry.GroupBy(r => r.DeviceId), device => Assert.Equal(device.Select(r => r.SequenceNumber).Order(), device.Select(r => r.SequenceNumber)));
     }
 
     [Fact]
