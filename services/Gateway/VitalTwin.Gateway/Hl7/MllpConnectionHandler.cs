@@ -61,10 +61,11 @@ internal sealed partial class MllpConnectionHandler(
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // The sender went away; what it was not acknowledged it still has.
+            // The Gateway is stopping; what the sender was not acknowledged it still has.
         }
         catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException)
         {
+            // The sender went away; likewise.
         }
     }
 
