@@ -5,6 +5,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Gateway.Authentication;
 using VitalTwin.Consent;
 using VitalTwin.Gateway.Devices;
+using VitalTwin.Gateway.Hl7;
 using VitalTwin.Gateway.Ingestion;
 using VitalTwin.Kafka;
 
@@ -40,6 +41,7 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton<ReadingIngestor>();
         builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Telemetry, topics => topics.TelemetryRejected));
         builder.Services.AddSingleton<IngestionMetrics>();
+        builder.AddHl7Door();
     }
 
     public static void MapGateway(this WebApplication app)
