@@ -127,7 +127,7 @@ internal sealed partial class FhirDoor(
             {
                 if (Precheck(value.Reading, sender) is { } refused)
                 {
-                    errors.Add((Of(refused.Reason).Status, InEntry(Error(Of(refused.Reason).Code, $"{refused.Reason.ToString().ToUpperInvariant()}: {refused.Detail}", value.Expression), i)));
+                    errors.Add((Of(refused.Reason).Status, InEntry(Refused(refused.Reason, refused.Detail, value.Expression), i)));
                 }
             }
         }
@@ -217,7 +217,7 @@ internal sealed partial class FhirDoor(
                 answers.Add(new ObservationAnswer(StatusCodes.Status201Created, Outcome(mapping.Warnings.Prepend(stored)), IdOf(first)));
                 continue;
             }
-            var issues = refused.Select(r => Refused(r, origin[ordered[(int)r.Index]].Value.Expression)).ToList();
+            var issues = refused.Select(r => Refused(r.Reason, r.Detail, origin[ordered[(int)r.Index]].Value.Expression)).ToList();
             if (refused.Count < mapping.Values.Count)
             {
                 issues.Add(Issue(IssueSeverity.Information, IssueType.Informational, $"{mapping.Values.Count - refused.Count} other reading(s) of the Observation were stored"));

@@ -1,3 +1,6 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using Google.Protobuf.Reflection;
 using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
 using Hl7.Fhir.Serialization;
@@ -40,8 +43,13 @@ internal static class FhirOutcomes
     };
 
     /// <summary>A reading refused by the core, as an issue naming where it came from, its reason and the core's detail.</summary>
-    public static OperationOutcome.IssueComponent Refused(ReadingRejection rejection, string expression) =>
-        Error(Of(rejection.Reason).Code, $"{rejection.Reason.ToString().ToUpperInvariant()}: {rejection.Detail}", expression);
+    public static OperationOutcome.IssueComponent Refused(RejectionReason reason, string detail, string expression) =>
+        Error(Of(reason).Code, $"{ReasonNames[reason]}: {detail}", expression);
+
+    // As the ingestion contract names them (OUT_OF_RANGE), from the proto's REJECTION_REASON_OUT_OF_RANGE.
+    private static readonly FrozenDictionary<RejectionReason, string> ReasonNames = Enum.GetValues<RejectionReason>().ToFrozenDictionary(
+        reason => reason,
+        reason => typeof(RejectionReason).GetField(reason.ToString())!.GetCustomAttribute<OriginalNameAttribute>()!.Name["REJECTION_REASON_".Length..]);
 
     /// <summary>Points an issue about an Observation (<c>Observation.…</c>) at the Bundle entry holding it.</summary>
     public static OperationOutcome.IssueComponent InEntry(OperationOutcome.IssueComponent issue, int entry)
