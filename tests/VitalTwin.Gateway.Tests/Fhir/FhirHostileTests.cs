@@ -102,8 +102,8 @@ public sealed class FhirHostileTests
         var flood = BundleOf("batch", [.. Enumerable.Range(0, 30).Select(i => Observation("noisy", "patient-noisy", Readings.Now.AddSeconds(-60 + i)))]);
 
         var (response, answer) = await gateway.PostAsync<Bundle>("", flood, $"Device {noisy}");
-        var singles = await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
-            gateway.PostAsync<OperationOutcome>("Observation", Observation("noisy", "patient-noisy", Readings.Now.AddSeconds(-20 + i)), $"Device {noisy}")));
+        var singles = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            gateway.PostAsync<OperationOutcome>("Observation", Observation("noisy", "patient-noisy", Readings.Now.AddSeconds(-25 + i)), $"Device {noisy}")));
         var (other, _) = await gateway.PostAsync<OperationOutcome>("Observation", Observation("quiet", "patient-quiet"), $"Device {quiet}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
