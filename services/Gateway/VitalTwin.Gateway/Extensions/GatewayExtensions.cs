@@ -5,6 +5,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Gateway.Authentication;
 using VitalTwin.Consent;
 using VitalTwin.Gateway.Devices;
+using VitalTwin.Gateway.Fhir;
 using VitalTwin.Gateway.Hl7;
 using VitalTwin.Gateway.Ingestion;
 using VitalTwin.Kafka;
@@ -42,11 +43,13 @@ internal static class GatewayExtensions
         builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Telemetry, topics => topics.TelemetryRejected));
         builder.Services.AddSingleton<IngestionMetrics>();
         builder.AddHl7Door();
+        builder.AddFhirDoor();
     }
 
     public static void MapGateway(this WebApplication app)
     {
         app.MapGrpcService<IngestionService>();
         app.MapGrpcService<DeviceRegistryService>();
+        app.MapFhirDoor();
     }
 }
