@@ -21,4 +21,10 @@ internal sealed class FhirOptions
     /// <summary>The system of <c>Observation.device.identifier</c> whose value is the device id; the same rule as patients.</summary>
     [Required]
     public string DeviceIdentifierSystem { get; set; } = "urn:vitaltwin:device-id";
+
+    /// <summary>
+    /// Whether the profile validator is built as the Gateway starts (seconds of CPU, beside the start), or on the first
+    /// FHIR request. Off where no FHIR is expected and CPU at start is scarce: the test clusters on one machine.
+    /// </summary>
+    public bool WarmUp { get; set; } = true;
 }

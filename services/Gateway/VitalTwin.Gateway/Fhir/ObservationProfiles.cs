@@ -4,6 +4,7 @@ using Hl7.Fhir.Model;
 using Task = System.Threading.Tasks.Task;
 using Hl7.Fhir.Specification.Source;
 using Hl7.Fhir.Specification.Terminology;
+using Microsoft.Extensions.Options;
 
 namespace VitalTwin.Gateway.Fhir;
 
@@ -44,7 +45,7 @@ internal sealed partial class ObservationProfiles(ILogger<ObservationProfiles> l
 
     /// <summary>
     /// Loads the specification and compiles the profiles: a cold first validation takes seconds, a warm one a few
-    /// milliseconds, so the Gateway pays it while starting rather than on a device's first request.
+    /// milliseconds, so the Gateway pays it as it starts rather than on a device's first request.
     /// </summary>
     public void WarmUp()
     {
@@ -72,11 +73,13 @@ internal sealed partial class ObservationProfiles(ILogger<ObservationProfiles> l
     [LoggerMessage(Level = LogLevel.Information, Message = "FHIR profile validation ready after {Elapsed}")]
     private static partial void LogWarm(ILogger logger, TimeSpan elapsed);
 
-    /// <summary>Warms the validator before the Gateway takes requests.</summary>
-    internal sealed class WarmUpService(ObservationProfiles profiles) : IHostedService
+    /// <summary>
+    /// Warms the validator beside the start, not before it: the other doors need no FHIR, and a FHIR request that comes
+    /// first waits for the one validator being built. Off (<see cref="FhirOptions.WarmUp"/>), the first request builds it.
+    /// </summary>
+    internal sealed class WarmUpService(ObservationProfiles profiles, IOptions<FhirOptions> options) : BackgroundService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.Run(profiles.WarmUp, cancellationToken);
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+            options.Value.WarmUp ? Task.Run(profiles.WarmUp, stoppingToken) : Task.CompletedTask;
     }
 }
