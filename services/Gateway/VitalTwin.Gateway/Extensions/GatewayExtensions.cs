@@ -6,6 +6,7 @@ using VitalTwin.Gateway.Authentication;
 using VitalTwin.Consent;
 using VitalTwin.Gateway.Devices;
 using VitalTwin.Gateway.Ingestion;
+using VitalTwin.Gateway.Mqtt;
 using VitalTwin.Kafka;
 
 namespace VitalTwin.Gateway.Extensions;
@@ -40,6 +41,7 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton<ReadingIngestor>();
         builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Telemetry, topics => topics.TelemetryRejected));
         builder.Services.AddSingleton<IngestionMetrics>();
+        builder.AddMqttDoor();
     }
 
     public static void MapGateway(this WebApplication app)
