@@ -55,18 +55,21 @@ internal sealed partial class MqttDoor(
             return Task.CompletedTask;
         }
         var session = new MqttSignIn(sender, proof, connect.ProtocolVersion == MqttProtocolVersion.V500);
+        var clientId = connect.ClientId;
+        if (string.IsNullOrEmpty(clientId))
+        {
+            // MQTT 5 lets the server name a client that sent no id; 3.1.1 clients must send one.
+            clientId = connect.AssignedClientIdentifier = $"{sender.Name}/{Guid.NewGuid():N}";
+        }
         // A client id held by another sender's connection would let one device take over another's session.
-        if (_connected.TryGetValue(connect.ClientId ?? string.Empty, out var holder) && holder.Sender != sender)
+        if (_connected.TryGetValue(clientId, out var holder) && holder.Sender != sender)
         {
             connect.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             connect.ReasonString = "the client id is in use by another device";
             return Task.CompletedTask;
         }
         connect.SessionItems[SignInItem] = session;
-        if (!string.IsNullOrEmpty(connect.ClientId))
-        {
-            _connected[connect.ClientId] = session;
-        }
+        _connected[clientId] = session;
         return Task.CompletedTask;
     }
 
