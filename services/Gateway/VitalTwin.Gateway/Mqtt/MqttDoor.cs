@@ -22,7 +22,7 @@ internal sealed partial class MqttDoor(
     DeviceSignIn signIn,
     ReadingIngestor ingestor,
     SenmlReadings senml,
-    ILogger<MqttDoor> logger) : IHostedService
+    ILogger<MqttDoor> logger) : IHostedLifecycleService
 {
     private const string SignInItem = "vitaltwin.mqtt.sign-in";
 
@@ -43,6 +43,19 @@ internal sealed partial class MqttDoor(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Closes the MQTT connections before Kestrel stops (it stops first, and would wait its whole shutdown timeout for
+    /// connections it cannot ask to end); a device sent nothing it was not acknowledged for, and resends on reconnection.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) =>
+        server.StopAsync(new MqttServerStopOptionsBuilder().WithDefaultClientDisconnectOptions(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.ServerShuttingDown }).Build());
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private Task SignInAsync(ValidatingConnectionEventArgs connect)
     {
