@@ -61,6 +61,21 @@ public sealed class MqttDoorTests : IAsyncLifetime, IDisposable
     [Theory]
     [InlineData("311")]
     [InlineData("5")]
+    public async Task A_qos_2_publish_is_taken_like_qos_1_with_its_pubrec_after_kafka(string version)
+    {
+        var key = await _gateway.RegisterAsync(Device, Readings.PatientId);
+        var batch = new VitalSignBatch { Readings = { Reading(81) } };
+
+        var (exitCode, output) = await OutsideProcess.RunAsync("mosquitto_pub", "-h", Mqtt.Host, "-p", Port, "-V", version == "5" ? "5" : "mqttv311", "-q", "2",
+            "-i", $"pub-{Guid.NewGuid():N}", "-u", Device, "-P", key, "-t", Topic, "-f", File(batch.ToByteArray()));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal([81.0], Telemetry().Select(r => r.Reading.Value));
+    }
+
+    [Theory]
+    [InlineData("311")]
+    [InlineData("5")]
     public async Task A_senml_pack_becomes_readings_of_the_bound_patient_with_catalogue_codes_ucum_units_and_a_derived_identity(string version)
     {
         await _gateway.RegisterAsync(Device, Readings.PatientId);
@@ -181,6 +196,28 @@ public sealed class MqttDoorTests : IAsyncLifetime, IDisposable
         else
         {
             // No PUBACK: the connection is closed, as MQTT 3.1.1 refuses a publish.
+            Assert.NotEqual(0, exitCode);
+        }
+        Assert.Empty(Telemetry());
+    }
+
+    [Theory]
+    [InlineData("311")]
+    [InlineData("5")]
+    public async Task When_kafka_does_not_take_the_readings_no_puback_says_they_were_stored(string version)
+    {
+        var key = await _gateway.RegisterAsync(Device, Readings.PatientId);
+        _kafka.PushRequestErrors(KafkaApi.Produce, Confluent.Kafka.ErrorCode.InvalidRecord);
+
+        var (exitCode, output) = await Publish(version, Device, key, Topic, "-f", File(new VitalSignBatch { Readings = { Reading(72) } }.ToByteArray()));
+
+        if (version == "5")
+        {
+            Assert.Contains("unspecified error", output, StringComparison.OrdinalIgnoreCase);
+        }
+        else
+        {
+            // No PUBACK: the connection is closed, so the client still holds the message.
             Assert.NotEqual(0, exitCode);
         }
         Assert.Empty(Telemetry());
