@@ -159,7 +159,10 @@ public sealed class MqttDeviceTransport(Uri gateway) : IDeviceTransport
                 {
                     throw new GatewayUnavailableException($"the Gateway did not store the batch: {published.ReasonString}");
                 }
-                if (published.ReasonCode is MqttClientPublishReasonCode.PayloadFormatInvalid or MqttClientPublishReasonCode.TopicNameInvalid or MqttClientPublishReasonCode.QuotaExceeded && published.ReasonString?.Contains("batch holds at most", StringComparison.Ordinal) == true)
+                // Refused whole, before any reading was looked at: no acknowledgement follows.
+                var refusedWhole = published.ReasonCode is MqttClientPublishReasonCode.PayloadFormatInvalid or MqttClientPublishReasonCode.TopicNameInvalid
+                    || (published.ReasonCode is MqttClientPublishReasonCode.QuotaExceeded && published.ReasonString?.StartsWith("a batch holds at most", StringComparison.Ordinal) == true);
+                if (refusedWhole)
                 {
                     throw new ArgumentException($"the Gateway refused the batch: {published.ReasonString}", nameof(readings));
                 }

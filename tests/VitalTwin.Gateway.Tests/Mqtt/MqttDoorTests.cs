@@ -246,16 +246,15 @@ public sealed class MqttDoorTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Another_device_cannot_subscribe_to_a_devices_acks_nor_receive_anything_published_by_a_client()
+    public async Task A_device_may_subscribe_neither_to_another_devices_acknowledgements_nor_to_everything()
     {
-        var key = await _gateway.RegisterAsync(Device, Readings.PatientId);
+        await _gateway.RegisterAsync(Device, Readings.PatientId);
         var otherKey = await _gateway.RegisterAsync("monitor-2", "patient-2");
 
         var (_, output) = await OutsideProcess.RunAsync("mosquitto_sub", "-h", Mqtt.Host, "-p", Port, "-V", "5", "-u", "monitor-2", "-P", otherKey,
-            "-t", $"vitaltwin/v1/devices/{Device}/acks", "-C", "1", "-W", "5", "-d");
+            "-t", $"vitaltwin/v1/devices/{Device}/acks", "-t", "#", "-C", "1", "-W", "30", "-d");
 
-        Assert.Matches("(?i)not authori[sz]ed|0x87|135", output);
-        _ = key;
+        Assert.Contains("All subscription requests were denied", output, StringComparison.Ordinal);
     }
 
     [Fact]
