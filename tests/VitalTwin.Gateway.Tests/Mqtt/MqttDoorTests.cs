@@ -273,6 +273,15 @@ public sealed class MqttDoorTests : IAsyncLifetime, IDisposable
         Assert.Contains("BadUserNameOrPassword", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_mqtt_endpoint_name_that_kestrel_does_not_have_stops_the_gateway_at_start()
+    {
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => GatewayServer.StartAsync(
+            _kafka, GatewayServer.NewTopics(), _clock, new Dictionary<string, string?> { ["Mqtt:Endpoints:0"] = "MqttTypo" }));
+
+        Assert.Contains("MqttTypo", failure.Message, StringComparison.Ordinal);
+    }
+
     private string Port => Mqtt.Port.ToString(CultureInfo.InvariantCulture);
 
     private Task<(int ExitCode, string Output)> Publish(string version, string user, string key, string topic, params string[] payload) =>

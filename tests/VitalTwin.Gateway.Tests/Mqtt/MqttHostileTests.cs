@@ -92,6 +92,24 @@ public sealed class MqttHostileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_signed_in_connection_silent_for_the_idle_timeout_is_closed()
+    {
+        using var socket = await ConnectAsync();
+        await socket.SendAsync(Connect("idle-client", _bystander.DeviceId, _bystander.Credential));
+        var connack = new byte[4];
+        var read = 0;
+        while (read < connack.Length)
+        {
+            read += await socket.ReceiveAsync(connack.AsMemory(read));
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(new byte[] { 0x20, 0x02, 0x00, 0x00 }, connack);
+        Assert.True(await ClosedAsync(socket));
+    }
+
+    [Fact]
     public async Task A_flooding_device_is_rate_limited_by_the_core_and_told_so_while_other_devices_are_served()
     {
         var flooder = new DeviceLogin("monitor-flood", await _gateway.RegisterAsync("monitor-flood", "patient-flood"));
@@ -103,6 +121,27 @@ public sealed class MqttHostileTests : IAsyncLifetime
         Assert.Equal(5u, ack.Accepted);
         Assert.Equal(45, ack.Rejections.Count(r => r.Reason == RejectionReason.RateLimited));
         Assert.Equal(1u, served.Accepted);
+    }
+
+    /// <summary>An MQTT 3.1.1 CONNECT with a clean session, a user name and a password.</summary>
+    private static byte[] Connect(string clientId, string userName, string password)
+    {
+        static byte[] Text(string text)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            return [(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes];
+        }
+        byte[] body = [0x00, 0x04, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 0x04, 0xC2, 0x00, 0x3C, .. Text(clientId), .. Text(userName), .. Text(password)];
+        var length = new List<byte>();
+        var remaining = body.Length;
+        do
+        {
+            var digit = (byte)(remaining % 128);
+            remaining /= 128;
+            length.Add(remaining > 0 ? (byte)(digit | 0x80) : digit);
+        }
+        while (remaining > 0);
+        return [0x10, .. length, .. body];
     }
 
     private async Task<Socket> ConnectAsync()
