@@ -105,6 +105,45 @@ public sealed class MqttBridgeTests : IAsyncLifetime, IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_device_signs_in_with_a_client_certificate_of_the_device_ca_and_a_revoked_one_is_not_authorized(bool revoked)
+    {
+        const string certified = "monitor-c";
+        using var deviceCa = CertificateAuthority("CN=VitalTwin test device CA");
+        using var deviceCertificate = Issue(deviceCa, $"CN={certified}", clientAuthentication: true);
+        using var serverCertificate = SelfSignedServer();
+        var serverPfx = Path.Combine(_directory, "server.pfx");
+        File.WriteAllBytes(serverPfx, serverCertificate.Export(X509ContentType.Pkcs12, "test"));
+        await using var gateway = await StartGatewayAsync(systemCaPath: null, serverPfx, tlsPort: 0, restart: false, deviceCaPath: Write("device-ca.pem", deviceCa.ExportCertificatePem()));
+        await gateway.RegisterAsync(certified, "patient-c");
+        if (revoked)
+        {
+            await gateway.RevokeAsync(certified);
+        }
+        var tls = gateway.MqttAddresses.Single(a => a.Scheme == "mqtts");
+        var at = Readings.Now.AddSeconds(-5).ToUnixTimeSeconds();
+
+        var (exitCode, output) = await OutsideProcess.RunAsync("mosquitto_pub", "-h", "127.0.0.1", "-p", tls.Port.ToString(CultureInfo.InvariantCulture), "-V", "5", "-q", "1",
+            "--cafile", Write("server.pem", serverCertificate.ExportCertificatePem()),
+            "--cert", Write("device.pem", deviceCertificate.ExportCertificatePem()),
+            "--key", Write("device.key", deviceCertificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem()),
+            "-t", $"vitaltwin/v1/devices/{certified}/readings", "-m", $$"""[{"n":"heart-rate","u":"/min","v":66,"t":{{at}}}]""");
+
+        var telemetry = gateway.ReadAll(gateway.Topics.Telemetry).Select(r => VitalSignsRecorded.Parser.ParseFrom(r.Message.Value)).ToList();
+        if (revoked)
+        {
+            Assert.Contains("not authori", output, StringComparison.OrdinalIgnoreCase);
+            Assert.Empty(telemetry);
+        }
+        else
+        {
+            Assert.True(exitCode == 0, output);
+            Assert.Equal((certified, "patient-c", 66.0), (telemetry.Single().Reading.DeviceId, telemetry.Single().Reading.PatientId, telemetry.Single().Reading.Value));
+        }
+    }
+
     private async Task PublishLocallyAsync(int port, int i)
     {
         var at = Readings.Now.AddMinutes(-10).AddSeconds(i).ToUnixTimeSeconds();
@@ -114,13 +153,14 @@ public sealed class MqttBridgeTests : IAsyncLifetime, IDisposable
         Assert.True(exitCode == 0, output);
     }
 
-    private Task<GatewayServer> StartGatewayAsync(string systemCaPath, string serverPfx, int tlsPort, bool restart) => GatewayServer.StartAsync(
+    private Task<GatewayServer> StartGatewayAsync(string? systemCaPath, string serverPfx, int tlsPort, bool restart, string? deviceCaPath = null) => GatewayServer.StartAsync(
         _kafka,
         _topics,
         _clock,
         new Dictionary<string, string?>
         {
             ["DeviceAuthentication:SystemCaPath"] = systemCaPath,
+            ["DeviceAuthentication:ClientCaPath"] = deviceCaPath,
             ["Mqtt:Endpoints:0"] = "Mqtt",
             ["Mqtt:Endpoints:1"] = "MqttTls",
         },

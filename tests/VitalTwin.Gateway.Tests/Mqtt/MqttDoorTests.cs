@@ -285,7 +285,9 @@ public sealed class MqttDoorTests : IAsyncLifetime, IDisposable
     private string Port => Mqtt.Port.ToString(CultureInfo.InvariantCulture);
 
     private Task<(int ExitCode, string Output)> Publish(string version, string user, string key, string topic, params string[] payload) =>
-        OutsideProcess.RunAsync("mosquitto_pub", ["-h", Mqtt.Host, "-p", Port, "-V", version == "5" ? "5" : "mqttv311", "-q", "1", "-i", $"pub-{Guid.NewGuid():N}", "-u", user, "-P", key, "-t", topic, "-d", .. payload]);
+        // MQTT 5 clients send no client id (the Gateway assigns one); 3.1.1 clients must.
+        OutsideProcess.RunAsync("mosquitto_pub", ["-h", Mqtt.Host, "-p", Port, .. version == "5" ? new[] { "-V", "5" } : ["-V", "mqttv311", "-i", $"pub-{Guid.NewGuid():N}"],
+            "-q", "1", "-u", user, "-P", key, "-t", topic, "-d", .. payload]);
 
     private string File(byte[] bytes)
     {

@@ -59,6 +59,13 @@ internal sealed partial class MqttDoor(
 
     private Task SignInAsync(ValidatingConnectionEventArgs connect)
     {
+        var clientId = connect.ClientId;
+        if (string.IsNullOrEmpty(clientId) && connect.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            // MQTT 5 lets the server name a client that sent no id (MQTTnet would otherwise answer any refusal with
+            // "client identifier not valid"); 3.1.1 clients must send one.
+            clientId = connect.AssignedClientIdentifier = $"vitaltwin-{Guid.NewGuid():N}";
+        }
         var (sender, proof, refusal) = Identify(connect);
         if (sender is null)
         {
@@ -67,12 +74,9 @@ internal sealed partial class MqttDoor(
             LogRefused(logger, refusal);
             return Task.CompletedTask;
         }
-        var session = new MqttSignIn(sender, proof, connect.ProtocolVersion == MqttProtocolVersion.V500);
-        var clientId = connect.ClientId;
         if (string.IsNullOrEmpty(clientId))
         {
-            // MQTT 5 lets the server name a client that sent no id; 3.1.1 clients must send one.
-            clientId = connect.AssignedClientIdentifier = $"{sender.Name}/{Guid.NewGuid():N}";
+            return Task.CompletedTask; // Refused by MQTTnet: a 3.1.1 client without an id.
         }
         // A client id held by another sender's connection would let one device take over another's session.
         if (_connected.TryGetValue(clientId, out var holder) && holder.Sender != sender)
@@ -81,6 +85,7 @@ internal sealed partial class MqttDoor(
             connect.ReasonString = "the client id is in use by another device";
             return Task.CompletedTask;
         }
+        var session = new MqttSignIn(sender, proof, connect.ProtocolVersion == MqttProtocolVersion.V500);
         connect.SessionItems[SignInItem] = session;
         _connected[clientId] = session;
         return Task.CompletedTask;
