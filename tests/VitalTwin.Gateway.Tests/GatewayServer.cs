@@ -57,6 +57,9 @@ internal sealed class GatewayServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The MQTT door's listeners, as bound (<c>mqtt://</c> plain, <c>mqtts://</c> TLS).</summary>
+    public IReadOnlyList<Uri> MqttAddresses => Services.GetRequiredService<VitalTwin.Gateway.Mqtt.MqttListeners>().Addresses;
+
     /// <summary>Lines logged at Information or above.</summary>
     public IReadOnlyCollection<string> Log => _log;
 
@@ -132,6 +135,7 @@ internal sealed class GatewayServer : IAsyncDisposable
             ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:Http:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:Mqtt:Url"] = "http://127.0.0.1:0",
             ["Kafka:BootstrapServers"] = kafka.BootstrapServers,
             ["Kafka:Topics:Telemetry"] = topics.Telemetry,
             ["Kafka:Topics:TelemetryRejected"] = topics.TelemetryRejected,

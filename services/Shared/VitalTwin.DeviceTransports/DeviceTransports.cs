@@ -14,6 +14,7 @@ public static class DeviceTransports
         return kind switch
         {
             DeviceTransportKind.Grpc => new GrpcDeviceTransport(GrpcChannel.ForAddress(gateway.Http), ownsChannel: true),
+            DeviceTransportKind.Mqtt => new MqttDeviceTransport(gateway.Mqtt ?? throw new ArgumentException("the MQTT transport needs the Gateway's MQTT address", nameof(gateway))),
             DeviceTransportKind.Fhir => FhirDeviceTransport.Open(gateway.Http),
             DeviceTransportKind.Hl7 => Hl7DeviceTransport.Open(gateway.Hl7 ?? throw new ArgumentException("no HL7 listener address", nameof(gateway))),
             _ => throw new NotSupportedException($"the {kind} transport is not built yet"),

@@ -8,6 +8,7 @@ using VitalTwin.Gateway.Devices;
 using VitalTwin.Gateway.Fhir;
 using VitalTwin.Gateway.Hl7;
 using VitalTwin.Gateway.Ingestion;
+using VitalTwin.Gateway.Mqtt;
 using VitalTwin.Kafka;
 
 namespace VitalTwin.Gateway.Extensions;
@@ -42,6 +43,7 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton<ReadingIngestor>();
         builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Telemetry, topics => topics.TelemetryRejected));
         builder.Services.AddSingleton<IngestionMetrics>();
+        builder.AddMqttDoor();
         builder.AddHl7Door();
         builder.AddFhirDoor();
     }
