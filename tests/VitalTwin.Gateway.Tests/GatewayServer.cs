@@ -4,6 +4,7 @@ using Metadata = Grpc.Core.Metadata;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
@@ -31,7 +32,7 @@ internal sealed class GatewayServer : IAsyncDisposable
     private readonly ConcurrentQueue<string> _log;
     private readonly LocalTokenIssuer _issuer;
 
-    private GatewayServer(WebApplication app, ConcurrentQueue<string> log, KafkaTopics topics, string bootstrapServers, LocalTokenIssuer issuer)
+    private GatewayServer(WebApplication app, ConcurrentQueue<string> log, KafkaTopics topics, string bootstrapServers, LocalTokenIssuer issuer, NamedEndpoints endpoints)
     {
         _app = app;
         _log = log;
@@ -39,14 +40,22 @@ internal sealed class GatewayServer : IAsyncDisposable
         Topics = topics;
         BootstrapServers = bootstrapServers;
         Addresses = [.. app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses];
-        var address = Addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal));
-        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
+        GrpcAddress = endpoints.Address("Grpc");
+        HttpAddress = endpoints.Address("Http");
+        Channel = GrpcChannel.ForAddress(GrpcAddress, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
     }
 
-    /// <summary>A plain HTTP/2 channel; calls carry their credentials in their headers (<see cref="Device"/>, <see cref="Bearer"/>).</summary>
+    /// <summary>A plain HTTP/2 channel to <see cref="GrpcAddress"/>; calls carry their credentials in their headers (<see cref="Device"/>, <see cref="Bearer"/>).</summary>
     public GrpcChannel Channel { get; }
 
+    /// <summary>Every address the Gateway listens on, whatever its endpoint.</summary>
     public IReadOnlyList<string> Addresses { get; }
+
+    /// <summary>The shipped <c>Grpc</c> endpoint, as bound (plain HTTP/2).</summary>
+    public Uri GrpcAddress { get; }
+
+    /// <summary>The shipped <c>Http</c> endpoint, as bound (HTTP/2 unless the test's host settings say otherwise; FHIR is served there too).</summary>
+    public Uri HttpAddress { get; }
 
     /// <summary>Headers of a call by the hospital's registration system.</summary>
     public Metadata Registrar => Bearer(Roles.Registrar);
@@ -162,6 +171,15 @@ internal sealed class GatewayServer : IAsyncDisposable
         builder.AddServiceDefaults();
         builder.AddGateway();
         builder.Services.AddSingleton(clock);
+        // Kestrel's address list does not say which endpoint an address is; its named endpoints' options do, once bound.
+        var endpoints = new NamedEndpoints();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure(kestrel =>
+        {
+            foreach (var name in new[] { "Grpc", "Http" })
+            {
+                kestrel.ConfigurationLoader?.Endpoint(name, endpoint => endpoints.Add(name, endpoint.ListenOptions, endpoint.IsHttps));
+            }
+        });
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGateway();
@@ -175,7 +193,21 @@ internal sealed class GatewayServer : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        return new GatewayServer(app, log, topics, kafka.BootstrapServers, issuer);
+        return new GatewayServer(app, log, topics, kafka.BootstrapServers, issuer, endpoints);
+    }
+
+    /// <summary>The listen options of named Kestrel endpoints, read for their bound port once the server started.</summary>
+    private sealed class NamedEndpoints
+    {
+        private readonly ConcurrentDictionary<string, (ListenOptions Options, bool IsHttps)> _byName = new(StringComparer.Ordinal);
+
+        public void Add(string name, ListenOptions options, bool isHttps) => _byName[name] = (options, isHttps);
+
+        public Uri Address(string name)
+        {
+            var (options, isHttps) = _byName[name];
+            return new Uri($"{(isHttps ? "https" : "http")}://{options.IPEndPoint}");
+        }
     }
 
     /// <summary>Every record on <paramref name="topic"/> (one partition), from the start to its end as of now.</summary>

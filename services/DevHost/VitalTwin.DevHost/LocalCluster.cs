@@ -9,8 +9,11 @@ using VitalTwin.ServiceDefaults.Security;
 
 namespace VitalTwin.DevHost;
 
-/// <summary>Where a running service instance answers; <paramref name="Name"/> is the instance's (<c>TwinState-2</c>, or the service's when it runs once).</summary>
-public sealed record ServiceEndpoints(string Name, Uri Grpc, Uri Http);
+/// <summary>
+/// Where a running service instance answers; <paramref name="Name"/> is the instance's (<c>TwinState-2</c>, or the
+/// service's when it runs once). A Gateway also has its MQTT listener and its HL7 v2 (MLLP) listener; FHIR is on its HTTP address.
+/// </summary>
+public sealed record ServiceEndpoints(string Name, Uri Grpc, Uri Http, Uri? Mqtt = null, Uri? Hl7 = null);
 
 /// <summary>
 /// Embedded Kafka with VitalTwin's topics and the four services, each instance in its own process on free
@@ -27,6 +30,12 @@ public sealed class LocalCluster : IAsyncDisposable
         ("TwinState", "VitalTwin.TwinState"),
         ("Notification", "VitalTwin.Notification"),
     ];
+
+    /// <summary>
+    /// The HL7 v2 sender every Gateway here accepts from this machine's loopback address: register devices with it as
+    /// their ingest system. The Gateways' HL7 addresses carry it (<c>mllp://local-monitor-gateway@127.0.0.1:port</c>).
+    /// </summary>
+    public const string LocalHl7Sender = "local-monitor-gateway";
 
     // Ports handed out by any cluster in this process: tests run several clusters side by side.
     private static readonly HashSet<int> Ports = [];
@@ -228,8 +237,30 @@ public sealed class LocalCluster : IAsyncDisposable
         var assembly = Services.First(s => s.Name == service).Assembly;
         // Instance numbers are never reused, so a removed instance's output is not mistaken for a later one's.
         var number = _lastInstanceNumber[service] = _lastInstanceNumber.GetValueOrDefault(service) + 1;
-        var endpoints = new ServiceEndpoints(numbered ? $"{service}-{number}" : service, FreeLoopbackUri(), FreeLoopbackUri());
-        var environment = new Dictionary<string, string>(_options.Environment, StringComparer.Ordinal)
+        var gateway = service == "Gateway";
+        var endpoints = new ServiceEndpoints(
+            numbered ? $"{service}-{number}" : service,
+            FreeLoopbackUri(),
+            FreeLoopbackUri(),
+            gateway ? FreeLoopbackUri("mqtt") : null,
+            gateway ? new UriBuilder(FreeLoopbackUri("mllp")) { UserName = LocalHl7Sender }.Uri : null);
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (gateway)
+        {
+            // Every door open, on ports of its own. An HL7 v2 sender on this machine is the demo's monitor gateway.
+            environment["Kestrel__Endpoints__Mqtt__Url"] = $"http://{endpoints.Mqtt!.Authority}";
+            environment["Gateway__Hl7__Enabled"] = "true";
+            environment["Kestrel__Endpoints__Hl7__Url"] = $"http://127.0.0.1:{endpoints.Hl7!.Port}";
+            environment["Gateway__Hl7__Senders__0__Name"] = LocalHl7Sender;
+            environment["Gateway__Hl7__Senders__0__Networks__0"] = "127.0.0.1";
+            // Seconds of CPU at every start that the tests' clusters, which post no FHIR, cannot spare; the first FHIR request builds the validator.
+            environment["Gateway__Fhir__WarmUp"] = "false";
+        }
+        foreach (var (key, value) in _options.Environment)
+        {
+            environment[key] = value;
+        }
+        foreach (var (key, value) in new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Kafka__BootstrapServers"] = Kafka.BootstrapServers,
             // The mock keeps a restarted member out of its group for the whole session timeout.
@@ -238,7 +269,10 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Kafka__FetchWaitMax"] = "00:00:00.010",
             ["Kestrel__Endpoints__Grpc__Url"] = endpoints.Grpc.ToString(),
             ["Kestrel__Endpoints__Http__Url"] = endpoints.Http.ToString(),
-        };
+        })
+        {
+            environment[key] = value;
+        }
         foreach (var (key, value) in Tokens.ServiceConfiguration)
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
@@ -317,7 +351,7 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private static Uri FreeLoopbackUri()
+    private static Uri FreeLoopbackUri(string scheme = "http")
     {
         while (true)
         {
@@ -331,7 +365,7 @@ public sealed class LocalCluster : IAsyncDisposable
             {
                 if (Ports.Add(port))
                 {
-                    return new Uri($"http://127.0.0.1:{port}");
+                    return new Uri($"{scheme}://127.0.0.1:{port}");
                 }
             }
         }

@@ -42,7 +42,8 @@ void Print(string service, string line) => output.WriteLine($"  [{service}] {lin
 
 // Services log warnings and worse here, so the status line stays readable.
 var quiet = new Dictionary<string, string> { ["Logging__LogLevel__Default"] = "Warning", ["Logging__Console__FormatterName"] = "simple" };
-var environment = new Dictionary<string, string>(quiet);
+// Someone trying the FHIR door by hand should not wait seconds on a cold validator (the test clusters skip it).
+var environment = new Dictionary<string, string>(quiet) { ["Gateway__Fhir__WarmUp"] = "true" };
 foreach (var (key, value) in webhook ?? new Dictionary<string, string>())
 {
     environment[key] = value;
@@ -79,6 +80,14 @@ if (webhook is not null)
 foreach (var instance in cluster.Instances)
 {
     output.WriteLine($"{instance.Name} gRPC: {instance.Grpc.ToString().TrimEnd('/')}");
+}
+// The Gateway's other front doors (README, "Device front doors"): a device signs in with its id and the key RegisterDevice
+// issued; HL7 v2 is taken from this machine as the sender its address names, for the devices registered with that sender.
+foreach (var gateway in cluster.InstancesOf("Gateway"))
+{
+    output.WriteLine($"{gateway.Name} MQTT: {gateway.Mqtt!.ToString().TrimEnd('/')} (topic vitaltwin/v1/devices/<device id>/readings)");
+    output.WriteLine($"{gateway.Name} FHIR R4: {gateway.Http}fhir (POST Observation or a Bundle; metadata at {gateway.Http}fhir/metadata)");
+    output.WriteLine($"{gateway.Name} HL7 v2 (MLLP): {gateway.Hl7!.Host}:{gateway.Hl7.Port} (ORU^R01, sender {LocalCluster.LocalHl7Sender})");
 }
 
 var simulator = new Dictionary<string, string>(quiet)

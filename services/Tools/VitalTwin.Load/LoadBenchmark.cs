@@ -32,9 +32,6 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
     // Twins whose every vital reflects a tick sent less than this ago follow the senders (monitors tick once a second).
     private static readonly TimeSpan Following = TimeSpan.FromSeconds(3);
 
-    /// <summary>The Gateway setting its MQTT listener's port is read from (the MQTT door's options).</summary>
-    public const string MqttPortSetting = "Gateway__Mqtt__Port";
-
     public async Task<LoadRun> RunAsync(CancellationToken cancellationToken)
     {
         options.Resolve();
@@ -57,14 +54,6 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         foreach (var (key, value) in options.ServiceEnvironment)
         {
             environment[key] = value;
-        }
-        Uri? mqtt = null;
-        if (options.Transport == DeviceTransportKind.Mqtt)
-        {
-            // One Gateway (the options insist): the setting goes to every service alike.
-            var port = FreeLoopbackPort();
-            environment[MqttPortSetting] = port.ToString(CultureInfo.InvariantCulture);
-            mqtt = new Uri($"mqtt://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         }
         await using var cluster = await StartClusterAsync(
             new LocalClusterOptions
@@ -92,7 +81,7 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         var registrar = options.AccessToken ?? cluster.Tokens.Mint("load-benchmark", [Roles.Registrar], lifetime: TimeSpan.FromDays(1));
         // FHIR is on the Gateway's HTTP address, gRPC on its own (HTTP/2) one.
         var gateways = cluster.InstancesOf("Gateway")
-            .Select(i => new GatewayInstance(i.Grpc, new GatewayAddresses(options.Transport == DeviceTransportKind.Fhir ? i.Http : i.Grpc, mqtt)))
+            .Select(i => new GatewayInstance(i.Grpc, new GatewayAddresses(options.Transport == DeviceTransportKind.Fhir ? i.Http : i.Grpc, i.Mqtt, i.Hl7)))
             .ToList();
         await using var driver = (createDriver ?? IngestionDriver.Create)(options.Transport, gateways, patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
 

@@ -20,7 +20,7 @@ internal sealed class LoadOptions : IValidatableObject
     public const int MaxDefaultPatients = 2_000;
 
     /// <summary>The front doors the benchmark can drive: the ones monitors send through as themselves.</summary>
-    public static readonly IReadOnlyList<DeviceTransportKind> DrivableTransports = [DeviceTransportKind.Grpc, DeviceTransportKind.Mqtt, DeviceTransportKind.Fhir];
+    public static readonly IReadOnlyList<DeviceTransportKind> DrivableTransports = [DeviceTransportKind.Grpc, DeviceTransportKind.Mqtt, DeviceTransportKind.Fhir, DeviceTransportKind.Hl7];
 
     /// <summary>The Gateway's front doors to measure, one run each, in this order.</summary>
     public IReadOnlyList<DeviceTransportKind> Transports { get; set; } = [DeviceTransportKind.Grpc];
@@ -156,15 +156,11 @@ internal sealed class LoadOptions : IValidatableObject
         }
         if (Transports.Count == 0 || Transports.Any(t => !DrivableTransports.Contains(t)))
         {
-            yield return new ValidationResult($"--transports takes {Names(DrivableTransports)} (an HL7 v2 sender speaks for the devices behind it, which the benchmark does not model).", [nameof(Transports)]);
+            yield return new ValidationResult($"--transports takes {Names(DrivableTransports)}.", [nameof(Transports)]);
         }
         foreach (var twice in Transports.GroupBy(t => t).Where(g => g.Count() > 1))
         {
             yield return new ValidationResult($"--transports names {Name(twice.Key)} twice: each door runs once.", [nameof(Transports)]);
-        }
-        if (Transports.Contains(DeviceTransportKind.Mqtt) && Replicas > 1)
-        {
-            yield return new ValidationResult("--transports with mqtt runs one Gateway (--replicas=1): every Gateway of the system gets the same MQTT port.", [nameof(Transports)]);
         }
         if (Deteriorating > Patients && Patients > 0)
         {
@@ -177,7 +173,7 @@ internal sealed class LoadOptions : IValidatableObject
     private static string Names(IEnumerable<DeviceTransportKind> transports) => string.Join(", ", transports.Select(Name));
 
     /// <summary>
-    /// <c>--transports=grpc[,mqtt][,fhir] --rate=&lt;readings/s&gt; --duration=&lt;s&gt; --warmup=&lt;s&gt; --partitions=&lt;n&gt; --replicas=&lt;n&gt; --streams=&lt;n&gt; --batch-size=&lt;readings&gt;
+    /// <c>--transports=grpc[,mqtt][,fhir][,hl7] --rate=&lt;readings/s&gt; --duration=&lt;s&gt; --warmup=&lt;s&gt; --partitions=&lt;n&gt; --replicas=&lt;n&gt; --streams=&lt;n&gt; --batch-size=&lt;readings&gt;
     /// --patients=&lt;n&gt; --deteriorating=&lt;n&gt; --twin-sample=&lt;n&gt; --stream-seconds=&lt;s&gt; --drain-timeout=&lt;s&gt;
     /// --admission-timeout=&lt;s&gt; --status-interval=&lt;s&gt; --output=&lt;dir&gt; --access-token=&lt;jwt&gt;</c>, as <c>--name=value</c> or <c>--name value</c>.
     /// </summary>

@@ -5,7 +5,7 @@ using VitalTwin.DeviceTransports;
 using VitalTwin.Load;
 using VitalTwin.Load.Reporting;
 
-// ./build.sh --target=Load --rate=<readings/s> --duration=<seconds> [--transports=grpc,mqtt,fhir] [--partitions=<n>] [--replicas=<n>]; other options: LoadOptions.Parse.
+// ./build.sh --target=Load --rate=<readings/s> --duration=<seconds> [--transports=grpc,mqtt,fhir,hl7] [--partitions=<n>] [--replicas=<n>]; other options: LoadOptions.Parse.
 var output = TextWriter.Synchronized(Console.Out);
 LoadOptions options;
 try

@@ -63,5 +63,5 @@ public sealed class FhirDeviceTransportTests
 
     // The transport speaks HTTP/2 to the Gateway's gRPC address, as gRPC devices do.
     private static GatewayAddresses Addresses(FhirGateway gateway) =>
-        new(new Uri(gateway.Server.Addresses.Single(a => gateway.Server.Channel.Target.Contains(new Uri(a).Authority, StringComparison.Ordinal))));
+        new(gateway.Server.GrpcAddress);
 }

@@ -44,9 +44,7 @@ internal sealed class FhirGateway : IAsyncDisposable
         {
             var server = await GatewayServer.StartAsync(kafka, GatewayServer.NewTopics(), new FakeTimeProvider(Readings.Now), gateway,
                 host: new Dictionary<string, string?> { ["Kestrel:Endpoints:Http:Protocols"] = "Http1" });
-            // The gRPC channel takes the first address (the Grpc endpoint, HTTP/2); the other is the HTTP/1.1 one.
-            var http = server.Addresses.Single(a => !server.Channel.Target.Contains(new Uri(a).Authority, StringComparison.Ordinal));
-            return new FhirGateway(kafka, server, new Uri(new Uri(http), "/fhir/"));
+            return new FhirGateway(kafka, server, new Uri(server.HttpAddress, "/fhir/"));
         }
         catch
         {
