@@ -155,10 +155,6 @@ public sealed class MqttDeviceTransport(Uri gateway) : IDeviceTransport
                 {
                     throw new GatewayUnavailableException("the Gateway did not acknowledge the batch", ex);
                 }
-                if (published.ReasonCode is MqttClientPublishReasonCode.UnspecifiedError)
-                {
-                    throw new GatewayUnavailableException($"the Gateway did not store the batch: {published.ReasonString}");
-                }
                 // Refused whole, before any reading was looked at: no acknowledgement follows.
                 var refusedWhole = published.ReasonCode is MqttClientPublishReasonCode.PayloadFormatInvalid or MqttClientPublishReasonCode.TopicNameInvalid
                     || (published.ReasonCode is MqttClientPublishReasonCode.QuotaExceeded && published.ReasonString?.StartsWith("a batch holds at most", StringComparison.Ordinal) == true);

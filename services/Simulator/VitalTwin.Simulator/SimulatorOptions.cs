@@ -15,7 +15,11 @@ public sealed class SimulatorOptions : IValidatableObject
     [Required]
     public string Transport { get; set; } = "grpc";
 
-    /// <summary>The Gateway's HTTP address, where FHIR is served; unset, <see cref="GatewayUrl"/>.</summary>
+    /// <summary>
+    /// Where the FHIR transport posts; unset, <see cref="GatewayUrl"/>. The transport speaks HTTP/2: an <c>http://</c>
+    /// address must serve HTTP/2 without TLS (the Gateway's gRPC endpoint does, its HTTP/1.1 endpoint does not); an
+    /// <c>https://</c> one may be either.
+    /// </summary>
     [Url]
     public string? HttpUrl { get; set; }
 

@@ -79,9 +79,9 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
         twins.Start();
         // The run plays the hospital's registration system when it binds the monitors.
         var registrar = options.AccessToken ?? cluster.Tokens.Mint("load-benchmark", [Roles.Registrar], lifetime: TimeSpan.FromDays(1));
-        // FHIR is on the Gateway's HTTP address, gRPC on its own (HTTP/2) one.
+        // FHIR's transport speaks HTTP/2 without TLS, as gRPC does, so both go to the gRPC endpoint (it serves every route).
         var gateways = cluster.InstancesOf("Gateway")
-            .Select(i => new GatewayInstance(i.Grpc, new GatewayAddresses(options.Transport == DeviceTransportKind.Fhir ? i.Http : i.Grpc, i.Mqtt, i.Hl7)))
+            .Select(i => new GatewayInstance(i.Grpc, new GatewayAddresses(i.Grpc, i.Mqtt, i.Hl7)))
             .ToList();
         await using var driver = (createDriver ?? IngestionDriver.Create)(options.Transport, gateways, patients, options, run, (patient, sentAt) => alerts.Expect(patient.PatientId, sentAt), registrar);
 

@@ -177,10 +177,13 @@ internal sealed partial class MqttDoor(
             Refuse(publish, session, MqttPubAckReasonCode.QuotaExceeded, ex.Message);
             return;
         }
-        catch (ReadingsNotStoredException ex)
+        catch (ReadingsNotStoredException)
         {
-            // Nothing is acknowledged: MQTT 5 is told to resend, 3.1.1 gets no PUBACK and resends on reconnection.
-            Refuse(publish, session, MqttPubAckReasonCode.UnspecifiedError, ex.Message, resendable: true);
+            // Not refused but left unacknowledged, in both versions: the connection is closed without a PUBACK, so the
+            // message stays with the client, which resends it on reconnecting (a bridge's persistent session does it by
+            // itself). An MQTT 5 error code would end the delivery, and a bridge would drop the readings. (The ingestor
+            // has logged the failure.)
+            publish.CloseConnection = true;
             return;
         }
         if (recordOrder is not null)
@@ -249,7 +252,7 @@ internal sealed partial class MqttDoor(
             : $"{ack.Rejected} of {ack.Accepted + ack.Rejected} readings refused, the first (index {first.Index}) {first.Reason}: {first.Detail}; see the ack topic";
     }
 
-    private void Refuse(InterceptingPublishEventArgs publish, MqttSignIn session, MqttPubAckReasonCode reason, string detail, bool resendable = false)
+    private void Refuse(InterceptingPublishEventArgs publish, MqttSignIn session, MqttPubAckReasonCode reason, string detail)
     {
         LogPublishRefused(logger, reason);
         if (!session.V5)
@@ -260,7 +263,7 @@ internal sealed partial class MqttDoor(
             return;
         }
         publish.Response.ReasonCode = reason;
-        publish.Response.ReasonString = resendable ? detail : detail + "; do not resend this message";
+        publish.Response.ReasonString = detail + "; do not resend this message";
     }
 
     private async Task AcknowledgeAsync(Sender sender, string deviceId, byte[]? correlationData, IngestAck ack, CancellationToken cancellationToken)

@@ -80,6 +80,9 @@ internal sealed class SyntheticPatient
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(random);
         Deteriorated |= deteriorate;
+        // Stamped to the millisecond, as monitors stamp: FHIR and HL7 v2 carry no finer time, and a twin is caught up
+        // when it reflects the tick's time as sent.
+        now = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
         var observedAt = Timestamp.FromDateTimeOffset(now);
         // One decimal and real noise: a monitor repeating one value for long is a flat-line artifact to the detectors.
         if (Deteriorated)
