@@ -8,7 +8,7 @@
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds> [--replicas=<n>[,<n>...]]; sustained
-//           rate and latencies, one run per replica count and a table of them side by side; --transports=grpc,mqtt,fhir
+//           rate and latencies, one run per replica count and a table of them side by side; --transports=grpc,mqtt,fhir,hl7
 //           runs once per front door and tables them
 //   DashboardBench  the system, the dashboard and Chromium: first render of a 40-patient ward, reading-to-tile delay,
 //           a 200-patient ward at 1 Hz per vital (frame and CPU time); --busy-seconds=<s> (default 60), --readings=<n> (400)
