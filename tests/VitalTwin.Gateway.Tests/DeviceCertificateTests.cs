@@ -28,16 +28,12 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
     private const string DeviceA = "monitor-a";
     private const string PatientA = "patient-a";
 
-    private static readonly DateTimeOffset ValidFrom = Readings.Now.AddDays(-1);
-    // Valid on the test's clock and on the real one, whichever the TLS stack and the handler read.
-    private static readonly DateTimeOffset ValidUntil = DateTimeOffset.UtcNow.AddDays(30);
-
     private readonly FakeTimeProvider _clock = new(Readings.Now);
     private readonly KafkaTopics _topics = GatewayServer.NewTopics();
     private readonly string _directory = Directory.CreateTempSubdirectory("vitaltwin-device-ca-").FullName;
-    private readonly X509Certificate2 _deviceCa = CertificateAuthority("CN=VitalTwin test device CA");
-    private readonly X509Certificate2 _otherCa = CertificateAuthority("CN=Some other CA");
-    private readonly X509Certificate2 _serverCertificate = ServerCertificate();
+    private readonly X509Certificate2 _deviceCa = TestCertificates.Authority("CN=VitalTwin test device CA");
+    private readonly X509Certificate2 _otherCa = TestCertificates.Authority("CN=Some other CA");
+    private readonly X509Certificate2 _serverCertificate = TestCertificates.Server();
     private EmbeddedKafka _kafka = null!;
     private GatewayServer _gateway = null!;
     private ulong _sequence;
@@ -71,7 +67,7 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
     public async Task A_certificate_from_the_device_ca_authenticates_its_registered_device_on_both_methods_without_a_key()
     {
         await _gateway.RegisterAsync(DeviceA, PatientA);
-        using var certificate = DeviceCertificate(_deviceCa, DeviceA);
+        using var certificate = TestCertificates.Issue(_deviceCa, DeviceA);
         using var channel = MutualTlsChannel(certificate);
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(channel);
         var first = Reading(DeviceA, PatientA);
@@ -101,11 +97,11 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
         using var selfSignedKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var certificate = kind switch
         {
-            "from another CA" => DeviceCertificate(_otherCa, DeviceA),
-            "self-signed" => Exportable(Request(DeviceA, selfSignedKey).CreateSelfSigned(ValidFrom, ValidUntil)),
-            "of an unregistered device" => DeviceCertificate(_deviceCa, "monitor-unregistered"),
-            "for servers only" => DeviceCertificate(_deviceCa, DeviceA, usage: "1.3.6.1.5.5.7.3.1"),
-            _ => DeviceCertificate(_deviceCa, DeviceA),
+            "from another CA" => TestCertificates.Issue(_otherCa, DeviceA),
+            "self-signed" => TestCertificates.Exportable(TestCertificates.Request(DeviceA, selfSignedKey).CreateSelfSigned(TestCertificates.ValidFrom, TestCertificates.ValidUntil)),
+            "of an unregistered device" => TestCertificates.Issue(_deviceCa, "monitor-unregistered"),
+            "for servers only" => TestCertificates.Issue(_deviceCa, DeviceA, usage: "1.3.6.1.5.5.7.3.1"),
+            _ => TestCertificates.Issue(_deviceCa, DeviceA),
         };
         if (kind == "of a revoked device")
         {
@@ -143,10 +139,10 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
     public async Task A_certificate_under_an_intermediate_ca_not_configured_is_refused_without_fetching_the_intermediate_from_the_address_it_names()
     {
         await _gateway.RegisterAsync(DeviceA, PatientA);
-        using var wardCa = IntermediateCa(_deviceCa, "CN=VitalTwin test ward CA");
+        using var wardCa = TestCertificates.Authority("CN=VitalTwin test ward CA", _deviceCa);
         await using var publication = await IssuerPublication.StartAsync(wardCa);
         // The certificate names where its issuer can be fetched (AIA), and the issuer, signed by the device CA, is there.
-        using var certificate = DeviceCertificate(wardCa, DeviceA, issuerAddress: publication.Address);
+        using var certificate = TestCertificates.Issue(wardCa, DeviceA, issuerAddress: publication.Address);
         using var channel = MutualTlsChannel(certificate);
 
         var refused = await Assert.ThrowsAsync<RpcException>(() => new VitalSignIngestion.VitalSignIngestionClient(channel).IngestAsync(Batch(Reading(DeviceA, PatientA))).ResponseAsync);
@@ -159,12 +155,12 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_certificate_under_an_intermediate_ca_configured_beside_its_root_authenticates_its_device()
     {
-        using var wardCa = IntermediateCa(_deviceCa, "CN=VitalTwin test ward CA");
+        using var wardCa = TestCertificates.Authority("CN=VitalTwin test ward CA", _deviceCa);
         var caPath = Path.Combine(_directory, "device-and-ward-ca.pem");
         File.WriteAllText(caPath, _deviceCa.ExportCertificatePem() + "\n" + wardCa.ExportCertificatePem());
         await using var gateway = await StartAsync(caPath, GatewayServer.NewTopics());
         await gateway.RegisterAsync(DeviceA, PatientA);
-        using var certificate = DeviceCertificate(wardCa, DeviceA);
+        using var certificate = TestCertificates.Issue(wardCa, DeviceA);
         using var channel = MutualTlsChannel(certificate, gateway);
 
         var ack = await new VitalSignIngestion.VitalSignIngestionClient(channel).IngestAsync(Batch(Reading(DeviceA, PatientA)));
@@ -177,7 +173,7 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
     {
         await _gateway.RegisterAsync(DeviceA, PatientA);
         await _gateway.RevokeAsync(DeviceA);
-        using var certificate = DeviceCertificate(_deviceCa, DeviceA);
+        using var certificate = TestCertificates.Issue(_deviceCa, DeviceA);
         using var channel = MutualTlsChannel(certificate);
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(channel);
         var refused = await Assert.ThrowsAsync<RpcException>(() => ingestion.IngestAsync(Batch(Reading(DeviceA, PatientA))).ResponseAsync);
@@ -196,7 +192,7 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
     public async Task A_device_CA_setting_that_cannot_be_trusted_stops_the_gateway_at_start(string kind)
     {
         var path = Path.Combine(_directory, "bad-ca.pem");
-        using var leaf = DeviceCertificate(_deviceCa, DeviceA);
+        using var leaf = TestCertificates.Issue(_deviceCa, DeviceA);
         switch (kind)
         {
             case "not PEM": File.WriteAllText(path, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"); break;
@@ -240,72 +236,6 @@ public sealed class DeviceCertificateTests : IAsyncLifetime, IDisposable
         };
         var address = (gateway ?? _gateway).Addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal));
         return GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-    }
-
-    private static CertificateRequest Request(string commonName, ECDsa key, string usage = "1.3.6.1.5.5.7.3.2")
-    {
-        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
-        return request;
-    }
-
-    private static X509Certificate2 CertificateAuthority(string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return Exportable(request.CreateSelfSigned(ValidFrom.AddDays(-1), ValidUntil.AddDays(1)));
-    }
-
-    /// <summary>A CA under <paramref name="root"/>, as a hospital may issue device certificates from an intermediate.</summary>
-    private static X509Certificate2 IntermediateCa(X509Certificate2 root, string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        using var issued = request.Create(root, ValidFrom, ValidUntil, RandomNumberGenerator.GetBytes(16));
-        return Exportable(issued.CopyWithPrivateKey(key));
-    }
-
-    private static X509Certificate2 DeviceCertificate(X509Certificate2 ca, string deviceId, string usage = "1.3.6.1.5.5.7.3.2", Uri? issuerAddress = null)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = Request(deviceId, key, usage);
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        if (issuerAddress is not null)
-        {
-            request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(ocspUris: null, caIssuersUris: [issuerAddress.ToString()]));
-        }
-        using var issued = request.Create(ca, ValidFrom, ValidUntil, RandomNumberGenerator.GetBytes(16));
-        return Exportable(issued.CopyWithPrivateKey(key));
-    }
-
-    private static X509Certificate2 ServerCertificate()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        return Exportable(request.CreateSelfSigned(ValidFrom, ValidUntil));
-    }
-
-    // TLS on Linux wants a certificate whose key it can hand to OpenSSL: a PKCS#12 round trip gives one.
-    private static X509Certificate2 Exportable(X509Certificate2 certificate)
-    {
-        using (certificate)
-        {
-            return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null, X509KeyStorageFlags.Exportable);
-        }
     }
 
     private VitalSignReading Reading(string device, string patient)

@@ -20,9 +20,6 @@ public sealed class MqttBridgeTests : IAsyncLifetime, IDisposable
     private const string Device = "bedside-7";
     private const string Patient = "patient-7";
 
-    private static readonly DateTimeOffset ValidFrom = Readings.Now.AddDays(-1);
-    private static readonly DateTimeOffset ValidUntil = DateTimeOffset.UtcNow.AddDays(30);
-
     private readonly FakeTimeProvider _clock = new(Readings.Now);
     private readonly KafkaTopics _topics = GatewayServer.NewTopics();
     private readonly string _directory = Directory.CreateTempSubdirectory("vitaltwin-mqtt-bridge-").FullName;
@@ -45,9 +42,9 @@ public sealed class MqttBridgeTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_mosquitto_bridge_with_a_system_certificate_forwards_its_devices_readings_and_loses_none_across_a_gateway_restart()
     {
-        using var systemCa = CertificateAuthority("CN=VitalTwin test system CA");
-        using var bridgeCertificate = Issue(systemCa, $"CN={BridgeName}", clientAuthentication: true);
-        using var serverCertificate = SelfSignedServer();
+        using var systemCa = TestCertificates.Authority("CN=VitalTwin test system CA");
+        using var bridgeCertificate = TestCertificates.Issue(systemCa, BridgeName);
+        using var serverCertificate = TestCertificates.Server();
         var systemCaPath = Write("system-ca.pem", systemCa.ExportCertificatePem());
         var serverPfx = Path.Combine(_directory, "server.pfx");
         File.WriteAllBytes(serverPfx, serverCertificate.Export(X509ContentType.Pkcs12, "test"));
@@ -111,9 +108,9 @@ public sealed class MqttBridgeTests : IAsyncLifetime, IDisposable
     public async Task A_device_signs_in_with_a_client_certificate_of_the_device_ca_and_a_revoked_one_is_not_authorized(bool revoked)
     {
         const string certified = "monitor-c";
-        using var deviceCa = CertificateAuthority("CN=VitalTwin test device CA");
-        using var deviceCertificate = Issue(deviceCa, $"CN={certified}", clientAuthentication: true);
-        using var serverCertificate = SelfSignedServer();
+        using var deviceCa = TestCertificates.Authority("CN=VitalTwin test device CA");
+        using var deviceCertificate = TestCertificates.Issue(deviceCa, certified);
+        using var serverCertificate = TestCertificates.Server();
         var serverPfx = Path.Combine(_directory, "server.pfx");
         File.WriteAllBytes(serverPfx, serverCertificate.Export(X509ContentType.Pkcs12, "test"));
         await using var gateway = await StartGatewayAsync(systemCaPath: null, serverPfx, tlsPort: 0, restart: false, deviceCaPath: Write("device-ca.pem", deviceCa.ExportCertificatePem()));
@@ -202,48 +199,5 @@ public sealed class MqttBridgeTests : IAsyncLifetime, IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static X509Certificate2 CertificateAuthority(string subject)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return Exportable(request.CreateSelfSigned(ValidFrom.AddDays(-1), ValidUntil.AddDays(1)));
-    }
-
-    private static X509Certificate2 Issue(X509Certificate2 ca, string subject, bool clientAuthentication)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(clientAuthentication ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.1")], false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        using var issued = request.Create(ca, ValidFrom, ValidUntil, RandomNumberGenerator.GetBytes(16));
-        return Exportable(issued.CopyWithPrivateKey(key));
-    }
-
-    private static X509Certificate2 SelfSignedServer()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddDnsName("localhost");
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        return Exportable(request.CreateSelfSigned(ValidFrom, ValidUntil));
-    }
-
-    // TLS on Linux wants a certificate whose key it can hand to OpenSSL: a PKCS#12 round trip gives one.
-    private static X509Certificate2 Exportable(X509Certificate2 certificate)
-    {
-        using (certificate)
-        {
-            return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), password: null, X509KeyStorageFlags.Exportable);
-        }
     }
 }
