@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using VitalTwin.DevHost;
 using VitalTwin.DeviceTransports;
 using VitalTwin.Load.Generation;
@@ -347,13 +345,6 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
             [],
             monitor.Timeline);
         return report with { Findings = Findings.Of(report) };
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Say(FormattableString line) => output.WriteLine(line.ToString(CultureInfo.InvariantCulture));
