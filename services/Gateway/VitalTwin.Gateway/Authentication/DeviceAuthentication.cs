@@ -68,14 +68,13 @@ internal static class DeviceAuthentication
     }
 
     /// <summary>
-    /// Whether the device that authenticated the call may still send: not revoked since, and, when it authenticated
-    /// with a key, that key not replaced by a newer registration.
+    /// What the call's device proved when the call began (its key's hash, or none for a certificate), for
+    /// <see cref="DeviceSignIn.StillAllowed"/> to check again as a long stream goes on.
     /// </summary>
-    public static bool StillAllowed(ServerCallContext context, string deviceId, DeviceCredentials credentials)
+    public static DeviceProof ProofOf(ServerCallContext context, string deviceId)
     {
         var credential = context.GetHttpContext().User.FindFirst(CredentialClaim)?.Value;
-        var standing = credential is null ? credentials.Check(deviceId) : credentials.Check(deviceId, Convert.FromHexString(credential));
-        return standing == DeviceStanding.Allowed;
+        return new DeviceProof(deviceId, DeviceStanding.Allowed, credential is null ? null : Convert.FromHexString(credential));
     }
 
     /// <summary>The device that authenticated the call; UNAUTHENTICATED when the call proved two different ones.</summary>

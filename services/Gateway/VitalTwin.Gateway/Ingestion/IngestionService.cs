@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Gateway.Authentication;
-using VitalTwin.Gateway.Devices;
 using VitalTwin.ServiceDefaults;
 
 namespace VitalTwin.Gateway.Ingestion;
@@ -12,7 +11,7 @@ namespace VitalTwin.Gateway.Ingestion;
 [BindServiceMethod(typeof(IngestionService), nameof(BindService))]
 internal sealed partial class IngestionService(
     ReadingIngestor ingestor,
-    DeviceCredentials credentials,
+    DeviceSignIn signIn,
     IOptions<GatewayOptions> options,
     TimeProvider clock,
     ILogger<IngestionService> logger) : VitalSignIngestion.VitalSignIngestionBase
@@ -31,6 +30,7 @@ internal sealed partial class IngestionService(
     {
         var limits = options.Value;
         var device = DeviceAuthentication.DeviceOf(context);
+        var proof = DeviceAuthentication.ProofOf(context, device);
         var ack = new IngestAck();
         uint index = 0;
         var batches = 0;
@@ -51,7 +51,7 @@ internal sealed partial class IngestionService(
             }
             // A stream outlives its authentication by up to MaxStreamDuration: a revocation, or a registration that
             // replaced the key it was opened with, ends it at the next batch.
-            if (!DeviceAuthentication.StillAllowed(context, device, credentials))
+            if (!signIn.StillAllowed(proof))
             {
                 throw new RpcException(new Status(StatusCode.Unauthenticated, "the device was revoked or registered again since the call began"));
             }
