@@ -39,9 +39,22 @@ internal static class DerivedIdentity
             return 0;
         }
         var milliseconds = (ulong)observedAt.Seconds * 1_000 + (ulong)observedAt.Nanos / 1_000_000;
-        var slot = code is not null && catalogue.TryFind(code.Loinc, code.Mdc, out var definition)
-            ? catalogue.All.ToList().IndexOf(definition)
-            : VitalSlots - 1;
-        return milliseconds * VitalSlots + (ulong)slot;
+        return milliseconds * VitalSlots + (ulong)Slot(code, catalogue);
+    }
+
+    // The vital's place in the catalogue; the last slot for a code it does not know (validation refuses the reading).
+    private static int Slot(VitalCode? code, VitalCatalogue catalogue)
+    {
+        if (code is not null && catalogue.TryFind(code.Loinc, code.Mdc, out var definition))
+        {
+            for (var slot = 0; slot < catalogue.All.Count; slot++)
+            {
+                if (ReferenceEquals(catalogue.All[slot], definition))
+                {
+                    return slot;
+                }
+            }
+        }
+        return VitalSlots - 1;
     }
 }
