@@ -157,10 +157,10 @@ internal sealed partial class MqttDoor(
             return;
         }
         List<VitalSignReading> readings;
-        int[]? recordOrder = null;
+        IReadOnlyList<VitalSignReading>? pack = null;
         try
         {
-            (readings, recordOrder) = Read(message, deviceId);
+            (readings, pack) = Read(message, deviceId);
         }
         catch (FormatException ex)
         {
@@ -186,19 +186,25 @@ internal sealed partial class MqttDoor(
             publish.CloseConnection = true;
             return;
         }
-        if (recordOrder is not null)
+        if (pack is not null)
         {
+            // The acknowledgement names SenML records by their place in the pack, not in the order they were sent.
+            var place = new Dictionary<VitalSignReading, int>(ReferenceEqualityComparer.Instance);
+            for (var i = 0; i < pack.Count; i++)
+            {
+                place[pack[i]] = i;
+            }
             foreach (var rejection in ack.Rejections)
             {
-                rejection.Index = (uint)recordOrder[rejection.Index];
+                rejection.Index = (uint)place[readings[(int)rejection.Index]];
             }
         }
         Answer(publish, session, ack);
         await AcknowledgeAsync(session.Sender, deviceId, message.CorrelationData, ack, publish.CancellationToken);
     }
 
-    /// <summary>The readings of a payload, told apart by content type or first byte, and for SenML where each came in its pack.</summary>
-    private (List<VitalSignReading> Readings, int[]? RecordOrder) Read(MqttApplicationMessage message, string deviceId)
+    /// <summary>The readings of a payload, told apart by content type or first byte, and for SenML the pack as it came.</summary>
+    private (List<VitalSignReading> Readings, IReadOnlyList<VitalSignReading>? Pack) Read(MqttApplicationMessage message, string deviceId)
     {
         var payload = message.Payload.ToArray();
         if (payload.Length == 0)
@@ -208,11 +214,10 @@ internal sealed partial class MqttDoor(
         if (string.Equals(message.ContentType, SenmlReadings.ContentType, StringComparison.OrdinalIgnoreCase) || payload[0] == (byte)'[')
         {
             var inPack = senml.Read(payload, deviceId);
-            var order = Enumerable.Range(0, inPack.Count).ToArray();
-            // Sent in observation order, as derived sequence numbers must rise; the ack still names records by their place in the pack.
-            Array.Sort(inPack.Select(r => r.SequenceNumber).ToArray(), order);
-            var sorted = order.Select(i => inPack[i]).ToList();
-            return (sorted, order);
+            // Sent in observation order, as derived sequence numbers must rise.
+            var ordered = inPack.ToList();
+            DerivedIdentity.Order(ordered);
+            return (ordered, inPack);
         }
         VitalSignBatch batch;
         try
