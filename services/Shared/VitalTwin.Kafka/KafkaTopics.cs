@@ -22,6 +22,8 @@ public sealed class KafkaTopics
     [Required] public string Consent { get; set; } = "vitaltwin.consent.v1";
     [Required] public string Audit { get; set; } = "vitaltwin.audit.v1";
     [Required] public string Members { get; set; } = "vitaltwin.members.v1";
+    [Required] public string PatientCommands { get; set; } = "vitaltwin.patient-commands.v1";
+    [Required] public string PatientSettings { get; set; } = "vitaltwin.patient-settings.v1";
 
     /// <summary>
     /// Every topic with its layout. All topics keyed by patient share one partition count, so they are
@@ -39,6 +41,9 @@ public sealed class KafkaTopics
         new(Devices, partitions, Compacted: true),
         new(Consent, partitions, Compacted: true),
         new(Audit, partitions, Compacted: false),
+        // Clinicians' commands, applied by the owner of the patient's partition; kept, as the commands' audit log.
+        new(PatientCommands, partitions, Compacted: false),
+        new(PatientSettings, partitions, Compacted: true),
         // Keyed by instance, not patient: which replica holds which partitions, read whole by every replica.
         new(Members, 1, Compacted: true),
         new(DeadLetter, 1, Compacted: false),
