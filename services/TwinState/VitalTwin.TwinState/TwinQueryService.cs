@@ -34,6 +34,7 @@ internal sealed class TwinQueryService(
     PatientRouter router,
     IOptions<KafkaTopics> topics,
     IOptions<TwinQueryOptions> options,
+    PatientAccess access,
     ILogger<TwinQueryService> logger) : TwinQuery.TwinQueryBase
 {
     private const string WatchAgain = "the replicas holding the twins changed or one stopped answering; watch again for every twin as it is now";
@@ -50,10 +51,10 @@ internal sealed class TwinQueryService(
             return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).GetTwinAsync(request, call));
         }
 
-        var twin = await VisibleTwinAsync(caller, patientId, context);
+        var twin = await access.VisibleTwinAsync(caller, patientId, context);
         var snapshot = twin.Snapshot();
         // The ward may have changed since it was checked; what is disclosed is this snapshot, so it decides.
-        await EnsureVisibleAsync(caller, patientId, snapshot.Context.Ward, exists: true, context);
+        await access.EnsureVisibleAsync(caller, patientId, snapshot.Context.Ward, exists: true, context);
         await audit.RecordAsync(context, [patientId], AuditOutcome.Allowed, cancellationToken: context.CancellationToken);
         return snapshot.ToContract(catalogue);
     }
@@ -169,7 +170,7 @@ internal sealed class TwinQueryService(
         // History can outlive a twin (it is kept elsewhere); with no twin here there is no ward to judge by, so
         // only a caller granted every ward reads it.
         var exists = twins.TryGet(query.PatientId, out var twin);
-        await EnsureVisibleAsync(caller, query.PatientId, twin?.Context.Ward, exists, context);
+        await access.EnsureVisibleAsync(caller, query.PatientId, twin?.Context.Ward, exists, context);
         IReadOnlyList<History.VitalSeries> series;
         try
         {
@@ -207,12 +208,12 @@ internal sealed class TwinQueryService(
             return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).SetPatientContextAsync(request, call));
         }
 
-        var twin = await VisibleTwinAsync(caller, request.PatientId, context);
+        var twin = await access.VisibleTwinAsync(caller, request.PatientId, context);
         var before = twin.Context;
         // A clinician moves patients only between wards of their own, and cannot make one unplaced (seen by nobody but every-ward staff).
         if (!caller.MaySee(patientContext.Ward))
         {
-            await DenyAsync(context, twin.PatientId, patientContext.Ward is null ? "would clear the ward" : $"move to ward {patientContext.Ward} not granted");
+            await access.DenyAsync(context, twin.PatientId, patientContext.Ward is null ? "would clear the ward" : $"move to ward {patientContext.Ward} not granted");
         }
 
         var moved = !string.Equals(before.Ward, patientContext.Ward, StringComparison.Ordinal);
@@ -257,7 +258,7 @@ internal sealed class TwinQueryService(
             return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).AcknowledgeAnomalyAsync(request, call));
         }
 
-        var twin = await VisibleTwinAsync(caller, patientId, context);
+        var twin = await access.VisibleTwinAsync(caller, patientId, context);
         if (!twin.Snapshot().OpenAnomalies.Any(a => string.Equals(a.Id, anomalyId, StringComparison.Ordinal)))
         {
             await audit.RecordAsync(context, [patientId], AuditOutcome.Failed, anomalyId, context.CancellationToken);
@@ -278,39 +279,6 @@ internal sealed class TwinQueryService(
 
     private static RpcException AnomalyNotFound() =>
         TwinRequests.NotFound("no open anomaly with that id for that patient (unknown, acknowledged or expired)");
-
-    /// <summary>
-    /// The patient's twin when the caller may see it. A patient with no twin here has no ward, so only a caller
-    /// granted every ward learns that it is unknown: others are refused alike, whether it exists or not.
-    /// </summary>
-    private async Task<Core.PatientTwin> VisibleTwinAsync(Caller caller, string patientId, ServerCallContext context)
-    {
-        var exists = twins.TryGet(patientId, out var twin);
-        await EnsureVisibleAsync(caller, patientId, twin?.Context.Ward, exists, context);
-        if (!exists)
-        {
-            await audit.RecordAsync(context, [patientId], AuditOutcome.Failed, "no twin", context.CancellationToken);
-            throw TwinRequests.NotFound("no twin for that patient");
-        }
-
-        return twin!;
-    }
-
-    private async Task EnsureVisibleAsync(Caller caller, string patientId, string? ward, bool exists, ServerCallContext context)
-    {
-        if (!caller.MaySee(ward))
-        {
-            await DenyAsync(context, patientId, !exists ? "no twin here" : ward is null ? "no ward recorded" : $"ward {ward} not granted");
-        }
-    }
-
-    /// <summary>Records the refusal, then refuses; the caller is told the same whatever the reason, so it learns nothing of the patient.</summary>
-    private async Task DenyAsync(ServerCallContext context, string patientId, string detail)
-    {
-        await audit.RecordAsync(context, [patientId], AuditOutcome.Denied, detail, context.CancellationToken);
-        TwinQueryLog.WardRefused(logger, context.Method);
-        throw new RpcException(new Status(StatusCode.PermissionDenied, "that patient is not on a ward your token grants"));
-    }
 
     /// <summary>The filter narrowed to the caller's wards; a ward asked for outside them is refused.</summary>
     private async Task<TwinFilter> ScopedAsync(TwinFilter filter, Caller caller, ServerCallContext context)

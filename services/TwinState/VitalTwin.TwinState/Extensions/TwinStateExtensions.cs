@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
 using VitalTwin.Consent;
 using VitalTwin.Kafka;
 using VitalTwin.ServiceDefaults;
@@ -11,14 +12,21 @@ using VitalTwin.TwinState.Health;
 using VitalTwin.TwinState.History;
 using VitalTwin.TwinState.Query;
 using VitalTwin.TwinState.Snapshots;
+using VitalTwin.TwinState.WhatIf;
 
 namespace VitalTwin.TwinState.Extensions;
 
 internal static class TwinStateExtensions
 {
+    /// <summary>Where the bounds of personal alarm settings are configured.</summary>
+    public const string AlarmSettingsSection = "AlarmSettings";
+
     public static void AddTwinState(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TwinQueryOptions>().BindConfiguration(TwinQueryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<WhatIfOptions>().BindConfiguration(WhatIfOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<SettingsBounds>().BindConfiguration(AlarmSettingsSection).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<PatientAccess>();
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddOptions<News2Options>().BindConfiguration(News2Options.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -56,6 +64,7 @@ internal static class TwinStateExtensions
     public static void MapTwinState(this WebApplication app)
     {
         app.MapGrpcService<TwinQueryService>();
+        app.MapGrpcService<TwinWhatIfService>();
         app.MapConsentRegistry();
     }
 }
