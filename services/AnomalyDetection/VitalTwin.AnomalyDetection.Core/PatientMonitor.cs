@@ -1,5 +1,6 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.AnomalyDetection.Core;
 
@@ -8,11 +9,14 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
 {
     // 2 added the deterioration watch and the artifact screen after the vitals; a version 1 checkpoint restores with fresh ones.
     // 3 added the readings applied per device and boot; an older checkpoint restores knowing none (its offset still guards replays).
-    private const byte FormatVersion = 3;
+    // 4 added each vital's personal sensitivity; an older checkpoint was taken at the standard one.
+    private const byte FormatVersion = 4;
     private readonly Dictionary<VitalSign, VitalMonitor> _vitals = [];
     private DeteriorationWatch _deterioration = new(options.Deterioration);
     private ArtifactScreen _screen = new();
     private AppliedReadings _applied = new();
+    // The settings the detectors were last personalised to; null after a restore, so the next settings are applied whatever they are.
+    private AlarmSettings? _personalised = AlarmSettings.None;
 
     public string PatientId { get; } = patientId;
 
@@ -35,11 +39,39 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
         return true;
     }
 
+    /// <summary>
+    /// Runs each vital's detectors and the deterioration watch at the patient's sensitivity for that vital in
+    /// <paramref name="settings"/> (the settings in force). Cheap when they are the ones applied last.
+    /// </summary>
+    public void Personalise(AlarmSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        // A new version is a clinician's change; within one version settings only expire, which drops vitals.
+        if (_personalised is { } applied && applied.Version == settings.Version && applied.Vitals.Count == settings.Vitals.Count)
+        {
+            return;
+        }
+        _personalised = settings;
+        foreach (var sign in Enum.GetValues<VitalSign>())
+        {
+            var sensitivity = SensitivityFor(sign);
+            if (_vitals.TryGetValue(sign, out var monitor) && monitor.Sensitivity != sensitivity)
+            {
+                monitor.Personalise(sensitivity);
+                Dirty = true;
+            }
+            _deterioration.Personalise(sign, sensitivity);
+        }
+    }
+
+    private DetectorSensitivity SensitivityFor(VitalSign sign) => _personalised?.For(sign)?.Sensitivity ?? DetectorSensitivity.Standard;
+
     public MonitorOutcome Observe(VitalSign sign, double value, DateTimeOffset observedAt, bool deviceFlaggedArtifact)
     {
         if (!_vitals.TryGetValue(sign, out var monitor))
         {
             monitor = new VitalMonitor(sign, options.BankFor(sign), options.Artifacts);
+            monitor.Personalise(SensitivityFor(sign));
             _vitals[sign] = monitor;
         }
         Dirty = true;
@@ -76,7 +108,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
     public static PatientMonitor Restore(string patientId, ReadOnlySpan<byte> checkpoint, DetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var patient = new PatientMonitor(patientId, options);
+        var patient = new PatientMonitor(patientId, options) { _personalised = null };
         using var reader = new BinaryReader(new MemoryStream(checkpoint.ToArray(), writable: false));
         try
         {
@@ -97,7 +129,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
                 {
                     throw new InvalidDataException("Unknown vital in patient checkpoint.");
                 }
-                patient._vitals[sign] = VitalMonitor.ReadState(reader, sign, options.BankFor(sign), options.Artifacts);
+                patient._vitals[sign] = VitalMonitor.ReadState(reader, sign, options.BankFor(sign), options.Artifacts, withSensitivity: version >= 4);
             }
             if (version >= 2)
             {
