@@ -71,7 +71,7 @@ public class PersonalSensitivityTests
     }
 
     [Fact]
-    public void A_restored_patient_keeps_its_sensitivity_and_continues_as_the_original()
+    public void A_restored_patient_personalised_again_continues_as_the_original()
     {
         var original = Patient0();
         original.Personalise(Settings(DetectorSensitivity.Low, version: 1));
@@ -79,8 +79,9 @@ public class PersonalSensitivityTests
 
         var restored = PatientMonitor.Restore(Patient, original.Checkpoint(), new DetectionOptions());
 
-        Assert.Equal(DetectorSensitivity.Low, restored.Vitals[VitalSign.HeartRate].Sensitivity);
+        Assert.Equal(DetectorSensitivity.Standard, restored.Vitals[VitalSign.HeartRate].Sensitivity);
         restored.Personalise(Settings(DetectorSensitivity.Low, version: 1));
+        Assert.Equal(DetectorSensitivity.Low, restored.Vitals[VitalSign.HeartRate].Sensitivity);
         Assert.Equal(Explanations(Observe(original, Series[900..], 900)), Explanations(Observe(restored, Series[900..], 900)));
     }
 

@@ -9,13 +9,13 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
 {
     // 2 added the deterioration watch and the artifact screen after the vitals; a version 1 checkpoint restores with fresh ones.
     // 3 added the readings applied per device and boot; an older checkpoint restores knowing none (its offset still guards replays).
-    // 4 added each vital's personal sensitivity; an older checkpoint was taken at the standard one.
-    private const byte FormatVersion = 4;
+    private const byte FormatVersion = 3;
     private readonly Dictionary<VitalSign, VitalMonitor> _vitals = [];
     private DeteriorationWatch _deterioration = new(options.Deterioration);
     private ArtifactScreen _screen = new();
     private AppliedReadings _applied = new();
-    // The settings the detectors were last personalised to; null after a restore, so the next settings are applied whatever they are.
+    // The settings the detectors were last personalised to. A checkpoint holds the detectors at the configured sensitivity:
+    // null after a restore, so the next settings are applied whatever they are.
     private AlarmSettings? _personalised = AlarmSettings.None;
 
     public string PatientId { get; } = patientId;
@@ -129,7 +129,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
                 {
                     throw new InvalidDataException("Unknown vital in patient checkpoint.");
                 }
-                patient._vitals[sign] = VitalMonitor.ReadState(reader, sign, options.BankFor(sign), options.Artifacts, withSensitivity: version >= 4);
+                patient._vitals[sign] = VitalMonitor.ReadState(reader, sign, options.BankFor(sign), options.Artifacts);
             }
             if (version >= 2)
             {

@@ -168,7 +168,6 @@ public sealed class VitalMonitor
     public void WriteState(BinaryWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.Write((byte)Sensitivity);
         writer.Write(_lastValue);
         writer.Write(_repeats);
         writer.Write(_lastAccepted.UtcTicks);
@@ -176,26 +175,30 @@ public sealed class VitalMonitor
         writer.Write(_detectors.Length);
         for (var i = 0; i < _detectors.Length; i++)
         {
-            var bytes = DetectorCheckpoint.Save(_detectors[i]);
+            // Written at the configured sensitivity, so a checkpoint is the same with or without personal settings and
+            // restores under the configured bank; the owner personalises the restored monitor again.
+            var (detector, scored) = (_detectors[i], _scored[i]);
+            if (Sensitivity != DetectorSensitivity.Standard && detector is not ITunableDetector)
+            {
+                (detector, scored) = (_configured[i].Create(), 0);
+            }
+            var tunable = Sensitivity == DetectorSensitivity.Standard ? null : detector as ITunableDetector;
+            tunable?.Retune(_configured[i].Confidence);
+            var bytes = DetectorCheckpoint.Save(detector);
+            tunable?.Retune(_specs[i].Confidence);
             writer.Write(bytes.Length);
             writer.Write(bytes);
-            writer.Write(_scored[i]);
+            writer.Write(scored);
         }
     }
 
     /// <summary>
-    /// Restores a monitor written by <see cref="WriteState"/>. The bank must be the one configured now; a
-    /// checkpoint taken under another bank is refused (the caller then starts learning afresh). A checkpoint written
-    /// before sensitivities existed (<paramref name="withSensitivity"/> false) was taken at the standard one.
+    /// Restores a monitor written by <see cref="WriteState"/>, at the configured sensitivity. The bank must be the one
+    /// configured now; a checkpoint taken under another bank is refused (the caller then starts learning afresh).
     /// </summary>
-    public static VitalMonitor ReadState(BinaryReader reader, VitalSign sign, IReadOnlyList<DetectorSpec> bank, ArtifactRules rules, bool withSensitivity = true)
+    public static VitalMonitor ReadState(BinaryReader reader, VitalSign sign, IReadOnlyList<DetectorSpec> bank, ArtifactRules rules)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var sensitivity = withSensitivity ? (DetectorSensitivity)reader.ReadByte() : DetectorSensitivity.Standard;
-        if (!Enum.IsDefined(sensitivity))
-        {
-            throw new InvalidDataException("Vital monitor checkpoint is corrupt.");
-        }
         var lastValue = reader.ReadDouble();
         var repeats = reader.ReadInt32();
         var lastAcceptedTicks = reader.ReadInt64();
@@ -209,12 +212,7 @@ public sealed class VitalMonitor
             _repeats = repeats,
             _lastAccepted = new DateTimeOffset(lastAcceptedTicks, TimeSpan.Zero),
             Baseline = PersonalBaseline.Read(reader),
-            Sensitivity = sensitivity,
         };
-        for (var i = 0; i < monitor._specs.Length; i++)
-        {
-            monitor._specs[i] = monitor._configured[i].At(sensitivity);
-        }
         var count = reader.ReadInt32();
         if (count != monitor._detectors.Length)
         {
