@@ -19,7 +19,7 @@ public sealed class OptionsTests
     [InlineData("Give exactly one of", "--scenario=s.json", "--families=plan.json")]
     [InlineData("--replay needs --labels", "--replay=ward.csv")]
     [InlineData("--labels and --patients go with --replay only", "--scenario=s.json", "--labels=events.csv")]
-    [InlineData("--family goes with --families only", "--scenario=s.json", "--family=noisy")]
+    [InlineData("--family goes with --families or --projection only", "--scenario=s.json", "--family=noisy")]
     [InlineData("Unknown option --seed", "--scenario=s.json", "--seed=3")]
     public void A_command_line_that_does_not_say_one_thing_to_evaluate_is_refused_with_the_usage(string problem, params string[] args)
     {
