@@ -14,6 +14,15 @@ public sealed class OptionsTests
         Assert.Equal(EvaluationMode.Scenario, EvaluationOptions.Parse(["--scenario=s.json"]).Mode);
     }
 
+    [Fact]
+    public void Projection_takes_the_plan_and_optionally_one_family()
+    {
+        var projection = EvaluationOptions.Parse(["--projection=plan.json", "--family=noisy", "--output=out"]);
+
+        Assert.Equal((EvaluationMode.Projection, "plan.json", "noisy", "out"), (projection.Mode, projection.Input, projection.Family, projection.Output));
+        Assert.Contains("Give exactly one of", Assert.Throws<ArgumentException>(() => EvaluationOptions.Parse(["--projection=plan.json", "--families=plan.json"])).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Give exactly one of", "--grace=10m")]
     [InlineData("Give exactly one of", "--scenario=s.json", "--families=plan.json")]
