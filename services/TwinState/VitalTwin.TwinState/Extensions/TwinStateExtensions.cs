@@ -32,6 +32,7 @@ internal static class TwinStateExtensions
         builder.Services.AddSingleton<CommandWaits>();
         builder.Services.AddSingleton<CommandIssuer>();
         builder.Services.AddSingleton<CommandApplier>();
+        builder.Services.AddSingleton<ProjectionCall>();
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddOptions<News2Options>().BindConfiguration(News2Options.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
