@@ -16,7 +16,8 @@ namespace VitalTwin.TwinState.WhatIf;
 [BindServiceMethod(typeof(TwinWhatIfService), nameof(BindService))]
 internal sealed partial class TwinWhatIfService(
     PatientAccess access,
-    PatientRouter router) : TwinWhatIf.TwinWhatIfBase
+    PatientRouter router,
+    SettingsSimulator simulator) : TwinWhatIf.TwinWhatIfBase
 {
     public static void BindService(ServiceBinderBase binder, TwinWhatIf.TwinWhatIfBase? service) =>
         TwinWhatIf.BindService(new StrictRequestBinder(binder), service);
@@ -30,8 +31,8 @@ internal sealed partial class TwinWhatIfService(
             return await owner.CallAsync((invoker, call) => new TwinWhatIf.TwinWhatIfClient(invoker).SimulateSettingsAsync(request, call));
         }
 
-        _ = await access.VisibleTwinAsync(caller, patientId, context);
-        throw new RpcException(new Status(StatusCode.Unimplemented, "settings simulation is being built"));
+        var twin = await access.VisibleTwinAsync(caller, patientId, context);
+        return await simulator.SimulateAsync(request, twin, caller, context);
     }
 
     public override async Task<Projection> Project(ProjectRequest request, ServerCallContext context)
