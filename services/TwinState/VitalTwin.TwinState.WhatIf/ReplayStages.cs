@@ -28,7 +28,7 @@ internal static class TwinStage
     {
         var twin = new PatientTwin(patientId, configuration.Twin);
         twin.SetContext(context);
-        ApplySettings(twin, settings);
+        twin.SetAlarmSettings(settings);
         var units = catalogue.All.ToDictionary(d => d.Sign, d => d.CanonicalUnit);
         var announced = new List<TwinAnnouncement>();
         var interval = configuration.StalenessCheckInterval;
@@ -77,12 +77,6 @@ internal static class TwinStage
 
     /// <summary>Whether the twin replays alike under both settings: only SpO2 scale 2 reaches the twin.</summary>
     public static bool Alike(AlarmSettings a, AlarmSettings b) => (a.SpO2Scale2 is null) == (b.SpO2Scale2 is null);
-
-    private static void ApplySettings(PatientTwin twin, AlarmSettings settings)
-    {
-        _ = twin;
-        _ = settings;
-    }
 
     // TwinConsumer's TwinNews2Changed carries the values NEWS2 scored (TwinSnapshot.AsScored).
     private static VitalValue[] Scored(PatientTwin twin) =>

@@ -39,7 +39,7 @@ internal sealed class SettingsSimulator(
         var snapshot = twin.Snapshot();
         var to = (snapshot.AsOf ?? clock.GetUtcNow()).AddTicks(1);
         var from = to - window;
-        var current = CurrentSettings(twin);
+        var current = snapshot.SettingsInForce;
         if (!_running.Wait(0))
         {
             SettingsSimulationLog.Refused(logger, options.Value.MaxConcurrentSimulations);
@@ -128,15 +128,8 @@ internal sealed class SettingsSimulator(
         return change;
     }
 
-    private static Domain.AlarmSettings CurrentSettings(Core.PatientTwin twin)
-    {
-        _ = twin;
-        return Domain.AlarmSettings.None;
-    }
-
-    private static IReadOnlyList<ConfirmedAnomaly> ConfirmedAnomalies(Core.TwinSnapshot snapshot)
-    {
-        _ = snapshot;
-        return [];
-    }
+    private static IReadOnlyList<ConfirmedAnomaly> ConfirmedAnomalies(Core.TwinSnapshot snapshot) =>
+        [.. snapshot.Acknowledged
+            .Where(acknowledged => acknowledged.Verdict == Core.AnomalyVerdict.Real)
+            .Select(acknowledged => new ConfirmedAnomaly(acknowledged.Anomaly.Id, acknowledged.Anomaly.Sign, acknowledged.Anomaly.ObservedAt))];
 }
