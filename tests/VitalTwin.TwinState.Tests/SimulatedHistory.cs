@@ -9,9 +9,13 @@ namespace VitalTwin.TwinState.Tests;
 /// </summary>
 public sealed class SimulatedHistory : IVitalsStore
 {
-    private readonly InMemoryVitalsStore _store = new(Options.Create(new HistoryOptions()));
+    private readonly InMemoryVitalsStore _store;
     private TaskCompletionSource? _gate;
     private TaskCompletionSource _queried = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <param name="maxPointsPerQuery">The most one query may return, as <c>History:MaxPointsPerQuery</c> says.</param>
+    public SimulatedHistory(int maxPointsPerQuery) =>
+        _store = new(Options.Create(new HistoryOptions { MaxPointsPerQuery = maxPointsPerQuery }));
 
     /// <summary>When set, every query fails the way an unreachable InfluxDB does.</summary>
     public bool Unreachable { get; set; }

@@ -21,8 +21,8 @@ namespace VitalTwin.TwinState.Tests;
 /// <summary>
 /// TwinState as its Program wires it, over HTTP/2 on a free port against an embedded Kafka of its own, with a patient on
 /// ward A whose 30 minutes of heart rate (10 of them at 135 /min, where NEWS2 scores 3) went in through its consumer and
-/// into history (<see cref="SimulatedHistory"/>, which tests can hold back or cut off). One simulation at a time, a
-/// second's time bound.
+/// into history (<see cref="SimulatedHistory"/>, which tests can hold back or cut off). A query returns at most 500
+/// points, so a simulation reads the recording in slices. One simulation at a time, a second's time bound.
 /// </summary>
 public sealed class WhatIfTwinState : IAsyncLifetime
 {
@@ -41,7 +41,9 @@ public sealed class WhatIfTwinState : IAsyncLifetime
     private WebApplication _app = null!;
     private string _address = null!;
 
-    public SimulatedHistory History { get; } = new();
+    private const int MaxPointsPerQuery = 500;
+
+    public SimulatedHistory History { get; } = new(MaxPointsPerQuery);
 
     public KafkaTopics Topics { get; private set; } = null!;
 
@@ -62,6 +64,7 @@ public sealed class WhatIfTwinState : IAsyncLifetime
         settings["Kestrel:Endpoints:Http:Protocols"] = "Http2";
         settings["TwinState:Durability:CheckpointInterval"] = "00:00:00.200";
         settings["WhatIf:MaxConcurrentSimulations"] = "1";
+        settings["History:MaxPointsPerQuery"] = MaxPointsPerQuery.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["WhatIf:SimulationTimeout"] = "00:00:01";
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.ClearProviders();
@@ -99,7 +102,7 @@ public sealed class WhatIfTwinState : IAsyncLifetime
         await Task.WhenAll(published);
         var twins = _app.Services.GetRequiredService<Core.TwinRegistry>();
         await WaitUntilAsync(async () => twins.TryGet(Patient, out var twin) && twin!.Snapshot().ReadingsApplied == RecordedReadings
-            && (await History.QueryAsync(new HistoryQuery(Patient, [], RecordingStart, RecordingStart.AddHours(1), null), CancellationToken.None)).Sum(s => s.Points.Count) == RecordedReadings);
+            && (await History.QueryAsync(new HistoryQuery(Patient, [], RecordingStart, RecordingStart.AddHours(1), TimeSpan.FromHours(1)), CancellationToken.None)).Sum(s => s.Points.Sum(p => p.Count)) == RecordedReadings);
 
         var staff = new TwinQuery.TwinQueryClient(Channel(_cluster.Tokens.StaffToken()));
         await staff.SetPatientContextAsync(new SetPatientContextRequest { PatientId = Patient, Context = new PatientContext { Ward = WardA }, RecordedBy = "ward-clerk" });

@@ -1,19 +1,20 @@
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
 using VitalTwin.TwinState.History;
-using VitalTwin.TwinState.WhatIf;
 
 namespace VitalTwin.TwinState.WhatIf;
 
 /// <summary>
 /// Reads a patient's raw readings of a window for a replay. A store answers at most <see cref="HistoryOptions.MaxPointsPerQuery"/>
 /// points per query (100,000 by default, while 72 h at 1 Hz of 5 vitals is 1.3 M), so the window is first counted per hour
-/// (one small aggregate query), then read in slices of whole hours that each stay under that bound, a few at once.
+/// (one small aggregate query), then read in slices of whole hours that each stay under that bound, a few at once; an
+/// hour holding more is cut into equal parts, and a slice the store still refuses is halved.
 /// </summary>
 internal sealed class SettingsSimulationHistory(IVitalsStore history, IOptions<HistoryOptions> options, VitalCatalogue catalogue)
 {
     private static readonly TimeSpan CountedPer = TimeSpan.FromHours(1);
     private const int SlicesAtOnce = 4;
+    private static readonly TimeSpan MinimumSlice = TimeSpan.FromSeconds(1);
 
     /// <exception cref="InvalidHistoryQueryException">An hour holds more readings than one query may return.</exception>
     public async Task<RecordedReadings> ReadAsync(string patientId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
@@ -24,7 +25,7 @@ internal sealed class SettingsSimulationHistory(IVitalsStore history, IOptions<H
         await Parallel.ForEachAsync(
             Enumerable.Range(0, slices.Count),
             new ParallelOptions { MaxDegreeOfParallelism = SlicesAtOnce, CancellationToken = ct },
-            async (index, token) => read[index] = await history.QueryAsync(new HistoryQuery(patientId, [], slices[index].From, slices[index].To, null), token));
+            async (index, token) => read[index] = await ReadSliceAsync(patientId, slices[index].From, slices[index].To, token));
 
         var readings = new RecordedReadings.Builder();
         foreach (var slice in read)
@@ -42,6 +43,21 @@ internal sealed class SettingsSimulationHistory(IVitalsStore history, IOptions<H
             }
         }
         return readings.Build();
+    }
+
+    private async Task<IReadOnlyList<VitalSeries>> ReadSliceAsync(string patientId, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        try
+        {
+            return await history.QueryAsync(new HistoryQuery(patientId, [], from, to, null), ct);
+        }
+        catch (InvalidHistoryQueryException) when (to - from > MinimumSlice)
+        {
+            // Readings are not spread evenly within the hour: halve the slice and read each half.
+            var middle = from + ((to - from) / 2);
+            var halves = await Task.WhenAll(ReadSliceAsync(patientId, from, middle, ct), ReadSliceAsync(patientId, middle, to, ct));
+            return [.. halves[0], .. halves[1]];
+        }
     }
 
     /// <summary>Consecutive hours grouped while their readings, all vitals together, stay within <paramref name="maxPoints"/>.</summary>
@@ -62,6 +78,21 @@ internal sealed class SettingsSimulationHistory(IVitalsStore history, IOptions<H
                 slices.Add((sliceFrom, start));
                 (sliceFrom, inSlice) = (start, 0);
             }
+            if (count > maxPoints)
+            {
+                // One hour holds more than a query may return: equal parts of it, each about half the bound.
+                var end = Min(start + CountedPer, to);
+                var parts = (int)Math.Ceiling(2.0 * count / maxPoints);
+                var width = (end - sliceFrom) / parts;
+                for (var part = 0; part < parts - 1; part++)
+                {
+                    slices.Add((sliceFrom, sliceFrom + width));
+                    sliceFrom += width;
+                }
+                slices.Add((sliceFrom, end));
+                (sliceFrom, inSlice) = (end, 0);
+                continue;
+            }
             inSlice += count;
         }
         if (inSlice > 0)
@@ -70,4 +101,6 @@ internal sealed class SettingsSimulationHistory(IVitalsStore history, IOptions<H
         }
         return slices;
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

@@ -3,7 +3,6 @@ using VitalTwin.Clinical;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
-using VitalTwin.TwinState.WhatIf;
 using Domain = VitalTwin.Notification.Core;
 
 namespace VitalTwin.TwinState.WhatIf;
