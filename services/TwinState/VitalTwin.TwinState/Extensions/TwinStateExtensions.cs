@@ -28,6 +28,7 @@ internal static class TwinStateExtensions
         builder.Services.AddOptions<WhatIfOptions>().BindConfiguration(WhatIfOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<SettingsBounds>().BindConfiguration(AlarmSettingsSection).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PatientAccess>();
+        builder.Services.AddSettingsSimulation();
         builder.Services.AddOptions<CommandOptions>().BindConfiguration(CommandOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<CommandWaits>();
         builder.Services.AddSingleton<CommandIssuer>();
