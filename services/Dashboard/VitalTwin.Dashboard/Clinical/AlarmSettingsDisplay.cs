@@ -57,7 +57,8 @@ public static class AlarmSettingsDisplay
         {
             return "≤ 83 % (scale 2; ≥ 97 % on oxygen)";
         }
-        var sides = new[] { vital.DefaultLow is { } low ? $"≤ {Number(low)}" : null, vital.DefaultHigh is { } high ? $"≥ {Number(high)}" : null };
+        var unit = vital.Definition.CanonicalUnit;
+        var sides = new[] { vital.DefaultLow is { } low ? $"≤ {Display.Value(low, unit)}" : null, vital.DefaultHigh is { } high ? $"≥ {Display.Value(high, unit)}" : null };
         return $"{string.Join(", ", sides.Where(s => s is not null))} {vital.Unit}{(vital.Sign == VitalSign.OxygenSaturation ? " (scale 1)" : "")}";
     }
 
