@@ -294,7 +294,7 @@ internal static class TwinMapping
         return message;
     }
 
-    private static VitalCode ToCode(this VitalDefinition definition) => new() { Loinc = definition.Loinc, Mdc = definition.Mdc };
+    public static VitalCode ToCode(this VitalDefinition definition) => new() { Loinc = definition.Loinc, Mdc = definition.Mdc };
 
     private static Contracts.Twin.V1.News2InputStatus ToContract(this Core.News2InputStatus status) => status switch
     {
@@ -306,7 +306,7 @@ internal static class TwinMapping
         _ => Contracts.Twin.V1.News2InputStatus.Unspecified,
     };
 
-    private static Contracts.Twin.V1.News2Risk ToContract(this News2Risk risk) => risk switch
+    public static Contracts.Twin.V1.News2Risk ToContract(this News2Risk risk) => risk switch
     {
         News2Risk.Low => Contracts.Twin.V1.News2Risk.Low,
         News2Risk.LowMedium => Contracts.Twin.V1.News2Risk.LowMedium,

@@ -16,7 +16,8 @@ namespace VitalTwin.TwinState.WhatIf;
 [BindServiceMethod(typeof(TwinWhatIfService), nameof(BindService))]
 internal sealed partial class TwinWhatIfService(
     PatientAccess access,
-    PatientRouter router) : TwinWhatIf.TwinWhatIfBase
+    PatientRouter router,
+    ProjectionCall projection) : TwinWhatIf.TwinWhatIfBase
 {
     public static void BindService(ServiceBinderBase binder, TwinWhatIf.TwinWhatIfBase? service) =>
         TwinWhatIf.BindService(new StrictRequestBinder(binder), service);
@@ -43,7 +44,8 @@ internal sealed partial class TwinWhatIfService(
             return await owner.CallAsync((invoker, call) => new TwinWhatIf.TwinWhatIfClient(invoker).ProjectAsync(request, call));
         }
 
-        _ = await access.VisibleTwinAsync(caller, patientId, context);
-        throw new RpcException(new Status(StatusCode.Unimplemented, "projection is being built"));
+        var question = projection.Question(request);
+        var twin = await access.VisibleTwinAsync(caller, patientId, context);
+        return await projection.AnswerAsync(twin, question, caller, context);
     }
 }
