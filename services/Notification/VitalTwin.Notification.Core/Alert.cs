@@ -2,7 +2,7 @@ using VitalTwin.Clinical;
 
 namespace VitalTwin.Notification.Core;
 
-public enum AlertCondition { News2Medium, News2High, News2SingleParameter, VitalSpike, VitalChange, VitalsCombined, VitalStale, TrendingWorse }
+public enum AlertCondition { News2Medium, News2High, News2SingleParameter, VitalSpike, VitalChange, VitalsCombined, VitalStale, TrendingWorse, PersonalLimit }
 
 /// <summary>Priorities as IEC 60601-1-8 means them: awareness, prompt response, immediate response.</summary>
 public enum AlertPriority { Low, Medium, High }
@@ -45,7 +45,13 @@ public sealed record AlertDecision(
 
     /// <summary>Open alerts this one folds in (a combined alert); the lifecycle resolves them as superseded.</summary>
     public IReadOnlyList<AlertKey> Supersedes { get; init; } = [];
+
+    /// <summary>The patient's personal alarm settings that decided this alert; empty when only the defaults did.</summary>
+    public IReadOnlyList<AppliedSetting> PersonalSettings { get; init; } = [];
 }
+
+/// <summary>A personal alarm setting as an alert shows it: what it is (e.g. "Heart rate low limit 35 /min (default 40)"), why, by whom, until when.</summary>
+public sealed record AppliedSetting(VitalSign? Sign, string Description, string Reason, string Author, DateTimeOffset ExpiresAt);
 
 /// <summary>The condition behind an open alert has cleared, for long enough that the alert can resolve itself.</summary>
 public sealed record AlertClearance(string PatientId, AlertKey Key, DateTimeOffset ClearedAt);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.Notification.Core;
 
@@ -14,8 +15,11 @@ namespace VitalTwin.Notification.Core;
 /// it stayed clear for a while (hysteresis), so one open alert per patient and key is all there ever is.
 /// Time is the readings' time, so a replay at any speed decides the same; <see cref="Advance"/> lets clear
 /// times pass when no event for the patient arrives.
+/// A patient's personal alarm settings (<paramref name="settings"/>, judged in force at each event's time) replace a
+/// vital's default single-parameter alert on a side with a personal limit by a personal-limit alert, held back for the
+/// setting's hold time; put SpO2 on scale 2; and are named on every alert they decided.
 /// </summary>
-public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catalogue)
+public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catalogue, Func<string, AlarmSettings>? settings = null)
 {
     private readonly ConcurrentDictionary<string, PatientAlertState> _patients = new(StringComparer.Ordinal);
     private long _suppressedTowardsBaseline;
@@ -37,6 +41,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         ArgumentNullException.ThrowIfNull(vitals);
         var state = State(patientId);
         var outcome = new OutcomeBuilder();
+        var personal = SettingsAt(patientId, observedAt);
         lock (state)
         {
             Expire(patientId, state, observedAt, outcome);
@@ -47,10 +52,13 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             var high = news2.Risk == News2Risk.High;
             var highEntered = state.High.Observe(high, observedAt);
             var mediumEntered = state.Medium.Observe(high || news2.Risk == News2Risk.Medium, observedAt);
+            // A side with a personal limit alerts at that limit instead (JudgePersonalLimits).
             var scoringThree = news2.SubScores
                 .Where(s => s.Score >= 3)
                 .Select(s => (Sub: s, Vital: VitalOf(s.Parameter, vitals)))
-                .ToDictionary(s => SingleParameterKey(s.Sub.Parameter, s.Vital));
+                .Select(s => (s.Sub, s.Vital, Key: SingleParameterKey(s.Sub.Parameter, s.Vital)))
+                .Where(s => PersonalLimit(personal, s.Key) is null)
+                .ToDictionary(s => s.Key, s => (s.Sub, s.Vital));
             if (highEntered)
             {
                 // One deterioration, one alert: the high alert supersedes an open medium one, and jumping straight
@@ -59,16 +67,16 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                 var supersedes = state.Medium.Raised ? [new AlertKey(AlertCondition.News2Medium)] : new List<AlertKey>();
                 state.Medium.Raised = false;
                 state.Named = Named(news2);
-                outcome.Raise(Aggregate(patientId, AlertCondition.News2High, news2, vitals, observedAt) with { Supersedes = [.. supersedes, .. FoldSingleParameters(state)] });
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2High, news2, vitals, observedAt, personal) with { Supersedes = [.. supersedes, .. FoldSingleParameters(state)] });
             }
             else if (mediumEntered)
             {
                 state.Medium.Raised = true;
                 state.Named = Named(news2);
-                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, news2, vitals, observedAt) with { Supersedes = FoldSingleParameters(state) });
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, news2, vitals, observedAt, personal) with { Supersedes = FoldSingleParameters(state) });
             }
 
-            foreach (var key in state.SingleParameter.Keys.Union(scoringThree.Keys).ToList())
+            foreach (var key in state.SingleParameter.Keys.Where(k => k.Condition == AlertCondition.News2SingleParameter).Union(scoringThree.Keys).ToList())
             {
                 var latch = state.SingleParameter.TryGetValue(key, out var existing) ? existing : state.SingleParameter[key] = new Latch();
                 // A parameter the open NEWS2 alert already names is folded into it; one it did not name is a new
@@ -80,9 +88,10 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                     var reason = Reason(sub, vital);
                     outcome.Raise(new AlertDecision(patientId, AlertCondition.News2SingleParameter, AlertPriority.Medium,
                         "Single NEWS2 parameter scores 3: " + reason.Text, [reason], news2.Total)
-                    { Key = key, ObservedAt = observedAt });
+                    { Key = key, ObservedAt = observedAt, PersonalSettings = ScaleTwoApplied(personal, [sub]) });
                 }
             }
+            JudgePersonalLimits(patientId, state, personal, observedAt, outcome);
             Expire(patientId, state, observedAt, outcome);
         }
         return outcome.Build();
@@ -118,12 +127,13 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         ArgumentNullException.ThrowIfNull(anomaly);
         var state = State(anomaly.PatientId);
         var outcome = new OutcomeBuilder();
+        var personal = SettingsAt(anomaly.PatientId, anomaly.ObservedAt);
         lock (state)
         {
             Expire(anomaly.PatientId, state, anomaly.ObservedAt, outcome);
             if (anomaly.Deterioration)
             {
-                TrendingWorse(anomaly, state, outcome);
+                TrendingWorse(anomaly, state, outcome, personal);
                 return outcome.Build();
             }
             var key = new AlertKey(anomaly.LastingChange ? AlertCondition.VitalChange : AlertCondition.VitalSpike, anomaly.Sign, anomaly.Upward ? AlertDirection.Up : AlertDirection.Down);
@@ -137,7 +147,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                 return outcome.Build();
             }
             // A lasting change that leaves the vital where NEWS2 scores it 0 or 1 is a trend to watch, not an alarm.
-            if (anomaly.LastingChange && (!options.AlertOnChanges || !ScoresClinically(anomaly.Sign, anomaly.Value)))
+            if (anomaly.LastingChange && (!options.AlertOnChanges || !ScoresClinically(anomaly.Sign, anomaly.Value, personal, state)))
             {
                 Interlocked.Increment(ref _changesWithinNormal);
                 return outcome.Build();
@@ -177,6 +187,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                     Key = new AlertKey(AlertCondition.VitalsCombined),
                     ObservedAt = anomaly.ObservedAt,
                     Supersedes = recent.Select(r => r.Key).ToList(),
+                    PersonalSettings = SensitivityApplied(personal, recent.Select(r => r.Key.Sign).Append(key.Sign)),
                 });
             }
             else
@@ -185,9 +196,9 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                 var summary = anomaly.LastingChange
                     ? $"Lasting {(anomaly.Upward ? "rise" : "fall")} in {name}"
                     : $"Sudden {(anomaly.Upward ? "rise" : "fall")} in {name}";
-                var priority = ScoresClinically(anomaly.Sign, anomaly.Value) ? AlertPriority.Medium : AlertPriority.Low;
+                var priority = ScoresClinically(anomaly.Sign, anomaly.Value, personal, state) ? AlertPriority.Medium : AlertPriority.Low;
                 outcome.Raise(new AlertDecision(anomaly.PatientId, key.Condition, priority, summary, [reason], state.News2Total)
-                { Key = key, ObservedAt = anomaly.ObservedAt });
+                { Key = key, ObservedAt = anomaly.ObservedAt, PersonalSettings = SensitivityApplied(personal, [anomaly.Sign]) });
             }
         }
         return outcome.Build();
@@ -197,7 +208,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
     /// Low priority, for awareness: the patient is drifting from their usual before NEWS2 says so. Folded into an
     /// open NEWS2 alert, which already asks for more; superseded by one raised later, so the alert escalates.
     /// </summary>
-    private void TrendingWorse(SpikeObservation anomaly, PatientAlertState state, OutcomeBuilder outcome)
+    private void TrendingWorse(SpikeObservation anomaly, PatientAlertState state, OutcomeBuilder outcome, AlarmSettings personal)
     {
         if (state.TrendRaisedAt is not null || AggregateOpen(state))
         {
@@ -208,7 +219,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         outcome.Raise(new AlertDecision(anomaly.PatientId, AlertCondition.TrendingWorse, AlertPriority.Low, "Trending worse: " + text,
             [new AlertReason(text, anomaly.Sign, anomaly.Value, anomaly.Unit) { Baseline = double.IsNaN(anomaly.PersonalBaseline) ? null : anomaly.PersonalBaseline }],
             state.News2Total)
-        { Key = new AlertKey(AlertCondition.TrendingWorse), ObservedAt = anomaly.ObservedAt });
+        { Key = new AlertKey(AlertCondition.TrendingWorse), ObservedAt = anomaly.ObservedAt, PersonalSettings = SensitivityApplied(personal, personal.Vitals.Select(v => (VitalSign?)v.Sign)) });
     }
 
     /// <summary>A monitored vital stopped arriving (<paramref name="stale"/>) or arrived again.</summary>
@@ -289,7 +300,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                 case AlertCondition.News2Medium:
                     state.Medium.Restore();
                     break;
-                case AlertCondition.News2SingleParameter:
+                case AlertCondition.News2SingleParameter or AlertCondition.PersonalLimit:
                     (state.SingleParameter.TryGetValue(key, out var latch) ? latch : state.SingleParameter[key] = new Latch()).Restore();
                     break;
                 case AlertCondition.VitalSpike or AlertCondition.VitalChange:
@@ -329,6 +340,11 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
 
     private void Expire(string patientId, PatientAlertState state, DateTimeOffset now, OutcomeBuilder outcome)
     {
+        if (state.CrossedSince.Count > 0)
+        {
+            // The twin's last values hold until its next event: a limit crossed then may have been held long enough now.
+            JudgePersonalLimits(patientId, state, SettingsAt(patientId, now), now, outcome);
+        }
         if (state.High.Expire(now, options.ClearAfter))
         {
             // Settling at medium still needs an urgent response, and the twin sends no further event while the
@@ -337,7 +353,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             {
                 state.Medium.Raised = true;
                 state.Named = Named(last);
-                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, last, state.LastVitals, now) with { Supersedes = [new AlertKey(AlertCondition.News2High)] });
+                outcome.Raise(Aggregate(patientId, AlertCondition.News2Medium, last, state.LastVitals, now, SettingsAt(patientId, now)) with { Supersedes = [new AlertKey(AlertCondition.News2High)] });
             }
             else
             {
@@ -384,24 +400,160 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         !double.IsNaN(anomaly.PersonalBaseline)
         && Math.Abs(anomaly.Value - anomaly.PersonalBaseline) < Math.Abs(anomaly.BaselineMean - anomaly.PersonalBaseline);
 
-    /// <summary>Whether the value itself lies in a band NEWS2 scores 2 or more (air, SpO2 scale 1).</summary>
-    private static bool ScoresClinically(VitalSign sign, double value) => sign switch
+    /// <summary>Whether the value itself lies in a band NEWS2 scores 2 or more (SpO2 on scale 1, or scale 2 while a personal setting says so).</summary>
+    private static bool ScoresClinically(VitalSign sign, double value, AlarmSettings personal, PatientAlertState state) => sign switch
     {
         VitalSign.HeartRate => News2.ScorePulse(value),
         VitalSign.RespiratoryRate => News2.ScoreRespirationRate(value),
         VitalSign.SystolicBloodPressure => News2.ScoreSystolicBloodPressure(value),
-        VitalSign.OxygenSaturation => News2.ScoreOxygenSaturation(value, SpO2Scale.Scale1, onOxygen: false),
+        VitalSign.OxygenSaturation => News2.ScoreOxygenSaturation(value, ScaleOf(personal), OnOxygen(state)),
         VitalSign.BodyTemperature => News2.ScoreTemperature(value),
         _ => 0,
     } >= 2;
 
-    private AlertDecision Aggregate(string patientId, AlertCondition condition, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset observedAt)
+    private static SpO2Scale ScaleOf(AlarmSettings personal) => personal.SpO2Scale2 is null ? SpO2Scale.Scale1 : SpO2Scale.Scale2;
+
+    private static bool OnOxygen(PatientAlertState state) =>
+        state.LastNews2?.SubScores.Any(s => s.Parameter == News2Parameter.AirOrOxygen && s.Score > 0) ?? false;
+
+    private AlertDecision Aggregate(string patientId, AlertCondition condition, News2Result news2, IReadOnlyList<VitalValue> vitals, DateTimeOffset observedAt, AlarmSettings personal)
     {
         var high = condition == AlertCondition.News2High;
-        var reasons = news2.SubScores.Where(s => s.Score >= 1).Select(s => Reason(s, VitalOf(s.Parameter, vitals))).ToList();
+        var scored = news2.SubScores.Where(s => s.Score >= 1).ToList();
+        var reasons = scored.Select(s => Reason(s, VitalOf(s.Parameter, vitals))).ToList();
         return new AlertDecision(patientId, condition, high ? AlertPriority.High : AlertPriority.Medium,
             string.Create(CultureInfo.InvariantCulture, $"NEWS2 {news2.Total} ({(high ? "high" : "medium")} risk)"), reasons, news2.Total)
-        { Key = new AlertKey(condition), ObservedAt = observedAt };
+        { Key = new AlertKey(condition), ObservedAt = observedAt, PersonalSettings = ScaleTwoApplied(personal, scored) };
+    }
+
+    private AlarmSettings SettingsAt(string patientId, DateTimeOffset at) =>
+        settings is null ? AlarmSettings.None : settings(patientId).InForceAt(at);
+
+    /// <summary>The patient's limit on the key's vital and side, which replaces the default single-parameter alert there; null when none.</summary>
+    private static double? PersonalLimit(AlarmSettings personal, AlertKey key) =>
+        key.Sign is { } sign && personal.For(sign) is { } setting
+            ? key.Direction switch
+            {
+                AlertDirection.Up => setting.HighLimit,
+                AlertDirection.Down => setting.LowLimit,
+                _ => null,
+            }
+            : null;
+
+    /// <summary>
+    /// Compares the twin's last values with the personal limits in force at <paramref name="at"/>: a limit crossed
+    /// (at or beyond it) alerts once it has stayed crossed for the setting's hold time, and, like a single-parameter
+    /// alert, clears once it stayed clear for the clear-after time. An open alert's vital crossing again needs no new hold.
+    /// </summary>
+    private void JudgePersonalLimits(string patientId, PatientAlertState state, AlarmSettings personal, DateTimeOffset at, OutcomeBuilder outcome)
+    {
+        Dictionary<AlertKey, (VitalAlarmSetting Setting, VitalValue Vital, double Limit)>? crossed = null;
+        foreach (var setting in personal.Vitals)
+        {
+            if (VitalOf(setting.Sign, state.LastVitals) is not { } vital)
+            {
+                continue;
+            }
+            if (setting.LowLimit is { } low && vital.Value <= low)
+            {
+                (crossed ??= [])[new AlertKey(AlertCondition.PersonalLimit, setting.Sign, AlertDirection.Down)] = (setting, vital, low);
+            }
+            else if (setting.HighLimit is { } high && vital.Value >= high)
+            {
+                (crossed ??= [])[new AlertKey(AlertCondition.PersonalLimit, setting.Sign, AlertDirection.Up)] = (setting, vital, high);
+            }
+        }
+        foreach (var key in state.CrossedSince.Keys.Where(k => crossed?.ContainsKey(k) != true).ToList())
+        {
+            state.CrossedSince.Remove(key);
+        }
+        var keys = state.SingleParameter.Keys.Where(k => k.Condition == AlertCondition.PersonalLimit);
+        foreach (var key in (crossed is null ? keys : keys.Union(crossed.Keys)).ToList())
+        {
+            var latch = state.SingleParameter.TryGetValue(key, out var existing) ? existing : state.SingleParameter[key] = new Latch();
+            var held = false;
+            if (crossed?.TryGetValue(key, out var crossing) == true)
+            {
+                var since = state.CrossedSince.TryGetValue(key, out var from) ? from : state.CrossedSince[key] = at;
+                held = latch.Open || at - since >= crossing.Setting.HoldTime;
+            }
+            if (latch.Observe(held, at) && !(AggregateOpen(state) && state.Named.Contains(News2.ParameterOf(key.Sign!.Value))))
+            {
+                latch.Raised = true;
+                var (setting, vital, limit) = crossed![key];
+                outcome.Raise(PersonalLimitAlert(patientId, key, setting, vital, limit, state.CrossedSince[key], at, personal, state));
+            }
+        }
+    }
+
+    private AlertDecision PersonalLimitAlert(
+        string patientId, AlertKey key, VitalAlarmSetting setting, VitalValue vital, double limit, DateTimeOffset crossedSince, DateTimeOffset at, AlarmSettings personal, PatientAlertState state)
+    {
+        var low = key.Direction == AlertDirection.Down;
+        var held = setting.HoldTime > TimeSpan.Zero ? ", for " + Minutes(at - crossedSince) : string.Empty;
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{Capitalise(catalogue[vital.Sign].Name)} {vital.Value:0.#} {vital.Unit} {(low ? "at or under" : "at or over")} this patient's {(low ? "low" : "high")} limit of {limit:0.#} {vital.Unit}{held}");
+        var applied = Applied(setting.Sign, LimitDescription(setting, key.Direction, limit, personal, state), setting.Provenance);
+        return new AlertDecision(patientId, AlertCondition.PersonalLimit, AlertPriority.Medium, "Personal alarm limit: " + text,
+            [new AlertReason(text, vital.Sign, vital.Value, vital.Unit)], state.News2Total)
+        {
+            Key = key,
+            ObservedAt = at,
+            PersonalSettings = [applied, .. ScaleTwoApplied(personal, vital.Sign == VitalSign.OxygenSaturation ? state.LastNews2?.SubScores ?? [] : [])],
+        };
+    }
+
+    private string LimitDescription(VitalAlarmSetting setting, AlertDirection direction, double limit, AlarmSettings personal, PatientAlertState state)
+    {
+        var definition = catalogue[setting.Sign];
+        var defaultLimit = DefaultLimit(setting.Sign, direction, ScaleOf(personal), OnOxygen(state));
+        var byDefault = defaultLimit is { } d ? string.Create(CultureInfo.InvariantCulture, $"default {d:0.#}") : "no default";
+        var hold = setting.HoldTime > TimeSpan.Zero ? ", held " + Minutes(setting.HoldTime) : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Capitalise(definition.Name)} {(direction == AlertDirection.Down ? "low" : "high")} limit {limit:0.#} {definition.CanonicalUnit} ({byDefault}){hold}");
+    }
+
+    /// <summary>Where NEWS2 scores the vital 3 on that side (the default alert limit), as a whole value; null where it never does.</summary>
+    private static double? DefaultLimit(VitalSign sign, AlertDirection direction, SpO2Scale scale, bool onOxygen) => (sign, direction == AlertDirection.Up) switch
+    {
+        (VitalSign.HeartRate, false) => 40,
+        (VitalSign.HeartRate, true) => 131,
+        (VitalSign.RespiratoryRate, false) => 8,
+        (VitalSign.RespiratoryRate, true) => 25,
+        (VitalSign.SystolicBloodPressure, false) => 90,
+        (VitalSign.SystolicBloodPressure, true) => 220,
+        (VitalSign.BodyTemperature, false) => 35,
+        (VitalSign.OxygenSaturation, false) => scale == SpO2Scale.Scale2 ? 83 : 91,
+        (VitalSign.OxygenSaturation, true) when scale == SpO2Scale.Scale2 && onOxygen => 97,
+        _ => null,
+    };
+
+    /// <summary>SpO2 scale 2, on an alert whose scores include SpO2's while the personal setting put it on scale 2.</summary>
+    private static List<AppliedSetting> ScaleTwoApplied(AlarmSettings personal, IEnumerable<News2SubScore> scored) =>
+        personal.SpO2Scale2 is { } scale && scored.Any(s => s.Parameter == News2Parameter.OxygenSaturation && s.Score >= 1)
+            ? [Applied(VitalSign.OxygenSaturation, "Oxygen saturation scored on NEWS2 scale 2", scale)]
+            : [];
+
+    /// <summary>The non-standard detector sensitivities in force on these vitals.</summary>
+    private List<AppliedSetting> SensitivityApplied(AlarmSettings personal, IEnumerable<VitalSign?> signs) =>
+        [.. signs.OfType<VitalSign>().Distinct()
+            .Select(personal.For)
+            .Where(s => s is { Sensitivity: not DetectorSensitivity.Standard })
+            .Select(s => Applied(s!.Sign, $"{Capitalise(catalogue[s.Sign].Name)} detector sensitivity {s.Sensitivity.ToString().ToLowerInvariant()}", s.Provenance))];
+
+    private static AppliedSetting Applied(VitalSign sign, string description, SettingProvenance provenance) =>
+        new(sign, description, provenance.Reason, provenance.Author, provenance.ExpiresAt);
+
+    private static VitalValue? VitalOf(VitalSign sign, IReadOnlyList<VitalValue> vitals)
+    {
+        foreach (var vital in vitals)
+        {
+            if (vital.Sign == sign)
+            {
+                return vital;
+            }
+        }
+        return null;
     }
 
     private static VitalValue? VitalOf(News2Parameter parameter, IReadOnlyList<VitalValue> vitals)
@@ -489,6 +641,9 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         public bool TrendFolded { get; set; }
         public News2Result? LastNews2 { get; set; }
         public IReadOnlyList<VitalValue> LastVitals { get; set; } = [];
+
+        /// <summary>Personal limits crossed now, since when (event time): held back until their hold time has passed.</summary>
+        public Dictionary<AlertKey, DateTimeOffset> CrossedSince { get; } = [];
     }
 
     private sealed class OpenAnomaly(DateTimeOffset raisedAt, AlertReason reason)

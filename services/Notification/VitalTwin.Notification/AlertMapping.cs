@@ -11,6 +11,7 @@ using AlertCondition = VitalTwin.Notification.Core.AlertCondition;
 using AlertKey = VitalTwin.Notification.Core.AlertKey;
 using AlertPriority = VitalTwin.Notification.Core.AlertPriority;
 using AlertReason = VitalTwin.Notification.Core.AlertReason;
+using AppliedSetting = VitalTwin.Notification.Core.AppliedSetting;
 using Contract = VitalTwin.Contracts.Alerting.V1;
 
 namespace VitalTwin.Notification;
@@ -39,6 +40,7 @@ internal static class AlertMapping
             ObservedAt = Timestamp.FromDateTimeOffset(decision.ObservedAt == default ? raisedAt : decision.ObservedAt),
         };
         raised.Reasons.AddRange(decision.Reasons.Select(r => r.ToContract(catalogue)));
+        raised.PersonalSettings.AddRange(decision.PersonalSettings.Select(s => s.ToContract(catalogue)));
         return raised;
     }
 
@@ -52,6 +54,7 @@ internal static class AlertMapping
         AlertCondition.VitalsCombined => Contract.AlertCondition.VitalsCombined,
         AlertCondition.VitalStale => Contract.AlertCondition.VitalStale,
         AlertCondition.TrendingWorse => Contract.AlertCondition.TrendingWorse,
+        AlertCondition.PersonalLimit => Contract.AlertCondition.PersonalLimit,
         _ => Contract.AlertCondition.Unspecified,
     };
 
@@ -80,6 +83,7 @@ internal static class AlertMapping
             Contract.AlertCondition.VitalsCombined => AlertCondition.VitalsCombined,
             Contract.AlertCondition.VitalStale => AlertCondition.VitalStale,
             Contract.AlertCondition.TrendingWorse => AlertCondition.TrendingWorse,
+            Contract.AlertCondition.PersonalLimit => AlertCondition.PersonalLimit,
             _ => null,
         };
         if (condition is null)
@@ -112,6 +116,15 @@ internal static class AlertMapping
         }
         return message;
     }
+
+    private static Contract.AppliedSetting ToContract(this AppliedSetting setting, VitalCatalogue catalogue) => new()
+    {
+        Code = setting.Sign is { } sign ? new VitalCode { Loinc = catalogue[sign].Loinc, Mdc = catalogue[sign].Mdc } : null,
+        Description = setting.Description,
+        Reason = setting.Reason,
+        Author = setting.Author,
+        ExpiresAt = Timestamp.FromDateTimeOffset(setting.ExpiresAt),
+    };
 
     /// <summary>
     /// Derived from the event that caused it, so reprocessing that event yields the same alert id, which is recognised and

@@ -219,6 +219,7 @@ public static partial class AlertFhirMapper
             AlertCondition.VitalsCombined => ("VITALS_COMBINED", "Anomalies on several vital signs within a short window"),
             AlertCondition.VitalStale => ("VITAL_STALE", "A monitored vital sign stopped arriving"),
             AlertCondition.TrendingWorse => ("TRENDING_WORSE", "Several vital signs drifting from the patient's usual"),
+            AlertCondition.PersonalLimit => ("PERSONAL_LIMIT", "A vital sign crossed the patient's personal alarm limit"),
             _ => ("UNSPECIFIED", "Unspecified alert condition"),
         };
         return new CodeableConcept(ConditionSystem, code, display, display);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using VitalTwin.AlarmSettings;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;
 using VitalTwin.Kafka;
@@ -19,7 +20,9 @@ internal static class NotificationExtensions
         builder.Services.AddOptions<AlertDeskOptions>().BindConfiguration(AlertDeskOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(VitalCatalogue.Default);
-        builder.Services.AddSingleton(sp => new AlertPolicy(sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>()));
+        builder.Services.AddAlarmSettingsBook();
+        builder.Services.AddSingleton(sp => new AlertPolicy(
+            sp.GetRequiredService<IOptions<AlertPolicyOptions>>().Value, sp.GetRequiredService<VitalCatalogue>(), sp.GetRequiredService<AlarmSettingsBook>().For));
         builder.Services.AddSingleton<PatientPartitions>();
         builder.Services.AddSingleton<PatientWards>();
         builder.Services.AddPartitionConsents();
