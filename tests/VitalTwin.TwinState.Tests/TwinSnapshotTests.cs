@@ -195,7 +195,7 @@ public class TwinSnapshotTests
         var carriedOn = TwinSnapshot.FromBytes(twin.Snapshot().ToBytes());
         Assert.NotNull(carriedOn.Vitals[VitalSign.HeartRate].Forecast!.Value.Lower);
         Assert.Equal(twin.Snapshot(), carriedOn);
-        Assert.Equal(4, twin.Snapshot().ToBytes()[0]);
+        Assert.Equal(5, twin.Snapshot().ToBytes()[0]);
     }
 
     // Fifty minutes of a heart rate with two dropouts, the second still open, on a patient whose context a nurse recorded.

@@ -1,5 +1,6 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -32,6 +33,11 @@ namespace VitalTwin.TwinState.Core;
 /// <see cref="TwinSettings.BaselineHoldBack"/>; an anomaly reported for it before then (or before it arrived)
 /// keeps it out. An anomaly reported later than that is too late, and the baseline's clipping bounds its effect.
 /// </para>
+/// <para>
+/// Clinicians' commands: <see cref="Version"/> is the position of the last command applied, so the host applies each
+/// command once. Personal alarm settings are held as set; those in force at the twin's clock count, and while an SpO2
+/// scale 2 setting is, NEWS2 scores SpO2 on scale 2 (a change that causes counts at once, as a context change does).
+/// </para>
 /// </remarks>
 public sealed class PatientTwin
 {
@@ -50,6 +56,16 @@ public sealed class PatientTwin
     private News2BandChange? _bandChange;
     private ArtifactScreen _screen = new();
     private News2Projection? _projection;
+    private AlarmSettings _alarmSettings = AlarmSettings.None;
+    private SpO2Scale _scoredScale;
+    private long _version;
+    private List<AcknowledgedAnomaly>? _acknowledged;
+
+    /// <summary>How long an acknowledged anomaly is kept, from when it was observed, by the twin's clock.</summary>
+    public static readonly TimeSpan AcknowledgedKeptFor = TimeSpan.FromHours(72);
+
+    // Bounds the snapshot whatever the clinicians do; far above what 72 hours of acknowledging brings.
+    private const int MaxAcknowledged = 256;
 
     public PatientTwin(string patientId, TwinSettings? settings = null)
     {
@@ -59,10 +75,35 @@ public sealed class PatientTwin
         _settings.Validate();
         Span<ScoringInput> inputs = stackalloc ScoringInput[TwinScoring.SignCount];
         FillScoringInputs(inputs);
-        (_news2, _news2Key) = TwinScoring.Score(_context, inputs);
+        _scoredScale = ScoringContext().SpO2Scale;
+        (_news2, _news2Key) = TwinScoring.Score(ScoringContext(), inputs);
     }
 
     public string PatientId { get; }
+
+    /// <summary>The position of the last clinician command applied to this twin; 0 before any.</summary>
+    public long Version
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _version;
+            }
+        }
+    }
+
+    /// <summary>The patient's personal alarm settings as last set, expired ones included (judge them with <see cref="AlarmSettings.InForceAt"/>).</summary>
+    public AlarmSettings Settings
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _alarmSettings;
+            }
+        }
+    }
 
     public PatientContext Context
     {
@@ -89,6 +130,9 @@ public sealed class PatientTwin
             _anomaliesSeen = snapshot.AnomaliesSeen,
             _openAnomalies = snapshot.OpenAnomalies.Count == 0 ? null : [.. snapshot.OpenAnomalies],
             _applied = new AppliedReadings(snapshot.DeviceSequences),
+            _alarmSettings = snapshot.Settings,
+            _version = snapshot.Version,
+            _acknowledged = snapshot.Acknowledged.Count == 0 ? null : [.. snapshot.Acknowledged],
         };
 
         foreach (var vital in snapshot.Vitals.Values)
@@ -98,8 +142,10 @@ public sealed class PatientTwin
 
         Span<ScoringInput> inputs = stackalloc ScoringInput[TwinScoring.SignCount];
         twin.FillScoringInputs(inputs);
-        (twin._news2, twin._news2Key) = TwinScoring.Score(twin._context, inputs);
-        twin._projection = TwinScoring.Project(twin._context, inputs);
+        var scoring = twin.ScoringContext();
+        twin._scoredScale = scoring.SpO2Scale;
+        (twin._news2, twin._news2Key) = TwinScoring.Score(scoring, inputs);
+        twin._projection = TwinScoring.Project(scoring, inputs);
         // A band change still waiting out its hold stays pending with the band the twin had: a restart neither loses it nor confirms it early.
         twin._bandChange = snapshot.BandChange;
         twin._screen = snapshot.Screen();
@@ -201,13 +247,68 @@ public sealed class PatientTwin
         }
     }
 
-    /// <summary>Closes an open anomaly; false when none with that id is open.</summary>
-    public bool AcknowledgeAnomaly(string anomalyId)
+    /// <summary>Closes an open anomaly without a verdict; false when none with that id is open.</summary>
+    public bool AcknowledgeAnomaly(string anomalyId) => AcknowledgeAnomaly(anomalyId, AnomalyVerdict.Unspecified, string.Empty, default, string.Empty);
+
+    /// <summary>
+    /// Closes an open anomaly and keeps it, with the clinician's verdict, among the acknowledged ones for
+    /// <see cref="AcknowledgedKeptFor"/>; false when none with that id is open.
+    /// </summary>
+    public bool AcknowledgeAnomaly(string anomalyId, AnomalyVerdict verdict, string acknowledgedBy, DateTimeOffset acknowledgedAt, string reason)
     {
         ArgumentNullException.ThrowIfNull(anomalyId);
+        ArgumentNullException.ThrowIfNull(acknowledgedBy);
+        ArgumentNullException.ThrowIfNull(reason);
         lock (_gate)
         {
-            return _openAnomalies?.RemoveAll(a => a.Id == anomalyId) > 0;
+            var index = _openAnomalies?.FindIndex(a => a.Id == anomalyId) ?? -1;
+            if (index < 0)
+            {
+                return false;
+            }
+
+            var anomaly = _openAnomalies![index];
+            _openAnomalies.RemoveAt(index);
+            _acknowledged ??= [];
+            _acknowledged.Add(new AcknowledgedAnomaly(anomaly, verdict, acknowledgedBy, acknowledgedAt, reason));
+            if (_acknowledged.Count > MaxAcknowledged)
+            {
+                _acknowledged.RemoveAt(0);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the personal alarm settings. NEWS2 is scored again when the SpO2 scale in force changes with them,
+    /// and that change counts at once, as a context change does.
+    /// </summary>
+    public TwinChange SetAlarmSettings(AlarmSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        lock (_gate)
+        {
+            _alarmSettings = settings;
+            return Rescore(ReadingEffect.None, trendChanged: false, contextChanged: false);
+        }
+    }
+
+    /// <summary>
+    /// Records that the clinician command at <paramref name="version"/> was applied. False, and nothing recorded, when
+    /// the twin is already at or past it: the command was applied before (a replay), and must not be again.
+    /// </summary>
+    public bool AdvanceVersion(long version)
+    {
+        lock (_gate)
+        {
+            if (version <= _version)
+            {
+                return false;
+            }
+
+            _version = version;
+            return true;
         }
     }
 
@@ -255,7 +356,8 @@ public sealed class PatientTwin
                 _news2,
                 _projection,
                 _bandChange,
-                _screen);
+                _screen,
+                new TwinCommandState(_version, _alarmSettings, _acknowledged is null ? [] : _acknowledged.ToArray()));
         }
     }
 
@@ -311,6 +413,7 @@ public sealed class PatientTwin
         }
 
         var closed = _openAnomalies?.RemoveAll(HasExpired) > 0;
+        closed |= _acknowledged?.RemoveAll(a => a.Anomaly.ObservedAt.UtcTicks + AcknowledgedKeptFor.Ticks <= _clockTicks) > 0;
         return (trendChanged, staleness is null ? [] : staleness, closed);
     }
 
@@ -319,7 +422,11 @@ public sealed class PatientTwin
         var previous = _news2;
         Span<ScoringInput> inputs = stackalloc ScoringInput[TwinScoring.SignCount];
         FillScoringInputs(inputs);
-        var (candidate, key) = TwinScoring.Score(_context, inputs);
+        var scoring = ScoringContext();
+        // A scale 2 setting coming into force or expiring changes the scale as a clinician's context change would.
+        contextChanged |= scoring.SpO2Scale != _scoredScale;
+        _scoredScale = scoring.SpO2Scale;
+        var (candidate, key) = TwinScoring.Score(scoring, inputs);
         var current = Hold(candidate, immediately: contextChanged);
         var news2Changed = key != _news2Key || !TwinScoring.SameScore(previous, current);
         if (news2Changed)
@@ -330,7 +437,7 @@ public sealed class PatientTwin
         var projectedRiskChanged = false;
         if (news2Changed || trendChanged || contextChanged)
         {
-            var projection = TwinScoring.Project(_context, inputs);
+            var projection = TwinScoring.Project(scoring, inputs);
             projectedRiskChanged = projection?.Risk != _projection?.Risk;
             _projection = projection;
         }
@@ -365,6 +472,8 @@ public sealed class PatientTwin
         _bandChange = null;
         return candidate;
     }
+
+    private PatientContext ScoringContext() => TwinScoring.ScoringContext(_context, _alarmSettings, _clockTicks);
 
     private void FillScoringInputs(Span<ScoringInput> inputs)
     {

@@ -1,5 +1,6 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -25,8 +26,13 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
         News2Result? news2 = null,
         News2Projection? projection = null,
         News2BandChange? bandChange = null,
-        ArtifactScreen? screen = null)
+        ArtifactScreen? screen = null,
+        TwinCommandState? commands = null)
     {
+        commands ??= TwinCommandState.None;
+        Version = commands.Version;
+        Settings = commands.Settings;
+        Acknowledged = commands.Acknowledged;
         BandChange = bandChange;
         if (screen is not null)
         {
@@ -52,8 +58,9 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
             _scoring[i] = vitals.TryGetValue((VitalSign)i, out var vital) ? vital.ScoringInput : ScoringInput.Missing;
         }
 
-        News2 = news2 ?? TwinScoring.Score(context, _scoring).Result;
-        Projection = news2 is null ? TwinScoring.Project(context, _scoring) : projection;
+        var scoring = TwinScoring.ScoringContext(context, Settings, clockTicks);
+        News2 = news2 ?? TwinScoring.Score(scoring, _scoring).Result;
+        Projection = news2 is null ? TwinScoring.Project(scoring, _scoring) : projection;
         Latest = vitals.Values.ToDictionary(v => v.Sign, v => v.Latest);
     }
 
@@ -94,6 +101,18 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
     public News2Projection? Projection { get; }
 
     public IReadOnlyList<TwinAnomaly> OpenAnomalies { get; }
+
+    /// <summary>The position of the last clinician command applied (<see cref="PatientTwin.Version"/>).</summary>
+    public long Version { get; }
+
+    /// <summary>The personal alarm settings as last set, expired ones included; <see cref="SettingsInForce"/> are those that count.</summary>
+    public AlarmSettings Settings { get; }
+
+    /// <summary>The settings in force at the twin's clock.</summary>
+    public AlarmSettings SettingsInForce => Settings.InForceAt(Time.FromUtcTicks(ClockTicks));
+
+    /// <summary>Anomalies clinicians acknowledged in the last <see cref="PatientTwin.AcknowledgedKeptFor"/>, with their verdict, in the order acknowledged.</summary>
+    public IReadOnlyList<AcknowledgedAnomaly> Acknowledged { get; }
 
     /// <summary>The last sequence number applied from each device, and the boot it counts in, which makes replays harmless.</summary>
     public IReadOnlyDictionary<string, DeviceSequence> DeviceSequences { get; }
@@ -167,6 +186,9 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
         && SameEntries(Vitals, other.Vitals)
         && SameEntries(DeviceSequences, other.DeviceSequences)
         && OpenAnomalies.SequenceEqual(other.OpenAnomalies)
+        && Version == other.Version
+        && SameSettings(Settings, other.Settings)
+        && Acknowledged.SequenceEqual(other.Acknowledged)
         && BandChange == other.BandChange
         && ScreenState.AsSpan().SequenceEqual(other.ScreenState)
         && TwinScoring.SameScore(News2, other.News2)
@@ -176,7 +198,16 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
 
     public override int GetHashCode() => HashCode.Combine(PatientId, ClockTicks, ReadingsApplied, AnomaliesSeen, News2.Total);
 
+    private static bool SameSettings(AlarmSettings a, AlarmSettings b) =>
+        a.Vitals.SequenceEqual(b.Vitals) && a.SpO2Scale2 == b.SpO2Scale2 && a.Version == b.Version && a.UpdatedAt == b.UpdatedAt;
+
     private static bool SameEntries<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> a, IReadOnlyDictionary<TKey, TValue> b)
         where TKey : notnull =>
         a.Count == b.Count && a.All(entry => b.TryGetValue(entry.Key, out var value) && EqualityComparer<TValue>.Default.Equals(entry.Value, value));
+}
+
+/// <summary>What clinicians' commands left on a twin: the last command's position, the alarm settings, the acknowledged anomalies.</summary>
+internal sealed record TwinCommandState(long Version, AlarmSettings Settings, IReadOnlyList<AcknowledgedAnomaly> Acknowledged)
+{
+    public static TwinCommandState None { get; } = new(0, AlarmSettings.None, []);
 }

@@ -1,5 +1,6 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
+using VitalTwin.Clinical.Settings;
 using VitalTwin.Detection;
 using VitalTwin.TwinState.Core.Forecasting;
 
@@ -15,8 +16,9 @@ internal static class TwinSnapshotFormat
     // 2 added each vital's NEWS2 window and a band change waiting out its hold, with the NEWS2 held meanwhile;
     // 3 the boot each device's last sequence number counts in; 4 who recorded the context and when, each vital's
     // forecast interval with the forecasts awaiting their check and the errors of those checked, and its recent
-    // artifact episodes.
-    private const byte Version = 4;
+    // artifact episodes; 5 what clinicians' commands left: the last command's position, the personal alarm
+    // settings and the acknowledged anomalies with their verdicts.
+    private const byte Version = 5;
 
     [Flags]
     private enum ContextFields : byte
@@ -67,14 +69,7 @@ internal static class TwinSnapshotFormat
         writer.Write7BitEncodedInt(snapshot.OpenAnomalies.Count);
         foreach (var anomaly in snapshot.OpenAnomalies)
         {
-            writer.Write(anomaly.Id);
-            writer.Write((byte)anomaly.Kind);
-            writer.Write((byte)anomaly.Sign);
-            WriteTime(writer, anomaly.ObservedAt);
-            writer.Write(anomaly.Value);
-            writer.Write(anomaly.DeviceId);
-            writer.Write(anomaly.Detector);
-            writer.Write(anomaly.Explanation);
+            WriteAnomaly(writer, anomaly);
         }
 
         writer.Write7BitEncodedInt(snapshot.ScreenState.Length);
@@ -86,12 +81,24 @@ internal static class TwinSnapshotFormat
             writer.Write(change.Up);
             WriteNews2(writer, snapshot.News2);
         }
+
+        writer.Write(snapshot.Version);
+        WriteSettings(writer, snapshot.Settings);
+        writer.Write7BitEncodedInt(snapshot.Acknowledged.Count);
+        foreach (var acknowledged in snapshot.Acknowledged)
+        {
+            WriteAnomaly(writer, acknowledged.Anomaly);
+            writer.Write((byte)acknowledged.Verdict);
+            writer.Write(acknowledged.AcknowledgedBy);
+            WriteTime(writer, acknowledged.AcknowledgedAt);
+            writer.Write(acknowledged.Reason);
+        }
     }
 
     public static TwinSnapshot Read(BinaryReader reader)
     {
         var version = reader.ReadByte();
-        if (version is not (1 or 2 or 3 or Version))
+        if (version is not (1 or 2 or 3 or 4 or Version))
         {
             throw new InvalidDataException($"Twin snapshot format {version} is not one this version reads.");
         }
@@ -125,15 +132,7 @@ internal static class TwinSnapshotFormat
         var anomalies = new TwinAnomaly[anomalyCount];
         for (int i = 0; i < anomalyCount; i++)
         {
-            anomalies[i] = new TwinAnomaly(
-                Id: reader.ReadString(),
-                Kind: Defined((AnomalyKind)reader.ReadByte()),
-                Sign: Defined((VitalSign)reader.ReadByte()),
-                ObservedAt: ReadTime(reader),
-                Value: reader.ReadDouble(),
-                DeviceId: reader.ReadString(),
-                Detector: reader.ReadString(),
-                Explanation: reader.ReadString());
+            anomalies[i] = ReadAnomaly(reader);
         }
 
         News2BandChange? bandChange = null;
@@ -154,11 +153,114 @@ internal static class TwinSnapshotFormat
             held = ReadNews2(reader);
         }
 
+        // Before version 5 no command had been applied from the command topic: no settings, no verdicts.
+        var commands = version >= 5 ? ReadCommands(reader) : TwinCommandState.None;
+
         // Without a pending band change NEWS2 is derived again from the inputs, as in version 1.
-        var snapshot = new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies)) { ScreenState = screen };
+        var snapshot = new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies), commands: commands) { ScreenState = screen };
         return held is null ? snapshot
-            : new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies), held, snapshot.Projection, bandChange) { ScreenState = screen };
+            : new TwinSnapshot(patientId, context, clock, updatedAt, readingsApplied, anomaliesSeen, vitals, sequences, Array.AsReadOnly(anomalies), held, snapshot.Projection, bandChange, commands: commands) { ScreenState = screen };
     }
+
+    private static TwinCommandState ReadCommands(BinaryReader reader)
+    {
+        var version = reader.ReadInt64();
+        var settings = ReadSettings(reader);
+        var acknowledged = new AcknowledgedAnomaly[reader.Read7BitEncodedInt()];
+        for (int i = 0; i < acknowledged.Length; i++)
+        {
+            acknowledged[i] = new AcknowledgedAnomaly(
+                ReadAnomaly(reader),
+                Defined((AnomalyVerdict)reader.ReadByte()),
+                AcknowledgedBy: reader.ReadString(),
+                AcknowledgedAt: ReadTime(reader),
+                Reason: reader.ReadString());
+        }
+
+        return new TwinCommandState(version, settings, Array.AsReadOnly(acknowledged));
+    }
+
+    private static void WriteAnomaly(BinaryWriter writer, TwinAnomaly anomaly)
+    {
+        writer.Write(anomaly.Id);
+        writer.Write((byte)anomaly.Kind);
+        writer.Write((byte)anomaly.Sign);
+        WriteTime(writer, anomaly.ObservedAt);
+        writer.Write(anomaly.Value);
+        writer.Write(anomaly.DeviceId);
+        writer.Write(anomaly.Detector);
+        writer.Write(anomaly.Explanation);
+    }
+
+    private static TwinAnomaly ReadAnomaly(BinaryReader reader) => new(
+        Id: reader.ReadString(),
+        Kind: Defined((AnomalyKind)reader.ReadByte()),
+        Sign: Defined((VitalSign)reader.ReadByte()),
+        ObservedAt: ReadTime(reader),
+        Value: reader.ReadDouble(),
+        DeviceId: reader.ReadString(),
+        Detector: reader.ReadString(),
+        Explanation: reader.ReadString());
+
+    private static void WriteSettings(BinaryWriter writer, AlarmSettings settings)
+    {
+        writer.Write(settings.Version);
+        WriteTime(writer, settings.UpdatedAt);
+        writer.Write(settings.SpO2Scale2 is not null);
+        if (settings.SpO2Scale2 is { } scale2)
+        {
+            WriteProvenance(writer, scale2);
+        }
+
+        writer.Write7BitEncodedInt(settings.Vitals.Count);
+        foreach (var vital in settings.Vitals)
+        {
+            writer.Write((byte)vital.Sign);
+            writer.Write((byte)((vital.LowLimit is null ? 0 : 1) | (vital.HighLimit is null ? 0 : 2)));
+            if (vital.LowLimit is { } low)
+            {
+                writer.Write(low);
+            }
+
+            if (vital.HighLimit is { } high)
+            {
+                writer.Write(high);
+            }
+
+            writer.Write(vital.HoldTime.Ticks);
+            writer.Write((byte)vital.Sensitivity);
+            WriteProvenance(writer, vital.Provenance);
+        }
+    }
+
+    private static AlarmSettings ReadSettings(BinaryReader reader)
+    {
+        var version = reader.ReadInt64();
+        var updatedAt = ReadTime(reader);
+        var scale2 = reader.ReadBoolean() ? ReadProvenance(reader) : null;
+        var vitals = new VitalAlarmSetting[reader.Read7BitEncodedInt()];
+        for (int i = 0; i < vitals.Length; i++)
+        {
+            var sign = Defined((VitalSign)reader.ReadByte());
+            var limits = reader.ReadByte();
+            double? low = (limits & 1) != 0 ? reader.ReadDouble() : null;
+            double? high = (limits & 2) != 0 ? reader.ReadDouble() : null;
+            vitals[i] = new VitalAlarmSetting(sign, low, high, TimeSpan.FromTicks(reader.ReadInt64()), Defined((DetectorSensitivity)reader.ReadByte()), ReadProvenance(reader));
+        }
+
+        return vitals.Length == 0 && scale2 is null && version == 0 ? AlarmSettings.None : new AlarmSettings(Array.AsReadOnly(vitals), scale2, version, updatedAt);
+    }
+
+    private static void WriteProvenance(BinaryWriter writer, SettingProvenance provenance)
+    {
+        writer.Write(provenance.Reason);
+        writer.Write(provenance.Author);
+        WriteTime(writer, provenance.SetAt);
+        WriteTime(writer, provenance.ExpiresAt);
+    }
+
+    private static SettingProvenance ReadProvenance(BinaryReader reader) =>
+        new(Reason: reader.ReadString(), Author: reader.ReadString(), SetAt: ReadTime(reader), ExpiresAt: ReadTime(reader));
 
     private static void WriteNews2(BinaryWriter writer, News2Result news2)
     {

@@ -1,5 +1,6 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -64,6 +65,12 @@ internal static class TwinScoring
     public static readonly int SignCount = Enum.GetValues<VitalSign>().Max(s => (int)s) + 1;
 
     private static readonly News2Parameter[] Parameters = Enum.GetValues<News2Parameter>();
+
+    /// <summary>The context NEWS2 is scored with: the clinician's, on scale 2 while a personal scale 2 setting is in force at the twin's clock.</summary>
+    public static PatientContext ScoringContext(PatientContext context, AlarmSettings settings, long clockTicks) =>
+        context.SpO2Scale != SpO2Scale.Scale2 && settings.SpO2Scale2 is { } scale2 && scale2.InForceAt(Time.FromUtcTicks(clockTicks))
+            ? context with { SpO2Scale = SpO2Scale.Scale2 }
+            : context;
 
     public static (News2Result Result, uint Key) Score(PatientContext context, ReadOnlySpan<ScoringInput> inputs)
     {
