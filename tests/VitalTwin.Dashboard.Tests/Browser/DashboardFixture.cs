@@ -142,11 +142,11 @@ public sealed class DashboardFixture : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, view + ".png"), FullPage = true });
     }
 
-    /// <summary>One part of a page, as <c>artifacts/dashboard/&lt;view&gt;.png</c>.</summary>
+    /// <summary>One part of a page, as <c>artifacts/dashboard/&lt;view&gt;.png</c>, without the app bar that stays on top of it.</summary>
     public static async Task ScreenshotAsync(ILocator part, string view)
     {
         Directory.CreateDirectory(ScreenshotDirectory);
-        await part.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, view + ".png") });
+        await part.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, view + ".png"), Style = ".mud-appbar { visibility: hidden !important; }" });
     }
 
     private GrpcChannel Channel(string service)
