@@ -3,6 +3,16 @@ using VitalTwin.TwinState.Benchmarks;
 // Measures the twin memory and restart targets on simulated patients and exits 1 when one is missed, so the
 // numbers cannot be ignored. `-- --patients <n>` runs a smaller smoke test that judges only the round trip.
 const int Seed = 20_250_301;
+if (args is ["whatif", ..])
+{
+    var hours = args is [_, "--hours", var h] ? int.Parse(h, System.Globalization.CultureInfo.InvariantCulture) : 72;
+    var whatIf = new WhatIfBenchmark(TimeSpan.FromHours(hours), Seed, Console.Out).Run();
+    foreach (var (name, best, median, _) in whatIf)
+    {
+        Console.WriteLine($"{name}: best {best.TotalSeconds:N2} s, median {median.TotalSeconds:N2} s (target {WhatIfBenchmark.Target.TotalSeconds:N0} s)");
+    }
+    return 0;
+}
 var patients = args is ["--patients", var count] ? int.Parse(count, System.Globalization.CultureInfo.InvariantCulture) : TwinBenchmarkResults.TargetPatients;
 
 var results = new TwinBenchmark(patients, Seed, Console.Out).Run();

@@ -50,7 +50,7 @@ internal static class Causes
     {
         switch (alert.Condition)
         {
-            case AlertCondition.News2SingleParameter:
+            case AlertCondition.News2SingleParameter or AlertCondition.PersonalLimit:
                 return BeyondLimit(alert.Key, value, settings.For(sign), scale, onOxygen);
             case AlertCondition.News2Medium or AlertCondition.News2High:
                 return Score(sign, value, scale, onOxygen) >= 1;

@@ -73,11 +73,8 @@ internal sealed class PolicyStage
         return [.. stage._raised.Select((decision, index) => (decision, stage._resolvedAt[index]))];
     }
 
-    private static AlertPolicy NewPolicy(AlertPolicyOptions options, VitalCatalogue catalogue, AlarmSettings settings)
-    {
-        _ = settings;
-        return new AlertPolicy(options, catalogue);
-    }
+    private static AlertPolicy NewPolicy(AlertPolicyOptions options, VitalCatalogue catalogue, AlarmSettings settings) =>
+        new(options, catalogue, _ => settings);
 
     private void Take(TwinAnnouncement announcement)
     {

@@ -84,11 +84,8 @@ public sealed class SettingsReplay(ReplayConfiguration configuration, VitalCatal
         return reported;
     }
 
-    private static bool UnderPersonalSetting(AlertDecision decision)
-    {
-        _ = decision;
-        return false;
-    }
+    private static bool UnderPersonalSetting(AlertDecision decision) =>
+        decision.Condition == AlertCondition.PersonalLimit || decision.PersonalSettings.Count > 0;
 
     private static AlarmSettings Throughout(AlarmSettings settings) => settings with
     {

@@ -28,6 +28,7 @@ internal static class TwinStateExtensions
         builder.Services.AddOptions<SettingsBounds>().BindConfiguration(AlarmSettingsSection).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<PatientAccess>();
         builder.Services.AddSingleton<ProjectionCall>();
+        builder.Services.AddSettingsSimulation();
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddOptions<News2Options>().BindConfiguration(News2Options.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();

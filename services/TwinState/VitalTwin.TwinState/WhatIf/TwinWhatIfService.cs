@@ -17,6 +17,7 @@ namespace VitalTwin.TwinState.WhatIf;
 internal sealed partial class TwinWhatIfService(
     PatientAccess access,
     PatientRouter router,
+    SettingsSimulator simulator,
     ProjectionCall projection) : TwinWhatIf.TwinWhatIfBase
 {
     public static void BindService(ServiceBinderBase binder, TwinWhatIf.TwinWhatIfBase? service) =>
@@ -31,8 +32,8 @@ internal sealed partial class TwinWhatIfService(
             return await owner.CallAsync((invoker, call) => new TwinWhatIf.TwinWhatIfClient(invoker).SimulateSettingsAsync(request, call));
         }
 
-        _ = await access.VisibleTwinAsync(caller, patientId, context);
-        throw new RpcException(new Status(StatusCode.Unimplemented, "settings simulation is being built"));
+        var twin = await access.VisibleTwinAsync(caller, patientId, context);
+        return await simulator.SimulateAsync(request, twin, caller, context);
     }
 
     public override async Task<Projection> Project(ProjectRequest request, ServerCallContext context)
