@@ -32,7 +32,7 @@ public sealed partial class AlarmSettingsTests(DashboardFixture system)
         await page.GetByLabel("Reason (required").FillAsync("Known fast AF, rate-controlled");
         await page.GetByTestId("settings-save").ClickAsync();
 
-        await Expect(page.GetByTestId("settings-saved")).ToContainTextAsync("version");
+        await Expect(page.GetByTestId("settings-saved")).ToContainTextAsync("version", new() { Timeout = (float)Patience.TotalMilliseconds });
         await Expect(pulseRow).ToHaveAttributeAsync("data-personal", "true");
         await Expect(pulseRow.GetByTestId("setting-high")).ToHaveTextAsync("140 /min");
         await Expect(pulseRow.GetByTestId("setting-author")).ToHaveTextAsync(SubjectOf("Sol Setter"));
@@ -62,7 +62,7 @@ public sealed partial class AlarmSettingsTests(DashboardFixture system)
         await page.GetByTestId("settings-save").ClickAsync();
 
         // The service's own words, naming the bound (no SpO2 low limit under 85 %).
-        await Expect(page.GetByTestId("settings-problem")).ToContainTextAsync("may not be under 85");
+        await Expect(page.GetByTestId("settings-problem")).ToContainTextAsync("may not be under 85", new() { Timeout = (float)Patience.TotalMilliseconds });
         await Expect(page.Locator($"[data-testid=setting-row][data-vital='{Saturation}']")).ToHaveAttributeAsync("data-personal", "false");
         var twin = await system.Twins.GetTwinAsync(new GetTwinRequest { PatientId = patient.PatientId });
         Assert.True(twin.AlarmSettings is null || twin.AlarmSettings.Vitals.Count == 0, $"settings changed: {twin.AlarmSettings}");

@@ -15,14 +15,16 @@ public sealed class WhatIfTests(DashboardFixture system)
 {
     private const string Respiration = "9279-1";
     private const string Pulse = "8867-4";
+    private static readonly (double HeartRate, double Spo2, double RespiratoryRate, double Systolic, double Temperature) FastBreathing = StableVitals with { RespiratoryRate = 27 };
 
     [Fact]
     public async Task Simulate_replays_the_history_with_the_forms_proposal_and_shows_what_the_service_answers_with_the_disappearing_alerts_causes()
     {
-        // Respiration 27 /min crosses the default alert limit (NEWS2 scores ≥ 25 as 3); a personal high limit of 30 would not alert.
+        // Respiration 27 /min alone crosses the default alert limit (NEWS2 scores ≥ 25 as 3: a single-parameter alert
+        // that no higher NEWS2 alert takes in); a personal high limit of 30 would not alert.
         var patient = await system.AdmitAsync("simulate", WardA, StableVitals);
-        await system.SendAsync(patient, SickVitals);
-        await HistoryHoldsAsync(patient.PatientId, Respiration, SickVitals.RespiratoryRate);
+        await system.SendAsync(patient, FastBreathing);
+        await HistoryHoldsAsync(patient.PatientId, Respiration, FastBreathing.RespiratoryRate);
         var page = await system.SignInAsync("Sim Ulate", WardA);
         await using var session = page.Context;
         await page.GotoAsync(AccessTests.PatientPath(patient.PatientId));
@@ -32,11 +34,11 @@ public sealed class WhatIfTests(DashboardFixture system)
         await page.GetByTestId("settings-simulate").ClickAsync();
 
         var simulation = page.GetByTestId("whatif-simulation");
-        await Expect(simulation.GetByTestId("simulation-summary")).ToBeVisibleAsync();
+        await Expect(simulation.GetByTestId("simulation-summary")).ToBeVisibleAsync(new() { Timeout = (float)Patience.TotalMilliseconds });
         var proposal = new AlarmSettingsChange();
         proposal.Set.Add(new VitalAlarmSetting { Code = new VitalCode { Loinc = Respiration }, HighLimit = 30 });
         var answer = await system.WhatIf.SimulateSettingsAsync(new SimulateSettingsRequest { PatientId = patient.PatientId, Proposed = proposal, Window = Duration.FromTimeSpan(TimeSpan.FromHours(6)) });
-        Assert.NotEmpty(answer.Disappeared);
+        Assert.True(answer.Disappeared.Count > 0, $"nothing would disappear: {answer}");
         await Expect(simulation.GetByTestId("simulation-current")).ToHaveTextAsync(answer.Current.Count.ToString(CultureInfo.InvariantCulture));
         await Expect(simulation.GetByTestId("simulation-proposed")).ToHaveTextAsync(answer.Proposed.Count.ToString(CultureInfo.InvariantCulture));
         var disappeared = simulation.Locator("table[data-testid=simulation-disappeared] [data-testid=simulated-alert]");
@@ -63,7 +65,7 @@ public sealed class WhatIfTests(DashboardFixture system)
         await projection.GetByTestId("projection-run").ClickAsync();
 
         var rows = projection.GetByTestId("projection-row");
-        await Expect(rows.First).ToBeVisibleAsync();
+        await Expect(rows.First).ToBeVisibleAsync(new() { Timeout = (float)Patience.TotalMilliseconds });
         var request = new ProjectRequest { PatientId = patient.PatientId, Horizon = Duration.FromTimeSpan(TimeSpan.FromHours(1)) };
         request.Adjustments.Add(new VitalAdjustment { Code = new VitalCode { Loinc = Pulse }, TrendPerHour = 10 });
         var answer = await system.WhatIf.ProjectAsync(request);
