@@ -27,8 +27,10 @@ public sealed class EmbeddedKafkaFixture : IDisposable
             Consent = $"test-consent-{unique}",
             Audit = $"test-audit-{unique}",
             Members = $"test-members-{unique}",
+            PatientCommands = $"test-patient-commands-{unique}",
+            PatientSettings = $"test-patient-settings-{unique}",
         };
-        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter, topics.Consent, topics.Audit })
+        foreach (var name in new[] { topics.Telemetry, topics.Anomalies, topics.Twins, topics.TwinEvents, topics.DeadLetter, topics.Consent, topics.Audit, topics.PatientCommands, topics.PatientSettings })
         {
             Kafka.CreateTopic(new TopicSpec(name, partitions, Compacted: false));
         }
@@ -64,6 +66,8 @@ public sealed class EmbeddedKafkaFixture : IDisposable
         ["Kafka:Topics:Consent"] = topics.Consent,
         ["Kafka:Topics:Audit"] = topics.Audit,
         ["Kafka:Topics:Members"] = topics.Members,
+        ["Kafka:Topics:PatientCommands"] = topics.PatientCommands,
+        ["Kafka:Topics:PatientSettings"] = topics.PatientSettings,
         [$"Auth:{nameof(ApiAuthenticationOptions.Issuer)}"] = Tokens.Issuer,
         [$"Auth:{nameof(ApiAuthenticationOptions.Audience)}"] = Tokens.Audience,
         [$"Auth:{nameof(ApiAuthenticationOptions.SigningKeys)}:0"] = Tokens.PublicKeyPem,

@@ -5,13 +5,13 @@ using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
 namespace VitalTwin.TwinState.Tests;
 
-/// <summary>Who recorded a patient's clinical context and when, as TwinQuery answers it over real gRPC.</summary>
+/// <summary>Who recorded a patient's clinical context and when, as TwinQuery answers it over real gRPC: the token's subject, whatever recorded_by says.</summary>
 public sealed class PatientContextRecordTests(EmbeddedKafkaFixture cluster) : IClassFixture<EmbeddedKafkaFixture>
 {
     private const string Patient = "patient-context-record";
 
     [Fact]
-    public async Task The_context_says_who_recorded_it_as_the_request_named_them_and_when_by_the_service_clock_whatever_the_caller_claimed()
+    public async Task The_context_says_who_recorded_it_by_the_token_subject_and_when_by_the_service_clock_whatever_the_request_claimed()
     {
         var start = DateTimeOffset.UtcNow;
         var clock = new FakeTimeProvider(start);
@@ -39,13 +39,13 @@ public sealed class PatientContextRecordTests(EmbeddedKafkaFixture cluster) : IC
         var watched = watch.ResponseStream.Current.Twin;
 
         Assert.Equal((string.Empty, null), (unrecorded.Context.RecordedBy, unrecorded.Context.RecordedAt));
-        var recorded = ("nurse-ito", Timestamp.FromDateTimeOffset(start.AddMinutes(3)));
+        var recorded = ("test-staff", Timestamp.FromDateTimeOffset(start.AddMinutes(3)));
         Assert.All(
             new[] { answered, got, listed, watched },
             twin => Assert.Equal(recorded, (twin.Context.RecordedBy, twin.Context.RecordedAt)));
         Assert.Equal(("ward-7", Consciousness.Voice), (got.Context.Ward, got.Context.Consciousness));
         Assert.True(server.Twins.TryGet(Patient, out var twin));
         var kept = TwinSnapshot.FromBytes(twin!.Snapshot().ToBytes()).Context;
-        Assert.Equal(("nurse-ito", start.AddMinutes(3)), (kept.RecordedBy, kept.RecordedAt));
+        Assert.Equal(("test-staff", start.AddMinutes(3)), (kept.RecordedBy, kept.RecordedAt));
     }
 }

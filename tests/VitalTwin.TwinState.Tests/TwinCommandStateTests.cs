@@ -70,6 +70,8 @@ public class TwinCommandStateTests
     {
         var twin = new PatientTwin("patient-1");
 
+        Assert.Equal(PatientTwin.NoVersion, twin.Version);
+        Assert.True(twin.AdvanceVersion(0));
         Assert.True(twin.AdvanceVersion(7));
         Assert.False(twin.AdvanceVersion(7));
         Assert.False(twin.AdvanceVersion(3));
@@ -84,7 +86,7 @@ public class TwinCommandStateTests
         twin.RecordAnomaly(Readings.Anomaly("anomaly-1", VitalSign.HeartRate, 140, atSecond: 10));
         twin.AcknowledgeAnomaly("anomaly-1", AnomalyVerdict.FalseAlarm, "dr-ito", Readings.Start.AddMinutes(1), "motion");
         var provenance = new SettingProvenance("runs high", "dr-ito", Readings.Start, Expiry);
-        twin.SetAlarmSettings(new AlarmSettings(
+        twin.SetAlarmSettings(new Clinical.Settings.AlarmSettings(
             [new VitalAlarmSetting(VitalSign.HeartRate, null, 150, TimeSpan.FromSeconds(30), DetectorSensitivity.Low, provenance)],
             provenance,
             Version: 42,
@@ -104,6 +106,6 @@ public class TwinCommandStateTests
         Assert.Equal(snapshot, again.Snapshot());
     }
 
-    private static AlarmSettings Scale2Until(DateTimeOffset expiresAt) =>
+    private static Clinical.Settings.AlarmSettings Scale2Until(DateTimeOffset expiresAt) =>
         new([], new SettingProvenance("COPD, target 88-92 %", "dr-ito", Readings.Start, expiresAt), Version: 1, UpdatedAt: Readings.Start);
 }

@@ -58,8 +58,11 @@ public sealed class PatientTwin
     private News2Projection? _projection;
     private AlarmSettings _alarmSettings = AlarmSettings.None;
     private SpO2Scale _scoredScale;
-    private long _version;
+    private long _version = NoVersion;
     private List<AcknowledgedAnomaly>? _acknowledged;
+
+    /// <summary>The <see cref="Version"/> of a twin no command was applied to (a command's position may be 0).</summary>
+    public const long NoVersion = -1;
 
     /// <summary>How long an acknowledged anomaly is kept, from when it was observed, by the twin's clock.</summary>
     public static readonly TimeSpan AcknowledgedKeptFor = TimeSpan.FromHours(72);
@@ -81,7 +84,7 @@ public sealed class PatientTwin
 
     public string PatientId { get; }
 
-    /// <summary>The position of the last clinician command applied to this twin; 0 before any.</summary>
+    /// <summary>The position of the last clinician command applied to this twin; <see cref="NoVersion"/> before any.</summary>
     public long Version
     {
         get
@@ -218,7 +221,7 @@ public sealed class PatientTwin
 
     /// <summary>
     /// Opens an anomaly a detector reported and keeps the reading it concerns out of the baseline and trend.
-    /// Returns false when it is already open (a replay).
+    /// Returns false when it is already open or was acknowledged (a replay).
     /// </summary>
     public bool RecordAnomaly(TwinAnomaly anomaly)
     {
@@ -226,7 +229,8 @@ public sealed class PatientTwin
         ArgumentException.ThrowIfNullOrEmpty(anomaly.Id, nameof(anomaly));
         lock (_gate)
         {
-            if (_openAnomalies?.Exists(a => a.Id == anomaly.Id) == true)
+            // An acknowledged one stays closed: a replay of the anomalies topic must not open it again.
+            if (_openAnomalies?.Exists(a => a.Id == anomaly.Id) == true || _acknowledged?.Exists(a => a.Anomaly.Id == anomaly.Id) == true)
             {
                 return false;
             }

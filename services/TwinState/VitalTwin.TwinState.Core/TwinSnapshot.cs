@@ -209,5 +209,5 @@ public sealed class TwinSnapshot : IEquatable<TwinSnapshot>
 /// <summary>What clinicians' commands left on a twin: the last command's position, the alarm settings, the acknowledged anomalies.</summary>
 internal sealed record TwinCommandState(long Version, AlarmSettings Settings, IReadOnlyList<AcknowledgedAnomaly> Acknowledged)
 {
-    public static TwinCommandState None { get; } = new(0, AlarmSettings.None, []);
+    public static TwinCommandState None { get; } = new(PatientTwin.NoVersion, AlarmSettings.None, []);
 }

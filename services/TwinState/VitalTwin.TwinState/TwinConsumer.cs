@@ -7,6 +7,7 @@ using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
 using VitalTwin.ServiceDefaults.Routing;
+using VitalTwin.TwinState.Commands;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.Durability;
 using VitalTwin.TwinState.History;
@@ -24,6 +25,7 @@ namespace VitalTwin.TwinState;
 /// Consent is read from the consent topic, co-partitioned with telemetry: a patient without monitoring consent has
 /// every reading and anomaly dropped unread, and a refusal or withdrawal erases the twin, its snapshot and its history
 /// before the record's offset is stored (see <see cref="EraseAsync"/>).
+/// Clinicians' commands are read from the command topic, co-partitioned too, and applied once (see <see cref="CommandApplier"/>).
 /// </summary>
 internal sealed partial class TwinConsumer(
     TwinRegistry twins,
@@ -37,6 +39,7 @@ internal sealed partial class TwinConsumer(
     PartitionConsents consents,
     PipelineMetrics pipeline,
     OwnershipDirectory ownership,
+    CommandApplier commands,
     EventConsumerContext context,
     ILogger<TwinConsumer> logger)
     : EventConsumer(context, logger)
@@ -151,6 +154,19 @@ internal sealed partial class TwinConsumer(
                     changes.Publish(detected.PatientId);
                 }
             }
+        }
+        else if (consumed.Topic == Topics.PatientCommands && consumed.Is(PatientCommand.Descriptor))
+        {
+            // Applied on this thread, between the readings around it: a checkpoint's snapshot holds it exactly when the
+            // command partition's stored offset is past it.
+            var command = consumed.Parse(PatientCommand.Parser);
+            EventContract.EnsureKeyedBy(consumed, command.PatientId);
+            if (string.IsNullOrEmpty(command.CommandId) || string.IsNullOrEmpty(command.Actor))
+            {
+                throw new InvalidDataException("The command has no id or no actor.");
+            }
+            state.Patients.Add(command.PatientId);
+            await commands.ApplyAsync(command, consumed.Position.Offset.Value, cancellationToken);
         }
         else if (consumed.Schema is null)
         {

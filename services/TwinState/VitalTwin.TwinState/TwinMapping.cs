@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
+using VitalTwin.AlarmSettings;
 using VitalTwin.Clinical;
 using VitalTwin.Contracts.Anomaly.V1;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Contracts.Twin.V1;
+using VitalTwin.TwinState.Commands;
 using VitalTwin.TwinState.Core;
 using News2Parameter = VitalTwin.Clinical.News2Parameter;
 using News2Risk = VitalTwin.Clinical.News2Risk;
@@ -114,11 +116,21 @@ internal static class TwinMapping
                 : null,
             Context = twin.Context.ToContract(),
             AsOf = twin.AsOf is { } asOf ? Timestamp.FromDateTimeOffset(asOf) : null,
+            Version = Math.Max(twin.Version, 0),
+            AlarmSettings = twin.SettingsInForce is { IsEmpty: false } settings ? settings.ToContract(twin.PatientId, catalogue) : null,
         };
         var vitals = twin.Vitals.Values.OrderBy(v => v.Sign).ToList();
         message.Vitals.AddRange(vitals.Select(v => v.Latest.ToContract(catalogue)));
         message.VitalStatuses.AddRange(vitals.Select(v => v.ToContract(catalogue)));
         message.OpenAnomalies.AddRange(twin.OpenAnomalies.OrderBy(a => a.ObservedAt).Select(a => a.ToContract(catalogue)));
+        message.AcknowledgedAnomalies.AddRange(twin.Acknowledged.OrderBy(a => a.Anomaly.ObservedAt).Select(a => new Contracts.Twin.V1.AcknowledgedAnomaly
+        {
+            Anomaly = a.Anomaly.ToContract(catalogue),
+            Verdict = a.Verdict.ToContract(),
+            AcknowledgedBy = a.AcknowledgedBy,
+            AcknowledgedAt = Timestamp.FromDateTimeOffset(a.AcknowledgedAt),
+            Reason = a.Reason,
+        }));
         return message;
     }
 

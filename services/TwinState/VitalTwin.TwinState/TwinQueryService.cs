@@ -4,11 +4,14 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
+using VitalTwin.AlarmSettings;
+using VitalTwin.Clinical.Settings;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.ServiceDefaults;
 using VitalTwin.ServiceDefaults.Routing;
 using VitalTwin.ServiceDefaults.Security;
+using VitalTwin.TwinState.Commands;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.History;
 using VitalTwin.TwinState.Query;
@@ -29,12 +32,13 @@ internal sealed class TwinQueryService(
     TwinChangeFeed changes,
     IVitalsStore history,
     TimeProvider clock,
-    EventProducer producer,
     AuditTrail audit,
     PatientRouter router,
-    IOptions<KafkaTopics> topics,
     IOptions<TwinQueryOptions> options,
     PatientAccess access,
+    CommandIssuer commands,
+    IOptions<CommandOptions> commandOptions,
+    IOptions<SettingsBounds> settingsBounds,
     ILogger<TwinQueryService> logger) : TwinQuery.TwinQueryBase
 {
     private const string WatchAgain = "the replicas holding the twins changed or one stopped answering; watch again for every twin as it is now";
@@ -202,7 +206,8 @@ internal sealed class TwinQueryService(
     public override async Task<PatientTwin> SetPatientContext(SetPatientContextRequest request, ServerCallContext context)
     {
         var caller = Caller.Of(context);
-        var patientContext = TwinRequests.Context(request, options.Value, clock.GetUtcNow());
+        var patientContext = TwinRequests.Context(request, options.Value, caller.Subject, clock.GetUtcNow());
+        var reason = TwinRequests.Reason(request.Reason, commandOptions.Value.MaxReasonLength, required: false);
         if (router.Elsewhere(TwinRequests.PatientId(request.PatientId), context) is { } owner)
         {
             return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).SetPatientContextAsync(request, call));
@@ -217,42 +222,18 @@ internal sealed class TwinQueryService(
         }
 
         var moved = !string.Equals(before.Ward, patientContext.Ward, StringComparison.Ordinal);
-        // Recorded before the change is made: a change that cannot be accounted for is not made.
-        await audit.RecordAsync(context, [twin.PatientId], AuditOutcome.Allowed, moved ? $"ward {before.Ward} -> {patientContext.Ward}" : string.Empty, context.CancellationToken);
-        var change = twin.SetContext(patientContext);
-        if (before != patientContext)
-        {
-            changes.Publish(twin.PatientId);
-        }
-        var snapshot = twin.Snapshot();
-        if (moved)
-        {
-            // Notification moves the patient's open alerts with them: the new ward's clinicians see and act on them.
-            var wardChanged = new TwinWardChanged
-            {
-                EventId = $"ward/{Guid.CreateVersion7()}",
-                PatientId = twin.PatientId,
-                Ward = patientContext.Ward ?? string.Empty,
-                PreviousWard = before.Ward ?? string.Empty,
-                ChangedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-            };
-            await producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, wardChanged, wardChanged.EventId, context.CancellationToken);
-        }
-        if (change.News2Changed)
-        {
-            // Oxygen or a new confusion can move NEWS2 across a threshold with no new reading: the alert policy must hear of it.
-            var changed = change.ToNews2Changed($"context/{Guid.CreateVersion7()}", twin.PatientId, snapshot, Timestamp.FromDateTimeOffset(clock.GetUtcNow()), catalogue);
-            await producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, changed, changed.EventId, context.CancellationToken);
-        }
-
+        var command = commands.Command(twin.PatientId, caller.Subject, reason);
+        command.SetContext = patientContext.ToContract();
+        var (applied, _) = await commands.IssueAsync(command, twin, moved ? $"ward {before.Ward} -> {patientContext.Ward}" : string.Empty, context);
         TwinQueryLog.ContextRecorded(logger, caller.Subject);
-        return snapshot.ToContract(catalogue);
+        return applied.ToContract(catalogue);
     }
 
     public override async Task<PatientTwin> AcknowledgeAnomaly(AcknowledgeAnomalyRequest request, ServerCallContext context)
     {
         var caller = Caller.Of(context);
-        var (patientId, anomalyId) = TwinRequests.Acknowledgement(request, options.Value);
+        var (patientId, anomalyId) = TwinRequests.Acknowledgement(request);
+        var reason = TwinRequests.Reason(request.Reason, commandOptions.Value.MaxReasonLength, required: false);
         if (router.Elsewhere(patientId, context) is { } owner)
         {
             return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).AcknowledgeAnomalyAsync(request, call));
@@ -265,16 +246,55 @@ internal sealed class TwinQueryService(
             throw AnomalyNotFound();
         }
 
-        await audit.RecordAsync(context, [patientId], AuditOutcome.Allowed, anomalyId, context.CancellationToken);
-        if (!twin.AcknowledgeAnomaly(anomalyId))
+        var command = commands.Command(patientId, caller.Subject, reason);
+        command.AcknowledgeAnomaly = new AcknowledgeAnomalyCommand { AnomalyId = anomalyId, Verdict = request.Verdict };
+        var (applied, tookEffect) = await commands.IssueAsync(command, twin, request.Verdict == Contracts.Twin.V1.AnomalyVerdict.Unspecified ? anomalyId : $"{anomalyId}; verdict: {request.Verdict}", context);
+        if (!tookEffect)
         {
-            // Expired or acknowledged by someone else since the look above.
+            // Expired or acknowledged by someone else between the look above and the command's turn.
             throw AnomalyNotFound();
         }
 
-        changes.Publish(patientId);
         TwinQueryLog.AnomalyAcknowledged(logger, caller.Subject);
-        return twin.Snapshot().ToContract(catalogue);
+        return applied.ToContract(catalogue);
+    }
+
+    public override async Task<PatientTwin> ChangeAlarmSettings(ChangeAlarmSettingsRequest request, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        var patientId = TwinRequests.PatientId(request.PatientId);
+        var reason = TwinRequests.Reason(request.Reason, commandOptions.Value.MaxReasonLength, required: true);
+        var bounds = settingsBounds.Value;
+        var validFor = TwinRequests.Validity(request, bounds);
+        // The expiry is fixed now, when the command is issued: a command applied late or replayed expires all the same.
+        var command = commands.Command(patientId, caller.Subject, reason);
+        var issuedAt = command.IssuedAt.ToDateTimeOffset();
+        var change = TwinRequests.SettingsChange(request, bounds, catalogue, new Clinical.Settings.SettingProvenance(reason, caller.Subject, issuedAt, issuedAt + validFor));
+        if (router.Elsewhere(patientId, context) is { } owner)
+        {
+            return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).ChangeAlarmSettingsAsync(request, call));
+        }
+
+        var twin = await access.VisibleTwinAsync(caller, patientId, context);
+        command.ChangeSettings = change.ToContract(catalogue);
+        command.SettingsExpireAt = Timestamp.FromDateTimeOffset(issuedAt + validFor);
+        var (applied, _) = await commands.IssueAsync(command, twin, $"{Describe(change)} until {issuedAt + validFor:O}", context);
+        TwinQueryLog.AlarmSettingsChanged(logger, caller.Subject);
+        return applied.ToContract(catalogue);
+    }
+
+    /// <summary>Which settings a change sets or clears, by name, for the audit trail (no limit values: they are vital values).</summary>
+    private string Describe(Clinical.Settings.AlarmSettingsChange change)
+    {
+        var named = change.Set.Select(setting => $"set {catalogue[setting.Sign].Name}")
+            .Concat(change.Clear.Select(sign => $"clear {catalogue[sign].Name}"))
+            .ToList();
+        if (change.SetSpO2Scale2 is not null || change.ClearSpO2Scale2)
+        {
+            named.Add(change.ClearSpO2Scale2 ? "clear SpO2 scale 2" : "set SpO2 scale 2");
+        }
+
+        return string.Join(", ", named);
     }
 
     private static RpcException AnomalyNotFound() =>

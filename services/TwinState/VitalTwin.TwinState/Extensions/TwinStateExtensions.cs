@@ -5,6 +5,7 @@ using VitalTwin.Consent;
 using VitalTwin.Kafka;
 using VitalTwin.ServiceDefaults;
 using VitalTwin.ServiceDefaults.Routing;
+using VitalTwin.TwinState.Commands;
 using VitalTwin.TwinState.Consent;
 using VitalTwin.TwinState.Core;
 using VitalTwin.TwinState.Durability;
@@ -29,6 +30,10 @@ internal static class TwinStateExtensions
         builder.Services.AddSingleton<PatientAccess>();
         builder.Services.AddSingleton<ProjectionCall>();
         builder.Services.AddSettingsSimulation();
+        builder.Services.AddOptions<CommandOptions>().BindConfiguration(CommandOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<CommandWaits>();
+        builder.Services.AddSingleton<CommandIssuer>();
+        builder.Services.AddSingleton<CommandApplier>();
         builder.Services.AddSingleton(VitalCatalogue.Default);
         builder.Services.AddOptions<News2Options>().BindConfiguration(News2Options.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TwinOptions>().BindConfiguration(TwinOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -56,9 +61,10 @@ internal static class TwinStateExtensions
         builder.Services.AddSingleton<TelemetryClocks>();
         builder.Services.AddPartitionRouting();
         builder.Services.AddPartitionConsents();
-        builder.Services.AddEventConsumer<TwinConsumer>(topics => topics.Telemetry, topics => topics.Anomalies, topics => topics.Consent);
-        // NEWS2, staleness and ward changes (the consumer, the staleness monitor, TwinQuery); consents (ConsentRegistry).
-        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.TwinEvents, topics => topics.Consent));
+        builder.Services.AddEventConsumer<TwinConsumer>(topics => topics.Telemetry, topics => topics.Anomalies, topics => topics.Consent, topics => topics.PatientCommands);
+        // NEWS2, staleness and ward changes (the consumer, the staleness monitor); consents (ConsentRegistry); clinicians'
+        // commands (TwinQuery) and the settings they leave (the consumer, which owns them).
+        builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.TwinEvents, topics => topics.Consent, topics => topics.PatientCommands, topics => topics.PatientSettings));
         builder.Services.AddHostedService<StalenessMonitor>();
         builder.Services.AddConsentBook();
     }

@@ -27,4 +27,7 @@ internal static partial class TwinQueryLog
 
     [LoggerMessage(8, LogLevel.Information, "A call to {Method} was refused: the patient or ward is outside the caller's ward grants")]
     public static partial void WardRefused(ILogger logger, string method);
+
+    [LoggerMessage(9, LogLevel.Information, "Personal alarm settings changed by {Subject}")]
+    public static partial void AlarmSettingsChanged(ILogger logger, string subject);
 }

@@ -1,6 +1,9 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using VitalTwin.AlarmSettings;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
+using SettingProvenance = VitalTwin.Clinical.Settings.SettingProvenance;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.TwinState.History;
 using Consciousness = VitalTwin.Clinical.Consciousness;
@@ -95,11 +98,13 @@ internal static class TwinRequests
         return new HistoryQuery(patientId, loincs, from, to, window);
     }
 
-    /// <summary>The context as the request records it, by its recorded_by at <paramref name="now"/>; the context's own recorded_by and recorded_at are ignored.</summary>
-    public static PatientContext Context(SetPatientContextRequest request, TwinQueryOptions options, DateTimeOffset now)
+    /// <summary>
+    /// The context as the request records it, by <paramref name="recordedBy"/> (the token's subject) at
+    /// <paramref name="now"/>; the request's recorded_by and the context's own recorded_by and recorded_at are ignored.
+    /// </summary>
+    public static PatientContext Context(SetPatientContextRequest request, TwinQueryOptions options, string recordedBy, DateTimeOffset now)
     {
         PatientId(request.PatientId);
-        var recordedBy = Label(request.RecordedBy, "recorded_by", options, required: true);
         var context = request.Context ?? throw Invalid("context is required");
         return new PatientContext(
             context.HasOnSupplementalOxygen ? context.OnSupplementalOxygen : null,
@@ -125,7 +130,8 @@ internal static class TwinRequests
             now);
     }
 
-    public static (string PatientId, string AnomalyId) Acknowledgement(AcknowledgeAnomalyRequest request, TwinQueryOptions options)
+    /// <summary>The patient and anomaly acknowledged; the request's acknowledged_by is ignored (the token's subject acknowledges).</summary>
+    public static (string PatientId, string AnomalyId) Acknowledgement(AcknowledgeAnomalyRequest request)
     {
         var patientId = PatientId(request.PatientId);
         if (string.IsNullOrWhiteSpace(request.AnomalyId))
@@ -133,8 +139,88 @@ internal static class TwinRequests
             throw Invalid("anomaly_id is required");
         }
 
-        Label(request.AcknowledgedBy, "acknowledged_by", options, required: true);
+        if (!System.Enum.IsDefined(request.Verdict))
+        {
+            throw Invalid("verdict is not a known verdict");
+        }
+
         return (patientId, request.AnomalyId);
+    }
+
+    /// <summary>A clinician's reason for a command: empty when optional and not given.</summary>
+    public static string Reason(string reason, int maxLength, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            return required ? throw Invalid("reason is required") : string.Empty;
+        }
+
+        return reason.Length > maxLength || reason.Any(c => char.IsControl(c) && c is not '\n')
+            ? throw Invalid($"reason must be at most {maxLength} characters without control characters other than line breaks")
+            : reason;
+    }
+
+    /// <summary>
+    /// The settings change a request asks for, with <paramref name="provenance"/> on everything it sets, refused with
+    /// the bound named when any setting crosses <paramref name="bounds"/>; the request's own provenance is ignored.
+    /// </summary>
+    public static Clinical.Settings.AlarmSettingsChange SettingsChange(ChangeAlarmSettingsRequest request, SettingsBounds bounds, VitalCatalogue catalogue, SettingProvenance provenance)
+    {
+        if (request.Change is not { } change)
+        {
+            throw Invalid("change is required");
+        }
+
+        foreach (var code in change.Set.Select(s => s.Code).Concat(change.Clear))
+        {
+            if (!catalogue.TryFind(code?.Loinc, code?.Mdc, out _))
+            {
+                throw Invalid("change names a vital this service does not know");
+            }
+        }
+
+        if (change.Set.Any(s => !System.Enum.IsDefined(s.Sensitivity)))
+        {
+            throw Invalid("change.set has a sensitivity that is not a known one");
+        }
+
+        Clinical.Settings.AlarmSettingsChange domain;
+        try
+        {
+            domain = change.ToDomain(catalogue, provenance);
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid("change.set has a hold_time that is not a valid duration");
+        }
+
+        if (domain.IsEmpty)
+        {
+            throw Invalid("change names no setting to set or clear");
+        }
+
+        var named = domain.Set.Select(s => s.Sign).Concat(domain.Clear).ToList();
+        if (named.Count != named.Distinct().Count())
+        {
+            throw Invalid("change names a vital more than once");
+        }
+
+        foreach (var setting in domain.Set)
+        {
+            if (bounds.Violation(setting, catalogue) is { } violation)
+            {
+                throw Invalid(violation);
+            }
+        }
+
+        return domain;
+    }
+
+    /// <summary>How long the settings stay in force: the deployment's default when the request does not say, never over its maximum.</summary>
+    public static TimeSpan Validity(ChangeAlarmSettingsRequest request, SettingsBounds bounds)
+    {
+        var validFor = request.ValidFor is null ? bounds.DefaultValidity : Span(request.ValidFor, "valid_for");
+        return bounds.ValidityViolation(validFor) is { } violation ? throw Invalid(violation) : validFor;
     }
 
     private static int MinNews2(int value) =>
