@@ -41,9 +41,10 @@ public sealed class ConsentErasureTests : IDisposable
             DetectorState = $"test-detector-state-{unique}",
             DeadLetter = $"test-deadletter-{unique}",
             Consent = $"test-consent-{unique}",
+            PatientSettings = $"test-patient-settings-{unique}",
         };
         _kafka = EmbeddedKafka.Start(
-            [.. new[] { _topics.Telemetry, _topics.Anomalies, _topics.DetectorState, _topics.DeadLetter, _topics.Consent }.Select(name => new TopicSpec(name, 1, false))],
+            [.. new[] { _topics.Telemetry, _topics.Anomalies, _topics.DetectorState, _topics.DeadLetter, _topics.Consent }.Select(name => new TopicSpec(name, 1, false)), new TopicSpec(_topics.PatientSettings, 1, Compacted: true)],
             brokerCount: 1);
     }
 
@@ -217,6 +218,7 @@ public sealed class ConsentErasureTests : IDisposable
             ["Kafka:Topics:DetectorState"] = _topics.DetectorState,
             ["Kafka:Topics:DeadLetter"] = _topics.DeadLetter,
             ["Kafka:Topics:Consent"] = _topics.Consent,
+            ["Kafka:Topics:PatientSettings"] = _topics.PatientSettings,
             ["Detection:CheckpointInterval"] = "00:00:00.200",
         });
         builder.Services.AddKafka();

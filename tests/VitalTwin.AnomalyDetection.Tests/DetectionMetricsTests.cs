@@ -34,8 +34,9 @@ public sealed class DetectionMetricsTests : IDisposable
             DetectorState = $"test-detector-state-{unique}",
             DeadLetter = $"test-deadletter-{unique}",
             Consent = $"test-consent-{unique}",
+            PatientSettings = $"test-patient-settings-{unique}",
         };
-        _kafka = EmbeddedKafka.Start([.. new[] { _topics.Telemetry, _topics.Anomalies, _topics.DetectorState, _topics.DeadLetter, _topics.Consent }.Select(name => new TopicSpec(name, 1, false))], brokerCount: 1);
+        _kafka = EmbeddedKafka.Start([.. new[] { _topics.Telemetry, _topics.Anomalies, _topics.DetectorState, _topics.DeadLetter, _topics.Consent }.Select(name => new TopicSpec(name, 1, false)), new TopicSpec(_topics.PatientSettings, 1, Compacted: true)], brokerCount: 1);
     }
 
     [Fact]
@@ -100,6 +101,7 @@ public sealed class DetectionMetricsTests : IDisposable
             ["Kafka:Topics:DetectorState"] = _topics.DetectorState,
             ["Kafka:Topics:DeadLetter"] = _topics.DeadLetter,
             ["Kafka:Topics:Consent"] = _topics.Consent,
+            ["Kafka:Topics:PatientSettings"] = _topics.PatientSettings,
         });
         builder.Services.AddKafka();
         builder.AddAnomalyDetection();

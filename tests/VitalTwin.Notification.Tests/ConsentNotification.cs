@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using VitalTwin.AlarmSettings;
 using VitalTwin.Consent;
 using VitalTwin.Contracts.Alerting.V1;
 using VitalTwin.Contracts.Anomaly.V1;
@@ -41,9 +42,11 @@ internal sealed class ConsentNotification : IDisposable
             Alerts = $"test-alerts-{unique}",
             DeadLetter = $"test-deadletter-{unique}",
             Consent = $"test-consent-{unique}",
+            PatientSettings = $"test-patient-settings-{unique}",
         };
         _kafka = EmbeddedKafka.Start(
-            [.. new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Consent }.Select(name => new TopicSpec(name, 1, Compacted: false))],
+            [.. new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Consent }.Select(name => new TopicSpec(name, 1, Compacted: false)),
+                new TopicSpec(Topics.PatientSettings, 1, Compacted: true)],
             brokerCount: 1);
     }
 
@@ -67,6 +70,7 @@ internal sealed class ConsentNotification : IDisposable
             ["Kafka:Topics:Alerts"] = Topics.Alerts,
             ["Kafka:Topics:DeadLetter"] = Topics.DeadLetter,
             ["Kafka:Topics:Consent"] = Topics.Consent,
+            ["Kafka:Topics:PatientSettings"] = Topics.PatientSettings,
         });
         builder.Logging.ClearProviders();
         builder.Services.AddKafka();
@@ -191,6 +195,34 @@ internal sealed class RunningNotification(IHost host, FakeTimeProvider clock, Ka
             PersonalBaseline = 72,
         };
         return Producer.PublishAsync(topics.Anomalies, patientId, detected, detected.EventId, CancellationToken.None);
+    }
+
+    /// <summary>Publishes a patient's settings as TwinState does, and waits until this Notification's settings book holds them.</summary>
+    public async Task PublishSettingsAsync(PatientAlarmSettings settings)
+    {
+        var messageId = $"settings/{Guid.NewGuid():N}";
+        var applied = host.Services.GetRequiredService<AlarmSettingsFollower>().WhenApplied(messageId, CancellationToken.None);
+        await Producer.PublishAsync(topics.PatientSettings, settings.PatientId, settings, messageId, CancellationToken.None);
+        await applied.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>A NEWS2 change whose only non-zero score is the pulse's, with the heart rate the twin scored.</summary>
+    public Task PublishPulseAsync(string patientId, double pulse, int pulseScore, DateTimeOffset observedAt)
+    {
+        var changed = new TwinNews2Changed
+        {
+            EventId = $"news2/{Guid.NewGuid():N}",
+            PatientId = patientId,
+            News2 = new News2Score { Total = pulseScore, Risk = pulseScore >= 3 ? News2Risk.LowMedium : News2Risk.Low, Complete = true },
+            ObservedAt = Timestamp.FromDateTimeOffset(observedAt),
+            Ward = "ward-a",
+        };
+        foreach (var parameter in Enum.GetValues<News2Parameter>().Where(p => p != News2Parameter.Unspecified))
+        {
+            changed.News2.SubScores.Add(new News2SubScore { Parameter = parameter, Score = parameter == News2Parameter.Pulse ? pulseScore : 0 });
+        }
+        changed.Vitals.Add(new LatestVital { Code = new VitalCode { Loinc = "8867-4" }, Name = "Heart rate", Value = pulse, Unit = "/min", ObservedAt = changed.ObservedAt });
+        return Producer.PublishAsync(topics.TwinEvents, patientId, changed, changed.EventId, CancellationToken.None);
     }
 
     /// <summary>The patient moved to <paramref name="ward"/>, as TwinState announces it.</summary>

@@ -41,6 +41,7 @@ public sealed class NotificationReplicas : IAsyncLifetime
         }
         _kafka.CreateTopic(new TopicSpec(Topics.DeadLetter, 1, Compacted: false));
         _kafka.CreateTopic(new TopicSpec(Topics.Members, 1, Compacted: false));
+        _kafka.CreateTopic(new TopicSpec(Topics.PatientSettings, Partitions, Compacted: true));
         var settings = new Dictionary<string, string?>
         {
             ["Kafka:GroupId"] = $"test-notification-{Guid.NewGuid():N}",

@@ -71,6 +71,7 @@ public class SecuredNotification : IAsyncLifetime
         Audit = $"test-audit-{Guid.NewGuid():N}",
         Consent = $"test-consent-{Guid.NewGuid():N}",
         Members = $"test-members-{Guid.NewGuid():N}",
+        PatientSettings = $"test-patient-settings-{Guid.NewGuid():N}",
     };
 
     public AlertBook Book => _app.Services.GetRequiredService<AlertBook>();
@@ -98,7 +99,7 @@ public class SecuredNotification : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        foreach (var topic in new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Audit, Topics.Consent, Topics.Members })
+        foreach (var topic in new[] { Topics.Anomalies, Topics.TwinEvents, Topics.Alerts, Topics.DeadLetter, Topics.Audit, Topics.Consent, Topics.Members, Topics.PatientSettings })
         {
             _kafka.CreateTopic(new TopicSpec(topic, Partitions: 1, Compacted: false));
         }
@@ -145,6 +146,7 @@ public class SecuredNotification : IAsyncLifetime
             ["Kafka:Topics:Audit"] = topics.Audit,
             ["Kafka:Topics:Consent"] = topics.Consent,
             ["Kafka:Topics:Members"] = topics.Members,
+            ["Kafka:Topics:PatientSettings"] = topics.PatientSettings,
         };
         foreach (var (key, value) in tokens.ServiceConfiguration)
         {

@@ -5,7 +5,7 @@ namespace VitalTwin.TwinState.Benchmarks;
 
 /// <summary>
 /// A patient's recorded history for the what-if replay: five vitals at 1 Hz with noise and slow drift, and every six hours
-/// a ten-minute episode of fast heart rate (around 135 /min, where NEWS2 scores 3) with a dip in SpO2 and a faster breath.
+/// a ten-minute episode of fast heart rate (around 135 /min, where NEWS2 scores 3: a single-parameter alert).
 /// The same seed always gives the same history.
 /// </summary>
 internal static class RecordedPatient
@@ -24,8 +24,8 @@ internal static class RecordedPatient
             var at = Start.AddSeconds(second);
             var inEpisode = (at - Start).Ticks % EpisodeEvery.Ticks is var into && into >= EpisodeEvery.Ticks - EpisodeLasts.Ticks;
             heartRate = Revert(heartRate, inEpisode ? 135 : 78, 2.0, random);
-            saturation = Revert(saturation, inEpisode ? 93 : 97, 0.5, random);
-            respiration = Revert(respiration, inEpisode ? 22 : 16, 0.6, random);
+            saturation = Revert(saturation, 97, 0.5, random);
+            respiration = Revert(respiration, 16, 0.6, random);
             systolic = Revert(systolic, 124, 2.5, random);
             temperature = Revert(temperature, 36.9, 0.02, random);
             yield return (VitalSign.HeartRate, at, Math.Round(heartRate));

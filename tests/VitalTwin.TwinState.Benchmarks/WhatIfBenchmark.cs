@@ -28,6 +28,7 @@ internal sealed class WhatIfBenchmark(TimeSpan window, int seed, TextWriter log)
 
     public IReadOnlyList<(string Case, TimeSpan Best, TimeSpan Median, SettingsSimulationResult Result)> Run()
     {
+        log.WriteLine($"Load average at start: {MachineLoad.Read().Averages} ({Environment.ProcessorCount} cores).");
         var started = Stopwatch.StartNew();
         var readings = RecordedPatient.Recorded(window, seed);
         log.WriteLine($"{readings.Count:N0} readings over {window.TotalHours:N0} h generated in {started.Elapsed.TotalSeconds:N1} s.");
@@ -37,6 +38,7 @@ internal sealed class WhatIfBenchmark(TimeSpan window, int seed, TextWriter log)
         var warmUp = RecordedPatient.Recorded(TimeSpan.FromHours(1), seed);
         _ = Replay(replay, warmUp, TimeSpan.FromHours(1), NothingShared);
 
+        StageTimes(readings);
         var results = new List<(string, TimeSpan, TimeSpan, SettingsSimulationResult)>();
         foreach (var (name, proposed) in new[] { ("limit only (twin and detection shared)", WiderLimit), ("sensitivity and scale 2 (nothing shared)", NothingShared) })
         {
@@ -56,6 +58,23 @@ internal sealed class WhatIfBenchmark(TimeSpan window, int seed, TextWriter log)
             results.Add((name, times[0], times[Runs / 2], result!));
         }
         return results;
+    }
+
+    /// <summary>Each stage alone on one thread, to show where the time goes.</summary>
+    private void StageTimes(RecordedReadings readings)
+    {
+        var configuration = ReplayConfiguration.Shipped;
+        var catalogue = VitalCatalogue.Default;
+        var (from, to) = (RecordedPatient.Start, RecordedPatient.Start + window);
+        var clock = Stopwatch.StartNew();
+        var twin = TwinStage.Run("whatif-benchmark", readings, PatientContext.Unrecorded, AlarmSettings.None, configuration, catalogue, from, to, CancellationToken.None);
+        var twinTime = clock.Elapsed;
+        clock.Restart();
+        var detection = DetectionStage.Run("whatif-benchmark", readings, AlarmSettings.None, configuration.Detection, catalogue, CancellationToken.None);
+        var detectionTime = clock.Elapsed;
+        clock.Restart();
+        _ = PolicyStage.Run("whatif-benchmark", readings, twin, detection, WiderLimit, configuration, catalogue, from, to, CancellationToken.None);
+        log.WriteLine($"Stages alone, one thread: twin {twinTime.TotalSeconds:N2} s ({twin.Count:N0} announcements), detection {detectionTime.TotalSeconds:N2} s ({detection.Count:N0} findings), policy {clock.Elapsed.TotalSeconds:N2} s.");
     }
 
     public static SettingsSimulationResult Replay(SettingsReplay replay, RecordedReadings readings, TimeSpan window, AlarmSettings proposed) =>

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
 using VitalTwin.Detection;
 
 namespace VitalTwin.AnomalyDetection.Core;
@@ -73,6 +74,34 @@ public sealed class DetectorSpec
     public AnomalySide Side { get; set; } = AnomalySide.TwoSided;
 
     public MartingaleType Martingale { get; set; } = MartingaleType.Power;
+
+    // A tail probability over this makes a change-point martingale's bet on it worth less than 1: it would never alert.
+    private const double LargestTail = 0.1;
+
+    /// <summary>
+    /// This detector at a patient's sensitivity: the tail probability 1 − confidence/100 ten times smaller (LOW) or ten
+    /// times larger, at most <see cref="LargestTail"/> (HIGH); a spectral-residual threshold halfway to 1 (LOW) or halved (HIGH).
+    /// </summary>
+    public DetectorSpec At(DetectorSensitivity sensitivity)
+    {
+        if (sensitivity == DetectorSensitivity.Standard)
+        {
+            return this;
+        }
+        var tail = 1 - (Confidence / 100);
+        var personalTail = sensitivity == DetectorSensitivity.Low ? tail / 10 : Math.Max(tail, Math.Min(tail * 10, LargestTail));
+        return new DetectorSpec
+        {
+            Type = Type,
+            Confidence = 100 * (1 - personalTail),
+            WindowSize = WindowSize,
+            TrainingWindowSize = TrainingWindowSize,
+            SeasonalityWindowSize = SeasonalityWindowSize,
+            Threshold = sensitivity == DetectorSensitivity.Low ? (1 + Threshold) / 2 : Threshold / 2,
+            Side = Side,
+            Martingale = Martingale,
+        };
+    }
 
     public IStatefulDetector Create() => Type switch
     {

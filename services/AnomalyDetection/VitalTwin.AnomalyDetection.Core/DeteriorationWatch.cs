@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.AnomalyDetection.Core;
 
@@ -40,7 +41,11 @@ public sealed record DeteriorationFinding(
     DateTimeOffset Since,
     string Pattern,
     double Score,
-    IReadOnlyList<(VitalSign Sign, double Level, double Usual)> Deviations);
+    IReadOnlyList<(VitalSign Sign, double Level, double Usual)> Deviations)
+{
+    /// <summary>The vitals of the pattern whose drift was weighed by a personal sensitivity other than the standard one.</summary>
+    public IReadOnlyList<(VitalSign Sign, DetectorSensitivity Sensitivity)> Personalised { get; init; } = [];
+}
 
 /// <summary>
 /// Watches all vitals of one patient for a slow deterioration, against the patient's own usual levels rather than
@@ -68,10 +73,32 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
     ];
 
     private readonly Track[] _tracks = Vitals.Select(v => new Track()).ToArray();
+    private readonly DetectorSensitivity[] _sensitivities = new DetectorSensitivity[Vitals.Length];
     private long _lastTicks;
     private long _sinceTicks;
     private double _cusum;
     private bool _announced;
+
+    /// <summary>
+    /// Weighs the vital's drift by the patient's sensitivity: a deviation counts 0.8 times (LOW) or 1.25 times (HIGH) as
+    /// much, about what a tail probability ten times smaller or larger moves a Gaussian detector's threshold (z 3.3 to 3.9
+    /// or 2.6). Not checkpointed: the monitor applies the settings again after a restore.
+    /// </summary>
+    public void Personalise(VitalSign sign, DetectorSensitivity sensitivity)
+    {
+        var index = Array.FindIndex(Vitals, v => v.Sign == sign);
+        if (index >= 0)
+        {
+            _sensitivities[index] = sensitivity;
+        }
+    }
+
+    private static double Weight(DetectorSensitivity sensitivity) => sensitivity switch
+    {
+        DetectorSensitivity.Low => 0.8,
+        DetectorSensitivity.High => 1.25,
+        _ => 1,
+    };
 
     /// <summary>Takes one clean reading; returns a finding when the drift is announced by it.</summary>
     public DeteriorationFinding? Observe(VitalSign sign, double value, DateTimeOffset observedAt)
@@ -114,8 +141,12 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
         }
 
         _announced = true;
+        var involved = second < 0 ? [first] : new[] { first, second };
         return new DeteriorationFinding(observedAt, new DateTimeOffset(_sinceTicks, TimeSpan.Zero), pattern, score,
-            [.. (second < 0 ? [first] : new[] { first, second }).Select(i => (Vitals[i].Sign, _tracks[i].Level, _tracks[i].Usual))]);
+            [.. involved.Select(i => (Vitals[i].Sign, _tracks[i].Level, _tracks[i].Usual))])
+        {
+            Personalised = [.. involved.Where(i => _sensitivities[i] != DetectorSensitivity.Standard).Select(i => (Vitals[i].Sign, _sensitivities[i]))],
+        };
     }
 
     /// <summary>"Heart rate +18 /min and respiratory rate +5 /min above this patient's usual over 25 min".</summary>
@@ -132,7 +163,8 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
         });
         var text = string.Join(" and ", parts);
         var minutes = Math.Max(1, (int)Math.Round((finding.At - finding.Since).TotalMinutes));
-        return string.Create(CultureInfo.InvariantCulture, $"{char.ToUpperInvariant(text[0])}{text[1..]} from this patient's usual over {minutes} min ({finding.Pattern} pattern)");
+        var personal = string.Concat(finding.Personalised.Select(p => $"; {catalogue[p.Sign].Name} weighed at this patient's {p.Sensitivity.ToString().ToLowerInvariant()} sensitivity"));
+        return string.Create(CultureInfo.InvariantCulture, $"{char.ToUpperInvariant(text[0])}{text[1..]} from this patient's usual over {minutes} min ({finding.Pattern} pattern{personal})");
     }
 
     // The strongest pattern and its one or two vitals (second -1 for a lone vital); called on every reading, so it allocates nothing.
@@ -147,7 +179,7 @@ public sealed class DeteriorationWatch(DeteriorationOptions options)
             {
                 continue;
             }
-            var steps = (level - track.Usual) / Vitals[i].Step;
+            var steps = (level - track.Usual) / Vitals[i].Step * Weight(_sensitivities[i]);
             up[i] = Vitals[i].Up ? Math.Max(0, steps) : 0;
             down[i] = Vitals[i].Down ? Math.Max(0, -steps) : 0;
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.AnomalyDetection.Core;
 
@@ -27,6 +28,9 @@ public sealed record AnomalyFinding(
 {
     public bool Upward => Value > WindowMean;
 
+    /// <summary>The patient's personal detector sensitivity on the vital when this was flagged.</summary>
+    public DetectorSensitivity Sensitivity { get; init; }
+
     /// <summary>One sentence a nurse can read, e.g. "Heart rate 142 /min, up from 78 over the last 120 readings (usual 76 ± 3; p = 0.0002, IID spike)".</summary>
     public string Explain(VitalDefinition definition)
     {
@@ -46,8 +50,9 @@ public sealed record AnomalyFinding(
             DetectorType.SrCnn => "spectral residual",
             _ => Detector.ToString(),
         };
+        var personal = Sensitivity == DetectorSensitivity.Standard ? string.Empty : $", {Sensitivity.ToString().ToLowerInvariant()} sensitivity set for this patient";
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name} {Value:0.#} {definition.CanonicalUnit}, {(Upward ? "up" : "down")} from {WindowMean:0.#} over the last {WindowSize} readings ({usual}; {evidence}, {detector})");
+            $"{name} {Value:0.#} {definition.CanonicalUnit}, {(Upward ? "up" : "down")} from {WindowMean:0.#} over the last {WindowSize} readings ({usual}; {evidence}, {detector}{personal})");
     }
 }
 

@@ -1,5 +1,6 @@
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Screening;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.AnomalyDetection.Core;
 
@@ -13,6 +14,9 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
     private DeteriorationWatch _deterioration = new(options.Deterioration);
     private ArtifactScreen _screen = new();
     private AppliedReadings _applied = new();
+    // The settings the detectors were last personalised to. A checkpoint holds the detectors at the configured sensitivity:
+    // null after a restore, so the next settings are applied whatever they are.
+    private AlarmSettings? _personalised = AlarmSettings.None;
 
     public string PatientId { get; } = patientId;
 
@@ -35,11 +39,39 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
         return true;
     }
 
+    /// <summary>
+    /// Runs each vital's detectors and the deterioration watch at the patient's sensitivity for that vital in
+    /// <paramref name="settings"/> (the settings in force). Cheap when they are the ones applied last.
+    /// </summary>
+    public void Personalise(AlarmSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        // A new version is a clinician's change; within one version settings only expire, which drops vitals.
+        if (_personalised is { } applied && applied.Version == settings.Version && applied.Vitals.Count == settings.Vitals.Count)
+        {
+            return;
+        }
+        _personalised = settings;
+        foreach (var sign in Enum.GetValues<VitalSign>())
+        {
+            var sensitivity = SensitivityFor(sign);
+            if (_vitals.TryGetValue(sign, out var monitor) && monitor.Sensitivity != sensitivity)
+            {
+                monitor.Personalise(sensitivity);
+                Dirty = true;
+            }
+            _deterioration.Personalise(sign, sensitivity);
+        }
+    }
+
+    private DetectorSensitivity SensitivityFor(VitalSign sign) => _personalised?.For(sign)?.Sensitivity ?? DetectorSensitivity.Standard;
+
     public MonitorOutcome Observe(VitalSign sign, double value, DateTimeOffset observedAt, bool deviceFlaggedArtifact)
     {
         if (!_vitals.TryGetValue(sign, out var monitor))
         {
             monitor = new VitalMonitor(sign, options.BankFor(sign), options.Artifacts);
+            monitor.Personalise(SensitivityFor(sign));
             _vitals[sign] = monitor;
         }
         Dirty = true;
@@ -76,7 +108,7 @@ public sealed class PatientMonitor(string patientId, DetectionOptions options)
     public static PatientMonitor Restore(string patientId, ReadOnlySpan<byte> checkpoint, DetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var patient = new PatientMonitor(patientId, options);
+        var patient = new PatientMonitor(patientId, options) { _personalised = null };
         using var reader = new BinaryReader(new MemoryStream(checkpoint.ToArray(), writable: false));
         try
         {

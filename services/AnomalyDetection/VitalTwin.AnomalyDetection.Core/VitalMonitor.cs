@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
 using VitalTwin.Detection;
 
 namespace VitalTwin.AnomalyDetection.Core;
@@ -10,6 +11,8 @@ namespace VitalTwin.AnomalyDetection.Core;
 /// </summary>
 public sealed class VitalMonitor
 {
+    private readonly DetectorSpec[] _configured;
+    // The configured bank at the patient's sensitivity: what the detectors run at now.
     private readonly DetectorSpec[] _specs;
     private readonly IStatefulDetector[] _detectors;
     // Readings each detector has scored since it started learning.
@@ -23,6 +26,7 @@ public sealed class VitalMonitor
     {
         ArgumentNullException.ThrowIfNull(bank);
         Sign = sign;
+        _configured = [.. bank];
         _specs = [.. bank];
         _detectors = _specs.Select(s => s.Create()).ToArray();
         _scored = new long[_detectors.Length];
@@ -32,6 +36,35 @@ public sealed class VitalMonitor
     public VitalSign Sign { get; }
 
     public PersonalBaseline Baseline { get; private set; } = new();
+
+    /// <summary>The patient's personal sensitivity the detectors run at.</summary>
+    public DetectorSensitivity Sensitivity { get; private set; }
+
+    /// <summary>
+    /// Runs the detectors at <paramref name="sensitivity"/> from the next reading on. A detector whose confidence can
+    /// change keeps what it learnt; another (spectral residual) starts learning again at its new threshold.
+    /// </summary>
+    public void Personalise(DetectorSensitivity sensitivity)
+    {
+        if (sensitivity == Sensitivity)
+        {
+            return;
+        }
+        Sensitivity = sensitivity;
+        for (var i = 0; i < _detectors.Length; i++)
+        {
+            _specs[i] = _configured[i].At(sensitivity);
+            if (_detectors[i] is ITunableDetector tunable)
+            {
+                tunable.Retune(_specs[i].Confidence);
+            }
+            else
+            {
+                _detectors[i] = _specs[i].Create();
+                _scored[i] = 0;
+            }
+        }
+    }
 
     public MonitorOutcome Observe(double value, DateTimeOffset observedAt, bool deviceFlaggedArtifact)
     {
@@ -130,7 +163,7 @@ public sealed class VitalMonitor
     };
 
     private AnomalyFinding Finding(DetectorSpec spec, AnomalyKind kind, double value, double pValue, double martingale, double windowMean) =>
-        new(Sign, spec.Type, kind, value, pValue, martingale, windowMean, spec.WindowSize, spec.Confidence, Baseline.Level, Baseline.Spread);
+        new(Sign, spec.Type, kind, value, pValue, martingale, windowMean, spec.WindowSize, spec.Confidence, Baseline.Level, Baseline.Spread) { Sensitivity = Sensitivity };
 
     public void WriteState(BinaryWriter writer)
     {
@@ -142,16 +175,26 @@ public sealed class VitalMonitor
         writer.Write(_detectors.Length);
         for (var i = 0; i < _detectors.Length; i++)
         {
-            var bytes = DetectorCheckpoint.Save(_detectors[i]);
+            // Written at the configured sensitivity, so a checkpoint is the same with or without personal settings and
+            // restores under the configured bank; the owner personalises the restored monitor again.
+            var (detector, scored) = (_detectors[i], _scored[i]);
+            if (Sensitivity != DetectorSensitivity.Standard && detector is not ITunableDetector)
+            {
+                (detector, scored) = (_configured[i].Create(), 0);
+            }
+            var tunable = Sensitivity == DetectorSensitivity.Standard ? null : detector as ITunableDetector;
+            tunable?.Retune(_configured[i].Confidence);
+            var bytes = DetectorCheckpoint.Save(detector);
+            tunable?.Retune(_specs[i].Confidence);
             writer.Write(bytes.Length);
             writer.Write(bytes);
-            writer.Write(_scored[i]);
+            writer.Write(scored);
         }
     }
 
     /// <summary>
-    /// Restores a monitor written by <see cref="WriteState"/>. The bank must be the one configured now; a
-    /// checkpoint taken under another bank is refused (the caller then starts learning afresh).
+    /// Restores a monitor written by <see cref="WriteState"/>, at the configured sensitivity. The bank must be the one
+    /// configured now; a checkpoint taken under another bank is refused (the caller then starts learning afresh).
     /// </summary>
     public static VitalMonitor ReadState(BinaryReader reader, VitalSign sign, IReadOnlyList<DetectorSpec> bank, ArtifactRules rules)
     {

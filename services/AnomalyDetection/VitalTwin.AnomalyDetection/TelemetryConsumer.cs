@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using VitalTwin.AlarmSettings;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;
@@ -25,6 +26,7 @@ internal sealed partial class TelemetryConsumer(
     DetectorStateStore store,
     IOptions<DetectionOptions> detection,
     PartitionConsents consents,
+    AlarmSettingsBook settings,
     VitalCatalogue catalogue,
     DetectionMetrics metrics,
     PipelineMetrics pipeline,
@@ -216,8 +218,11 @@ internal sealed partial class TelemetryConsumer(
             LogResend(_logger);
             return;
         }
+        var observedAt = reading.ObservedAt.ToDateTimeOffset();
         var started = Clock.GetTimestamp();
-        var outcome = patient.Observe(definition.Sign, reading.Value, reading.ObservedAt.ToDateTimeOffset(), reading.QualityFlags.Any(ArtifactFlags.Contains));
+        // Judged at the reading's time, as the alert policy judges settings, so a replay detects the same.
+        patient.Personalise(settings.For(reading.PatientId).InForceAt(observedAt));
+        var outcome = patient.Observe(definition.Sign, reading.Value, observedAt, reading.QualityFlags.Any(ArtifactFlags.Contains));
         metrics.PointObserved(definition.Sign, Clock.GetElapsedTime(started));
         if (outcome.IsArtifact)
         {

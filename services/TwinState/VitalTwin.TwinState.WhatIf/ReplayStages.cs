@@ -3,6 +3,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Clinical.Settings;
 using VitalTwin.Notification.Core;
 using VitalTwin.TwinState.Core;
+using VitalTwin.TwinState.Core.Forecasting;
 
 namespace VitalTwin.TwinState.WhatIf;
 
@@ -26,10 +27,14 @@ internal static class TwinStage
         string patientId, RecordedReadings readings, PatientContext context, AlarmSettings settings, ReplayConfiguration configuration,
         VitalCatalogue catalogue, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        var twin = new PatientTwin(patientId, configuration.Twin);
+        var twin = new PatientTwin(patientId, configuration.Twin with { Forecaster = NoForecast.Instance });
         twin.SetContext(context);
-        ApplySettings(twin, settings);
-        var units = catalogue.All.ToDictionary(d => d.Sign, d => d.CanonicalUnit);
+        twin.SetAlarmSettings(settings);
+        var units = new string[Enum.GetValues<VitalSign>().Max(s => (int)s) + 1];
+        foreach (var definition in catalogue.All)
+        {
+            units[(int)definition.Sign] = definition.CanonicalUnit;
+        }
         var announced = new List<TwinAnnouncement>();
         var interval = configuration.StalenessCheckInterval;
         var nextTick = EventTime.FirstTickAfter(from, interval);
@@ -62,7 +67,7 @@ internal static class TwinStage
             }
             var sign = readings.Signs[i];
             var observedAt = new DateTimeOffset(readings.Ticks[i], TimeSpan.Zero);
-            var applied = twin.Apply(new VitalObservation(sign, readings.Values[i], units[sign], observedAt, ReplayDevice, (ulong)i + 1));
+            var applied = twin.Apply(new VitalObservation(sign, readings.Values[i], units[(int)sign], observedAt, ReplayDevice, (ulong)i + 1));
             foreach (var staleness in applied.Staleness)
             {
                 announced.Add(new TwinAnnouncement(i, false, observedAt, staleness, null, null));
@@ -78,15 +83,21 @@ internal static class TwinStage
     /// <summary>Whether the twin replays alike under both settings: only SpO2 scale 2 reaches the twin.</summary>
     public static bool Alike(AlarmSettings a, AlarmSettings b) => (a.SpO2Scale2 is null) == (b.SpO2Scale2 is null);
 
-    private static void ApplySettings(PatientTwin twin, AlarmSettings settings)
-    {
-        _ = twin;
-        _ = settings;
-    }
-
     // TwinConsumer's TwinNews2Changed carries the values NEWS2 scored (TwinSnapshot.AsScored).
     private static VitalValue[] Scored(PatientTwin twin) =>
         [.. twin.Snapshot().AsScored.Select(v => new VitalValue(v.Sign, v.Value, v.Unit))];
+}
+
+/// <summary>
+/// The replay's twin forecasts nothing: what it announces (staleness, NEWS2 and the values NEWS2 scored) never depends on
+/// the forecast, which feeds only the projected band no alert reads, and forecasting each vital every minute was nearly
+/// half the twin's time.
+/// </summary>
+internal sealed class NoForecast : IVitalForecaster
+{
+    public static NoForecast Instance { get; } = new();
+
+    public double? Forecast(ReadOnlySpan<float> series, int steps) => null;
 }
 
 /// <summary>AnomalyDetection's path for one patient (TelemetryConsumer): the patient's monitor observes each reading.</summary>

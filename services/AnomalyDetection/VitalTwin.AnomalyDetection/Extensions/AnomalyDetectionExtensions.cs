@@ -1,3 +1,4 @@
+using VitalTwin.AlarmSettings;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;
@@ -21,6 +22,7 @@ internal static class AnomalyDetectionExtensions
         builder.Services.AddSingleton<DetectorStateStore>();
         builder.Services.AddSingleton<DetectionMetrics>();
         builder.Services.AddPartitionConsents();
+        builder.Services.AddAlarmSettingsBook();
         builder.Services.AddEventConsumer<TelemetryConsumer>(topics => topics.Telemetry, topics => topics.Consent);
         // Findings, and the detectors' checkpoints (DetectorStateStore).
         builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Anomalies, topics => topics.DetectorState));

@@ -4,7 +4,7 @@ namespace VitalTwin.Detection;
 /// Flags a lasting shift in level or spread by betting against a run of small p-values: ML.NET's
 /// DetectIidChangePoint, output for output. Suits series whose values are independent between shifts. Not thread-safe.
 /// </summary>
-public sealed class IidChangePointDetector : IStatefulDetector
+public sealed class IidChangePointDetector : ITunableDetector
 {
     private readonly KernelPValueScorer _scorer;
 
@@ -56,7 +56,15 @@ public sealed class IidChangePointDetector : IStatefulDetector
     internal static IidChangePointDetector ReadState(BinaryReader reader) =>
         new(reader.ReadDouble(), KernelPValueScorer.ReadState(reader));
 
-    public double Confidence { get; }
+    public double Confidence { get; private set; }
+
+    /// <inheritdoc/>
+    public void Retune(double confidence)
+    {
+        DetectorArguments.ThrowIfNotConfidence(confidence, nameof(confidence));
+        Confidence = confidence;
+        _scorer.Retune(confidence);
+    }
 
     public int WindowSize => _scorer.WindowSize;
 

@@ -4,7 +4,7 @@ namespace VitalTwin.Detection;
 /// Flags values that are improbable under a kernel density of the last W values: ML.NET's DetectIidSpike,
 /// output for output. Suits series whose values are independent and identically distributed. Not thread-safe.
 /// </summary>
-public sealed class IidSpikeDetector : IStatefulDetector
+public sealed class IidSpikeDetector : ITunableDetector
 {
     private readonly KernelPValueScorer _scorer;
 
@@ -45,7 +45,15 @@ public sealed class IidSpikeDetector : IStatefulDetector
         return new IidSpikeDetector(confidence, scorer.Side, scorer);
     }
 
-    public double Confidence { get; }
+    public double Confidence { get; private set; }
+
+    /// <inheritdoc/>
+    public void Retune(double confidence)
+    {
+        DetectorArguments.ThrowIfNotConfidence(confidence, nameof(confidence));
+        Confidence = confidence;
+        _scorer.Retune(confidence);
+    }
 
     public int WindowSize => _scorer.WindowSize;
 

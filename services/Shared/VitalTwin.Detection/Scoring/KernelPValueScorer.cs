@@ -40,15 +40,22 @@ internal sealed class KernelPValueScorer
     public double Epsilon => _epsilon;
 
     // A p-value at or below this (spikes) or a martingale at or above it (change points) alerts.
-    public double AlertThreshold { get; }
+    public double AlertThreshold { get; private set; }
 
     public double BaselineMean { get; private set; } = double.NaN;
 
     public static KernelPValueScorer ForSpikes(int windowSize, AnomalySide side, double confidence) =>
         new(windowSize, side, MartingaleType.None, epsilon: double.NaN, 1 - (confidence / 100));
 
+    public static KernelPValueScorer ForChangePoints(int windowSize, MartingaleType martingale, double epsilon, double confidence) =>
+        new(windowSize, AnomalySide.TwoSided, martingale, epsilon, ChangePointThreshold(windowSize, martingale, epsilon, confidence));
+
+    /// <summary>Alerts from now on at <paramref name="confidence"/>; the window, martingale and cooldown are kept.</summary>
+    public void Retune(double confidence) =>
+        AlertThreshold = _martingale == MartingaleType.None ? 1 - (confidence / 100) : ChangePointThreshold(WindowSize, _martingale, _epsilon, confidence);
+
     // The threshold is what W consecutive p-values of q = 1 − confidence/100 would bet the martingale up to.
-    public static KernelPValueScorer ForChangePoints(int windowSize, MartingaleType martingale, double epsilon, double confidence)
+    private static double ChangePointThreshold(int windowSize, MartingaleType martingale, double epsilon, double confidence)
     {
         double q = 1 - (confidence / 100);
         double logBet = martingale switch
@@ -57,7 +64,7 @@ internal sealed class KernelPValueScorer
             MartingaleType.Mixture => LogMixtureBet(q),
             _ => throw new ArgumentOutOfRangeException(nameof(martingale), martingale, "Change points need a martingale."),
         };
-        return new(windowSize, AnomalySide.TwoSided, martingale, epsilon, Math.Exp(windowSize * logBet));
+        return Math.Exp(windowSize * logBet);
     }
 
     public KernelScore Score(double rawScore)

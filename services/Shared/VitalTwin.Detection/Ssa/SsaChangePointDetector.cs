@@ -5,7 +5,7 @@ namespace VitalTwin.Detection;
 /// errors: ML.NET's DetectChangePointBySsa. The model is trained on the first <see cref="TrainingWindowSize"/>
 /// finite values; later values are scored. Not thread-safe.
 /// </summary>
-public sealed class SsaChangePointDetector : IStatefulDetector
+public sealed class SsaChangePointDetector : ITunableDetector
 {
     private readonly SsaDetectorCore _core;
     private readonly KernelPValueScorer _scorer;
@@ -89,7 +89,15 @@ public sealed class SsaChangePointDetector : IStatefulDetector
         return new SsaChangePointDetector(confidence, core, KernelPValueScorer.ReadState(reader));
     }
 
-    public double Confidence { get; }
+    public double Confidence { get; private set; }
+
+    /// <inheritdoc/>
+    public void Retune(double confidence)
+    {
+        DetectorArguments.ThrowIfNotConfidence(confidence, nameof(confidence));
+        Confidence = confidence;
+        _scorer.Retune(confidence);
+    }
 
     /// <summary>W, the window of past errors and of bets.</summary>
     public int WindowSize => _scorer.WindowSize;

@@ -5,7 +5,7 @@ namespace VitalTwin.Detection;
 /// trained on the first <see cref="TrainingWindowSize"/> finite values; each later value is scored by its error
 /// against the model's prediction, as a kernel p-value against the last W errors. Not thread-safe.
 /// </summary>
-public sealed class SsaSpikeDetector : IStatefulDetector
+public sealed class SsaSpikeDetector : ITunableDetector
 {
     private readonly SsaDetectorCore _core;
     private readonly KernelPValueScorer _scorer;
@@ -77,7 +77,15 @@ public sealed class SsaSpikeDetector : IStatefulDetector
         return new SsaSpikeDetector(confidence, core, KernelPValueScorer.ReadState(reader));
     }
 
-    public double Confidence { get; }
+    public double Confidence { get; private set; }
+
+    /// <inheritdoc/>
+    public void Retune(double confidence)
+    {
+        DetectorArguments.ThrowIfNotConfidence(confidence, nameof(confidence));
+        Confidence = confidence;
+        _scorer.Retune(confidence);
+    }
 
     /// <summary>W, the number of past errors each error is compared with.</summary>
     public int WindowSize => _scorer.WindowSize;

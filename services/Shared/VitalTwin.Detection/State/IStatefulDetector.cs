@@ -21,3 +21,13 @@ public enum DetectorKind : byte
     SsaChangePoint = 4,
     SrCnn = 5,
 }
+
+/// <summary>A detector whose confidence can change while it runs, keeping everything it has learnt.</summary>
+public interface ITunableDetector : IStatefulDetector
+{
+    /// <summary>Confidence in percent, in (0, 100): how improbable a value must be to alert.</summary>
+    double Confidence { get; }
+
+    /// <summary>Alerts from the next value on at <paramref name="confidence"/>; the window and any martingale are kept.</summary>
+    void Retune(double confidence);
+}

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using VitalTwin.AlarmSettings;
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Settings;
 using VitalTwin.Contracts.Audit.V1;
@@ -39,7 +38,7 @@ internal sealed class SettingsSimulator(
         var snapshot = twin.Snapshot();
         var to = (snapshot.AsOf ?? clock.GetUtcNow()).AddTicks(1);
         var from = to - window;
-        var current = CurrentSettings(twin);
+        var current = snapshot.SettingsInForce;
         if (!_running.Wait(0))
         {
             SettingsSimulationLog.Refused(logger, options.Value.MaxConcurrentSimulations);
@@ -105,15 +104,18 @@ internal sealed class SettingsSimulator(
     {
         var contract = request.Proposed ?? throw TwinRequests.Invalid("proposed is required");
         var now = clock.GetUtcNow();
-        Domain.AlarmSettingsChange change;
-        try
-        {
-            change = contract.ToDomain(catalogue, new Domain.SettingProvenance("proposed in a settings simulation", caller.Subject, now, now + bounds.Value.DefaultValidity));
-        }
-        catch (InvalidDataException e)
-        {
-            throw TwinRequests.Invalid($"proposed: {e.Message}");
-        }
+        var provenance = new Domain.SettingProvenance("proposed in a settings simulation", caller.Subject, now, now + bounds.Value.DefaultValidity);
+        var change = new Domain.AlarmSettingsChange(
+            [.. contract.Set.Select(setting => new Domain.VitalAlarmSetting(
+                Sign(setting.Code),
+                setting.HasLowLimit ? setting.LowLimit : null,
+                setting.HasHighLimit ? setting.HighLimit : null,
+                setting.HoldTime?.ToTimeSpan() ?? TimeSpan.Zero,
+                Enum.IsDefined((Domain.DetectorSensitivity)setting.Sensitivity) ? (Domain.DetectorSensitivity)setting.Sensitivity : throw TwinRequests.Invalid("proposed: unknown detector sensitivity"),
+                provenance))],
+            [.. contract.Clear.Select(Sign)],
+            contract.HasSpo2Scale2 && contract.Spo2Scale2 ? provenance : null,
+            contract.HasSpo2Scale2 && !contract.Spo2Scale2);
         if (change.Set.GroupBy(s => s.Sign).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
             throw TwinRequests.Invalid($"proposed names {catalogue[twice.Key].Name} more than once");
@@ -128,15 +130,11 @@ internal sealed class SettingsSimulator(
         return change;
     }
 
-    private static Domain.AlarmSettings CurrentSettings(Core.PatientTwin twin)
-    {
-        _ = twin;
-        return Domain.AlarmSettings.None;
-    }
+    private VitalSign Sign(Contracts.Telemetry.V1.VitalCode? code) =>
+        catalogue.TryFind(code?.Loinc, code?.Mdc, out var definition) ? definition.Sign : throw TwinRequests.Invalid("proposed names a vital this service does not know");
 
-    private static IReadOnlyList<ConfirmedAnomaly> ConfirmedAnomalies(Core.TwinSnapshot snapshot)
-    {
-        _ = snapshot;
-        return [];
-    }
+    private static IReadOnlyList<ConfirmedAnomaly> ConfirmedAnomalies(Core.TwinSnapshot snapshot) =>
+        [.. snapshot.Acknowledged
+            .Where(acknowledged => acknowledged.Verdict == Core.AnomalyVerdict.Real)
+            .Select(acknowledged => new ConfirmedAnomaly(acknowledged.Anomaly.Id, acknowledged.Anomaly.Sign, acknowledged.Anomaly.ObservedAt))];
 }
