@@ -438,6 +438,44 @@ Task("Evaluate")
     }
 });
 
+// ProjectionError: the twin's projection (TwinWhatIf.Project) against what happened, on the evaluation's families and seeds
+// (scenarios/families/evaluation.json), beside last-value-holds; --family=<name> runs one family. Report at
+// artifacts/evaluation/projection/report.md; its headline lines (one per vital and horizon) go to the summary.
+Task("ProjectionError")
+    .Does(() =>
+{
+    var family = Argument<string>("family", null);
+    DotNetBuild("./services/Tools/VitalTwin.Evaluation/VitalTwin.Evaluation.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var arguments = new ProcessArgumentBuilder()
+        .Append("artifacts/bin/VitalTwin.Evaluation/release/VitalTwin.Evaluation.dll")
+        .Append($"--projection={MakeAbsolute(File("scenarios/families/evaluation.json"))}");
+    if (family != null)
+    {
+        arguments.Append($"--family={family}");
+    }
+    var headline = new List<string>();
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = arguments,
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null)
+            {
+                Console.WriteLine(line);
+                if (line.StartsWith("Evaluation ")) { headline.Add(line); }
+            }
+            return line;
+        },
+    });
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.WriteAllLines(summaryFile, headline);
+    if (exitCode != 0)
+    {
+        throw new Exception($"The projection evaluation exited with code {exitCode}.");
+    }
+});
+
 // Export: the vitals history of every patient whose latest consent is MONITORING with research allowed, observed in
 // [--from, --to) (ISO 8601, UTC unless an offset is given), pseudonymised (HMAC-SHA256 under Export:PseudonymKey, per-patient
 // time shift) to --out=<dir> (default artifacts/export/<UTC time>): vitals.csv and manifest.json. Kafka and InfluxDB come from

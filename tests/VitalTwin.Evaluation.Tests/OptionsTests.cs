@@ -14,12 +14,21 @@ public sealed class OptionsTests
         Assert.Equal(EvaluationMode.Scenario, EvaluationOptions.Parse(["--scenario=s.json"]).Mode);
     }
 
+    [Fact]
+    public void Projection_takes_the_plan_and_optionally_one_family()
+    {
+        var projection = EvaluationOptions.Parse(["--projection=plan.json", "--family=noisy", "--output=out"]);
+
+        Assert.Equal((EvaluationMode.Projection, "plan.json", "noisy", "out"), (projection.Mode, projection.Input, projection.Family, projection.Output));
+        Assert.Contains("Give exactly one of", Assert.Throws<ArgumentException>(() => EvaluationOptions.Parse(["--projection=plan.json", "--families=plan.json"])).Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Give exactly one of", "--grace=10m")]
     [InlineData("Give exactly one of", "--scenario=s.json", "--families=plan.json")]
     [InlineData("--replay needs --labels", "--replay=ward.csv")]
     [InlineData("--labels and --patients go with --replay only", "--scenario=s.json", "--labels=events.csv")]
-    [InlineData("--family goes with --families only", "--scenario=s.json", "--family=noisy")]
+    [InlineData("--family goes with --families or --projection only", "--scenario=s.json", "--family=noisy")]
     [InlineData("Unknown option --seed", "--scenario=s.json", "--seed=3")]
     public void A_command_line_that_does_not_say_one_thing_to_evaluate_is_refused_with_the_usage(string problem, params string[] args)
     {

@@ -77,6 +77,17 @@ public sealed class SecuredTwinState : IAsyncLifetime
         return new TwinQuery.TwinQueryClient(channel);
     }
 
+    /// <summary>A TwinWhatIf client whose calls carry <paramref name="bearerToken"/> (none when null).</summary>
+    public TwinWhatIf.TwinWhatIfClient WhatIf(string? bearerToken)
+    {
+        var channel = ApiCallers.Channel(_address, bearerToken);
+        lock (_channels)
+        {
+            _channels.Add(channel);
+        }
+        return new TwinWhatIf.TwinWhatIfClient(channel);
+    }
+
     /// <summary>Every role on every ward: how the seeding places patients.</summary>
     public TwinQuery.TwinQueryClient Staff => _staff ??= Query(Tokens.StaffToken());
 

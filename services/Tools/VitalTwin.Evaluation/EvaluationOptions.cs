@@ -9,11 +9,14 @@ public enum EvaluationMode
     Families,
     Scenario,
     Replay,
+
+    /// <summary>The twin's projection (TwinWhatIf.Project) against what happened, over the families' seeds.</summary>
+    Projection,
 }
 
 /// <summary>
 /// Command line: exactly one of <c>--families=&lt;evaluation.json&gt;</c> (optionally <c>--family=&lt;name&gt;</c>),
-/// <c>--scenario=&lt;file&gt;</c>, or <c>--replay=&lt;recording.csv&gt; --labels=&lt;events.csv&gt;</c> (optionally
+/// <c>--scenario=&lt;file&gt;</c>, <c>--projection=&lt;evaluation.json&gt;</c> (optionally <c>--family</c>), or <c>--replay=&lt;recording.csv&gt; --labels=&lt;events.csv&gt;</c> (optionally
 /// <c>--patients=&lt;patients.csv&gt;</c>); and optionally <c>--output=&lt;dir&gt;</c>, <c>--grace=15m</c>,
 /// <c>--artifact-lag=2m</c>, <c>--monitor-delay=10s</c>, <c>--sweep=&lt;Parameter&gt;:&lt;value&gt;,…</c>,
 /// <c>--copd-scale2=true</c>, <c>--progress=10s</c>.
@@ -25,6 +28,7 @@ public sealed record EvaluationOptions(EvaluationMode Mode, string Input, string
         Usage: one of
           --families=<evaluation.json> [--family=<name>]   every family with every seed (scenarios/families/evaluation.json)
           --scenario=<file>                                one scenario (services/Simulator/SCENARIOS.md)
+          --projection=<evaluation.json> [--family=<name>] the twin's projection against what happened, beside naive
           --replay=<recording.csv> --labels=<events.csv> [--patients=<patients.csv>]
                                                            a recording (timestamp,patient,code,value,unit) scored against
                                                            labels (patient,kind,onset,end; end empty while it persists),
@@ -44,7 +48,7 @@ public sealed record EvaluationOptions(EvaluationMode Mode, string Input, string
     public static EvaluationOptions Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        string? scenario = null, families = null, family = null, replay = null, labels = null, patients = null, output = null;
+        string? scenario = null, families = null, projection = null, family = null, replay = null, labels = null, patients = null, output = null;
         var rules = ScoringRules.Default;
         var run = new RunSettings();
         for (var i = 0; i < args.Count; i++)
@@ -60,6 +64,9 @@ public sealed record EvaluationOptions(EvaluationMode Mode, string Input, string
                     break;
                 case "--families":
                     families = value;
+                    break;
+                case "--projection":
+                    projection = value;
                     break;
                 case "--family":
                     family = value;
@@ -99,12 +106,12 @@ public sealed record EvaluationOptions(EvaluationMode Mode, string Input, string
             }
         }
 
-        var given = new[] { (EvaluationMode.Families, families), (EvaluationMode.Scenario, scenario), (EvaluationMode.Replay, replay) }
+        var given = new[] { (EvaluationMode.Families, families), (EvaluationMode.Scenario, scenario), (EvaluationMode.Replay, replay), (EvaluationMode.Projection, projection) }
             .Where(m => !string.IsNullOrWhiteSpace(m.Item2))
             .ToList();
         if (given.Count != 1)
         {
-            throw new ArgumentException($"Give exactly one of --families, --scenario or --replay.\n{Usage}");
+            throw new ArgumentException($"Give exactly one of --families, --scenario, --replay or --projection.\n{Usage}");
         }
         var (mode, input) = given[0];
         if (mode == EvaluationMode.Replay && string.IsNullOrWhiteSpace(labels))
@@ -115,9 +122,9 @@ public sealed record EvaluationOptions(EvaluationMode Mode, string Input, string
         {
             throw new ArgumentException($"--labels and --patients go with --replay only.\n{Usage}");
         }
-        if (mode != EvaluationMode.Families && family is not null)
+        if (mode is not (EvaluationMode.Families or EvaluationMode.Projection) && family is not null)
         {
-            throw new ArgumentException($"--family goes with --families only.\n{Usage}");
+            throw new ArgumentException($"--family goes with --families or --projection only.\n{Usage}");
         }
         return new EvaluationOptions(mode, input!, output, rules, run) { Family = family, Labels = labels, Patients = patients };
     }

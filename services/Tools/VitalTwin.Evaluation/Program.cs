@@ -2,6 +2,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Evaluation;
 using VitalTwin.Evaluation.Families;
 using VitalTwin.Evaluation.Pipeline;
+using VitalTwin.Evaluation.Projection;
 using VitalTwin.Evaluation.Recordings;
 using VitalTwin.Evaluation.Reporting;
 using VitalTwin.Simulator.Core.Generation;
@@ -27,6 +28,18 @@ try
         var report = FamilyReport.Write(families, output);
         Console.WriteLine($"Evaluate: families report at {report}");
         foreach (var line in families.HeadlineLines())
+        {
+            Console.WriteLine(line);
+        }
+        return 0;
+    }
+
+    if (options.Mode == EvaluationMode.Projection)
+    {
+        var output = options.Output ?? Path.Combine("artifacts", "evaluation", "projection");
+        var projections = ProjectionEvaluation.Run(EvaluationPlan.Load(options.Input), options.Family, shipped, Console.Out, cancellation.Token);
+        Console.WriteLine($"Evaluate: projection report at {ProjectionReport.Write(projections, output)}");
+        foreach (var line in ProjectionReport.HeadlineLines(projections))
         {
             Console.WriteLine(line);
         }

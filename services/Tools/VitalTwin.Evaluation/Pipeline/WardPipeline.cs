@@ -78,6 +78,9 @@ public sealed class WardPipeline
 
     public IReadOnlyList<PolicyRun> Runs => _runs;
 
+    /// <summary>Every patient's twin as TwinState holds it, for questions asked of the twins along the way.</summary>
+    public TwinRegistry Twins => _twins;
+
     public DetectionStage ShippedDetection => _shippedDetection;
 
     public FixedLimitMonitor Monitor { get; } = new();

@@ -42,19 +42,23 @@ public sealed record ProjectedTwin(
     DateTimeOffset? FirstNews2Of5At,
     DateTimeOffset? FirstNews2Of7At);
 
-/// <summary>How the twin's trend is carried past its forecast, and how the interval widens with the horizon.</summary>
+/// <summary>How the twin's trend is carried forward, and how the interval widens with the horizon.</summary>
 /// <param name="TrendTimeConstant">
-/// The twin's slope is damped past its forecast (Gardner's damped trend, in continuous time): a vital drifts on by at
-/// most slope × this, since vitals revert towards the patient's level and a half-hour slope says little about hours.
+/// The twin's slope is damped (Gardner's damped trend, in continuous time): a vital drifts on by at most slope × this,
+/// since vitals revert towards the patient's level and a half-hour slope says little about hours.
 /// </param>
 /// <param name="WideningExponent">
 /// The interval is the forecast's own (the spread of its past misses at the forecast horizon) scaled by
 /// (lead / forecast horizon) to this power: ½ is the spread of a random walk, which a vital's wandering resembles.
 /// </param>
-public sealed record ProjectionModel(TimeSpan TrendTimeConstant, double WideningExponent)
+/// <param name="FollowsForecast">
+/// The path goes first to the twin's forecast (at its horizon) and the damped trend carries on from there; otherwise
+/// the damped trend starts from the scored value.
+/// </param>
+public sealed record ProjectionModel(TimeSpan TrendTimeConstant, double WideningExponent, bool FollowsForecast)
 {
     /// <summary>Tuned on the evaluation's tuning seeds (README, "What-if: projection").</summary>
-    public static ProjectionModel Default { get; } = new(TimeSpan.FromMinutes(30), 0.5);
+    public static ProjectionModel Default { get; } = new(TimeSpan.FromMinutes(5), 0.25, FollowsForecast: false);
 }
 
 /// <summary>
@@ -62,9 +66,8 @@ public sealed record ProjectionModel(TimeSpan TrendTimeConstant, double Widening
 /// NEWS2 it implies at every step. Decision support: what the twin's model implies, not a recommendation.
 /// </summary>
 /// <remarks>
-/// A vital starts at its scored value (what NEWS2 scores now), goes to the twin's forecast in a straight line, and
-/// past it moves on with its trend, damped (<see cref="ProjectionModel.TrendTimeConstant"/>). A vital without a trend
-/// holds its value. Adjustments are added as stated, undamped, to the value and both ends of its interval. Stale or
+/// A vital starts at its scored value (what NEWS2 scores now) and moves on with its trend, damped
+/// (<see cref="ProjectionModel.TrendTimeConstant"/>); a vital without a trend holds its value. Adjustments are added as stated, undamped, to the value and both ends of its interval. Stale or
 /// never-scored vitals count as missing in NEWS2, as they do in the twin.
 /// </remarks>
 public static class TwinProjection
@@ -244,7 +247,7 @@ public static class TwinProjection
             _start = vital.ScoredValue;
             _trending = vital.Trend is not null;
             _slope = vital.Trend?.SlopePerHour ?? 0;
-            (_forecast, _forecastLead) = _trending && vital.Forecast is { } forecast && forecast.At > from
+            (_forecast, _forecastLead) = model.FollowsForecast && _trending && vital.Forecast is { } forecast && forecast.At > from
                 ? (forecast.Value, (forecast.At - from).TotalHours)
                 : (_start, 0);
             _timeConstant = model.TrendTimeConstant.TotalHours;

@@ -88,6 +88,8 @@ internal sealed class ProjectionCall(TwinRegistry twins, VitalCatalogue catalogu
         {
             if (snapshot.Vitals.GetValueOrDefault(adjustment.Sign)?.Scored is null)
             {
+                // Even that the twin lacks a vital says something of the patient: recorded like any answer.
+                await audit.RecordAsync(context, [snapshot.PatientId], AuditOutcome.Failed, "projection: nothing to adjust", context.CancellationToken);
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the twin has no {catalogue[adjustment.Sign].Name} to adjust"));
             }
         }
