@@ -179,13 +179,14 @@ public sealed class HostileInputTests(SystemFixture system, ITestOutputHelper ou
                         await _twins.GetVitalHistoryAsync(query, cancellationToken: deadline.Token);
                         break;
                     case "SetPatientContext":
-                        // Aimed at the control patient only with a request that must be refused: the clinician is missing.
+                        // Aimed at the control patient only with a request that must be refused: the context is missing.
                         var toControl = random.Next(2) == 0;
                         await _twins.SetPatientContextAsync(new SetPatientContextRequest
                         {
                             PatientId = toControl ? control.PatientId : Text(random),
-                            Context = random.Next(4) == 0 ? null : new PatientContext { Ward = Text(random), Bed = Text(random), Consciousness = (Consciousness)random.Next(-3, 10), Spo2Scale = (SpO2Scale)random.Next(-3, 10) },
-                            RecordedBy = toControl ? string.Empty : Text(random),
+                            Context = toControl || random.Next(4) == 0 ? null : new PatientContext { Ward = Text(random), Bed = Text(random), Consciousness = (Consciousness)random.Next(-3, 10), Spo2Scale = (SpO2Scale)random.Next(-3, 10) },
+                            RecordedBy = Text(random),
+                            Reason = Text(random),
                         }, cancellationToken: deadline.Token);
                         break;
                     case "AcknowledgeAnomaly":
