@@ -7,6 +7,8 @@
 //           --replicas=<n> runs n instances of every service (default 1)
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
+//   WhatIfBench  SimulateSettings' replay of 72 h of one patient at 1 Hz (target 3 s), alone and read back from a real
+//           influxd; --hours=<n> (default 72)
 //   Load    drives the one-machine system over gRPC: --rate=<readings/s> --duration=<seconds> [--replicas=<n>[,<n>...]]; sustained
 //           rate and latencies, one run per replica count and a table of them side by side; --transports=grpc,mqtt,fhir,hl7
 //           runs once per front door and tables them
@@ -194,6 +196,17 @@ Task("Bench")
     // BenchmarkDotNet needs a Release build; its reports go to artifacts/benchmarks.
     DotNetRun("./tests/VitalTwin.Detection.Benchmarks/VitalTwin.Detection.Benchmarks.csproj",
         new ProcessArgumentBuilder().Append("--filter").AppendQuoted(benchFilter).Append("--artifacts").AppendQuoted(MakeAbsolute(Directory("./artifacts/benchmarks")).FullPath),
+        new DotNetRunSettings { Configuration = "Release" });
+});
+
+// WhatIfBench: the settings replay on 72 h of one patient's 1 Hz history (1.3 M readings), then the same read back from
+// Debian's influxd (installed by Servers when missing), as SimulateSettings reads it.
+Task("WhatIfBench")
+    .IsDependentOn("Servers")
+    .Does(() =>
+{
+    DotNetRun("./tests/VitalTwin.TwinState.Benchmarks/VitalTwin.TwinState.Benchmarks.csproj",
+        new ProcessArgumentBuilder().Append("whatif").Append("--hours").Append(Argument("hours", "72")).Append("--influxd"),
         new DotNetRunSettings { Configuration = "Release" });
 });
 

@@ -5,11 +5,17 @@ using VitalTwin.TwinState.Benchmarks;
 const int Seed = 20_250_301;
 if (args is ["whatif", ..])
 {
-    var hours = args is [_, "--hours", var h] ? int.Parse(h, System.Globalization.CultureInfo.InvariantCulture) : 72;
+    var hours = Array.IndexOf(args, "--hours") is var at and >= 0 ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 72;
     var whatIf = new WhatIfBenchmark(TimeSpan.FromHours(hours), Seed, Console.Out).Run();
     foreach (var (name, best, median, _) in whatIf)
     {
         Console.WriteLine($"{name}: best {best.TotalSeconds:N2} s, median {median.TotalSeconds:N2} s (target {WhatIfBenchmark.Target.TotalSeconds:N0} s)");
+    }
+    if (args.Contains("--influxd"))
+    {
+        var fromInflux = await new WhatIfInfluxBenchmark(TimeSpan.FromHours(hours), Seed, Console.Out).RunAsync();
+        var best = fromInflux.MinBy(r => r.Read + r.Replay);
+        Console.WriteLine($"read from influxd and replayed: best {(best.Read + best.Replay).TotalSeconds:N2} s (read {best.Read.TotalSeconds:N2} s, replay {best.Replay.TotalSeconds:N2} s)");
     }
     return 0;
 }

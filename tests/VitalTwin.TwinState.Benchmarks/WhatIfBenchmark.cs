@@ -6,6 +6,7 @@ using VitalTwin.TwinState.WhatIf;
 
 namespace VitalTwin.TwinState.Benchmarks;
 
+
 /// <summary>
 /// SettingsSimulation's replay on 72 h of one patient's 1 Hz history (about 1.3 M readings over 5 vitals): a proposed
 /// limit, which leaves the twin and detection shared by both variants, and a proposed sensitivity with SpO2 scale 2,
@@ -19,11 +20,11 @@ internal sealed class WhatIfBenchmark(TimeSpan window, int seed, TextWriter log)
     private static readonly SettingProvenance Provenance = new("benchmark", "benchmark", RecordedPatient.Start, DateTimeOffset.MaxValue);
 
     /// <summary>A wider heart-rate high limit: the episodes' single-parameter alerts go.</summary>
-    public static AlarmSettings WiderLimit { get; } =
+    public static Clinical.Settings.AlarmSettings WiderLimit { get; } =
         new([new VitalAlarmSetting(VitalSign.HeartRate, null, 140, TimeSpan.Zero, DetectorSensitivity.Standard, Provenance)]);
 
     /// <summary>Detection and the twin change too: a quieter heart rate, SpO2 on scale 2.</summary>
-    public static AlarmSettings NothingShared { get; } =
+    public static Clinical.Settings.AlarmSettings NothingShared { get; } =
         new([new VitalAlarmSetting(VitalSign.HeartRate, null, 140, TimeSpan.Zero, DetectorSensitivity.Low, Provenance)], Provenance);
 
     public IReadOnlyList<(string Case, TimeSpan Best, TimeSpan Median, SettingsSimulationResult Result)> Run()
@@ -67,18 +68,18 @@ internal sealed class WhatIfBenchmark(TimeSpan window, int seed, TextWriter log)
         var catalogue = VitalCatalogue.Default;
         var (from, to) = (RecordedPatient.Start, RecordedPatient.Start + window);
         var clock = Stopwatch.StartNew();
-        var twin = TwinStage.Run("whatif-benchmark", readings, PatientContext.Unrecorded, AlarmSettings.None, configuration, catalogue, from, to, CancellationToken.None);
+        var twin = TwinStage.Run("whatif-benchmark", readings, PatientContext.Unrecorded, Clinical.Settings.AlarmSettings.None, configuration, catalogue, from, to, CancellationToken.None);
         var twinTime = clock.Elapsed;
         clock.Restart();
-        var detection = DetectionStage.Run("whatif-benchmark", readings, AlarmSettings.None, configuration.Detection, catalogue, CancellationToken.None);
+        var detection = DetectionStage.Run("whatif-benchmark", readings, Clinical.Settings.AlarmSettings.None, configuration.Detection, catalogue, CancellationToken.None);
         var detectionTime = clock.Elapsed;
         clock.Restart();
         _ = PolicyStage.Run("whatif-benchmark", readings, twin, detection, WiderLimit, configuration, catalogue, from, to, CancellationToken.None);
         log.WriteLine($"Stages alone, one thread: twin {twinTime.TotalSeconds:N2} s ({twin.Count:N0} announcements), detection {detectionTime.TotalSeconds:N2} s ({detection.Count:N0} findings), policy {clock.Elapsed.TotalSeconds:N2} s.");
     }
 
-    public static SettingsSimulationResult Replay(SettingsReplay replay, RecordedReadings readings, TimeSpan window, AlarmSettings proposed) =>
+    public static SettingsSimulationResult Replay(SettingsReplay replay, RecordedReadings readings, TimeSpan window, Clinical.Settings.AlarmSettings proposed) =>
         replay.RunAsync(
-            new SettingsSimulationInput("whatif-benchmark", readings, RecordedPatient.Start, RecordedPatient.Start + window, PatientContext.Unrecorded, AlarmSettings.None, proposed, []),
+            new SettingsSimulationInput("whatif-benchmark", readings, RecordedPatient.Start, RecordedPatient.Start + window, PatientContext.Unrecorded, Clinical.Settings.AlarmSettings.None, proposed, []),
             CancellationToken.None).GetAwaiter().GetResult();
 }

@@ -107,7 +107,7 @@ internal static class DetectionStage
         string patientId, RecordedReadings readings, AlarmSettings settings, DetectionOptions options, VitalCatalogue catalogue, CancellationToken ct)
     {
         var monitor = new PatientMonitor(patientId, options);
-        Personalise(monitor, settings);
+        monitor.Personalise(settings);
         var announced = new List<DetectorAnnouncement>();
         for (var i = 0; i < readings.Count; i++)
         {
@@ -148,12 +148,6 @@ internal static class DetectionStage
         Enum.GetValues<VitalSign>().All(sign => Sensitivity(a, sign) == Sensitivity(b, sign));
 
     private static DetectorSensitivity Sensitivity(AlarmSettings settings, VitalSign sign) => settings.For(sign)?.Sensitivity ?? DetectorSensitivity.Standard;
-
-    private static void Personalise(PatientMonitor monitor, AlarmSettings settings)
-    {
-        _ = monitor;
-        _ = settings;
-    }
 }
 
 /// <summary>The event-time grid the services tick on: the multiples, since the Unix epoch, of a tick.</summary>
