@@ -33,7 +33,7 @@ public static class ProjectionReport
                 var errors = results.Vital(SeedRole.Report, model, sign, h);
                 if (errors.Count > 0)
                 {
-                    yield return Invariant($"Evaluation projection: {VitalCatalogue.Default[sign].Name} at {Minutes(ProjectionEvaluation.Horizons[h])}: MAE {errors.ProjectedMae:0.00} against naive {errors.NaiveMae:0.00} (skill {errors.Skill:+0.00;-0.00}), 80 % interval covered {Percent(errors.Coverage, errors.WithInterval)}, n {errors.Count}");
+                    yield return Invariant($"Evaluation projection: {VitalCatalogue.Default[sign].Name} at {Minutes(ProjectionEvaluation.Horizons[h])}: MAE {errors.ProjectedMae:0.00} against naive {errors.NaiveMae:0.00} (skill {errors.Skill:+0.00;-0.00;0.00}), 80 % interval covered {Percent(errors.Coverage, errors.WithInterval)}, n {errors.Count}");
                 }
             }
         }
@@ -68,7 +68,7 @@ public static class ProjectionReport
                      from h in Enumerable.Range(0, ProjectionEvaluation.Horizons.Count)
                      let errors = results.Vital(SeedRole.Report, model, sign, h)
                      where errors.Count > 0 && errors.Skill < 0
-                     select Invariant($"* {VitalCatalogue.Default[sign].Name} at {Minutes(ProjectionEvaluation.Horizons[h])}: MAE {errors.ProjectedMae:0.00} against {errors.NaiveMae:0.00} naive (skill {errors.Skill:+0.00;-0.00}).")).ToList();
+                     select Invariant($"* {VitalCatalogue.Default[sign].Name} at {Minutes(ProjectionEvaluation.Horizons[h])}: MAE {errors.ProjectedMae:0.00} against {errors.NaiveMae:0.00} naive (skill {errors.Skill:+0.00;-0.00;0.00}).")).ToList();
         foreach (var line in worse.DefaultIfEmpty("* Nowhere over the report seeds."))
         {
             Line(md, line);
@@ -111,7 +111,7 @@ public static class ProjectionReport
                 if (e.Count > 0)
                 {
                     var definition = VitalCatalogue.Default[sign];
-                    Line(md, Invariant($"| {definition.Name} ({definition.CanonicalUnit}) | {Minutes(ProjectionEvaluation.Horizons[h])} | {e.Count} | {e.ProjectedMae:0.00} | {e.NaiveMae:0.00} | {e.Skill:+0.00;-0.00} | {Percent(e.Coverage, e.WithInterval)} ({e.WithInterval}) |"));
+                    Line(md, Invariant($"| {definition.Name} ({definition.CanonicalUnit}) | {Minutes(ProjectionEvaluation.Horizons[h])} | {e.Count} | {e.ProjectedMae:0.00} | {e.NaiveMae:0.00} | {e.Skill:+0.00;-0.00;0.00} | {Percent(e.Coverage, e.WithInterval)} ({e.WithInterval}) |"));
                 }
             }
         }
@@ -144,7 +144,7 @@ public static class ProjectionReport
         Line(md, $"|---|---|{string.Concat(Enumerable.Repeat("---|", signs.Count * horizons.Count))}");
         foreach (var model in ProjectionEvaluation.TuningModels.Where(m => m.WideningExponent == ProjectionModel.Default.WideningExponent).OrderBy(m => m.FollowsForecast).ThenBy(m => m.TrendTimeConstant))
         {
-            var cells = from s in signs from h in horizons let e = results.Vital(SeedRole.Tuning, model, s, h) select e.Count == 0 ? "–" : Invariant($"{e.Skill:+0.00;-0.00}");
+            var cells = from s in signs from h in horizons let e = results.Vital(SeedRole.Tuning, model, s, h) select e.Count == 0 ? "–" : Invariant($"{e.Skill:+0.00;-0.00;0.00}");
             Line(md, $"| {(model.FollowsForecast ? "forecast, then trend" : "trend")} | {TimeConstant(model)}{(model == ProjectionModel.Default ? " (shipped)" : string.Empty)} | {string.Join(" | ", cells)} |");
         }
 

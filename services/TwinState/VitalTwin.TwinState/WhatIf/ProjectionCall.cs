@@ -81,22 +81,27 @@ internal sealed class ProjectionCall(TwinRegistry twins, VitalCatalogue catalogu
         await access.EnsureVisibleAsync(caller, snapshot.PatientId, snapshot.Context.Ward, exists: true, context);
         if (snapshot.AsOf is null)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, "the twin has no reading yet to project"));
+            throw await FailedAsync(context, snapshot.PatientId, "the twin has no reading yet to project");
         }
 
         foreach (var adjustment in question.Adjustments)
         {
             if (snapshot.Vitals.GetValueOrDefault(adjustment.Sign)?.Scored is null)
             {
-                // Even that the twin lacks a vital says something of the patient: recorded like any answer.
-                await audit.RecordAsync(context, [snapshot.PatientId], AuditOutcome.Failed, "projection: nothing to adjust", context.CancellationToken);
-                throw new RpcException(new Status(StatusCode.FailedPrecondition, $"the twin has no {catalogue[adjustment.Sign].Name} to adjust"));
+                throw await FailedAsync(context, snapshot.PatientId, $"the twin has no {catalogue[adjustment.Sign].Name} to adjust");
             }
         }
 
         var projected = TwinProjection.Project(snapshot, question, twins.Settings);
         await audit.RecordAsync(context, [snapshot.PatientId], AuditOutcome.Allowed, "projection", context.CancellationToken);
         return ToContract(projected, snapshot.PatientId);
+    }
+
+    /// <summary>Even what the twin lacks says something of the patient: recorded like any answer before it is given.</summary>
+    private async Task<RpcException> FailedAsync(ServerCallContext context, string patientId, string reason)
+    {
+        await audit.RecordAsync(context, [patientId], AuditOutcome.Failed, $"projection: {reason}", context.CancellationToken);
+        return new RpcException(new Status(StatusCode.FailedPrecondition, reason));
     }
 
     private Projection ToContract(ProjectedTwin projected, string patientId)
