@@ -7,7 +7,7 @@ public sealed class DashboardOptions
 {
     public const string SectionName = "Dashboard";
 
-    /// <summary>TwinState's gRPC address (TwinQuery).</summary>
+    /// <summary>TwinState's gRPC address (TwinQuery and TwinWhatIf).</summary>
     [Required] public Uri? TwinState { get; set; }
 
     /// <summary>Notification's gRPC address (AlertDesk).</summary>

@@ -50,6 +50,9 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     public VitalSignIngestion.VitalSignIngestionClient Ingestion { get; private set; } = null!;
 
+    /// <summary>TwinWhatIf as the same staff: the answers the what-if panel is compared with.</summary>
+    public TwinWhatIf.TwinWhatIfClient WhatIf { get; private set; } = null!;
+
     private DeviceRegistry.DeviceRegistryClient Registry { get; set; } = null!;
 
     /// <summary>Where screenshots go: <c>artifacts/dashboard/</c> at the repository root.</summary>
@@ -71,7 +74,9 @@ public sealed class DashboardFixture : IAsyncLifetime
                 },
             },
             CancellationToken.None);
-        Twins = new TwinQuery.TwinQueryClient(Channel("TwinState"));
+        var twinState = Channel("TwinState");
+        Twins = new TwinQuery.TwinQueryClient(twinState);
+        WhatIf = new TwinWhatIf.TwinWhatIfClient(twinState);
         var gateway = Channel("Gateway");
         Ingestion = new VitalSignIngestion.VitalSignIngestionClient(gateway);
         Registry = new DeviceRegistry.DeviceRegistryClient(gateway);
@@ -135,6 +140,13 @@ public sealed class DashboardFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(ScreenshotDirectory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, view + ".png"), FullPage = true });
+    }
+
+    /// <summary>One part of a page, as <c>artifacts/dashboard/&lt;view&gt;.png</c>, without the app bar that stays on top of it.</summary>
+    public static async Task ScreenshotAsync(ILocator part, string view)
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        await part.ScreenshotAsync(new LocatorScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, view + ".png"), Style = ".mud-appbar { visibility: hidden !important; }" });
     }
 
     private GrpcChannel Channel(string service)

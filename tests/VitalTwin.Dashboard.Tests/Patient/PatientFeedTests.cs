@@ -65,7 +65,7 @@ public sealed class PatientFeedTests
     private static PatientFeed FeedOver(ScriptedTwinQuery twins)
     {
         var options = Options.Create(new DashboardOptions { RedrawInterval = TimeSpan.FromMilliseconds(50) });
-        var api = new ClinicalApi(twins, new AlertDesk.AlertDeskClient(new UnusedInvoker()), new SignedIn(), options);
+        var api = new ClinicalApi(twins, new TwinWhatIf.TwinWhatIfClient(new UnusedInvoker()), new AlertDesk.AlertDeskClient(new UnusedInvoker()), new SignedIn(), options);
         return new PatientFeed(api, new LiveWatch(TimeProvider.System, options, NullLogger<LiveWatch>.Instance));
     }
 

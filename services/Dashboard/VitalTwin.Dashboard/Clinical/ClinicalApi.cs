@@ -10,11 +10,12 @@ using VitalTwin.ServiceDefaults.Security;
 namespace VitalTwin.Dashboard.Clinical;
 
 /// <summary>
-/// TwinQuery and AlertDesk as the signed-in user: every call carries their own access token and the purpose of
+/// TwinQuery, TwinWhatIf and AlertDesk as the signed-in user: every call carries their own access token and the purpose of
 /// use, so the services scope, authorise and audit it as that user. The dashboard itself holds no credential.
 /// </summary>
 public sealed class ClinicalApi(
     TwinQuery.TwinQueryClient twins,
+    TwinWhatIf.TwinWhatIfClient whatIf,
     AlertDesk.AlertDeskClient alerts,
     AuthenticationStateProvider authentication,
     IOptions<DashboardOptions> options)
@@ -69,6 +70,32 @@ public sealed class ClinicalApi(
             await HeadersAsync(),
             cancellationToken: cancellationToken);
     }
+
+    /// <summary>The token's subject is recorded as the author; <paramref name="validFor"/> null takes the deployment's default.</summary>
+    public async Task<PatientTwin> ChangeAlarmSettingsAsync(string patientId, AlarmSettingsChange change, string reason, TimeSpan? validFor, CancellationToken cancellationToken)
+    {
+        var request = new ChangeAlarmSettingsRequest { PatientId = patientId, Change = change, Reason = reason };
+        if (validFor is { } validity)
+        {
+            request.ValidFor = Duration.FromTimeSpan(validity);
+        }
+        return await twins.ChangeAlarmSettingsAsync(request, await HeadersAsync(), cancellationToken: cancellationToken);
+    }
+
+    public async Task<PatientTwin> AcknowledgeAnomalyAsync(string patientId, string anomalyId, AnomalyVerdict verdict, string reason, CancellationToken cancellationToken) =>
+        await twins.AcknowledgeAnomalyAsync(
+            new AcknowledgeAnomalyRequest { PatientId = patientId, AnomalyId = anomalyId, Verdict = verdict, Reason = reason },
+            await HeadersAsync(),
+            cancellationToken: cancellationToken);
+
+    public async Task<SettingsSimulation> SimulateSettingsAsync(string patientId, AlarmSettingsChange proposed, TimeSpan window, CancellationToken cancellationToken) =>
+        await whatIf.SimulateSettingsAsync(
+            new SimulateSettingsRequest { PatientId = patientId, Proposed = proposed, Window = Duration.FromTimeSpan(window) },
+            await HeadersAsync(),
+            cancellationToken: cancellationToken);
+
+    public async Task<Projection> ProjectAsync(ProjectRequest request, CancellationToken cancellationToken) =>
+        await whatIf.ProjectAsync(request, await HeadersAsync(), cancellationToken: cancellationToken);
 
     /// <summary>The alerts the user may see, newest first: open ones, or with <paramref name="resolvedToo"/> every state.</summary>
     public async Task<IReadOnlyList<AlertView>> ListAlertsAsync(string patientId, bool resolvedToo, CancellationToken cancellationToken)

@@ -158,7 +158,7 @@ public static class TrendCharts
         _ => "detector",
     };
 
-    private static string Kind(AnomalyKind kind) => kind switch
+    public static string Kind(AnomalyKind kind) => kind switch
     {
         AnomalyKind.Spike => "Spike",
         AnomalyKind.ChangePoint => "Lasting change",

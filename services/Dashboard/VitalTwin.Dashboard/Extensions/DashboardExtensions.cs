@@ -18,12 +18,13 @@ internal static class DashboardExtensions
 {
     private const string PatientPages = "/patients";
 
-    /// <summary>TwinQuery and AlertDesk clients (<c>Dashboard:TwinState</c>, <c>Dashboard:Notification</c>), called as the signed-in user.</summary>
+    /// <summary>TwinQuery, TwinWhatIf and AlertDesk clients (<c>Dashboard:TwinState</c>, <c>Dashboard:Notification</c>), called as the signed-in user.</summary>
     public static void AddClinicalApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpcClient<TwinQuery.TwinQueryClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.TwinState);
+        builder.Services.AddGrpcClient<TwinWhatIf.TwinWhatIfClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.TwinState);
         builder.Services.AddGrpcClient<AlertDesk.AlertDeskClient>((sp, o) => o.Address = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.Notification);
         builder.Services.AddScoped<ClinicalApi>();
         builder.Services.AddTransient<LiveWatch>();
