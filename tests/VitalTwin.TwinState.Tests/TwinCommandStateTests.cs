@@ -79,6 +79,23 @@ public class TwinCommandStateTests
     }
 
     [Fact]
+    public void A_scored_value_crossing_a_personal_limit_inside_a_news2_band_is_announced_and_without_the_limit_is_not()
+    {
+        var provenance = new SettingProvenance("watch closely", "dr-ito", Readings.Start, Readings.Start.AddHours(24));
+        var limit = new Clinical.Settings.AlarmSettings([new VitalAlarmSetting(VitalSign.HeartRate, null, 120, TimeSpan.Zero, DetectorSensitivity.Standard, provenance)]);
+        var twin = new PatientTwin("patient-1");
+        twin.Apply(_devices.Reading(VitalSign.HeartRate, 112, atSecond: 0));
+
+        // Pulse 111-130 scores 2 throughout: NEWS2 never moves, only the scored value crosses 120.
+        var changes = new[] { 125, 126, 127 }.Select((value, i) => twin.Apply(_devices.Reading(VitalSign.HeartRate, value, atSecond: 10 * (i + 1)))).ToList();
+
+        Assert.All(changes, change => Assert.False(change.News2Changed));
+        var crossing = Assert.Single(changes, change => change.Announces(limit));
+        Assert.True(crossing.Scored!.Value.Before < 120 && crossing.Scored.Value.After >= 120);
+        Assert.DoesNotContain(changes, change => change.Announces(Clinical.Settings.AlarmSettings.None));
+    }
+
+    [Fact]
     public void Version_settings_and_acknowledgements_survive_bytes_and_a_restore()
     {
         var twin = new PatientTwin("patient-1");

@@ -170,6 +170,21 @@ public class TwinProjectionTests
     }
 
     [Fact]
+    public void A_personal_scale_two_setting_in_force_scores_the_projected_saturation_on_scale_two()
+    {
+        // SpO2 90 % scores 3 on scale 1 and 0 on scale 2, where 88-92 % is the target.
+        var twin = Twin("patient-copd", heartRate: _ => 80, respiration: _ => 16, spo2: _ => 90);
+        var question = new ProjectionQuestion(TimeSpan.FromHours(1), Step);
+        var onScale1 = TwinProjection.Project(twin.Snapshot(), question, TwinSettings.Default);
+
+        var provenance = new Clinical.Settings.SettingProvenance("COPD, target 88-92 %", "dr-ito", Readings.Start, Readings.Start.AddDays(1));
+        twin.SetAlarmSettings(new Clinical.Settings.AlarmSettings([], SpO2Scale2: provenance));
+        var onScale2 = TwinProjection.Project(twin.Snapshot(), question, TwinSettings.Default);
+
+        Assert.All(onScale1.News2.Zip(onScale2.News2), pair => Assert.Equal(pair.First.News2.Total - 3, pair.Second.News2.Total));
+    }
+
+    [Fact]
     public void Repeated_or_non_finite_adjustments_are_refused()
     {
         var snapshot = Twin("patient-refused", heartRate: _ => 80, respiration: _ => 16, spo2: _ => 97).Snapshot();

@@ -37,6 +37,21 @@ public sealed class SettingsReplayTests
     }
 
     [Fact]
+    public async Task A_limit_inside_a_news2_band_alerts_when_crossed_though_news2_does_not_move()
+    {
+        // 114 and 125 /min both score 2: NEWS2 stands still at the rise, and only a crossing of the limit can be announced.
+        var ward = new Ward(TimeSpan.FromHours(1))
+            .Episode(VitalSign.HeartRate, TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(10), 125)
+            .Episode(VitalSign.HeartRate, TimeSpan.Zero, TimeSpan.FromHours(1), 114);
+
+        var result = await ReplayAsync(ward.Input(AlarmSettings.None, Ward.Limits(VitalSign.HeartRate, null, 120)));
+
+        Assert.DoesNotContain(result.Current, a => a.Key.Sign == VitalSign.HeartRate);
+        var appeared = Assert.Single(result.Appeared, a => a.Condition == AlertCondition.PersonalLimit);
+        Assert.InRange(appeared.RaisedAt, Ward.Start.AddMinutes(30), Ward.Start.AddMinutes(33));
+    }
+
+    [Fact]
     public async Task A_wider_limit_makes_the_single_parameter_alert_disappear_with_the_readings_that_caused_it()
     {
         // 135 /min scores 3: the default single-parameter alert; a personal high limit of 140 is never reached.

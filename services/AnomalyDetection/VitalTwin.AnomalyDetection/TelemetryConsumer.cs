@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
-using VitalTwin.AlarmSettings;
+using VitalTwin.PersonalSettings;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;

@@ -173,6 +173,7 @@ public sealed class PatientTwin
             _readingsApplied++;
             var track = _tracks[(int)observation.Sign] ??= new VitalTrack(observation.Sign);
             var effect = Reconcile(track, observation);
+            var scoredBefore = track.ScoredValue;
             var trendChanged = false;
             _clockTicks = Math.Max(_clockTicks, observation.ObservedAt.UtcTicks);
             if (effect == ReadingEffect.Latest)
@@ -199,7 +200,14 @@ public sealed class PatientTwin
             }
 
             var advanced = Advance();
-            return Rescore(effect, trendChanged || advanced.TrendChanged, contextChanged: false) with { Staleness = advanced.Staleness };
+            var scoredAfter = track.ScoredValue;
+            // Compared bit for bit: NaN (nothing scored yet) equals NaN.
+            var moved = BitConverter.DoubleToInt64Bits(scoredBefore) != BitConverter.DoubleToInt64Bits(scoredAfter);
+            return Rescore(effect, trendChanged || advanced.TrendChanged, contextChanged: false) with
+            {
+                Staleness = advanced.Staleness,
+                Scored = moved ? new ScoredMove(observation.Sign, scoredBefore, scoredAfter) : null,
+            };
         }
     }
 

@@ -1,4 +1,5 @@
 using VitalTwin.Clinical;
+using VitalTwin.Clinical.Settings;
 
 namespace VitalTwin.TwinState.Core;
 
@@ -33,6 +34,19 @@ public readonly record struct TwinChange(
 
     public bool Applied => Effect != ReadingEffect.Duplicate;
 
+    /// <summary>The reading moved the value NEWS2 scores for its vital; null when it did not.</summary>
+    public ScoredMove? Scored { get; init; }
+
+    /// <summary>
+    /// Whether this update is announced as a TwinNews2Changed: NEWS2 changed, or the scored value crossed a personal
+    /// limit in force (<paramref name="inForce"/>), which can lie inside a NEWS2 band.
+    /// </summary>
+    public bool Announces(AlarmSettings inForce)
+    {
+        ArgumentNullException.ThrowIfNull(inForce);
+        return Applied && (News2Changed || (Scored is { } moved && inForce.CrossesLimit(moved.Sign, moved.Before, moved.After)));
+    }
+
     /// <summary>
     /// Vitals that turned stale or fresh again in this update: the reading's own vital when it was stale, and any
     /// vital that turned stale because the reading moved the twin's clock on.
@@ -43,6 +57,9 @@ public readonly record struct TwinChange(
         init => _staleness = value;
     }
 }
+
+/// <summary>The value NEWS2 scores for a vital moved from <paramref name="Before"/> (NaN: none yet) to <paramref name="After"/>.</summary>
+public readonly record struct ScoredMove(VitalSign Sign, double Before, double After);
 
 /// <summary>
 /// A vital of a twin turned stale (its newest usable value grew older than the vital's threshold) or fresh again

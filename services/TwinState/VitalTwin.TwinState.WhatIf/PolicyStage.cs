@@ -13,17 +13,18 @@ internal sealed class PolicyStage
 {
     private readonly string _patientId;
     private readonly AlertPolicy _policy;
+    private readonly AlarmSettings _settings;
     private readonly Dictionary<AlertKey, int> _open = [];
     private readonly List<AlertDecision> _raised = [];
     private readonly List<DateTimeOffset?> _resolvedAt = [];
 
-    private PolicyStage(string patientId, AlertPolicy policy) => (_patientId, _policy) = (patientId, policy);
+    private PolicyStage(string patientId, AlertPolicy policy, AlarmSettings settings) => (_patientId, _policy, _settings) = (patientId, policy, settings);
 
     public static IReadOnlyList<(AlertDecision Decision, DateTimeOffset? ResolvedAt)> Run(
         string patientId, RecordedReadings readings, IReadOnlyList<TwinAnnouncement> twin, IReadOnlyList<DetectorAnnouncement> detectors,
         AlarmSettings settings, ReplayConfiguration configuration, VitalCatalogue catalogue, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        var stage = new PolicyStage(patientId, NewPolicy(configuration.Policy, catalogue, settings));
+        var stage = new PolicyStage(patientId, NewPolicy(configuration.Policy, catalogue, settings), settings);
         var nextRefresh = EventTime.FirstTickAfter(from, configuration.StalenessCheckInterval);
         var nextAdvance = EventTime.FirstTickAfter(from, configuration.PolicyTick);
         int t = 0, d = 0;
@@ -82,7 +83,8 @@ internal sealed class PolicyStage
         {
             Apply(_policy.OnVitalStale(_patientId, staleness.Sign, staleness.IsStale, staleness.LastObservedAt, staleness.AsOf));
         }
-        else if (announcement.News2 is { } news2)
+        else if (announcement.News2 is { } news2
+            && (announcement.News2Changed || (announcement.Move is { } moved && _settings.CrossesLimit(moved.Sign, moved.Before, moved.After))))
         {
             Apply(_policy.OnNews2Changed(_patientId, news2, announcement.Vitals!, announcement.At));
         }

@@ -12,7 +12,14 @@ namespace VitalTwin.TwinState.WhatIf;
 /// values it scored. <see cref="Reading"/> is the reading it came with, or the reading it came before when
 /// <see cref="AtTick"/> (a staleness tick at <see cref="At"/>).
 /// </summary>
-internal sealed record TwinAnnouncement(int Reading, bool AtTick, DateTimeOffset At, StalenessChange? Staleness, News2Result? News2, IReadOnlyList<VitalValue>? Vitals);
+/// A NEWS2 announcement that only a crossing of a personal limit caused (<see cref="News2Changed"/> false) is taken only by a
+/// variant whose limits <see cref="Move"/> crosses, as TwinConsumer announces only for the limits in force.
+internal sealed record TwinAnnouncement(int Reading, bool AtTick, DateTimeOffset At, StalenessChange? Staleness, News2Result? News2, IReadOnlyList<VitalValue>? Vitals)
+{
+    public bool News2Changed { get; init; } = true;
+
+    public ScoredMove? Move { get; init; }
+}
 
 /// <summary>A finding AnomalyDetection publishes on a reading, as Notification's policy takes it.</summary>
 internal readonly record struct DetectorAnnouncement(int Reading, SpikeObservation Observation);
@@ -25,7 +32,7 @@ internal static class TwinStage
 
     public static List<TwinAnnouncement> Run(
         string patientId, RecordedReadings readings, PatientContext context, AlarmSettings settings, ReplayConfiguration configuration,
-        VitalCatalogue catalogue, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+        VitalCatalogue catalogue, DateTimeOffset from, DateTimeOffset to, CancellationToken ct, AlarmSettings? sharedWith = null)
     {
         var twin = new PatientTwin(patientId, configuration.Twin with { Forecaster = NoForecast.Instance });
         twin.SetContext(context);
@@ -72,9 +79,10 @@ internal static class TwinStage
             {
                 announced.Add(new TwinAnnouncement(i, false, observedAt, staleness, null, null));
             }
-            if (applied.Applied && applied.News2Changed)
+            // Shared by two variants, the twin announces what either's TwinConsumer would; each policy takes its own.
+            if (applied.Announces(settings) || (sharedWith is not null && applied.Announces(sharedWith)))
             {
-                announced.Add(new TwinAnnouncement(i, false, observedAt, null, applied.Current, Scored(twin)));
+                announced.Add(new TwinAnnouncement(i, false, observedAt, null, applied.Current, Scored(twin)) { News2Changed = applied.News2Changed, Move = applied.Scored });
             }
         }
         return announced;

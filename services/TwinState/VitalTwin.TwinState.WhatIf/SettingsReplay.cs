@@ -34,8 +34,10 @@ public sealed class SettingsReplay(ReplayConfiguration configuration, VitalCatal
         var current = Throughout(input.Current);
         var proposed = Throughout(input.Proposed);
 
-        var twinCurrent = Task.Run(() => TwinStage.Run(input.PatientId, input.Readings, input.Context, current, configuration, catalogue, input.From, input.To, ct), ct);
-        var twinProposed = TwinStage.Alike(current, proposed)
+        var twinShared = TwinStage.Alike(current, proposed);
+        var twinCurrent = Task.Run(() => TwinStage.Run(
+            input.PatientId, input.Readings, input.Context, current, configuration, catalogue, input.From, input.To, ct, sharedWith: twinShared ? proposed : null), ct);
+        var twinProposed = twinShared
             ? twinCurrent
             : Task.Run(() => TwinStage.Run(input.PatientId, input.Readings, input.Context, proposed, configuration, catalogue, input.From, input.To, ct), ct);
         var detectionCurrent = Task.Run(() => DetectionStage.Run(input.PatientId, input.Readings, current, configuration.Detection, catalogue, ct), ct);

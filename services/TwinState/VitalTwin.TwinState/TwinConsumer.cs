@@ -284,7 +284,8 @@ internal sealed partial class TwinConsumer(
         }
         changes.Publish(reading.PatientId);
         state.PendingHistory.Add(new VitalPoint(reading.PatientId, definition.Loinc, reading.Value, reading.Unit, observedAt, reading.DeviceId));
-        if (!change.News2Changed)
+        // A personal limit can lie inside a NEWS2 band: crossing it is announced too, so the policy judges it at once.
+        if (!change.Announces(twin.Settings.InForceAt(observedAt)))
         {
             return;
         }

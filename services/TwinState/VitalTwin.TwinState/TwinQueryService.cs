@@ -4,7 +4,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using VitalTwin.Clinical;
-using VitalTwin.AlarmSettings;
+using VitalTwin.PersonalSettings;
 using VitalTwin.Clinical.Settings;
 using VitalTwin.Contracts.Audit.V1;
 using VitalTwin.Contracts.Twin.V1;
@@ -269,7 +269,7 @@ internal sealed class TwinQueryService(
         // The expiry is fixed now, when the command is issued: a command applied late or replayed expires all the same.
         var command = commands.Command(patientId, caller.Subject, reason);
         var issuedAt = command.IssuedAt.ToDateTimeOffset();
-        var change = TwinRequests.SettingsChange(request, bounds, catalogue, new Clinical.Settings.SettingProvenance(reason, caller.Subject, issuedAt, issuedAt + validFor));
+        var change = TwinRequests.SettingsChange(request.Change, "change", bounds, catalogue, new Clinical.Settings.SettingProvenance(reason, caller.Subject, issuedAt, issuedAt + validFor));
         if (router.Elsewhere(patientId, context) is { } owner)
         {
             return await owner.CallAsync((invoker, call) => new TwinQuery.TwinQueryClient(invoker).ChangeAlarmSettingsAsync(request, call));

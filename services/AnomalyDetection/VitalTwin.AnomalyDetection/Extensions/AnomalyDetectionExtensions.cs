@@ -1,4 +1,4 @@
-using VitalTwin.AlarmSettings;
+using VitalTwin.PersonalSettings;
 using VitalTwin.AnomalyDetection.Core;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using VitalTwin.AlarmSettings;
+using VitalTwin.PersonalSettings;
 using VitalTwin.Clinical;
 using VitalTwin.Consent;
 using VitalTwin.Kafka;

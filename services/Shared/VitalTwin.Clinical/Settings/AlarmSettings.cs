@@ -57,6 +57,26 @@ public sealed record AlarmSettings(
         return null;
     }
 
+    /// <summary>
+    /// Whether a vital's value moving from <paramref name="before"/> to <paramref name="after"/> crossed one of its
+    /// personal limits, either way. A limit can lie inside a NEWS2 band, where the score does not move, so whoever
+    /// announces NEWS2 changes announces these crossings too.
+    /// </summary>
+    public bool CrossesLimit(VitalSign sign, double before, double after)
+    {
+        if (For(sign) is not { } setting || (setting.LowLimit is null && setting.HighLimit is null))
+        {
+            return false;
+        }
+        return Side(before) != Side(after);
+
+        int Side(double value) =>
+            double.IsNaN(value) ? 0
+            : value <= setting.LowLimit ? -1
+            : value >= setting.HighLimit ? 1
+            : 0;
+    }
+
     /// <summary>The settings not yet expired at <paramref name="at"/>; this instance when none has.</summary>
     public AlarmSettings InForceAt(DateTimeOffset at)
     {

@@ -122,7 +122,9 @@ public static class TwinProjection
             vitals.Add(new ProjectedVital(vital.Sign, adjustments.ContainsKey(vital.Sign), path.HasInterval, points));
         }
 
-        var context = twin.Context with
+        // The context NEWS2 scores with now, SpO2 scale 2 from a personal setting in force included.
+        var scoring = TwinScoring.ScoringContext(twin.Context, twin.Settings, twin.ClockTicks);
+        var context = scoring with
         {
             OnSupplementalOxygen = question.OnSupplementalOxygen ?? twin.Context.OnSupplementalOxygen,
             Consciousness = question.Consciousness ?? twin.Context.Consciousness,

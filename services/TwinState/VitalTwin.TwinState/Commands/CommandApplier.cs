@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using VitalTwin.AlarmSettings;
+using VitalTwin.PersonalSettings;
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Settings;
 using VitalTwin.Contracts.Twin.V1;
@@ -92,13 +92,15 @@ internal sealed partial class CommandApplier(
         var settings = twin.Settings.With(change, offset, issuedAt);
         var record = settings.ToContract(twin.PatientId, catalogue);
         await producer.PublishAsync(topics.Value.PatientSettings, twin.PatientId, record, $"command/{command.CommandId}/settings", cancellationToken);
-        await AnnounceNews2Async(twin, command, twin.SetAlarmSettings(settings), cancellationToken);
+        // Announced whether or not NEWS2 moved: a new limit the scored values already cross must be judged now, not at the
+        // next change of NEWS2, which a value holding steady never brings.
+        await AnnounceNews2Async(twin, command, twin.SetAlarmSettings(settings), cancellationToken, always: true);
         return true;
     }
 
-    private async Task AnnounceNews2Async(Core.PatientTwin twin, PatientCommand command, TwinChange change, CancellationToken cancellationToken)
+    private async Task AnnounceNews2Async(Core.PatientTwin twin, PatientCommand command, TwinChange change, CancellationToken cancellationToken, bool always = false)
     {
-        if (change.News2Changed)
+        if (change.News2Changed || always)
         {
             var changed = change.ToNews2Changed($"command/{command.CommandId}/news2", twin.PatientId, twin.Snapshot(), command.IssuedAt, catalogue);
             await producer.PublishAsync(topics.Value.TwinEvents, twin.PatientId, changed, changed.EventId, cancellationToken);

@@ -1,6 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using VitalTwin.AlarmSettings;
+using VitalTwin.PersonalSettings;
 using VitalTwin.Clinical;
 using VitalTwin.Clinical.Settings;
 using SettingProvenance = VitalTwin.Clinical.Settings.SettingProvenance;
@@ -161,27 +161,29 @@ internal static class TwinRequests
     }
 
     /// <summary>
-    /// The settings change a request asks for, with <paramref name="provenance"/> on everything it sets, refused with
-    /// the bound named when any setting crosses <paramref name="bounds"/>; the request's own provenance is ignored.
+    /// The settings change a request asks for (<paramref name="field"/> names it in refusals), with
+    /// <paramref name="provenance"/> on everything it sets, refused with the bound named when any setting crosses
+    /// <paramref name="bounds"/>; the request's own provenance is ignored.
     /// </summary>
-    public static Clinical.Settings.AlarmSettingsChange SettingsChange(ChangeAlarmSettingsRequest request, SettingsBounds bounds, VitalCatalogue catalogue, SettingProvenance provenance)
+    public static Clinical.Settings.AlarmSettingsChange SettingsChange(
+        Contracts.Twin.V1.AlarmSettingsChange? change, string field, SettingsBounds bounds, VitalCatalogue catalogue, SettingProvenance provenance, bool mayBeEmpty = false)
     {
-        if (request.Change is not { } change)
+        if (change is null)
         {
-            throw Invalid("change is required");
+            throw Invalid($"{field} is required");
         }
 
         foreach (var code in change.Set.Select(s => s.Code).Concat(change.Clear))
         {
             if (!catalogue.TryFind(code?.Loinc, code?.Mdc, out _))
             {
-                throw Invalid("change names a vital this service does not know");
+                throw Invalid($"{field} names a vital this service does not know");
             }
         }
 
         if (change.Set.Any(s => !System.Enum.IsDefined(s.Sensitivity)))
         {
-            throw Invalid("change.set has a sensitivity that is not a known one");
+            throw Invalid($"{field}.set has a sensitivity that is not a known one");
         }
 
         Clinical.Settings.AlarmSettingsChange domain;
@@ -191,18 +193,18 @@ internal static class TwinRequests
         }
         catch (InvalidOperationException)
         {
-            throw Invalid("change.set has a hold_time that is not a valid duration");
+            throw Invalid($"{field}.set has a hold_time that is not a valid duration");
         }
 
-        if (domain.IsEmpty)
+        if (domain.IsEmpty && !mayBeEmpty)
         {
-            throw Invalid("change names no setting to set or clear");
+            throw Invalid($"{field} names no setting to set or clear");
         }
 
         var named = domain.Set.Select(s => s.Sign).Concat(domain.Clear).ToList();
         if (named.Count != named.Distinct().Count())
         {
-            throw Invalid("change names a vital more than once");
+            throw Invalid($"{field} names a vital more than once");
         }
 
         foreach (var setting in domain.Set)

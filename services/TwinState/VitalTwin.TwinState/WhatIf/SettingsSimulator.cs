@@ -102,36 +102,10 @@ internal sealed class SettingsSimulator(
     /// <summary>The proposed change in domain terms, every setting checked against the deployment's bounds.</summary>
     private Domain.AlarmSettingsChange Proposed(SimulateSettingsRequest request, Caller caller)
     {
-        var contract = request.Proposed ?? throw TwinRequests.Invalid("proposed is required");
         var now = clock.GetUtcNow();
         var provenance = new Domain.SettingProvenance("proposed in a settings simulation", caller.Subject, now, now + bounds.Value.DefaultValidity);
-        var change = new Domain.AlarmSettingsChange(
-            [.. contract.Set.Select(setting => new Domain.VitalAlarmSetting(
-                Sign(setting.Code),
-                setting.HasLowLimit ? setting.LowLimit : null,
-                setting.HasHighLimit ? setting.HighLimit : null,
-                setting.HoldTime?.ToTimeSpan() ?? TimeSpan.Zero,
-                Enum.IsDefined((Domain.DetectorSensitivity)setting.Sensitivity) ? (Domain.DetectorSensitivity)setting.Sensitivity : throw TwinRequests.Invalid("proposed: unknown detector sensitivity"),
-                provenance))],
-            [.. contract.Clear.Select(Sign)],
-            contract.HasSpo2Scale2 && contract.Spo2Scale2 ? provenance : null,
-            contract.HasSpo2Scale2 && !contract.Spo2Scale2);
-        if (change.Set.GroupBy(s => s.Sign).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            throw TwinRequests.Invalid($"proposed names {catalogue[twice.Key].Name} more than once");
-        }
-        foreach (var setting in change.Set)
-        {
-            if (bounds.Value.Violation(setting, catalogue) is { } violation)
-            {
-                throw TwinRequests.Invalid($"proposed: {violation}");
-            }
-        }
-        return change;
+        return TwinRequests.SettingsChange(request.Proposed, "proposed", bounds.Value, catalogue, provenance, mayBeEmpty: true);
     }
-
-    private VitalSign Sign(Contracts.Telemetry.V1.VitalCode? code) =>
-        catalogue.TryFind(code?.Loinc, code?.Mdc, out var definition) ? definition.Sign : throw TwinRequests.Invalid("proposed names a vital this service does not know");
 
     private static IReadOnlyList<ConfirmedAnomaly> ConfirmedAnomalies(Core.TwinSnapshot snapshot) =>
         [.. snapshot.Acknowledged

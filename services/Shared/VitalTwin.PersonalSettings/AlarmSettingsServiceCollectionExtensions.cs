@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using VitalTwin.Clinical;
 using VitalTwin.Kafka;
 
-namespace VitalTwin.AlarmSettings;
+namespace VitalTwin.PersonalSettings;
 
 public static class AlarmSettingsServiceCollectionExtensions
 {

@@ -5,7 +5,7 @@ using VitalTwin.Clinical;
 using VitalTwin.Contracts.Twin.V1;
 using VitalTwin.Kafka;
 
-namespace VitalTwin.AlarmSettings;
+namespace VitalTwin.PersonalSettings;
 
 /// <summary>
 /// Keeps an <see cref="AlarmSettingsBook"/> equal to the whole settings topic: replayed before the host serves

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using VitalTwin.Clinical.Settings;
 
-namespace VitalTwin.AlarmSettings;
+namespace VitalTwin.PersonalSettings;
 
 /// <summary>
 /// Every patient's personal alarm settings as the settings topic last said; a patient without a record has none.
@@ -8,16 +9,16 @@ namespace VitalTwin.AlarmSettings;
 /// </summary>
 public sealed class AlarmSettingsBook
 {
-    private readonly ConcurrentDictionary<string, Clinical.Settings.AlarmSettings> _patients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AlarmSettings> _patients = new(StringComparer.Ordinal);
 
-    /// <summary>The patient's settings as last recorded, expired ones included: judge them with <see cref="Clinical.Settings.AlarmSettings.InForceAt"/>.</summary>
-    public Clinical.Settings.AlarmSettings For(string patientId) =>
-        _patients.TryGetValue(patientId, out var settings) ? settings : Clinical.Settings.AlarmSettings.None;
+    /// <summary>The patient's settings as last recorded, expired ones included: judge them with <see cref="AlarmSettings.InForceAt"/>.</summary>
+    public AlarmSettings For(string patientId) =>
+        _patients.TryGetValue(patientId, out var settings) ? settings : AlarmSettings.None;
 
     public int Count => _patients.Count;
 
     /// <summary>Records a patient's settings; an older version than the one held is ignored.</summary>
-    public void Apply(string patientId, Clinical.Settings.AlarmSettings settings)
+    public void Apply(string patientId, AlarmSettings settings)
     {
         ArgumentException.ThrowIfNullOrEmpty(patientId);
         ArgumentNullException.ThrowIfNull(settings);

@@ -4,12 +4,12 @@ using VitalTwin.Clinical.Settings;
 using VitalTwin.Contracts.Telemetry.V1;
 using Contract = VitalTwin.Contracts.Twin.V1;
 
-namespace VitalTwin.AlarmSettings;
+namespace VitalTwin.PersonalSettings;
 
 /// <summary>Personal alarm settings between their contract (settings.proto) and the domain.</summary>
 public static class AlarmSettingsMapping
 {
-    public static Contract.PatientAlarmSettings ToContract(this Clinical.Settings.AlarmSettings settings, string patientId, VitalCatalogue catalogue)
+    public static Contract.PatientAlarmSettings ToContract(this AlarmSettings settings, string patientId, VitalCatalogue catalogue)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(catalogue);
@@ -60,10 +60,10 @@ public static class AlarmSettingsMapping
     }
 
     /// <summary>The domain settings of a settings record; throws <see cref="InvalidDataException"/> for one that breaks the contract.</summary>
-    public static Clinical.Settings.AlarmSettings ToDomain(this Contract.PatientAlarmSettings contract, VitalCatalogue catalogue)
+    public static AlarmSettings ToDomain(this Contract.PatientAlarmSettings contract, VitalCatalogue catalogue)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        return new Clinical.Settings.AlarmSettings(
+        return new AlarmSettings(
             [.. contract.Vitals.Select(v => v.ToDomain(catalogue, v.Provenance?.ToDomain() ?? throw new InvalidDataException("A vital's setting has no provenance.")))],
             contract.Spo2Scale2?.ToDomain(),
             contract.Version,
@@ -95,10 +95,10 @@ public static class AlarmSettingsMapping
     }
 
     /// <summary>The change with <paramref name="provenance"/> on everything it sets.</summary>
-    public static Clinical.Settings.AlarmSettingsChange ToDomain(this Contract.AlarmSettingsChange contract, VitalCatalogue catalogue, SettingProvenance provenance)
+    public static AlarmSettingsChange ToDomain(this Contract.AlarmSettingsChange contract, VitalCatalogue catalogue, SettingProvenance provenance)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        return new Clinical.Settings.AlarmSettingsChange(
+        return new AlarmSettingsChange(
             [.. contract.Set.Select(v => v.ToDomain(catalogue, provenance))],
             [.. contract.Clear.Select(code => Sign(code, catalogue))],
             contract.HasSpo2Scale2 && contract.Spo2Scale2 ? provenance : null,
@@ -106,7 +106,7 @@ public static class AlarmSettingsMapping
     }
 
     /// <summary>The contract form of a domain change, provenance included (what the command topic carries).</summary>
-    public static Contract.AlarmSettingsChange ToContract(this Clinical.Settings.AlarmSettingsChange change, VitalCatalogue catalogue)
+    public static Contract.AlarmSettingsChange ToContract(this AlarmSettingsChange change, VitalCatalogue catalogue)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(catalogue);
