@@ -44,4 +44,6 @@ topic vitaltwin.devices.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.consent.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.audit.v1 "$partitions" cleanup.policy=delete retention.ms=189216000000
 topic vitaltwin.members.v1 1 "${compacted[@]}"
+topic vitaltwin.patient-commands.v1 "$partitions" cleanup.policy=delete retention.ms=189216000000
+topic vitaltwin.patient-settings.v1 "$partitions" "${compacted[@]}"
 topic vitaltwin.deadletter.v1 1 cleanup.policy=delete retention.ms=2592000000
