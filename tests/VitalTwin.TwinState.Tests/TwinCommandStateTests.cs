@@ -96,6 +96,23 @@ public class TwinCommandStateTests
     }
 
     [Fact]
+    public void A_personal_limit_expiring_with_the_clock_is_announced_so_the_default_limit_is_judged_again()
+    {
+        // Pulse 38 scores 3: a low limit of 35 holds back the single-parameter alert until it expires.
+        var provenance = new SettingProvenance("athlete", "dr-ito", Readings.Start, Expiry);
+        var twin = new PatientTwin("patient-1", TwinSettings.Default with { News2Hold = TimeSpan.Zero });
+        twin.Apply(_devices.Reading(VitalSign.HeartRate, 38, atSecond: 0));
+        twin.SetAlarmSettings(new Clinical.Settings.AlarmSettings([new VitalAlarmSetting(VitalSign.HeartRate, 35, null, TimeSpan.Zero, DetectorSensitivity.Standard, provenance)]));
+
+        Assert.Null(twin.RefreshStaleness(Expiry.AddTicks(-1)).News2Change);
+        var expired = twin.RefreshStaleness(Expiry);
+
+        Assert.True(expired.Changed);
+        Assert.False(expired.News2Change!.Value.News2Changed);
+        Assert.Null(twin.RefreshStaleness(Expiry.AddMinutes(1)).News2Change);
+    }
+
+    [Fact]
     public void Version_settings_and_acknowledgements_survive_bytes_and_a_restore()
     {
         var twin = new PatientTwin("patient-1");

@@ -328,17 +328,22 @@ public sealed class PatientTwin
     /// Moves the twin's clock to <paramref name="now"/> (never back): vitals whose newest usable value grew older
     /// than their threshold turn stale, held-back readings that waited long enough are learnt, and anomalies past
     /// <see cref="TwinSettings.AnomalyOpenFor"/> close. Returns whether staleness, NEWS2, the projected band or
-    /// the open anomalies changed, and which vitals turned stale.
+    /// the open anomalies changed, and which vitals turned stale. A personal limit that expires with the clock is
+    /// announced as a NEWS2 change too: the default limit it stood for applies again to values that may hold still.
     /// </summary>
     public TwinRefresh RefreshStaleness(DateTimeOffset now)
     {
         lock (_gate)
         {
+            var before = Time.FromUtcTicks(_clockTicks);
             _clockTicks = Math.Max(_clockTicks, now.UtcTicks);
+            var limitExpired = _alarmSettings.Vitals.Any(v =>
+                (v.LowLimit is not null || v.HighLimit is not null) && v.Provenance.InForceAt(before) && !v.Provenance.InForceAt(now));
             var advanced = Advance();
             var change = Rescore(ReadingEffect.None, advanced.TrendChanged, contextChanged: false);
-            var changed = advanced.Staleness.Count > 0 || advanced.AnomaliesClosed || change.News2Changed || change.ProjectedRiskChanged;
-            return new TwinRefresh(changed, advanced.Staleness) { News2Change = change.News2Changed ? change : null };
+            var announce = change.News2Changed || limitExpired;
+            var changed = advanced.Staleness.Count > 0 || advanced.AnomaliesClosed || announce || change.ProjectedRiskChanged;
+            return new TwinRefresh(changed, advanced.Staleness) { News2Change = announce ? change : null };
         }
     }
 
