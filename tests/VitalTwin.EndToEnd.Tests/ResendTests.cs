@@ -57,12 +57,18 @@ public sealed class ResendTests(SystemFixture system)
         await alerts.WaitForAsync(patient.PatientId, AlertRaised.Parser, a => a.Condition == AlertCondition.VitalSpike && a.Key.Direction == Direction.Down, Timeout);
         var twins = new TwinQuery.TwinQueryClient(system.Channel("TwinState"));
         var twin = await twins.WaitForTwinAsync(patient.PatientId, t => t.Vitals.Any(v => v.Code.Loinc == Readings.HeartRate.Loinc && v.Value == 20), Timeout);
-        var history = await twins.GetVitalHistoryAsync(new GetVitalHistoryRequest
-        {
-            PatientId = patient.PatientId,
-            From = Timestamp.FromDateTimeOffset(start),
-            To = Timestamp.FromDateTimeOffset(start.AddMinutes(3)),
-        });
+        // History is written in batches, behind the twin: wait until it holds the fall too, then count.
+        var history = await Polling.UntilAsync(
+            cancellationToken => twins.GetVitalHistoryAsync(
+                new GetVitalHistoryRequest
+                {
+                    PatientId = patient.PatientId,
+                    From = Timestamp.FromDateTimeOffset(start),
+                    To = Timestamp.FromDateTimeOffset(start.AddMinutes(3)),
+                },
+                cancellationToken: cancellationToken).ResponseAsync,
+            h => h.Series.Any(series => series.Points.Any(point => point.Mean == 20)),
+            Timeout);
 
         // Detectors: the spike was flagged once, by each detector that flags it.
         var flagged = anomalies.Seen(patient.PatientId, AnomalyDetected.Parser).Where(a => a.SourceEventId == spikeId).ToList();
