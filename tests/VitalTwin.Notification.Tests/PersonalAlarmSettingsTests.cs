@@ -169,6 +169,20 @@ public class PersonalAlarmSettingsTests
         Assert.Equal("Heart rate detector sensitivity high", Assert.Single(alert.PersonalSettings).Description);
     }
 
+    [Fact]
+    public void A_held_score_of_three_with_the_value_back_in_its_normal_band_raises_no_alert_of_the_other_direction()
+    {
+        // The twin holds a band change until it lasted: pulse 134 still scores 3 while the value NEWS2 scores is 77 again.
+        var policy = new AlertPolicy(Options, VitalCatalogue.Default);
+        var held = new Vitals(Pulse: 134).Score();
+
+        var raised = policy.OnNews2Changed(Patient, held, new Vitals(Pulse: 77).Values(), Start).Raised;
+
+        Assert.DoesNotContain(raised, d => d.Condition == AlertCondition.News2SingleParameter);
+        var alert = Assert.Single(policy.OnNews2Changed(Patient, held, new Vitals(Pulse: 134).Values(), Start.AddSeconds(1)).Raised);
+        Assert.Equal(new AlertKey(AlertCondition.News2SingleParameter, VitalSign.HeartRate, AlertDirection.Up), alert.Key);
+    }
+
     private static List<string> Aggregates(IEnumerable<AlertOutcome> outcomes) =>
         [.. outcomes.SelectMany(o => o.Raised.Where(d => d.Condition is AlertCondition.News2Medium or AlertCondition.News2High).Select(d => $"{d.Condition} {d.Summary} {d.ObservedAt:t}")
             .Concat(o.Cleared.Where(c => c.Key.Sign is null).Select(c => $"cleared {c.Key} {c.ClearedAt:t}")))];

@@ -56,6 +56,10 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
             var scoringThree = news2.SubScores
                 .Where(s => s.Score >= 3)
                 .Select(s => (Sub: s, Vital: VitalOf(s.Parameter, vitals)))
+                // The twin holds a band change until it lasted, so a held 3 can come with a value back in the vital's
+                // normal band: a condition clearing, whose direction the value no longer tells. (SpO2 is left out: its
+                // normal band depends on the scale in the twin's context.)
+                .Where(s => s.Vital is not { } v || v.Sign == VitalSign.OxygenSaturation || !InNormalBand(v))
                 .Select(s => (s.Sub, s.Vital, Key: SingleParameterKey(s.Sub.Parameter, s.Vital)))
                 .Where(s => PersonalLimit(personal, s.Key) is null)
                 .ToDictionary(s => s.Key, s => (s.Sub, s.Vital));
@@ -410,6 +414,16 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         VitalSign.BodyTemperature => News2.ScoreTemperature(value),
         _ => 0,
     } >= 2;
+
+    /// <summary>Whether NEWS2 scores the value 0 (pulse, breathing, systolic pressure, temperature).</summary>
+    private static bool InNormalBand(VitalValue vital) => vital.Sign switch
+    {
+        VitalSign.HeartRate => News2.ScorePulse(vital.Value),
+        VitalSign.RespiratoryRate => News2.ScoreRespirationRate(vital.Value),
+        VitalSign.SystolicBloodPressure => News2.ScoreSystolicBloodPressure(vital.Value),
+        VitalSign.BodyTemperature => News2.ScoreTemperature(vital.Value),
+        _ => 1,
+    } == 0;
 
     private static SpO2Scale ScaleOf(AlarmSettings personal) => personal.SpO2Scale2 is null ? SpO2Scale.Scale1 : SpO2Scale.Scale2;
 
