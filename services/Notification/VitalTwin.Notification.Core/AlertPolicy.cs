@@ -59,7 +59,7 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
                 // The twin holds a band change until it lasted, so a held 3 can come with a value back in the vital's
                 // normal band: a condition clearing, whose direction the value no longer tells. (SpO2 is left out: its
                 // normal band depends on the scale in the twin's context.)
-                .Where(s => s.Vital is not { } v || v.Sign == VitalSign.OxygenSaturation || !InNormalBand(v))
+                .Where(s => s.Vital is not { } v || v.Sign == VitalSign.OxygenSaturation || News2.ScoreVital(v.Sign, v.Value, SpO2Scale.Scale1, onOxygen: false) > 0)
                 .Select(s => (s.Sub, s.Vital, Key: SingleParameterKey(s.Sub.Parameter, s.Vital)))
                 .Where(s => PersonalLimit(personal, s.Key) is null)
                 .ToDictionary(s => s.Key, s => (s.Sub, s.Vital));
@@ -405,25 +405,8 @@ public sealed class AlertPolicy(AlertPolicyOptions options, VitalCatalogue catal
         && Math.Abs(anomaly.Value - anomaly.PersonalBaseline) < Math.Abs(anomaly.BaselineMean - anomaly.PersonalBaseline);
 
     /// <summary>Whether the value itself lies in a band NEWS2 scores 2 or more (SpO2 on scale 1, or scale 2 while a personal setting says so).</summary>
-    private static bool ScoresClinically(VitalSign sign, double value, AlarmSettings personal, PatientAlertState state) => sign switch
-    {
-        VitalSign.HeartRate => News2.ScorePulse(value),
-        VitalSign.RespiratoryRate => News2.ScoreRespirationRate(value),
-        VitalSign.SystolicBloodPressure => News2.ScoreSystolicBloodPressure(value),
-        VitalSign.OxygenSaturation => News2.ScoreOxygenSaturation(value, ScaleOf(personal), OnOxygen(state)),
-        VitalSign.BodyTemperature => News2.ScoreTemperature(value),
-        _ => 0,
-    } >= 2;
-
-    /// <summary>Whether NEWS2 scores the value 0 (pulse, breathing, systolic pressure, temperature).</summary>
-    private static bool InNormalBand(VitalValue vital) => vital.Sign switch
-    {
-        VitalSign.HeartRate => News2.ScorePulse(vital.Value),
-        VitalSign.RespiratoryRate => News2.ScoreRespirationRate(vital.Value),
-        VitalSign.SystolicBloodPressure => News2.ScoreSystolicBloodPressure(vital.Value),
-        VitalSign.BodyTemperature => News2.ScoreTemperature(vital.Value),
-        _ => 1,
-    } == 0;
+    private static bool ScoresClinically(VitalSign sign, double value, AlarmSettings personal, PatientAlertState state) =>
+        News2.ScoreVital(sign, value, ScaleOf(personal), OnOxygen(state)) >= 2;
 
     private static SpO2Scale ScaleOf(AlarmSettings personal) => personal.SpO2Scale2 is null ? SpO2Scale.Scale1 : SpO2Scale.Scale2;
 

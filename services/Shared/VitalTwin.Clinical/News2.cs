@@ -142,6 +142,17 @@ public static class News2
         };
     }
 
+    /// <summary>The NEWS2 score of one measured vital's value, SpO2 on <paramref name="scale"/> (and on oxygen or air).</summary>
+    public static int ScoreVital(VitalSign sign, double value, SpO2Scale scale, bool onOxygen) => sign switch
+    {
+        VitalSign.HeartRate => ScorePulse(value),
+        VitalSign.RespiratoryRate => ScoreRespirationRate(value),
+        VitalSign.SystolicBloodPressure => ScoreSystolicBloodPressure(value),
+        VitalSign.OxygenSaturation => ScoreOxygenSaturation(value, scale, onOxygen),
+        VitalSign.BodyTemperature => ScoreTemperature(value),
+        _ => throw new ArgumentOutOfRangeException(nameof(sign), sign, "Unknown vital sign."),
+    };
+
     public static News2Parameter ParameterOf(VitalSign sign) => sign switch
     {
         VitalSign.HeartRate => News2Parameter.Pulse,

@@ -53,7 +53,7 @@ internal static class Causes
             case AlertCondition.News2SingleParameter or AlertCondition.PersonalLimit:
                 return BeyondLimit(alert.Key, value, settings.For(sign), scale, onOxygen);
             case AlertCondition.News2Medium or AlertCondition.News2High:
-                return Score(sign, value, scale, onOxygen) >= 1;
+                return News2.ScoreVital(sign, value, scale, onOxygen) >= 1;
             default:
                 // A detector's alert: the reported value of that vital, or beyond it, the way it moved.
                 return alert.Reported.TryGetValue(sign, out var reported)
@@ -69,18 +69,9 @@ internal static class Causes
         {
             return up ? value >= limit : value <= limit;
         }
-        return key.Sign is { } sign && Score(sign, value, scale, onOxygen) == 3 && AboveNormal(sign, value) == up;
+        return key.Sign is { } sign && News2.ScoreVital(sign, value, scale, onOxygen) == 3 && AboveNormal(sign, value) == up;
     }
 
-    private static int Score(VitalSign sign, double value, SpO2Scale scale, bool onOxygen) => sign switch
-    {
-        VitalSign.HeartRate => News2.ScorePulse(value),
-        VitalSign.RespiratoryRate => News2.ScoreRespirationRate(value),
-        VitalSign.SystolicBloodPressure => News2.ScoreSystolicBloodPressure(value),
-        VitalSign.OxygenSaturation => News2.ScoreOxygenSaturation(value, scale, onOxygen),
-        VitalSign.BodyTemperature => News2.ScoreTemperature(value),
-        _ => 0,
-    };
 
     // The upper edge of each vital's NEWS2 zero-score band, as the policy splits a single-parameter alert by direction.
     private static bool AboveNormal(VitalSign sign, double value) => sign switch

@@ -189,11 +189,11 @@ public static class TwinProjection
     private static (double Kindest, double Worst) Extremes(VitalSign sign, double lower, double upper, SpO2Scale scale, bool onOxygen)
     {
         var (kindest, worst) = (lower, lower);
-        var (least, most) = (SubScore(sign, lower, scale, onOxygen), SubScore(sign, lower, scale, onOxygen));
+        var (least, most) = (News2.ScoreVital(sign, lower, scale, onOxygen), News2.ScoreVital(sign, lower, scale, onOxygen));
         for (double candidate = Math.Ceiling(lower); candidate <= upper + 1; candidate++)
         {
             double value = Math.Min(candidate, upper);
-            int score = SubScore(sign, value, scale, onOxygen);
+            int score = News2.ScoreVital(sign, value, scale, onOxygen);
             if (score < least)
             {
                 (least, kindest) = (score, value);
@@ -208,15 +208,6 @@ public static class TwinProjection
         return (kindest, worst);
     }
 
-    private static int SubScore(VitalSign sign, double value, SpO2Scale scale, bool onOxygen) => sign switch
-    {
-        VitalSign.RespiratoryRate => News2.ScoreRespirationRate(value),
-        VitalSign.OxygenSaturation => News2.ScoreOxygenSaturation(value, scale, onOxygen),
-        VitalSign.SystolicBloodPressure => News2.ScoreSystolicBloodPressure(value),
-        VitalSign.HeartRate => News2.ScorePulse(value),
-        VitalSign.BodyTemperature => News2.ScoreTemperature(value),
-        _ => 0,
-    };
 
     private static News2Observations Observations(PatientContext context, ReadOnlySpan<double> values) => new(
         RespirationRate: Known(values[(int)VitalSign.RespiratoryRate]),
