@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Models;
+using static VitalTwin.Deploy.Tests.RenderedObjects;
 
 namespace VitalTwin.Deploy.Tests;
 
@@ -213,12 +214,6 @@ public sealed class ChartRenderTests(HelmChart chart) : IClassFixture<HelmChart>
         Assert.True(exitCode == 0, $"{output}{errors}");
     }
 
-    private static V1Deployment Deployment(IReadOnlyList<object> objects, string component) =>
-        Assert.Single(objects.OfType<V1Deployment>(), d => d.Metadata.Name == $"vitaltwin-{component}");
-
-    private static V1Container Container(IReadOnlyList<object> objects, string component) =>
-        Assert.Single(Deployment(objects, component).Spec.Template.Spec.Containers);
-
     private static V1Service Service(IReadOnlyList<object> objects, string component) =>
         Assert.Single(objects.OfType<V1Service>(), s => s.Metadata.Name == $"vitaltwin-{component}");
 
@@ -229,31 +224,6 @@ public sealed class ChartRenderTests(HelmChart chart) : IClassFixture<HelmChart>
         Deployment(objects, component).Spec.Template.Metadata.Labels;
 
     private static IList<V1EnvVar> Env(IReadOnlyList<object> objects, string component) => Container(objects, component).Env;
-
-    /// <summary>
-    /// The container's environment as Kubernetes makes it: ConfigMaps in order, then env, a later entry replacing an
-    /// earlier one of the same name; a variable from a Secret reads as its reference.
-    /// </summary>
-    private static Dictionary<string, string> Environment(IReadOnlyList<object> objects, string component)
-    {
-        var container = Container(objects, component);
-        var environment = new Dictionary<string, string>();
-        foreach (var source in container.EnvFrom)
-        {
-            var map = Assert.Single(objects.OfType<V1ConfigMap>(), m => m.Metadata.Name == source.ConfigMapRef.Name);
-            foreach (var (key, value) in map.Data ?? new Dictionary<string, string>())
-            {
-                environment[key] = value;
-            }
-        }
-
-        foreach (var variable in container.Env)
-        {
-            environment[variable.Name] = variable.Value ?? $"secret {variable.ValueFrom?.SecretKeyRef?.Name}/{variable.ValueFrom?.SecretKeyRef?.Key}";
-        }
-
-        return environment;
-    }
 
     /// <summary>Whether the component's NetworkPolicy admits a pod of this namespace with these labels to this port.</summary>
     private static bool Admits(IReadOnlyList<object> objects, string component, IDictionary<string, string> peer, int port)

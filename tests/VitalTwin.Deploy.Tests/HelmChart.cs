@@ -1,18 +1,29 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using k8s;
+using VitalTwin.Deploy.Tests.Strimzi;
 using YamlDotNet.RepresentationModel;
 
 namespace VitalTwin.Deploy.Tests;
 
 /// <summary>
-/// charts/vitaltwin rendered by Helm itself (the binary the build fetched, see the project file). Helm refuses to
-/// render a chart whose dependencies are not vendored, and fetching them needs the network, so this renders a
-/// copy without the optional Kafka and InfluxDB charts, which are off by default.
+/// charts/vitaltwin rendered by Helm itself (the pinned binary charts/Helm.targets fetched for the build). Helm
+/// refuses to render a chart whose dependencies are not vendored, and fetching them needs the network, so this
+/// renders a copy without the optional Kafka and InfluxDB charts, which are off by default (the Charts target does
+/// the same; ChartTemplateTests checks that the chart itself still declares them).
 /// </summary>
 public sealed class HelmChart : IDisposable
 {
-    private static readonly TimeSpan HelmTimeout = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan HelmTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>Custom resources the chart renders, with the typed model each is read into.</summary>
+    private static readonly Dictionary<string, Type> CustomResources = new()
+    {
+        [$"{KafkaTopic.ApiGroupVersion}/KafkaTopic"] = typeof(KafkaTopic),
+    };
+
+    private readonly ConcurrentDictionary<string, Task<IReadOnlyList<object>>> _examples = new(StringComparer.Ordinal);
 
     private readonly string _copy = Directory.CreateTempSubdirectory("vitaltwin-chart-").FullName;
 
@@ -20,7 +31,9 @@ public sealed class HelmChart : IDisposable
 
     public HelmChart()
     {
-        foreach (var file in Directory.EnumerateFiles(Repository.Chart, "*", SearchOption.AllDirectories))
+        // Leaves out charts/, where `helm dependency build` puts the optional charts on a machine that fetched them.
+        foreach (var file in Directory.EnumerateFiles(Repository.Chart, "*", SearchOption.AllDirectories)
+            .Where(file => !Path.GetRelativePath(Repository.Chart, file).StartsWith("charts" + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
         {
             var target = Path.Combine(_copy, Path.GetRelativePath(Repository.Chart, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -40,6 +53,20 @@ public sealed class HelmChart : IDisposable
     /// <summary>The copy Helm reads.</summary>
     public string ChartDirectory => _copy;
 
+    /// <summary>Changes one file of this copy (a test breaking the chart on purpose); the change must change it.</summary>
+    public void Rewrite(string relativePath, Func<string, string> change)
+    {
+        var path = Path.Combine(_copy, relativePath);
+        var before = File.ReadAllText(path);
+        var after = change(before);
+        Assert.NotEqual(before, after);
+        File.WriteAllText(path, after);
+    }
+
+    /// <summary>The objects rendered with one of the chart's example values files (ci/*-values.yaml), rendered once.</summary>
+    public Task<IReadOnlyList<object>> RenderExampleAsync(string valuesFile) =>
+        _examples.GetOrAdd(valuesFile, file => RenderAsync($"--values={Path.Combine(_copy, "ci", file)}"));
+
     /// <summary>
     /// The objects <c>helm template</c> renders as release "vitaltwin" with these settings (each a --set value, or
     /// a flag starting with "--"), read strictly into the API types.
@@ -48,7 +75,7 @@ public sealed class HelmChart : IDisposable
     {
         var (exitCode, output, errors) = await HelmAsync(TemplateArguments(settings));
         Assert.True(exitCode == 0, $"helm template failed: {errors}");
-        return KubernetesYaml.LoadAllFromString(output, strict: true);
+        return KubernetesYaml.LoadAllFromString(output, CustomResources, strict: true);
     }
 
     /// <summary>What Helm says when it refuses to render these settings.</summary>

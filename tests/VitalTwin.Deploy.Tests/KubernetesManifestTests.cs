@@ -3,15 +3,19 @@ using k8s;
 using k8s.Models;
 using VitalTwin.Deploy.Tests.Dapr;
 using YamlDotNet.Core;
+using static VitalTwin.Deploy.Tests.RenderedObjects;
 
 namespace VitalTwin.Deploy.Tests;
 
 /// <summary>
 /// Every Kubernetes object under deploy/ read into its API type strictly: an unknown or misspelt field fails
-/// here instead of being dropped by the API server (or by Dapr, for its resources).
+/// here instead of being dropped by the API server (or by Dapr, for its resources); and what those objects name
+/// is what the chart, as Helm renders it, uses. The chart's own objects: RenderedManifestTests.
 /// </summary>
-public sealed class KubernetesManifestTests
+public sealed class KubernetesManifestTests(HelmChart chart) : IClassFixture<HelmChart>
 {
+    private const string DaprExample = "strimzi-dapr-values.yaml";
+
     /// <summary>Custom resources deploy/ may hold, with the typed model each is read into.</summary>
     private static readonly Dictionary<string, Type> CustomResources = new()
     {
@@ -94,38 +98,42 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void The_twin_snapshot_store_is_the_one_twin_state_names_and_only_twin_state_may_load_it()
+    public async Task The_twin_snapshot_store_is_the_one_twin_state_names_and_only_twin_state_may_load_it()
     {
         var component = Assert.IsType<DaprComponent>(Assert.Single(Load(Repository.Read("deploy", "dapr", "twin-snapshots.yaml"))));
-        var twinState = Yaml.LoadObject("charts", "vitaltwin", "values.yaml")["services"]!["twinState"]!;
+        // The example install that keeps TwinState's snapshots in Dapr, as Helm renders it.
+        var objects = await chart.RenderExampleAsync(DaprExample);
+        var environment = Environment(objects, "twin-state");
+        var pod = Deployment(objects, "twin-state").Spec.Template.Metadata.Annotations;
 
-        Assert.Equal((string?)twinState["config"]!["Snapshots__Dapr__StoreName"], component.Metadata.Name);
-        Assert.Equal([(string)twinState["dapr"]!["appId"]!], component.Scopes);
+        Assert.Equal(("Dapr", component.Metadata.Name), (environment["Snapshots__Store"], environment["Snapshots__Dapr__StoreName"]));
+        Assert.Equal("true", pod["dapr.io/enabled"]);
+        Assert.Equal([pod["dapr.io/app-id"]], component.Scopes);
         Assert.StartsWith("state.", component.Spec.Type, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void The_dapr_configuration_is_the_one_the_chart_example_names()
+    public async Task The_dapr_configuration_is_the_one_the_chart_example_names()
     {
         var configuration = Assert.IsType<DaprConfiguration>(Assert.Single(Load(Repository.Read("deploy", "dapr", "configuration.yaml"))));
-        var example = Yaml.LoadObject("charts", "vitaltwin", "ci", "strimzi-dapr-values.yaml");
+        var objects = await chart.RenderExampleAsync(DaprExample);
 
-        Assert.Equal((string?)Yaml.At(example, "services.twinState.dapr.config"), configuration.Metadata.Name);
+        Assert.Equal(Deployment(objects, "twin-state").Spec.Template.Metadata.Annotations["dapr.io/config"], configuration.Metadata.Name);
     }
 
     [Fact]
-    public void The_influxdb_secret_holds_the_keys_the_chart_reads()
+    public async Task The_influxdb_secret_holds_the_keys_the_chart_reads()
     {
         var secret = Assert.IsType<V1Secret>(Assert.Single(Load(Repository.Read("deploy", "kubernetes", "influxdb-secret.example.yaml"))));
-        var values = Yaml.LoadObject("charts", "vitaltwin", "values.yaml");
-        var tokenReference = ((JsonArray)Yaml.At(values, "services.twinState.secretEnv")!)
-            .Single(item => (string?)item!["name"] == "History__Influx__Token")!;
+        var objects = await chart.RenderExampleAsync("external-kafka-values.yaml");
+        var token = Assert.Single(Container(objects, "twin-state").Env, e => e.Name == "History__Influx__Token").ValueFrom.SecretKeyRef;
 
-        Assert.Equal((string?)tokenReference["secretName"], secret.Metadata.Name);
-        Assert.Equal((string?)Yaml.At(values, "influxdb2.adminUser.existingSecret"), secret.Metadata.Name);
-        // The bundled InfluxDB chart reads these two keys from its existingSecret.
+        Assert.Equal(token.Name, secret.Metadata.Name);
+        Assert.Contains(token.Key, secret.StringData.Keys);
+        // The bundled InfluxDB chart is not rendered here (see HelmChart), so its setting is read from the values; it
+        // reads these two keys from its existingSecret.
+        Assert.Equal((string?)Yaml.At(Yaml.LoadObject("charts", "vitaltwin", "values.yaml"), "influxdb2.adminUser.existingSecret"), secret.Metadata.Name);
         Assert.Equal(["admin-password", "admin-token"], secret.StringData.Keys.Order(StringComparer.Ordinal));
-        Assert.Contains((string)tokenReference["key"]!, secret.StringData.Keys);
     }
 
     private static List<object> Load(string yaml) => KubernetesYaml.LoadAllFromString(yaml, CustomResources, strict: true);
