@@ -42,7 +42,8 @@ public sealed class RenderedManifestTests(HelmChart chart) : IClassFixture<HelmC
         var objects = await chart.RenderExampleAsync(file);
 
         Assert.NotEmpty(objects.OfType<V1Deployment>());
-        Assert.Empty(WorkloadProblems(objects));
+        var problems = WorkloadProblems(objects);
+        Assert.True(problems.Count == 0, $"With {file}:{System.Environment.NewLine}{string.Join(System.Environment.NewLine, problems)}");
     }
 
     [Theory]
@@ -52,7 +53,8 @@ public sealed class RenderedManifestTests(HelmChart chart) : IClassFixture<HelmC
         var objects = await chart.RenderExampleAsync(file);
 
         Assert.NotEmpty(objects.OfType<V1Service>());
-        Assert.Empty(ServiceProblems(objects));
+        var problems = ServiceProblems(objects);
+        Assert.True(problems.Count == 0, $"With {file}:{System.Environment.NewLine}{string.Join(System.Environment.NewLine, problems)}");
     }
 
     [Fact]
