@@ -114,18 +114,21 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void The_influxdb_secret_holds_the_keys_the_chart_reads()
+    public void The_influxdb_secrets_hold_the_keys_the_chart_reads()
     {
         var secret = Assert.IsType<V1Secret>(Assert.Single(Load(Repository.Read("deploy", "kubernetes", "influxdb-secret.example.yaml"))));
+        var twinStateToken = Assert.IsType<V1Secret>(Assert.Single(Load(Repository.Read("deploy", "kubernetes", "influxdb-twin-state-token.example.yaml"))));
         var values = Yaml.LoadObject("charts", "vitaltwin", "values.yaml");
         var tokenReference = ((JsonArray)Yaml.At(values, "services.twinState.secretEnv")!)
             .Single(item => (string?)item!["name"] == "History__Influx__Token")!;
 
-        Assert.Equal((string?)tokenReference["secretName"], secret.Metadata.Name);
         Assert.Equal((string?)Yaml.At(values, "influxdb2.adminUser.existingSecret"), secret.Metadata.Name);
         // The bundled InfluxDB chart reads these two keys from its existingSecret.
         Assert.Equal(["admin-password", "admin-token"], secret.StringData.Keys.Order(StringComparer.Ordinal));
-        Assert.Contains((string)tokenReference["key"]!, secret.StringData.Keys);
+        // TwinState's token is its own, scoped to the history bucket: never the administrator's Secret.
+        Assert.Equal((string?)tokenReference["secretName"], twinStateToken.Metadata.Name);
+        Assert.NotEqual(secret.Metadata.Name, twinStateToken.Metadata.Name);
+        Assert.Equal([(string)tokenReference["key"]!], twinStateToken.StringData.Keys);
     }
 
     private static List<object> Load(string yaml) => KubernetesYaml.LoadAllFromString(yaml, CustomResources, strict: true);
