@@ -32,6 +32,10 @@ public sealed partial class ChartTemplateTests
         ["topics"] = ["messaging.topics"],
         ["spec"] = ["messaging.topics.specs.*"],
         ["path"] = ["networkPolicy.paths.*"],
+        ["cas"] = ["gateway.deviceAuthentication"],
+        ["doors"] = ["gateway.doors"],
+        ["ca"] = ["grpc.tls.ca"],
+        ["security"] = ["messaging.security"],
     };
 
     /// <summary>The chart's top context, held in a variable; its fields other than Values are Helm's.</summary>

@@ -60,7 +60,7 @@ public sealed class ChartTlsTests(HelmChart chart) : IClassFixture<HelmChart>
         Assert.Equal("https://vitaltwin-twin-state:8080", dashboard["Dashboard__TwinState"]);
         Assert.Equal("https://vitaltwin-notification:8080", dashboard["Dashboard__Notification"]);
         Assert.Equal("https://vitaltwin-gateway:8080", Environment(objects, "simulator")["Simulator__GatewayUrl"]);
-        foreach (var component in new[] { "dashboard", "simulator", .. GrpcServices })
+        foreach (var component in (string[])["dashboard", "simulator", .. GrpcServices])
         {
             // .NET on Linux takes its roots from every directory SSL_CERT_DIR lists: the system's, and the release's CA.
             var directories = Environment(objects, component)["SSL_CERT_DIR"].Split(':');
