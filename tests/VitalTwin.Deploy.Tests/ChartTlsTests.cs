@@ -126,6 +126,7 @@ public sealed class ChartTlsTests(HelmChart chart) : IClassFixture<HelmChart>
         var plaintext = await chart.RenderAsync([.. Required, "simulator.enabled=true", "grpc.tls.insecurePlaintext=true"]);
         var secureNotes = await NotesAsync([.. Required]);
         var plaintextNotes = await NotesAsync([.. Required, "grpc.tls.insecurePlaintext=true"]);
+        var plaintextKafkaNotes = await NotesAsync([.. Required, "messaging.security.protocol=Plaintext", "messaging.security.saslMechanism="]);
 
         foreach (var component in GrpcServices)
         {
@@ -142,6 +143,8 @@ public sealed class ChartTlsTests(HelmChart chart) : IClassFixture<HelmChart>
         Assert.Contains("WARNING: INSECURE PLAINTEXT", plaintextNotes, StringComparison.Ordinal);
         Assert.DoesNotContain("INSECURE", secureNotes, StringComparison.Ordinal);
         Assert.Contains("grpcurl -cacert ca.crt -authority vitaltwin-twin-state", secureNotes, StringComparison.Ordinal);
+        Assert.Contains("WARNING: Kafka in clear text", plaintextKafkaNotes, StringComparison.Ordinal);
+        Assert.DoesNotContain("Kafka in clear text", secureNotes, StringComparison.Ordinal);
     }
 
     [Theory]
