@@ -36,8 +36,10 @@ public sealed class ChartRenderTests(HelmChart chart) : IClassFixture<HelmChart>
         Assert.Equal(("/health", "http"), (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Port.Value));
         var service = Assert.Single(Service(objects, "dashboard").Spec.Ports);
         Assert.Equal(("http", 8081, "http"), (service.Name, service.Port, service.TargetPort.Value));
-        // The gRPC services keep their gRPC port and startup probe.
-        Assert.Equal(8080, Container(objects, "twin-state").StartupProbe.Grpc.Port);
+        // The gRPC services keep their gRPC port; their startup probe is on the HTTP port too, as kubelet's gRPC probe
+        // cannot speak the TLS they serve (ChartTlsTests).
+        Assert.Contains(Container(objects, "twin-state").Ports, p => (p.Name, p.ContainerPort) == ("grpc", 8080));
+        Assert.Equal(("/alive", "http"), (Container(objects, "twin-state").StartupProbe.HttpGet.Path, Container(objects, "twin-state").StartupProbe.HttpGet.Port.Value));
     }
 
     [Fact]
@@ -46,8 +48,8 @@ public sealed class ChartRenderTests(HelmChart chart) : IClassFixture<HelmChart>
         var objects = await chart.RenderAsync([.. Required, "services.twinState.ports.grpc=9090"]);
 
         var environment = Environment(objects, "dashboard");
-        Assert.Equal("http://vitaltwin-twin-state:9090", environment["Dashboard__TwinState"]);
-        Assert.Equal("http://vitaltwin-notification:8080", environment["Dashboard__Notification"]);
+        Assert.Equal("https://vitaltwin-twin-state:9090", environment["Dashboard__TwinState"]);
+        Assert.Equal("https://vitaltwin-notification:8080", environment["Dashboard__Notification"]);
         Assert.Contains(Service(objects, "twin-state").Spec.Ports, p => p.Port == 9090 && p.Name == "grpc");
         Assert.Contains(Service(objects, "notification").Spec.Ports, p => p.Port == 8080 && p.Name == "grpc");
     }

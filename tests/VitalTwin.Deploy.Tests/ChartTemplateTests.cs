@@ -32,6 +32,10 @@ public sealed partial class ChartTemplateTests
         ["topics"] = ["messaging.topics"],
         ["spec"] = ["messaging.topics.specs.*"],
         ["path"] = ["networkPolicy.paths.*"],
+        ["cas"] = ["gateway.deviceAuthentication"],
+        ["doors"] = ["gateway.doors"],
+        ["ca"] = ["grpc.tls.ca"],
+        ["security"] = ["messaging.security"],
     };
 
     /// <summary>The chart's top context, held in a variable; its fields other than Values are Helm's.</summary>
@@ -223,7 +227,8 @@ public sealed partial class ChartTemplateTests
 
         Assert.Matches(@"livenessProbe:\s+httpGet:\s+path: /alive", template);
         Assert.Matches(@"readinessProbe:\s+httpGet:\s+path: /health", template);
-        Assert.Matches(@"startupProbe:\s+\{\{- if \$web \}\}\s+httpGet:\s+path: /alive[\s\S]+\{\{- else \}\}\s+grpc:", template);
+        // A web application, or a gRPC API over TLS (kubelet's gRPC probe cannot speak TLS), starts on /alive.
+        Assert.Matches(@"startupProbe:\s+\{\{- if or \$web \$tls \}\}\s+httpGet:\s+path: /alive[\s\S]+\{\{- else \}\}\s+grpc:", template);
         Assert.Contains("MapHealthChecks(\"/alive\"", defaults, StringComparison.Ordinal);
         Assert.Contains("MapHealthChecks(\"/health\"", defaults, StringComparison.Ordinal);
         Assert.Contains("MapGrpcHealthChecksService()", defaults, StringComparison.Ordinal);

@@ -129,9 +129,25 @@ public sealed partial class ComposeTests
     [Fact]
     public void Published_host_ports_do_not_collide()
     {
-        var hostPorts = Services.SelectMany(pair => pair.Value!["ports"]?.AsArray().Select(p => ((string)p!).Split(':')[0]) ?? []).ToList();
+        var hostPorts = Services.SelectMany(pair => pair.Value!["ports"]?.AsArray().Select(p => ((string)p!).Split(':')[^2]) ?? []).ToList();
 
         Assert.Equal(hostPorts.Count, hostPorts.Distinct().Count());
+    }
+
+    [Fact]
+    public void Every_published_port_is_bound_to_the_loopback_address_alone()
+    {
+        // The stack speaks plaintext gRPC and Kafka without sign-in: nothing of it may be reachable from another machine.
+        var published = Services.SelectMany(pair => pair.Value!["ports"]?.AsArray().Select(p => (Service: pair.Key, Port: (string)p!)) ?? []).ToList();
+
+        Assert.True(published.Count >= 8, $"Only {published.Count} published ports were found.");
+        foreach (var (service, port) in published)
+        {
+            Assert.True(port.Split(':') is ["127.0.0.1", _, _], $"{service} publishes {port}, not bound to 127.0.0.1.");
+        }
+
+        // Kafka tells clients on the host to come back on the address it is published on.
+        Assert.Contains("HOST://127.0.0.1:19092", (string)Services["kafka"]!["environment"]!["KAFKA_ADVERTISED_LISTENERS"]!, StringComparison.Ordinal);
     }
 
     /// <summary>The ports a compose service's container listens on, from its own configuration.</summary>

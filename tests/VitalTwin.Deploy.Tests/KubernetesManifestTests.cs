@@ -122,18 +122,21 @@ public sealed class KubernetesManifestTests(HelmChart chart) : IClassFixture<Hel
     }
 
     [Fact]
-    public async Task The_influxdb_secret_holds_the_keys_the_chart_reads()
+    public async Task The_influxdb_secrets_hold_the_keys_the_chart_reads()
     {
         var secret = Assert.IsType<V1Secret>(Assert.Single(Load(Repository.Read("deploy", "kubernetes", "influxdb-secret.example.yaml"))));
+        var twinStateToken = Assert.IsType<V1Secret>(Assert.Single(Load(Repository.Read("deploy", "kubernetes", "influxdb-twin-state-token.example.yaml"))));
         var objects = await chart.RenderExampleAsync("external-kafka-values.yaml");
         var token = Assert.Single(Container(objects, "twin-state").Env, e => e.Name == "History__Influx__Token").ValueFrom.SecretKeyRef;
 
-        Assert.Equal(token.Name, secret.Metadata.Name);
-        Assert.Contains(token.Key, secret.StringData.Keys);
         // The bundled InfluxDB chart is not rendered here (see HelmChart), so its setting is read from the values; it
         // reads these two keys from its existingSecret.
         Assert.Equal((string?)Yaml.At(Yaml.LoadObject("charts", "vitaltwin", "values.yaml"), "influxdb2.adminUser.existingSecret"), secret.Metadata.Name);
         Assert.Equal(["admin-password", "admin-token"], secret.StringData.Keys.Order(StringComparer.Ordinal));
+        // TwinState's token is its own, scoped to the history bucket: never the administrator's Secret.
+        Assert.Equal(token.Name, twinStateToken.Metadata.Name);
+        Assert.NotEqual(secret.Metadata.Name, twinStateToken.Metadata.Name);
+        Assert.Equal([token.Key], twinStateToken.StringData.Keys);
     }
 
     private static List<object> Load(string yaml) => KubernetesYaml.LoadAllFromString(yaml, CustomResources, strict: true);

@@ -82,14 +82,14 @@ capabilities:
   drop: [ALL]
 {{- end -}}
 
-{{/* The in-cluster gRPC address of a service of this release, e.g. "http://vitaltwin-twin-state:8080". Context: dict root, name (its key under services). */}}
+{{/* The in-cluster gRPC address of a service of this release, e.g. "https://vitaltwin-twin-state:8080". Context: dict root, name (its key under services). */}}
 {{- define "vitaltwin.grpcAddress" -}}
 {{- $entry := get .root.Values.services .name | default dict -}}
 {{- if not $entry.enabled -}}
 {{- fail (printf "a service calls services.%s, which is not enabled in this release" .name) -}}
 {{- end -}}
 {{- $ports := mergeOverwrite (deepCopy .root.Values.serviceDefaults.ports) ($entry.ports | default dict) -}}
-{{- printf "http://%s:%v" (include "vitaltwin.componentName" (dict "root" .root "component" (kebabcase .name))) $ports.grpc -}}
+{{- printf "%s://%s:%v" (include "vitaltwin.grpcScheme" .root) (include "vitaltwin.componentName" (dict "root" .root "component" (kebabcase .name))) $ports.grpc -}}
 {{- end -}}
 
 {{/* Where the dashboard's pods mount the Data Protection key ring they share. */}}
@@ -132,4 +132,101 @@ set here, after every other variable, so that no value can change it); the share
 {{- end }}
 - name: Dashboard__SignIn__Mode
   value: OpenIdConnect
+{{- end -}}
+
+{{/* "https", or "http" with grpc.tls.insecurePlaintext. */}}
+{{- define "vitaltwin.grpcScheme" -}}
+{{- ternary "http" "https" (.Values.grpc.tls.insecurePlaintext | default false) -}}
+{{- end -}}
+
+{{/* Where a pod finds its server certificate, the release's CA and the Gateway's client CAs. */}}
+{{- define "vitaltwin.tlsPath" -}}
+/etc/vitaltwin/tls
+{{- end -}}
+
+{{- define "vitaltwin.caPath" -}}
+/etc/vitaltwin/ca
+{{- end -}}
+
+{{/*
+Every pod of the release trusts the release's CA besides the system's: .NET on Linux reads the roots from the
+directories SSL_CERT_DIR lists (":"-separated), so the dashboard's and the simulator's gRPC clients need no setting
+of their own. Context: the chart's top context.
+*/}}
+{{- define "vitaltwin.caTrustEnv" -}}
+{{- if not .Values.grpc.tls.insecurePlaintext }}
+- name: SSL_CERT_DIR
+  value: {{ printf "/etc/ssl/certs:%s" (include "vitaltwin.caPath" .) | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "vitaltwin.caTrustVolumeMount" -}}
+{{- if not .Values.grpc.tls.insecurePlaintext }}
+- name: release-ca
+  mountPath: {{ include "vitaltwin.caPath" . }}
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "vitaltwin.caTrustVolume" -}}
+{{- if not .Values.grpc.tls.insecurePlaintext }}
+{{- $ca := .Values.grpc.tls.ca }}
+- name: release-ca
+  secret:
+    secretName: {{ $ca.secretName | default .Values.grpc.tls.secretName }}
+    items:
+      - key: {{ $ca.key }}
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
+{{/*
+The Gateway's device doors and client certificate CAs. Context: dict root, svc (the Gateway's merged settings).
+*/}}
+{{- define "vitaltwin.gatewayEnv" -}}
+{{- $root := .root -}}
+{{- $tls := not $root.Values.grpc.tls.insecurePlaintext -}}
+{{- $doors := $root.Values.gateway.doors -}}
+{{- $scheme := ternary "https" "http" $tls -}}
+{{- $cas := $root.Values.gateway.deviceAuthentication -}}
+{{- if and $cas.clientCa.secretName (eq $cas.clientCa.secretName $cas.systemCa.secretName) (eq $cas.clientCa.key $cas.systemCa.key) -}}
+{{- fail "gateway.deviceAuthentication: clientCa and systemCa name the same CA bundle, so a device certificate would pass for a sending system's" -}}
+{{- end -}}
+{{- if and $tls $doors.fhir.enabled }}
+- name: Kestrel__Endpoints__Grpc__Protocols
+  value: Http1AndHttp2
+{{- end }}
+{{- if $doors.mqtt.enabled }}
+- name: Kestrel__Endpoints__Mqtt__Url
+  value: {{ printf "%s://+:%v" $scheme $doors.mqtt.port | quote }}
+{{- else }}
+- name: Gateway__Mqtt__Enabled
+  value: "false"
+{{- end }}
+{{- if $doors.hl7.enabled }}
+- name: Gateway__Hl7__Enabled
+  value: "true"
+- name: Kestrel__Endpoints__Hl7__Url
+  value: {{ printf "%s://+:%v" $scheme $doors.hl7.port | quote }}
+{{- end }}
+{{- with $root.Values.gateway.deviceAuthentication.clientCa.secretName }}
+- name: Gateway__DeviceAuthentication__ClientCaPath
+  value: /etc/vitaltwin/device-ca/ca.crt
+{{- end }}
+{{- with $root.Values.gateway.deviceAuthentication.systemCa.secretName }}
+- name: Gateway__DeviceAuthentication__SystemCaPath
+  value: /etc/vitaltwin/system-ca/ca.crt
+{{- end }}
+{{- end -}}
+
+{{/* The Gateway's device doors besides gRPC that are on, as a list of dicts: name, port. Context: the chart's top context. */}}
+{{- define "vitaltwin.gatewayDoors" -}}
+{{- $doors := list -}}
+{{- if .Values.gateway.doors.mqtt.enabled -}}
+{{- $doors = append $doors (dict "name" "mqtt" "port" .Values.gateway.doors.mqtt.port) -}}
+{{- end -}}
+{{- if .Values.gateway.doors.hl7.enabled -}}
+{{- $doors = append $doors (dict "name" "hl7" "port" .Values.gateway.doors.hl7.port) -}}
+{{- end -}}
+{{- toYaml (dict "doors" $doors) -}}
 {{- end -}}

@@ -15,6 +15,12 @@ that entry merged over them). A service serves either a gRPC API on its grpc por
 {{- $web := eq $svc.serves "web" -}}
 {{- $name := .name -}}
 {{- $dashboard := eq $name "dashboard" -}}
+{{- $gateway := eq $name "gateway" -}}
+{{- /* The gRPC port over TLS; the HTTP port (health, a web application's pages) stays plain. */ -}}
+{{- $tls := and (not $web) (not $root.Values.grpc.tls.insecurePlaintext) -}}
+{{- $doors := ternary ((include "vitaltwin.gatewayDoors" $root | fromYaml).doors) list $gateway -}}
+{{- /* A web application (the dashboard) reads no topic, so it has no Kafka principal. */ -}}
+{{- $kafkaCredentials := and (not $web) (hasPrefix "Sasl" $root.Values.messaging.security.protocol) (ne $root.Values.messaging.security.saslMechanism "OAuthBearer") $root.Values.messaging.security.credentialsSecretPrefix -}}
 {{- if $svc.holdsPartitions }}
 {{- $partitions := int $root.Values.messaging.topics.partitions }}
 {{- $most := ternary (int $svc.autoscaling.maxReplicas) (int $svc.replicas) $svc.autoscaling.enabled }}
@@ -104,6 +110,11 @@ spec:
               containerPort: {{ $svc.ports.grpc }}
               protocol: TCP
             {{- end }}
+            {{- range $doors }}
+            - name: {{ .name }}
+              containerPort: {{ .port }}
+              protocol: TCP
+            {{- end }}
             - name: http
               containerPort: {{ $svc.ports.http }}
               protocol: TCP
@@ -115,7 +126,38 @@ spec:
           env:
             {{- if not $web }}
             - name: Kestrel__Endpoints__Grpc__Url
-              value: {{ printf "http://+:%v" $svc.ports.grpc | quote }}
+              value: {{ printf "%s://+:%v" (ternary "https" "http" $tls) $svc.ports.grpc | quote }}
+            {{- end }}
+            {{- if $tls }}
+            # Every https endpoint (gRPC, and the Gateway's MQTT and HL7 doors) serves this certificate.
+            - name: Kestrel__Certificates__Default__Path
+              value: {{ printf "%s/tls.crt" (include "vitaltwin.tlsPath" $root) | quote }}
+            - name: Kestrel__Certificates__Default__KeyPath
+              value: {{ printf "%s/tls.key" (include "vitaltwin.tlsPath" $root) | quote }}
+            {{- if $svc.networkPolicy.relayBetweenReplicas }}
+            # A replica relays to another at its pod IP, which no certificate names: it checks the Service's name.
+            - name: Routing__PeerServerName
+              value: {{ $fullname | quote }}
+            - name: Routing__PeerCaPath
+              value: {{ printf "%s/ca.crt" (include "vitaltwin.caPath" $root) | quote }}
+            {{- end }}
+            {{- end }}
+            {{- include "vitaltwin.caTrustEnv" $root | trim | nindent 12 }}
+            {{- if $gateway }}
+            {{- include "vitaltwin.gatewayEnv" (dict "root" $root "svc" $svc) | trim | nindent 12 }}
+            {{- end }}
+            {{- if $kafkaCredentials }}
+            # This service's own Kafka principal: the brokers' ACLs hold it to its topics.
+            - name: Kafka__Security__SaslUsername
+              valueFrom:
+                secretKeyRef:
+                  name: {{ printf "%s%s" $kafkaCredentials $component }}
+                  key: username
+            - name: Kafka__Security__SaslPassword
+              valueFrom:
+                secretKeyRef:
+                  name: {{ printf "%s%s" $kafkaCredentials $component }}
+                  key: password
             {{- end }}
             - name: Kestrel__Endpoints__Http__Url
               value: {{ printf "http://+:%v" $svc.ports.http | quote }}
@@ -159,7 +201,7 @@ spec:
             {{- include "vitaltwin.dashboardEnv" $root | trim | nindent 12 }}
             {{- end }}
           startupProbe:
-            {{- if $web }}
+            {{- if or $web $tls }}
             httpGet:
               path: /alive
               port: http
@@ -189,10 +231,63 @@ spec:
             - name: key-ring
               mountPath: {{ include "vitaltwin.dashboardKeyRingPath" $root }}
             {{- end }}
+            {{- if $tls }}
+            - name: tls
+              mountPath: {{ include "vitaltwin.tlsPath" $root }}
+              readOnly: true
+            {{- end }}
+            {{- include "vitaltwin.caTrustVolumeMount" $root | trim | nindent 12 }}
+            {{- if $gateway }}
+            {{- with $root.Values.gateway.deviceAuthentication.clientCa.secretName }}
+            - name: device-ca
+              mountPath: /etc/vitaltwin/device-ca
+              readOnly: true
+            {{- end }}
+            {{- with $root.Values.gateway.deviceAuthentication.systemCa.secretName }}
+            - name: system-ca
+              mountPath: /etc/vitaltwin/system-ca
+              readOnly: true
+            {{- end }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $svc.tmpSizeLimit }}
+        {{- if $tls }}
+        - name: tls
+          secret:
+            secretName: {{ $svc.tls.secretName | default $root.Values.grpc.tls.secretName }}
+            # Readable by the pod's group (fsGroup) alone: the private key.
+            defaultMode: 0440
+            items:
+              - key: tls.crt
+                path: tls.crt
+              - key: tls.key
+                path: tls.key
+        {{- end }}
+        {{- include "vitaltwin.caTrustVolume" $root | trim | nindent 8 }}
+        {{- if $gateway }}
+        {{- with $root.Values.gateway.deviceAuthentication.clientCa }}
+        {{- if .secretName }}
+        - name: device-ca
+          secret:
+            secretName: {{ .secretName }}
+            items:
+              - key: {{ .key }}
+                path: ca.crt
+        {{- end }}
+        {{- end }}
+        {{- with $root.Values.gateway.deviceAuthentication.systemCa }}
+        {{- if .secretName }}
+        - name: system-ca
+          secret:
+            secretName: {{ .secretName }}
+            items:
+              - key: {{ .key }}
+                path: ca.crt
+        {{- end }}
+        {{- end }}
+        {{- end }}
         {{- if $dashboard }}
         - name: key-ring
           persistentVolumeClaim:
@@ -241,7 +336,15 @@ spec:
       port: {{ $svc.ports.grpc }}
       targetPort: grpc
       protocol: TCP
+      {{- if not $tls }}
       appProtocol: kubernetes.io/h2c
+      {{- end }}
+    {{- range $doors }}
+    - name: {{ .name }}
+      port: {{ .port }}
+      targetPort: {{ .name }}
+      protocol: TCP
+    {{- end }}
     {{- end }}
 {{- if $svc.podDisruptionBudget.enabled }}
 ---
@@ -290,6 +393,10 @@ spec:
 {{- if $root.Values.networkPolicy.enabled }}
 {{- $ingress := list -}}
 {{- $grpcPort := list (dict "port" "grpc" "protocol" "TCP") -}}
+{{- /* The Gateway's other device doors are reached from wherever its gRPC port is. */ -}}
+{{- range $doors -}}
+{{- $grpcPort = append $grpcPort (dict "port" .name "protocol" "TCP") -}}
+{{- end -}}
 {{- $grpcPeers := $svc.networkPolicy.grpcFrom | default list -}}
 {{- if and $root.Values.simulator.enabled (eq .name $root.Values.simulator.target) -}}
 {{- $grpcPeers = append $grpcPeers (dict "podSelector" (dict "matchLabels" (include "vitaltwin.selectorLabels" (dict "root" $root "component" "simulator") | fromYaml))) -}}

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VitalTwin.ServiceDefaults.Security;
@@ -13,7 +11,7 @@ namespace VitalTwin.ServiceDefaults.Routing;
 /// The caller's token and purpose go along unchanged: the owner authorises and audits, as if called directly; this
 /// replica only relays. A relayed call is marked, and never relayed again.
 /// </summary>
-public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions<RoutingOptions> options, TimeProvider clock, ILogger<PatientRouter> logger) : IDisposable
+public sealed partial class PatientRouter(OwnershipDirectory directory, RelayChannels channels, IOptions<RoutingOptions> options, TimeProvider clock, ILogger<PatientRouter> logger)
 {
     /// <summary>Marks a call relayed from another replica: the hop limit.</summary>
     public const string ForwardedHeader = "x-vitaltwin-forwarded";
@@ -21,8 +19,6 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
     private const string RetryPushbackHeader = "grpc-retry-pushback-ms";
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
     private static readonly string[] RelayedHeaders = ["authorization", ApiAuthentication.PurposeHeader];
-
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Null when this replica serves <paramref name="patientId"/>; otherwise the call to its owner. Refuses with
@@ -81,16 +77,7 @@ public sealed partial class PatientRouter(OwnershipDirectory directory, IOptions
         }
         var deadline = clock.GetUtcNow().UtcDateTime + options.Value.ForwardTimeout;
         var callOptions = new CallOptions(headers, deadline < context.Deadline ? deadline : context.Deadline, context.CancellationToken);
-        var channel = _channels.GetOrAdd(address, static address => GrpcChannel.ForAddress(address));
-        return new RelayedCall(channel.CreateCallInvoker(), callOptions, context.Deadline, this, context.Method);
-    }
-
-    public void Dispose()
-    {
-        foreach (var channel in _channels.Values)
-        {
-            channel.Dispose();
-        }
+        return new RelayedCall(channels.For(address).CreateCallInvoker(), callOptions, context.Deadline, this, context.Method);
     }
 
     /// <summary>UNAVAILABLE with a retry hint (<c>grpc-retry-pushback-ms</c>): the same call is likely to succeed shortly.</summary>

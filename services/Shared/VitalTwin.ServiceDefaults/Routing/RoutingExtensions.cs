@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using VitalTwin.Kafka;
 
 namespace VitalTwin.ServiceDefaults.Routing;
@@ -12,13 +13,13 @@ public static class RoutingExtensions
     /// </summary>
     public static IServiceCollection AddPartitionRouting(this IServiceCollection services)
     {
-        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateDataAnnotations()
-            .Validate(options => string.IsNullOrEmpty(options.AdvertisedAddress) || Uri.TryCreate(options.AdvertisedAddress, UriKind.Absolute, out _), "Routing:AdvertisedAddress must be an absolute URI, e.g. http://10.0.0.7:5001")
-            .ValidateOnStart();
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptions.Validator>();
         services.AddSingleton<OwnershipDirectory>();
         // Each replica claims its partitions on the members topic and reads every other replica's claims from it.
         services.AddKafkaTopology(topology => topology.Produces(topics => topics.Members).Follows(topics => topics.Members));
         services.AddHostedService(sp => sp.GetRequiredService<OwnershipDirectory>());
+        services.AddSingleton<RelayChannels>();
         services.AddSingleton<PatientRouter>();
         return services;
     }
