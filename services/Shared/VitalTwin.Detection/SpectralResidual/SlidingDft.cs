@@ -19,8 +19,8 @@ namespace VitalTwin.Detection;
 //   θ_jk = 2πjk/N, which halves the work, and the sums over k run across 8 or 4 positions j at once.
 internal sealed class SlidingDft
 {
-    // Slides between exact recomputations; a recomputation costs about as much as W/2 slides.
-    public const int DefaultResyncInterval = 128;
+    // Slides between exact recomputations; a recomputation costs about as much as N/2 slides.
+    public const int DefaultResyncInterval = 64;
 
     private readonly Table _table;
     private readonly double[] _binRe;
