@@ -126,7 +126,7 @@ public sealed class SrCnnDetector : IStatefulDetector
         {
             evicted = _window[_oldest];
             _window[_oldest] = value;
-            _oldest = (_oldest + 1) % WindowSize;
+            _oldest = _oldest + 1 == WindowSize ? 0 : _oldest + 1;
             _nonFinite -= float.IsFinite(evicted) ? 0 : 1;
         }
 
@@ -317,7 +317,11 @@ public sealed class SrCnnDetector : IStatefulDetector
         return WindowAt(first + 1) + slopeSum;
     }
 
-    private float WindowAt(int index) => _window[(_oldest + index) % WindowSize];
+    private float WindowAt(int index)
+    {
+        int position = _oldest + index;
+        return _window[position < WindowSize ? position : position - WindowSize];
+    }
 
     // Trailing moving average over q values, growing from 1 at the start; index 0 is left as is (ML.NET's AverageFilter).
     // Walking down from the end keeps the prefix sums it subtracts unmodified, a vector at a time: a vector reads
