@@ -6,7 +6,8 @@ namespace VitalTwin.Detection;
 /// Streaming Spectral Residual anomaly detector: ML.NET's DetectAnomalyBySrCnn (SrCnnAnomalyDetector), output for
 /// output. Each value recomputes the saliency map of the last <see cref="WindowSize"/> values and scores the newest
 /// one against its trailing average. The first W − 1 values output zeros. A NaN enters the window, as in ML.NET,
-/// and scores are NaN (never alerting) until it leaves. O((W + b) log(W + b)) per value, no allocation. Not thread-safe.
+/// and scores are NaN (never alerting) until it leaves. O(W·(W + b)) per value with a small constant (a sliding
+/// forward transform, an inverse at the window positions only), no allocation. Not thread-safe.
 /// </summary>
 public sealed class SrCnnDetector : IStatefulDetector
 {
@@ -15,10 +16,13 @@ public sealed class SrCnnDetector : IStatefulDetector
     private readonly float[] _window;
     private int _oldest;
     private int _count;
+    private int _nonFinite;
 
-    private readonly ComplexFft _fft;
+    private readonly SlidingDft _dft;
     private readonly double[] _re;
     private readonly double[] _im;
+    private readonly double[] _saliencyRe;
+    private readonly double[] _saliencyIm;
     private readonly float[] _spectrumRe;
     private readonly float[] _spectrumIm;
     private readonly float[] _amplitude;
@@ -39,6 +43,19 @@ public sealed class SrCnnDetector : IStatefulDetector
         int averagingWindowSize = 3,
         int judgementWindowSize = 21,
         double threshold = 0.3)
+        : this(windowSize, backAddWindowSize, lookaheadWindowSize, averagingWindowSize, judgementWindowSize, threshold, SlidingDft.DefaultResyncInterval)
+    {
+    }
+
+    // resyncInterval 1 recomputes the forward transform directly on every point (tests compare against that).
+    internal SrCnnDetector(
+        int windowSize,
+        int backAddWindowSize,
+        int lookaheadWindowSize,
+        int averagingWindowSize,
+        int judgementWindowSize,
+        double threshold,
+        int resyncInterval)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(backAddWindowSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(lookaheadWindowSize, 1);
@@ -68,9 +85,12 @@ public sealed class SrCnnDetector : IStatefulDetector
         int length = checked(windowSize + backAddWindowSize);
         int padded = RoundUpToVector(length);
         _window = new float[windowSize];
-        _fft = new ComplexFft(length);
+        _dft = new SlidingDft(windowSize, length, resyncInterval);
         _re = new double[padded];
         _im = new double[padded];
+        int positions = Math.Max(RoundUpToVector(windowSize), _dft.PaddedWindow);
+        _saliencyRe = new double[positions];
+        _saliencyIm = new double[positions];
         _spectrumRe = new float[padded];
         _spectrumIm = new float[padded];
         _amplitude = new float[padded];
@@ -96,6 +116,7 @@ public sealed class SrCnnDetector : IStatefulDetector
     /// <summary>Adds a value to the window, then scores it once the window is full.</summary>
     public SrCnnResult Update(float value)
     {
+        float evicted = 0;
         if (_count < WindowSize)
         {
             _window[(_oldest + _count) % WindowSize] = value;
@@ -103,11 +124,27 @@ public sealed class SrCnnDetector : IStatefulDetector
         }
         else
         {
+            evicted = _window[_oldest];
             _window[_oldest] = value;
-            _oldest = (_oldest + 1) % WindowSize;
+            _oldest = _oldest + 1 == WindowSize ? 0 : _oldest + 1;
+            _nonFinite -= float.IsFinite(evicted) ? 0 : 1;
         }
 
-        return _count < WindowSize ? default : Score();
+        _nonFinite += float.IsFinite(value) ? 0 : 1;
+        if (_count < WindowSize)
+        {
+            return default;
+        }
+
+        _dft.Advance(_window, _oldest, evicted);
+
+        // Sliding would carry a NaN on after it has left the window: recompute until then.
+        if (_nonFinite > 0)
+        {
+            _dft.Invalidate();
+        }
+
+        return Score();
     }
 
     public void WriteState(BinaryWriter writer)
@@ -124,6 +161,8 @@ public sealed class SrCnnDetector : IStatefulDetector
         {
             writer.Write(_window[(_oldest + i) % WindowSize]);
         }
+
+        _dft.WriteState(writer);
     }
 
     internal static SrCnnDetector ReadState(BinaryReader reader)
@@ -152,47 +191,44 @@ public sealed class SrCnnDetector : IStatefulDetector
 
         for (int i = 0; i < count; i++)
         {
-            detector._window[i] = reader.ReadSingle();
+            float value = reader.ReadSingle();
+            detector._window[i] = value;
+            detector._nonFinite += float.IsFinite(value) ? 0 : 1;
         }
         detector._count = count;
+
+        // Checkpoints written before the transform slid end here; the transform is then recomputed from the window.
+        if (reader.BaseStream.Position < reader.BaseStream.Length)
+        {
+            detector._dft.ReadState(reader);
+        }
+
         return detector;
     }
 
     // SrCnnAnomalyDetectionBase.SpectralResidual, step for step in float32 as ML.NET computes it. Only the
-    // transforms run in double (ML.NET calls MKL's single-precision FFT) and are rounded to float. Element-wise
+    // transforms run in double (ML.NET calls MKL's single-precision FFT) and are rounded to float; the inverse is
+    // taken only at the W window positions, the only saliencies the score reads. Element-wise
     // steps run SIMD-wide over buffers padded to whole vectors. Log and exp are taken in double and rounded to
     // float, as ML.NET's (float)Math.Log; the vector versions can differ from Math's by an ulp of double, which
     // the rounding hides in all but about one case in 10^9.
     private SrCnnResult Score()
     {
         int w = WindowSize;
-        int length = _fft.Length;
+        int length = _dft.Length;
         var re = _re.AsSpan();
         var im = _im.AsSpan();
 
-        int tail = w - _oldest;
-        for (int i = 0; i < tail; i++)
-        {
-            re[i] = _window[_oldest + i];
-        }
-        for (int i = tail; i < w; i++)
-        {
-            re[i] = _window[i - tail];
-        }
-        re[w..].Fill(PredictNext());
-        im.Clear();
-
-        _fft.Forward(re, im);
+        _dft.Spectrum(PredictNext(), re, im);
         LogSpectrum();
         AverageFilter(_logAmplitude.AsSpan(0, length), _average.AsSpan(0, length), AveragingWindowSize);
         SpectralResidual();
-        _fft.Backward(re, im);
+        _dft.InverseOverWindow(re, im, _saliencyRe, _saliencyIm);
         Saliency(1f / length);
 
         // Prefix sums make the average at W − 1 depend only on saliencies up to W − 1; the back-added tail is not needed.
-        AverageFilter(_saliency.AsSpan(0, w), _average.AsSpan(0, w), JudgementWindowSize);
         float saliency = _saliency[w - 1];
-        float average = _average[w - 1];
+        float average = AverageAtLast(_saliency.AsSpan(0, w), _average.AsSpan(0, w), JudgementWindowSize);
         double divisor = Math.Max(average, MinAverageSaliency);
         float score = (float)(Math.Abs(saliency - average) / divisor);
         score /= 10.0f;
@@ -200,11 +236,14 @@ public sealed class SrCnnDetector : IStatefulDetector
         return new SrCnnResult(clipped > Threshold, score, saliency);
     }
 
-    // F rounded to float, A = |F| and L = ln A (0 where A = 0).
+    // F rounded to float, A = |F| and L = ln A (0 where A = 0), for bins 0 … N/2; the upper bins are conjugates,
+    // so their A and L are copies and their F is the lower bin's with the sign of the imaginary part flipped.
     private void LogSpectrum()
     {
         int doubles = Vector<double>.Count;
-        for (int i = 0; i < _spectrumRe.Length; i += Vector<float>.Count)
+        int length = _dft.Length;
+        int bins = (length / 2) + 1;
+        for (int i = 0; i < bins; i += Vector<float>.Count)
         {
             var fr = Vector.Narrow(new Vector<double>(_re, i), new Vector<double>(_re, i + doubles));
             var fi = Vector.Narrow(new Vector<double>(_im, i), new Vector<double>(_im, i + doubles));
@@ -216,6 +255,14 @@ public sealed class SrCnnDetector : IStatefulDetector
             fi.CopyTo(_spectrumIm, i);
             amplitude.CopyTo(_amplitude, i);
             log.CopyTo(_logAmplitude, i);
+        }
+
+        for (int k = bins; k < length; k++)
+        {
+            _spectrumRe[k] = _spectrumRe[length - k];
+            _spectrumIm[k] = -_spectrumIm[length - k];
+            _amplitude[k] = _amplitude[length - k];
+            _logAmplitude[k] = _logAmplitude[length - k];
         }
     }
 
@@ -247,8 +294,8 @@ public sealed class SrCnnDetector : IStatefulDetector
         int doubles = Vector<double>.Count;
         for (int i = 0; i < _saliency.Length; i += Vector<float>.Count)
         {
-            var sr = Vector.Narrow(new Vector<double>(_re, i), new Vector<double>(_re, i + doubles)) * scale;
-            var si = Vector.Narrow(new Vector<double>(_im, i), new Vector<double>(_im, i + doubles)) * scale;
+            var sr = Vector.Narrow(new Vector<double>(_saliencyRe, i), new Vector<double>(_saliencyRe, i + doubles)) * scale;
+            var si = Vector.Narrow(new Vector<double>(_saliencyIm, i), new Vector<double>(_saliencyIm, i + doubles)) * scale;
             Vector.SquareRoot((sr * sr) + (si * si)).CopyTo(_saliency, i);
         }
     }
@@ -270,25 +317,55 @@ public sealed class SrCnnDetector : IStatefulDetector
         return WindowAt(first + 1) + slopeSum;
     }
 
-    private float WindowAt(int index) => _window[(_oldest + index) % WindowSize];
+    private float WindowAt(int index)
+    {
+        int position = _oldest + index;
+        return _window[position < WindowSize ? position : position - WindowSize];
+    }
 
     // Trailing moving average over q values, growing from 1 at the start; index 0 is left as is (ML.NET's AverageFilter).
-    // Walking down from the end keeps the prefix sums it subtracts unmodified.
+    // Walking down from the end keeps the prefix sums it subtracts unmodified, a vector at a time: a vector reads
+    // prefix sums below its own first index, or its own lanes before it overwrites them.
     private static void AverageFilter(ReadOnlySpan<float> values, Span<float> result, int q)
     {
-        float sum = 0f;
-        for (int i = 0; i < result.Length; i++)
+        PrefixSums(values, result);
+        int lanes = Vector<float>.Count;
+        var divisor = new Vector<float>(q);
+        int end = result.Length;
+        for (int start = end - lanes; start >= q; start -= lanes)
         {
-            sum += values[i];
-            result[i] = sum;
+            ((new Vector<float>(result[start..]) - new Vector<float>(result[(start - q)..])) / divisor).CopyTo(result[start..]);
+            end = start;
         }
-        for (int i = result.Length - 1; i >= q; i--)
+
+        for (int i = end - 1; i >= q; i--)
         {
             result[i] = (result[i] - result[i - q]) / q;
         }
-        for (int i = 1; i < q; i++)
+
+        for (int i = 1; i < Math.Min(q, result.Length); i++)
         {
             result[i] /= i + 1;
+        }
+    }
+
+    // AverageFilter's last element alone, bit for bit.
+    private static float AverageAtLast(ReadOnlySpan<float> values, Span<float> prefix, int q)
+    {
+        PrefixSums(values, prefix);
+        int last = prefix.Length - 1;
+        return last >= q ? (prefix[last] - prefix[last - q]) / q
+            : last >= 1 ? prefix[last] / (last + 1)
+            : prefix[last];
+    }
+
+    private static void PrefixSums(ReadOnlySpan<float> values, Span<float> sums)
+    {
+        float sum = 0f;
+        for (int i = 0; i < sums.Length; i++)
+        {
+            sum += values[i];
+            sums[i] = sum;
         }
     }
 }

@@ -10,12 +10,18 @@ internal sealed class SsaModel
     private readonly double[] _basis;
     private readonly double[] _alpha;
     private readonly double[] _state;
-    private readonly double[] _recent;
+
+    // The last L − 1 values and a free slot, _history[_start .. _start + L), sliding forward through a buffer of
+    // several windows so that a value is not shifted on every point; the tail is carried back when the end is reached.
+    private readonly double[] _history;
+    private int _start;
     private readonly double[] _projection;
     private readonly double[] _smoothed;
     private readonly double[] _keep;
     private readonly double[] _blend;
     private readonly double[] _impulse;
+
+    private const int HistoryWindows = 16;
 
     private SsaModel(int windowSize, int rank, double[] basis, double[] alpha)
     {
@@ -24,7 +30,7 @@ internal sealed class SsaModel
         _basis = basis;
         _alpha = alpha;
         _state = new double[windowSize - 1];
-        _recent = new double[windowSize];
+        _history = new double[HistoryWindows * windowSize];
         _projection = new double[rank];
         _smoothed = new double[windowSize];
         _impulse = new double[windowSize - 1];
@@ -133,7 +139,7 @@ internal sealed class SsaModel
     public void Consume(double value)
     {
         int l = WindowSize;
-        var recent = _recent.AsSpan();
+        var recent = _history.AsSpan(_start, l);
         recent[l - 1] = value;
         Project(recent);
 
@@ -162,7 +168,12 @@ internal sealed class SsaModel
         state[l - 2] = smoothed[l - 2];
         Next = Dot(state, _alpha);
 
-        recent[1..].CopyTo(recent);
+        _start++;
+        if (_start + l > _history.Length)
+        {
+            _history.AsSpan(_start, l - 1).CopyTo(_history);
+            _start = 0;
+        }
     }
 
     // Point forecasts for the next destination.Length steps: the recurrence run on the state, then on its own output.
@@ -218,7 +229,7 @@ internal sealed class SsaModel
         WriteAll(writer, _basis);
         WriteAll(writer, _alpha);
         WriteAll(writer, _state);
-        WriteAll(writer, _recent.AsSpan(0, WindowSize - 1));
+        WriteAll(writer, _history.AsSpan(_start, WindowSize - 1));
         writer.Write(Next);
     }
 
@@ -247,7 +258,7 @@ internal sealed class SsaModel
             AutoregressionNoiseVariance = autoregression,
         };
         ReadAll(reader, model._state);
-        ReadAll(reader, model._recent.AsSpan(0, l - 1));
+        ReadAll(reader, model._history.AsSpan(0, l - 1));
         model.Next = reader.ReadDouble();
         return model;
     }
@@ -322,11 +333,12 @@ internal sealed class SsaModel
     // As in ML.NET, the state starts as positions 1..L−1 of the projected last L training values.
     private void InitializeState(ReadOnlySpan<double> tail)
     {
-        tail.CopyTo(_recent);
-        Project(_recent);
+        var recent = _history.AsSpan(0, WindowSize);
+        tail.CopyTo(recent);
+        Project(recent);
         _smoothed.AsSpan(1).CopyTo(_state);
         Next = Dot(_state, _alpha);
-        _state.CopyTo(_recent, 0);
+        _state.CopyTo(recent);
     }
 
     // smoothed = WᵀW·window.
