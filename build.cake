@@ -622,11 +622,18 @@ Task("Images")
     const string suite = "bookworm";
     const string packages = "ca-certificates,libicu72,libssl3,tzdata";
     const string user = "chroot \"$1\" useradd --uid 1654 --user-group --create-home --shell /usr/sbin/nologin app";
-    var minbase = $"{ImagePrefix}/debian-minbase:{suite}-{ShortHash(suite + packages + user)}";
+    // Documentation, manual pages and translations (about 50 MB) are not installed, as in Debian's slim images;
+    // the copyright files stay.
+    var slim = string.Join(" ", new[]
+        {
+            "path-exclude=/usr/share/doc/*", "path-include=/usr/share/doc/*/copyright", "path-exclude=/usr/share/man/*",
+            "path-exclude=/usr/share/locale/*", "path-include=/usr/share/locale/locale.alias",
+        }.Select(option => $"--dpkgopt='{option}'"));
+    var minbase = $"{ImagePrefix}/debian-minbase:{suite}-{ShortHash(suite + packages + user + slim)}";
     if (Podman("image", "exists", minbase) != 0)
     {
         Information($"Building {minbase} with mmdebstrap (a few minutes, once)...");
-        var script = $"set -o pipefail; mmdebstrap --quiet --variant=minbase --include={packages} --customize-hook='{user}' {suite} - | podman import - {minbase}";
+        var script = $"set -o pipefail; mmdebstrap --quiet --variant=minbase --include={packages} {slim} --customize-hook='{user}' {suite} - | podman import - {minbase}";
         if (StartProcess("bash", new ProcessSettings { Arguments = new ProcessArgumentBuilder().Append("-c").AppendQuoted(script) }) != 0)
         {
             throw new Exception("mmdebstrap or podman import failed.");
