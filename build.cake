@@ -540,7 +540,7 @@ Task("Export")
 });
 
 // Images: an image per service (deploy/docker/<service>.Dockerfile) built with podman where no registry is reachable.
-// The runtime base stands in for mcr.microsoft.com/dotnet/aspnet:10.0: a Debian minbase made by mmdebstrap (about 3 min
+// The runtime base stands in for mcr.microsoft.com/dotnet/aspnet:10.0: a Debian minbase made by mmdebstrap (about 2 min
 // once), then the host SDK's .NET and ASP.NET Core runtimes (deploy/containers/runtime.Containerfile); each is tagged by
 // what it is made of and skipped while podman holds it, so Clean keeps it. The services are published here and handed to
 // their Dockerfile as its build stage (--build-context build=...): podman skips the SDK stage no other stage needs, so
