@@ -246,6 +246,7 @@ internal sealed class ContainerSmoke(SmokeOptions options, TextWriter output)
         using var alerts = new TopicWatcher(bootstrapServers, topics.Alerts);
         var patient = Readings.ForNewPatient("containers");
 
+        await RefusedWithoutTheAuthorityAsync(containers.Single(c => c.Service == "Gateway"), patient, cancellationToken);
         await patient.RegisterAsync(new DeviceRegistry.DeviceRegistryClient(gateway));
         var ingestion = new VitalSignIngestion.VitalSignIngestionClient(gateway);
         uint accepted = 0;
@@ -269,6 +270,22 @@ internal sealed class ContainerSmoke(SmokeOptions options, TextWriter output)
 
         var (alert, _) = await alerts.WaitForAsync(patient.PatientId, AlertRaised.Parser, a => a.Condition == AlertCondition.News2High, options.Timeout);
         output.WriteLine(FormattableString.Invariant($"Notification: {alert.Priority} alert for NEWS2 {alert.News2Total} on {topics.Alerts}."));
+    }
+
+    /// <summary>The gRPC port speaks TLS with the run's certificate: a client trusting only the machine's store cannot connect.</summary>
+    private async Task RefusedWithoutTheAuthorityAsync(ServiceContainer gateway, Readings patient, CancellationToken cancellationToken)
+    {
+        using var untrusting = GrpcChannel.ForAddress(gateway.Grpc);
+        try
+        {
+            await new DeviceRegistry.DeviceRegistryClient(untrusting).RegisterDeviceAsync(patient.Registration(), cancellationToken: cancellationToken);
+        }
+        catch (RpcException refused) when (refused.Status.DebugException is HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException })
+        {
+            output.WriteLine("TLS: a client without the run's CA is refused at the handshake.");
+            return;
+        }
+        throw new InvalidOperationException($"{gateway.Name} answered a client that does not trust the run's CA.");
     }
 
     /// <summary>A channel over HTTPS trusting the run's CA; calls carry the token, device ingestion excepted (devices present their own credential).</summary>

@@ -48,7 +48,13 @@ internal sealed class ThrowawayCa : IDisposable
         using var server = serverRequest.Create(authority, now.AddMinutes(-5), now.AddDays(1), RandomNumberGenerator.GetBytes(16));
 
         File.WriteAllText(Path.Combine(directory, CertificateFile), server.ExportCertificatePem());
-        File.WriteAllText(Path.Combine(directory, KeyFile), serverKey.ExportPkcs8PrivateKeyPem());
+        var keyPath = Path.Combine(directory, KeyFile);
+        File.WriteAllText(keyPath, serverKey.ExportPkcs8PrivateKeyPem());
+        if (!OperatingSystem.IsWindows())
+        {
+            // The owner alone: podman hands the folder to the containers' user (the :U mount option).
+            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
         return new ThrowawayCa(authority, directory);
     }
 
