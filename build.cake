@@ -18,6 +18,10 @@
 //   Export  pseudonymised vitals of research-consented patients for population analytics: --from=<time> --to=<time> [--out=<dir>]
 //   Charts  helm lint --strict, helm template (each charts/vitaltwin/ci values file) and helm package of charts/vitaltwin;
 //           fetches the pinned, checksum-checked Helm when none is on the PATH
+//   Images  every service's image with podman on a local Debian base (mmdebstrap + the host's .NET runtime), no registry
+//           needed; --tag=<tag> (default local); the base is built once and kept in podman's store
+//   Containers  Images, then the four services as containers (TLS gRPC, user 1654, read-only root) around embedded Kafka
+//           and influxd, smoke-tested through and stopped with SIGTERM; sizes, time to healthy and memory per container
 using System.Xml.Linq;
 
 var target = Argument("target", "Test");
@@ -574,6 +578,196 @@ Task("Export")
     if (exitCode != 0)
     {
         throw new Exception($"The export exited with code {exitCode}.");
+    }
+});
+
+// Images: an image per service (deploy/docker/<service>.Dockerfile) built with podman where no registry is reachable.
+// The runtime base stands in for mcr.microsoft.com/dotnet/aspnet:10.0: a Debian minbase made by mmdebstrap (about 2 min
+// once), then the host SDK's .NET and ASP.NET Core runtimes (deploy/containers/runtime.Containerfile); each is tagged by
+// what it is made of and skipped while podman holds it, so Clean keeps it. The services are published here and handed to
+// their Dockerfile as its build stage (--build-context build=...): podman skips the SDK stage no other stage needs, so
+// no SDK image is ever pulled and none is in an image. podman, runc and mmdebstrap are installed when missing.
+var imageTag = Argument("tag", "local");
+const string ImagePrefix = "localhost/vitaltwin";
+// podman's default OCI runtime (crun) fails on the CI machines' cgroups; runc works. Its default rlimits (1048576 open
+// files, 32768 processes) are more than a sandboxed host lets runc set, hence the explicit ones for RUN steps.
+string[] PodmanRuntime() => System.IO.File.Exists("/usr/sbin/runc") ? new[] { "--runtime", "/usr/sbin/runc" } : new string[0];
+string[] PodmanBuildLimits() => new[] { "--ulimit", "nofile=16384:16384", "--ulimit", "nproc=4096:4096" };
+var deployableImages = new[]
+{
+    (Image: "gateway", Project: "services/Gateway/VitalTwin.Gateway/VitalTwin.Gateway.csproj"),
+    (Image: "anomaly-detection", Project: "services/AnomalyDetection/VitalTwin.AnomalyDetection/VitalTwin.AnomalyDetection.csproj"),
+    (Image: "twin-state", Project: "services/TwinState/VitalTwin.TwinState/VitalTwin.TwinState.csproj"),
+    (Image: "notification", Project: "services/Notification/VitalTwin.Notification/VitalTwin.Notification.csproj"),
+    (Image: "dashboard", Project: "services/Dashboard/VitalTwin.Dashboard/VitalTwin.Dashboard.csproj"),
+    (Image: "simulator", Project: "services/Simulator/VitalTwin.Simulator/VitalTwin.Simulator.csproj"),
+};
+
+void InstallWhenMissing(string purpose, params (string Path, string Package)[] tools)
+{
+    var missing = tools.Where(tool => !System.IO.File.Exists(tool.Path)).Select(tool => tool.Package).ToList();
+    if (missing.Count == 0)
+    {
+        return;
+    }
+    if (!IsRunningOnLinux() || !System.IO.File.Exists("/usr/bin/apt-get"))
+    {
+        throw new Exception($"{purpose} needs {string.Join(", ", missing)}: install them from your distribution.");
+    }
+    Information($"Installing Debian's {string.Join(" and ", missing)} for {purpose}...");
+    var sudo = Environment.UserName == "root" ? "" : "sudo ";
+    foreach (var command in new[] { "apt-get update -qq", $"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 {string.Join(" ", missing)}" })
+    {
+        if (StartProcess("bash", new ProcessSettings { Arguments = $"-c \"{sudo}{command}\"" }) != 0)
+        {
+            throw new Exception($"'{command}' failed.");
+        }
+    }
+}
+
+int Podman(params string[] arguments) =>
+    StartProcess("podman", new ProcessSettings { Arguments = string.Join(" ", PodmanRuntime().Concat(arguments).Select(a => a.Contains(' ') ? $"\"{a}\"" : a)) });
+
+void PodmanOrThrow(params string[] arguments)
+{
+    if (Podman(arguments) != 0)
+    {
+        throw new Exception($"podman {string.Join(" ", arguments.Take(2))} failed.");
+    }
+}
+
+string ShortHash(string text) =>
+    Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..12].ToLowerInvariant();
+
+// The newest 10.0 runtime pair the host's dotnet has (the one the services roll forward to), and the folder it is in.
+(string Version, string DotnetRoot) HostRuntime()
+{
+    StartProcess("dotnet", new ProcessSettings { Arguments = "--list-runtimes", RedirectStandardOutput = true }, out var lines);
+    var runtimes = lines
+        .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^(?<name>Microsoft\.(NETCore|AspNetCore)\.App) (?<version>10\.0\.\d+) \[(?<path>.+)\]$"))
+        .Where(match => match.Success)
+        .ToList();
+    var version = runtimes.GroupBy(m => m.Groups["version"].Value).Where(g => g.Select(m => m.Groups["name"].Value).Distinct().Count() == 2)
+        .Select(g => g.Key).OrderByDescending(v => Version.Parse(v)).FirstOrDefault()
+        ?? throw new Exception("The host's dotnet has no 10.0 runtime pair (Microsoft.NETCore.App and Microsoft.AspNetCore.App).");
+    var shared = runtimes.First(m => m.Groups["version"].Value == version).Groups["path"].Value;
+    return (version, System.IO.Path.GetFullPath(System.IO.Path.Combine(shared, "..", "..")));
+}
+
+Task("Images")
+    .Does(() =>
+{
+    InstallWhenMissing("Images", ("/usr/bin/podman", "podman"), ("/usr/sbin/runc", "runc"), ("/usr/bin/mmdebstrap", "mmdebstrap"));
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+
+    // The minbase: what the official image's Debian layer holds that .NET needs, and its "app" user, 1654.
+    const string suite = "bookworm";
+    const string packages = "ca-certificates,libicu72,libssl3,tzdata";
+    const string user = "chroot \"$1\" useradd --uid 1654 --user-group --create-home --shell /usr/sbin/nologin app";
+    // Documentation, manual pages and translations (about 50 MB) are not installed, as in Debian's slim images;
+    // the copyright files stay.
+    var slim = string.Join(" ", new[]
+        {
+            "path-exclude=/usr/share/doc/*", "path-include=/usr/share/doc/*/copyright", "path-exclude=/usr/share/man/*",
+            "path-exclude=/usr/share/locale/*", "path-include=/usr/share/locale/locale.alias",
+        }.Select(option => $"--dpkgopt='{option}'"));
+    var minbase = $"{ImagePrefix}/debian-minbase:{suite}-{ShortHash(suite + packages + user + slim)}";
+    if (Podman("image", "exists", minbase) != 0)
+    {
+        Information($"Building {minbase} with mmdebstrap (a few minutes, once)...");
+        var script = $"set -o pipefail; mmdebstrap --quiet --variant=minbase --include={packages} {slim} --customize-hook='{user}' {suite} - | podman import - {minbase}";
+        if (StartProcess("bash", new ProcessSettings { Arguments = new ProcessArgumentBuilder().Append("-c").AppendQuoted(script) }) != 0)
+        {
+            throw new Exception("mmdebstrap or podman import failed.");
+        }
+    }
+
+    var (version, dotnetRoot) = HostRuntime();
+    var runtimeFile = MakeAbsolute(File("./deploy/containers/runtime.Containerfile")).FullPath;
+    var runtime = $"{ImagePrefix}/aspnet-runtime:{version}-{ShortHash(minbase + System.IO.File.ReadAllText(runtimeFile))}";
+    if (Podman("image", "exists", runtime) != 0)
+    {
+        Information($"Building {runtime} from {minbase} and the host's .NET {version} runtimes...");
+        PodmanOrThrow(new[] { "build", "--quiet", "--file", runtimeFile, "--build-arg", $"BASE_IMAGE={minbase}", "--build-arg", $"RUNTIME_VERSION={version}", "--tag", runtime }
+            .Concat(PodmanBuildLimits()).Append(dotnetRoot).ToArray());
+    }
+    var baseTime = clock.Elapsed;
+
+    foreach (var (image, project) in deployableImages)
+    {
+        // The Dockerfile copies /app from its build stage: the published output goes to <context>/app.
+        var published = MakeAbsolute(Directory($"./artifacts/publish/{image}"));
+        CleanDirectory(published);
+        DotNetPublish(project, new DotNetPublishSettings
+        {
+            Configuration = "Release",
+            OutputDirectory = published.Combine("app"),
+            MSBuildSettings = new DotNetMSBuildSettings().WithProperty("UseAppHost", "false"),
+        });
+        // A portable publish carries every platform's native libraries (librdkafka alone: ~100 MB); the image runs on this
+        // machine's, so the others are left out. "unix" and "linux" hold managed assets the host picks on Linux.
+        var keep = new[] { "unix", "linux", $"linux-{System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}" };
+        foreach (var platform in GetDirectories($"{published}/app/runtimes/*").Where(d => !keep.Contains(d.GetDirectoryName())))
+        {
+            DeleteDirectory(platform, new DeleteDirectorySettings { Recursive = true });
+        }
+        PodmanOrThrow(new[] { "build", "--file", $"deploy/docker/{image}.Dockerfile", "--build-context", $"build={published.FullPath}",
+                "--build-arg", $"RUNTIME_IMAGE={runtime}", "--tag", $"{ImagePrefix}/{image}:{imageTag}" }
+            .Concat(PodmanBuildLimits()).Append(".").ToArray());
+    }
+
+    StartProcess("podman", new ProcessSettings
+    {
+        Arguments = $"images --format \"{{{{.Repository}}}}:{{{{.Tag}}}} {{{{.Size}}}}\" --filter reference={ImagePrefix}/*:{imageTag} --filter reference={runtime}",
+        RedirectStandardOutput = true,
+    }, out var sizes);
+    var summary = new[] { FormattableString.Invariant($"Images: base ready in {baseTime.TotalSeconds:0} s, all built in {clock.Elapsed.TotalSeconds:0} s") }.Concat(sizes.Select(line => $"  {line}")).ToList();
+    summary.ForEach(line => Information(line));
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.WriteAllLines(summaryFile, summary);
+});
+
+// Containers: the Images target, then the four services as podman containers on the host network around embedded Kafka
+// and Debian's influxd (installed when missing), gRPC over TLS from a throw-away CA, each as user 1654 on a read-only
+// root; a device registered and readings ingested over TLS, the twin read, a NEWS2 alert read from the alerts topic, then
+// SIGTERM (podman stop --time <--grace, default 30>) and exit 0 checked. The table and closing line go to the summary.
+Task("Containers")
+    .IsDependentOn("Images")
+    .Does(() =>
+{
+    InstallWhenMissing("Containers", ("/usr/bin/influxd", "influxdb"));
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    DotNetBuild("./services/Tools/VitalTwin.ContainerSmoke/VitalTwin.ContainerSmoke.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var arguments = new ProcessArgumentBuilder()
+        .Append("artifacts/bin/VitalTwin.ContainerSmoke/release/VitalTwin.ContainerSmoke.dll")
+        .Append($"--images={ImagePrefix}")
+        .Append($"--tag={imageTag}")
+        .Append($"--grace={Argument("grace", 30)}");
+    if (PodmanRuntime().Length > 0)
+    {
+        arguments.Append($"--runtime={PodmanRuntime()[1]}");
+    }
+    var closing = new List<string>();
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = arguments,
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line != null)
+            {
+                Console.WriteLine(line);
+                if (line.StartsWith("|") || line.StartsWith("SIGTERM: ") || line.StartsWith("Containers smoke: ")) { closing.Add(line); }
+            }
+            return line;
+        },
+    });
+    closing.Add(FormattableString.Invariant($"Containers: smoke run (build of the driver included) {clock.Elapsed.TotalSeconds:0} s"));
+    EnsureDirectoryExists("./artifacts");
+    System.IO.File.AppendAllLines(summaryFile, closing);
+    if (exitCode != 0)
+    {
+        throw new Exception($"The containers smoke test exited with code {exitCode}.");
     }
 });
 

@@ -1,6 +1,12 @@
 # syntax=docker/dockerfile:1
 # Dashboard: the ward dashboard, a web application (Blazor, interactive server rendering) for clinicians.
 # Build from the repository root: docker build -f deploy/docker/dashboard.Dockerfile -t vitaltwin/dashboard:dev .
+# Without a registry (podman, a Debian base of its own): ./build.sh --target=Images publishes on the host and builds
+# this file with --build-context build=<that output> and RUNTIME_IMAGE=<the local base>, so the SDK stage never runs;
+# deploy/README.md, "Images without a registry".
+
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
 
 # uPlot comes from the npm registry, as package-lock.json pins it; the SDK image has no npm.
 FROM node:22-bookworm-slim AS frontend
@@ -8,7 +14,7 @@ WORKDIR /src
 COPY services/Dashboard/VitalTwin.Dashboard/package.json services/Dashboard/VitalTwin.Dashboard/package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 # global.json is left out on purpose: it pins the exact SDK of the developers' machines, which the image's
 # 10.0 SDK need not match; the target framework (net10.0) is what decides the build.
@@ -21,7 +27,7 @@ COPY --from=frontend /src/node_modules/ services/Dashboard/VitalTwin.Dashboard/n
 RUN --mount=type=cache,id=vitaltwin-nuget,target=/root/.nuget/packages \
     dotnet publish services/Dashboard/VitalTwin.Dashboard/VitalTwin.Dashboard.csproj -c Release -o /app -p:UseAppHost=false
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # The Data Protection key ring's directory (Dashboard:Hosting:KeysDirectory), owned by the app user so that a

@@ -1,8 +1,14 @@
 # syntax=docker/dockerfile:1
 # TwinState: the patient twins, vitals history and the TwinQuery gRPC API.
 # Build from the repository root: docker build -f deploy/docker/twin-state.Dockerfile -t vitaltwin/twin-state:dev .
+# Without a registry (podman, a Debian base of its own): ./build.sh --target=Images publishes on the host and builds
+# this file with --build-context build=<that output> and RUNTIME_IMAGE=<the local base>, so the SDK stage never runs;
+# deploy/README.md, "Images without a registry".
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 # global.json is left out on purpose: it pins the exact SDK of the developers' machines, which the image's
 # 10.0 SDK need not match; the target framework (net10.0) is what decides the build.
@@ -12,14 +18,16 @@ COPY services/ services/
 RUN --mount=type=cache,id=vitaltwin-nuget,target=/root/.nuget/packages \
     dotnet publish services/TwinState/VitalTwin.TwinState/VitalTwin.TwinState.csproj -c Release -o /app -p:UseAppHost=false
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 # The services bind the listeners named in Kestrel:Endpoints (Grpc: HTTP/2; Http: HTTP/1 for /alive and /health);
-# in a container they listen on every interface at fixed ports. These take precedence over the image's
-# ASPNETCORE_HTTP_PORTS (ASP.NET logs that it overrides it).
+# in a container they listen on every interface at fixed ports. The base image's ASPNETCORE_HTTP_PORTS is cleared:
+# Kestrel binds these instead, but left set, its http://*:8080 stayed among the server's addresses, where the routing
+# of a service with replicas looks for its own gRPC address and failed to parse it (the containers smoke test found it).
 ENV Kestrel__Endpoints__Grpc__Url=http://+:8080 \
-    Kestrel__Endpoints__Http__Url=http://+:8081
+    Kestrel__Endpoints__Http__Url=http://+:8081 \
+    ASPNETCORE_HTTP_PORTS=
 EXPOSE 8080 8081
 # The image's non-root "app" user, by number so that Kubernetes can verify runAsNonRoot.
 USER 1654

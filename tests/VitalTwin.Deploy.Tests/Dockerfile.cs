@@ -35,6 +35,17 @@ internal sealed record Dockerfile(string Path, IReadOnlyList<(string Instruction
     public IEnumerable<string> All(string instruction) =>
         Instructions.Where(i => i.Instruction == instruction).Select(i => i.Arguments);
 
+    /// <summary>The ARGs declared before the first FROM, with their defaults: what a FROM line may use.</summary>
+    public IReadOnlyDictionary<string, string> GlobalArguments =>
+        Instructions.TakeWhile(i => i.Instruction != "FROM")
+            .Where(i => i.Instruction == "ARG")
+            .Select(i => i.Arguments.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : "");
+
+    /// <summary><paramref name="text"/> with every <c>${NAME}</c> of <see cref="GlobalArguments"/> replaced by its default.</summary>
+    public string WithDefaults(string text) =>
+        GlobalArguments.Aggregate(text, (result, argument) => result.Replace($"${{{argument.Key}}}", argument.Value, StringComparison.Ordinal));
+
     /// <summary>The instructions of the last stage (after its FROM).</summary>
     public IReadOnlyList<(string Instruction, string Arguments)> FinalStage =>
         Instructions.Skip(Instructions.ToList().FindLastIndex(i => i.Instruction == "FROM")).ToList();

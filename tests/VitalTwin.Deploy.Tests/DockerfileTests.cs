@@ -21,12 +21,13 @@ public sealed partial class DockerfileTests
 
         var stages = dockerfile.All("FROM").ToList();
         Assert.True(stages.Count >= 2, $"{Repository.Relative(dockerfile.Path)} has {stages.Count} stage(s); the SDK must stay out of the runtime image.");
-        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", stages[^1], StringComparison.Ordinal);
+        // Docker elsewhere builds with the official images by default; the Images target passes a local base instead.
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", dockerfile.WithDefaults(stages[^1]), StringComparison.Ordinal);
 
         // The stage that publishes is the SDK's (another may come before it, e.g. Node for the dashboard's npm packages).
         var publishing = dockerfile.Instructions.ToList().FindIndex(i => i.Instruction == "RUN" && PublishedProject().IsMatch(i.Arguments));
         var publishingStage = dockerfile.Instructions.Take(publishing).Last(i => i.Instruction == "FROM").Arguments;
-        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", publishingStage, StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.WithDefaults(publishingStage), StringComparison.Ordinal);
         var buildStage = StageName().Match(publishingStage).Groups["name"].Value;
         Assert.Contains(dockerfile.FinalStage, i => i.Instruction == "COPY" && i.Arguments.StartsWith($"--from={buildStage} ", StringComparison.Ordinal));
 
@@ -88,6 +89,8 @@ public sealed partial class DockerfileTests
 
         var grpc = PortOf(environment["Kestrel__Endpoints__Grpc__Url"]);
         Assert.Equal([grpc, http], exposed);
+        // The base image's default port would stay among the server's addresses as http://*:8080, unparsable as a URI.
+        Assert.Equal("", environment["ASPNETCORE_HTTP_PORTS"]);
         Assert.Equal((int)Yaml.At(chartService, "ports.grpc")!, grpc);
     }
 
@@ -112,6 +115,36 @@ public sealed partial class DockerfileTests
         var modules = instructions.FindIndex(i => i.Instruction == "COPY" && i.Arguments.StartsWith("--from=", StringComparison.Ordinal) && i.Arguments.EndsWith($" {project}/node_modules/", StringComparison.Ordinal));
         var publish = instructions.FindIndex(i => i.Instruction == "RUN" && PublishedProject().IsMatch(i.Arguments));
         Assert.InRange(modules, 0, publish - 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(DeployableService.Folders), MemberType = typeof(DeployableService))]
+    public void The_base_images_are_build_arguments_and_the_application_comes_from_the_stage_named_build(string folder)
+    {
+        var dockerfile = LoadFor(new DeployableService(folder));
+
+        // Where no registry is reachable, the Images target passes RUNTIME_IMAGE (its local base) and replaces the stage
+        // named "build" with the host's publish output (--build-context build=<dir>, holding app/): the SDK stage then
+        // never runs, and the runtime stage must take /app from that stage alone.
+        Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", dockerfile.GlobalArguments["RUNTIME_IMAGE"]);
+        Assert.Equal("mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.GlobalArguments["SDK_IMAGE"]);
+        Assert.Equal("${RUNTIME_IMAGE} AS runtime", dockerfile.FinalStage[0].Arguments);
+        Assert.Contains("${SDK_IMAGE} AS build", dockerfile.All("FROM"));
+        var copies = dockerfile.FinalStage.Where(i => i.Instruction == "COPY").Select(i => i.Arguments).ToList();
+        Assert.Equal("--from=build /app ./", Assert.Single(copies));
+    }
+
+    [Fact]
+    public void The_local_runtime_base_holds_the_two_shared_runtimes_and_no_sdk()
+    {
+        var containerfile = Dockerfile.Load(Repository.PathOf("deploy", "containers", "runtime.Containerfile"));
+
+        var copied = containerfile.All("COPY").Select(copy => copy.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1]).SelectMany(sources => sources).ToList();
+
+        Assert.Contains("shared/Microsoft.NETCore.App/${RUNTIME_VERSION}/", copied);
+        Assert.Contains("shared/Microsoft.AspNetCore.App/${RUNTIME_VERSION}/", copied);
+        Assert.DoesNotContain(copied, source => source.StartsWith("sdk", StringComparison.Ordinal) || source.StartsWith("packs", StringComparison.Ordinal) || source == ".");
+        Assert.Equal("1654", containerfile.FinalEnvironment["APP_UID"]);
     }
 
     [Fact]
