@@ -262,18 +262,26 @@ public sealed partial class OwnershipDirectory : TopicFollower, IHostedService
         {
             return _options.AdvertisedAddress;
         }
-        var bound = (_services.GetService(typeof(IServer)) as IServer)?.Features.Get<IServerAddressesFeature>()?.Addresses;
-        if (bound is null || bound.Count == 0)
+        // A wildcard host ("http://*:8080", as ASPNETCORE_HTTP_PORTS in the official images leaves among the addresses
+        // even when Kestrel's endpoints override it) is no URI host: read it as every interface.
+        var bound = ((_services.GetService(typeof(IServer)) as IServer)?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+            .Select(ParseListenAddress)
+            .OfType<Uri>()
+            .ToList();
+        if (bound.Count == 0)
         {
             return null;
         }
         // Kestrel reports the port it bound, so the Grpc endpoint is found by its configured port unless that was 0.
-        var configured = _configuration["Kestrel:Endpoints:Grpc:Url"] is { } url && Uri.TryCreate(url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri.Port : 0;
-        var address = new Uri(bound.FirstOrDefault(a => configured != 0 && new Uri(a).Port == configured) ?? bound.First());
+        var configured = _configuration["Kestrel:Endpoints:Grpc:Url"] is { } url && ParseListenAddress(url) is { } uri ? uri.Port : 0;
+        var address = bound.FirstOrDefault(a => configured != 0 && a.Port == configured) ?? bound[0];
         return address.Host is "0.0.0.0" or "[::]" && Environment.GetEnvironmentVariable("POD_IP") is { Length: > 0 } podIp
             ? new UriBuilder(address) { Host = podIp }.Uri.ToString().TrimEnd('/')
             : address.ToString().TrimEnd('/');
     }
+
+    private static Uri? ParseListenAddress(string address) =>
+        Uri.TryCreate(address.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing this replica's partitions failed ({Error}); other replicas may route to it wrongly until the next rebalance")]
     private static partial void LogPublishFailed(ILogger logger, string error);
