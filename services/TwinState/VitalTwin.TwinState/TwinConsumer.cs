@@ -23,7 +23,7 @@ namespace VitalTwin.TwinState;
 /// A replay after a crash is harmless: twins skip readings they have (device sequence numbers) and history
 /// points have an identity.
 /// The events a reading causes on the twin-events topic are handed to the producer in order and not awaited one by
-/// one (a new patient's first reading always announces a NEWS2): the checkpoint waits for their delivery before it
+/// one (a new patient's first readings announce its NEWS2): the checkpoint waits for their delivery before it
 /// snapshots and stores offsets, and a delivery that failed stops the service without storing anything, so the
 /// restart replays and announces again from the last checkpoint.
 /// History is written in batches (see <see cref="HistoryBuffer"/>) that trail the twin by at most
