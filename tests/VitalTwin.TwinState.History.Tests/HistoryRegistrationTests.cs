@@ -36,6 +36,7 @@ public sealed class HistoryRegistrationTests
     [InlineData("either History:Influx:Token or", "History:Influx:Url", "http://h", "History:Influx:Database", "v", "History:Influx:Token", "t", "History:Influx:Username", "u")]
     [InlineData("MaxPointsPerSeries", "History:Memory:MaxPointsPerSeries", "0")]
     [InlineData("BatchSize", "History:Influx:BatchSize", "0")]
+    [InlineData("FlushInterval", "History:FlushInterval", "00:00:00")]
     public async Task Invalid_settings_stop_the_host_at_start(string expected, params string[] pairs)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -19,12 +19,28 @@ internal sealed class BedsideMonitor(string patientId, string deviceId)
 
     public Metadata Credential { get; private set; } = [];
 
-    public async Task RegisterAsync(DeviceRegistry.DeviceRegistryClient registry, DateTimeOffset boundFrom, CancellationToken cancellationToken)
+    /// <summary>The registration that binds this monitor to its patient from <paramref name="boundFrom"/>.</summary>
+    public RegisterDeviceRequest Registration(DateTimeOffset boundFrom) =>
+        new() { DeviceId = deviceId, PatientId = patientId, BoundFrom = Timestamp.FromDateTimeOffset(boundFrom) };
+
+    /// <summary>Keeps the credential a registration issued.</summary>
+    public void Registered(string deviceCredential) =>
+        Credential = [new Metadata.Entry("authorization", $"Device {deviceCredential}")];
+
+    /// <summary>Registers <paramref name="monitors"/> in one RegisterDevices call; a monitor refused fails the bench.</summary>
+    public static async Task RegisterAllAsync(DeviceRegistry.DeviceRegistryClient registry, IReadOnlyList<BedsideMonitor> monitors, DateTimeOffset boundFrom, CancellationToken cancellationToken)
     {
-        var response = await registry.RegisterDeviceAsync(
-            new RegisterDeviceRequest { DeviceId = deviceId, PatientId = patientId, BoundFrom = Timestamp.FromDateTimeOffset(boundFrom) },
+        var response = await registry.RegisterDevicesAsync(
+            new RegisterDevicesRequest { Devices = { monitors.Select(monitor => monitor.Registration(boundFrom)) } },
             cancellationToken: cancellationToken);
-        Credential = [new Metadata.Entry("authorization", $"Device {response.DeviceCredential}")];
+        foreach (var result in response.Results)
+        {
+            if (result.OutcomeCase != RegisterDeviceResult.OutcomeOneofCase.Registered)
+            {
+                throw new InvalidOperationException($"The Gateway refused monitor {result.DeviceId}: {result.Refused?.Detail}");
+            }
+            monitors[(int)result.Index].Registered(result.Registered.DeviceCredential);
+        }
     }
 
     /// <summary>A batch of the five monitored vitals; <paramref name="heartRate"/> alone when the others are null.</summary>

@@ -71,10 +71,9 @@ internal sealed class DashboardBenchmark(DashboardBenchOptions options, TextWrit
         string ward, int count, CancellationToken cancellationToken)
     {
         var monitors = Enumerable.Range(1, count).Select(n => new BedsideMonitor($"bench-{ward}-{n:000}", $"bench-monitor-{ward}-{n:000}")).ToList();
-        var boundFrom = clock.GetUtcNow().AddMinutes(-1);
+        await BedsideMonitor.RegisterAllAsync(registry, monitors, clock.GetUtcNow().AddMinutes(-1), cancellationToken);
         await Parallel.ForEachAsync(monitors, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (monitor, token) =>
         {
-            await monitor.RegisterAsync(registry, boundFrom, token);
             await ingestion.IngestAsync(monitor.Batch(clock.GetUtcNow(), 72, (97, 15, 122, 36.8)), monitor.Credential, cancellationToken: token);
             await PlaceAsync(twins, monitor.PatientId, ward, token);
         });

@@ -17,6 +17,13 @@ public sealed class HistoryOptions
     [ValidateObjectMembers]
     public MemoryHistoryOptions Memory { get; set; } = new();
 
+    /// <summary>
+    /// Longest a reading waits in a writer's batch (<see cref="HistoryBuffer"/>) before it is written, full or not:
+    /// how far history may trail the twin.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Longest span one query may cover.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "3660.00:00:00")]
     public TimeSpan MaxQueryRange { get; set; } = TimeSpan.FromDays(400);

@@ -22,6 +22,12 @@ namespace VitalTwin.TwinState;
 /// after its pending history is written and its twins are snapshotted.
 /// A replay after a crash is harmless: twins skip readings they have (device sequence numbers) and history
 /// points have an identity.
+/// The events a reading causes on the twin-events topic are handed to the producer in order and not awaited one by
+/// one (a new patient's first readings announce its NEWS2): the checkpoint waits for their delivery before it
+/// snapshots and stores offsets, and a delivery that failed stops the service without storing anything, so the
+/// restart replays and announces again from the last checkpoint.
+/// History is written in batches (see <see cref="HistoryBuffer"/>) that trail the twin by at most
+/// <see cref="HistoryOptions.FlushInterval"/> plus a write.
 /// Consent is read from the consent topic, co-partitioned with telemetry: a patient without monitoring consent has
 /// every reading and anomaly dropped unread, and a refusal or withdrawal erases the twin, its snapshot and its history
 /// before the record's offset is stored (see <see cref="EraseAsync"/>).
@@ -35,7 +41,9 @@ internal sealed partial class TwinConsumer(
     VitalCatalogue catalogue,
     ITwinSnapshots snapshots,
     IVitalsStore history,
+    IOptions<HistoryOptions> historyOptions,
     IOptions<DurabilityOptions> durability,
+    IHostApplicationLifetime lifetime,
     PartitionConsents consents,
     PipelineMetrics pipeline,
     OwnershipDirectory ownership,
@@ -47,6 +55,12 @@ internal sealed partial class TwinConsumer(
     private readonly ILogger _logger = logger;
     private readonly HeldPartitions _held = new();
     private readonly Dictionary<int, PartitionState> _partitions = [];
+
+    // Set when an event handed to the producer was not delivered: nothing is checkpointed any more, and the service stops.
+    private bool _undelivered;
+
+    // Deliveries awaited in a partition before more events are handed over: bounds what a slow cluster leaves in memory.
+    private const int MaxAnnouncementsInFlight = 10_000;
 
     protected override bool StoresOffsetsItself => true;
 
@@ -62,7 +76,10 @@ internal sealed partial class TwinConsumer(
                 .Where(snapshot => consented.MayProcess(snapshot.PatientId))
                 .ToList();
             // The partition's event time resumes where its twins' clocks stood, neither from zero nor from the wall clock.
-            var state = new PartitionState(Clock.GetUtcNow(), clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)));
+            var state = new PartitionState(
+                Clock.GetUtcNow(),
+                clocks.Start(number, restored.Max(snapshot => snapshot.AsOf)),
+                new HistoryBuffer(history, durability.Value.HistoryBatchSize, historyOptions.Value.FlushInterval, Clock));
             foreach (var snapshot in restored)
             {
                 twins.Restore(snapshot);
@@ -177,14 +194,24 @@ internal sealed partial class TwinConsumer(
             LogSkipped(_logger, consumed.Schema, consumed.Topic);
         }
 
-        if (state.PendingHistory.Count >= durability.Value.HistoryBatchSize)
-        {
-            await FlushHistoryAsync(state, cancellationToken);
-        }
+        await FlushHistoryDueAsync(cancellationToken);
         await CheckpointDueAsync(cancellationToken);
     }
 
-    protected override Task OnIdleAsync(CancellationToken cancellationToken) => CheckpointDueAsync(cancellationToken);
+    protected override async Task OnIdleAsync(CancellationToken cancellationToken)
+    {
+        await FlushHistoryDueAsync(cancellationToken);
+        await CheckpointDueAsync(cancellationToken);
+    }
+
+    /// <summary>Writes every partition's history batch that is full or has waited the flush interval.</summary>
+    private async Task FlushHistoryDueAsync(CancellationToken cancellationToken)
+    {
+        foreach (var state in _partitions.Values)
+        {
+            await state.History.FlushIfDueAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// Applies a consent record. When the patient may no longer be monitored, everything kept of them is erased; the
@@ -212,7 +239,7 @@ internal sealed partial class TwinConsumer(
     /// </summary>
     private async Task EraseAsync(int number, string patientId, PartitionState state, CancellationToken cancellationToken)
     {
-        state.PendingHistory.RemoveAll(point => string.Equals(point.PatientId, patientId, StringComparison.Ordinal));
+        state.History.Remove(patientId);
         state.Patients.Remove(patientId);
         if (twins.Remove(patientId))
         {
@@ -277,20 +304,69 @@ internal sealed partial class TwinConsumer(
         var twin = twins.GetOrCreate(reading.PatientId);
         state.Patients.Add(reading.PatientId);
         var (change, announced) = staleness.Apply(twin, observation, cancellationToken);
-        await announced;
+        await AnnouncedAsync(state, announced, cancellationToken);
         if (!change.Applied)
         {
             return;
         }
         changes.Publish(reading.PatientId);
-        state.PendingHistory.Add(new VitalPoint(reading.PatientId, definition.Loinc, reading.Value, reading.Unit, observedAt, reading.DeviceId));
+        state.History.Add(new VitalPoint(reading.PatientId, definition.Loinc, reading.Value, reading.Unit, observedAt, reading.DeviceId));
         // A personal limit can lie inside a NEWS2 band: crossing it is announced too, so the policy judges it at once.
         if (!change.Announces(twin.Settings.InForceAt(observedAt)))
         {
             return;
         }
         var changed = change.ToNews2Changed($"{recorded.EventId}/news2", reading.PatientId, twin.Snapshot(), reading.ObservedAt, catalogue);
-        await Producer.PublishAsync(Topics.TwinEvents, reading.PatientId, changed, changed.EventId, cancellationToken);
+        // Handed over now, on this thread, so it keeps its place among the patient's events; delivered by the checkpoint.
+        await AnnouncedAsync(state, Producer.PublishAsync(Topics.TwinEvents, reading.PatientId, changed, changed.EventId, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Keeps a delivery in flight for the partition's next checkpoint; waits only when
+    /// <see cref="MaxAnnouncementsInFlight"/> are, for the oldest.
+    /// </summary>
+    private async Task AnnouncedAsync(PartitionState state, Task delivery, CancellationToken cancellationToken)
+    {
+        if (delivery.IsCompletedSuccessfully)
+        {
+            return;
+        }
+        var inFlight = state.Announcements;
+        inFlight.Enqueue(delivery);
+        while (inFlight.TryPeek(out var oldest) && (oldest.IsCompletedSuccessfully || inFlight.Count > MaxAnnouncementsInFlight))
+        {
+            if (!oldest.IsCompleted)
+            {
+                await oldest.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+            if (!oldest.IsCompletedSuccessfully)
+            {
+                // Left in place for the checkpoint, which then stores nothing.
+                if (oldest.IsCompleted)
+                {
+                    Undelivered();
+                }
+                break;
+            }
+            _ = inFlight.Dequeue();
+        }
+    }
+
+    /// <summary>Waits for every event the partition handed to the producer; false when one was not delivered.</summary>
+    private async Task<bool> DeliveredAsync(PartitionState state)
+    {
+        while (state.Announcements.TryPeek(out var delivery))
+        {
+            // Not cancellable: a checkpoint must know whether the events before its offsets are out.
+            await delivery.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!delivery.IsCompletedSuccessfully)
+            {
+                LogUndelivered(_logger, delivery.Exception?.InnerException?.GetType().Name ?? "cancelled");
+                return false;
+            }
+            _ = state.Announcements.Dequeue();
+        }
+        return true;
     }
 
     /// <summary>
@@ -307,24 +383,20 @@ internal sealed partial class TwinConsumer(
             {
                 changes.Publish(twin.PatientId);
             }
-            await announced;
+            await AnnouncedAsync(state, announced, cancellationToken);
         }
-    }
-
-    private async Task FlushHistoryAsync(PartitionState state, CancellationToken cancellationToken)
-    {
-        if (state.PendingHistory.Count == 0)
-        {
-            return;
-        }
-        await history.WriteAsync(state.PendingHistory.ToArray(), cancellationToken);
-        state.PendingHistory.Clear();
     }
 
     private async Task CheckpointAsync(int partition, PartitionState state, CancellationToken cancellationToken)
     {
+        // The snapshot must not hold a reading whose events may be lost: a replay from it would skip the reading.
+        if (_undelivered || !await DeliveredAsync(state))
+        {
+            Undelivered();
+            return;
+        }
         await EraseOwedAsync(partition, state, cancellationToken);
-        await FlushHistoryAsync(state, cancellationToken);
+        await state.History.FlushAsync(cancellationToken);
         var snapshotsOfPartition = state.Patients
             .Select(id => twins.TryGet(id, out var twin) ? twin!.Snapshot() : null)
             .OfType<TwinSnapshot>()
@@ -342,6 +414,27 @@ internal sealed partial class TwinConsumer(
         state.Progressed = false;
     }
 
+    /// <summary>
+    /// librdkafka gave up on an event after its own retries. The twins hold readings whose events are lost, so
+    /// nothing more is checkpointed: the service stops, and its restart (or the partitions' next owner) replays from
+    /// the last checkpoint and announces them again.
+    /// </summary>
+    private void Undelivered()
+    {
+        if (!_undelivered)
+        {
+            _undelivered = true;
+            LogStopping(_logger);
+            lifetime.StopApplication();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A twin event was not delivered ({Error})")]
+    private static partial void LogUndelivered(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Twin events were not delivered: no further checkpoint; stopping so that a restart replays from the last one")]
+    private static partial void LogStopping(ILogger logger);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Skipped a {Schema} event on {Topic}: not one this consumer handles")]
     private static partial void LogSkipped(ILogger logger, string schema, string topic);
 
@@ -349,14 +442,18 @@ internal sealed partial class TwinConsumer(
     private static partial void LogRestored(ILogger logger, int count, int partition);
 
     /// <summary>The twins of one partition number (every patient-keyed topic is co-partitioned) and how far they reach.</summary>
-    private sealed class PartitionState(DateTimeOffset now, PartitionClock patients)
+    private sealed class PartitionState(DateTimeOffset now, PartitionClock patients, HistoryBuffer history)
     {
         /// <summary>The partition's patients and its event time.</summary>
         public PartitionClock Patients { get; } = patients;
 
         public Dictionary<TopicPartition, long> NextOffsets { get; } = [];
 
-        public List<VitalPoint> PendingHistory { get; } = [];
+        /// <summary>Accepted readings not yet in history.</summary>
+        public HistoryBuffer History { get; } = history;
+
+        /// <summary>Events handed to the producer, oldest first, whose delivery the next checkpoint waits for.</summary>
+        public Queue<Task> Announcements { get; } = new();
 
         public DateTimeOffset LastCheckpoint { get; set; } = now;
 

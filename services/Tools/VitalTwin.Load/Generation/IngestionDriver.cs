@@ -79,18 +79,36 @@ internal abstract class IngestionDriver : IAsyncDisposable
     /// <summary>Where sender <paramref name="stream"/>'s door is.</summary>
     protected GatewayAddresses DoorsOf(int stream) => Gateways[stream % Gateways.Count].Doors;
 
-    /// <summary>Binds every monitor to its patient, a few calls at a time, before any reading is sent; each keeps the credential it is issued.</summary>
+    /// <summary>
+    /// Binds every monitor to its patient before any reading is sent, as a registration system admitting a ward
+    /// does: RegisterDevices calls of up to <see cref="DevicesPerRegistration"/> monitors, to the Gateway each
+    /// monitor sends to. Each monitor keeps the credential it is issued; a monitor refused fails the run.
+    /// </summary>
     public async Task RegisterAsync(IReadOnlyList<SyntheticPatient> patients, CancellationToken cancellationToken)
     {
         // Bound a minute back, so that no reading of the run predates its binding.
         var boundFrom = Clock.Time.GetUtcNow().AddMinutes(-1);
         Grpc.Core.Metadata registrar = [new Grpc.Core.Metadata.Entry("authorization", $"Bearer {_registrar}")];
-        await Parallel.ForEachAsync(patients, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (patient, token) =>
+        var calls = patients
+            .GroupBy(patient => Gateways[_streamOf[patient] % Gateways.Count])
+            .SelectMany(byGateway => byGateway.Chunk(DevicesPerRegistration).Select(chunk => (Channel: Channels[_streamOf[chunk[0]]], Patients: chunk)));
+        await Parallel.ForEachAsync(calls, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (call, token) =>
         {
-            var registry = new DeviceRegistry.DeviceRegistryClient(Channels[_streamOf[patient]]);
-            patient.Registered((await registry.RegisterDeviceAsync(patient.Registration(boundFrom, IngestSystem), registrar, cancellationToken: token)).DeviceCredential);
+            var request = new RegisterDevicesRequest { Devices = { call.Patients.Select(patient => patient.Registration(boundFrom, IngestSystem)) } };
+            var response = await new DeviceRegistry.DeviceRegistryClient(call.Channel).RegisterDevicesAsync(request, registrar, cancellationToken: token);
+            foreach (var result in response.Results)
+            {
+                if (result.OutcomeCase != RegisterDeviceResult.OutcomeOneofCase.Registered)
+                {
+                    throw new InvalidOperationException($"The Gateway refused monitor {result.DeviceId}: {result.Refused?.Detail}");
+                }
+                call.Patients[result.Index].Registered(result.Registered.DeviceCredential);
+            }
         });
     }
+
+    /// <summary>Monitors per RegisterDevices call: the Gateway takes up to 1,000.</summary>
+    private const int DevicesPerRegistration = 500;
 
     /// <summary>
     /// Sends every patient's first tick, then a second one for <paramref name="markers"/>, each call (one monitor's
