@@ -5,9 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using VitalTwin.Contracts.Telemetry.V1;
 using VitalTwin.Gateway.Ingestion;
+using VitalTwin.Gateway.Tests.Fhir;
 using VitalTwin.Kafka.Embedded;
 using VitalTwin.Kafka.Tests;
 using Metadata = Grpc.Core.Metadata;
+using OperationOutcome = Hl7.Fhir.Model.OperationOutcome;
 
 namespace VitalTwin.Gateway.Tests;
 
@@ -115,6 +117,38 @@ public sealed class BackPressureTests : IAsyncLifetime
             Assert.Equal(4u, (await SendAsync(gateway, monitor, 4)).Accepted);
         }
         Assert.False(gateway.Services.GetRequiredService<IngestionBackPressure>().Refusing);
+    }
+
+    [Fact]
+    public async Task The_fhir_door_refuses_503_with_retry_after_and_stores_nothing_while_the_group_lags()
+    {
+        await using var fhir = await FhirGateway.StartAsync(new Dictionary<string, string?>
+        {
+            ["Backpressure:Groups:0"] = _group,
+            ["Backpressure:MaxLag"] = "1",
+            ["Backpressure:CheckInterval"] = CheckInterval.ToString(),
+            ["Backpressure:RetryAfter"] = "00:00:03",
+        });
+        var key = await fhir.Server.RegisterAsync("monitor-fhir", "patient-fhir");
+        foreach (var minutesAgo in new[] { 2, 1 })
+        {
+            var (created, _) = await fhir.PostAsync<OperationOutcome>(
+                "Observation", FhirGateway.Observation("monitor-fhir", "patient-fhir", Readings.Now.AddMinutes(-minutesAgo)), $"Device {key}");
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+        // The group has committed nothing: all the topic keeps is its lag.
+        var backPressure = fhir.Server.Services.GetRequiredService<IngestionBackPressure>();
+        var next = backPressure.NextCheck;
+        ((FakeTimeProvider)fhir.Server.Services.GetRequiredService<TimeProvider>()).Advance(CheckInterval);
+        await next.WaitAsync(Deadline);
+
+        var (response, outcome) = await fhir.PostAsync<OperationOutcome>(
+            "Observation", FhirGateway.Observation("monitor-fhir", "patient-fhir", Readings.Now), $"Device {key}");
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(3), response.Headers.RetryAfter?.Delta);
+        Assert.Equal(OperationOutcome.IssueType.Transient, Assert.Single(outcome.Issue).Code);
+        Assert.Equal(2, fhir.Stored().Count);
     }
 
     private Task<GatewayServer> StartAsync() =>

@@ -28,13 +28,13 @@ internal sealed partial class IngestionBackPressure(
     private readonly ConcurrentDictionary<int, long> _stored = new();
     private volatile Standing _standing = Standing.None;
     private volatile PartitionLag? _over;
-    private TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _nextCheck = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Whether readings are refused now.</summary>
     public bool Refusing => _over is not null;
 
-    /// <summary>Completes when the next read of the groups' offsets has been applied; lets tests wait on the check loop.</summary>
-    internal Task NextCheck => Volatile.Read(ref _checked).Task;
+    /// <summary>Completes once a read of the groups' offsets that starts after this call has been applied; lets tests wait on the check loop.</summary>
+    internal Task NextCheck => Volatile.Read(ref _nextCheck).Task;
 
     /// <summary>Throws when readings are refused now, before anything of a batch is taken.</summary>
     /// <exception cref="ConsumersBehindException">A watched group is too far behind; the sender is to wait and resend.</exception>
@@ -50,7 +50,7 @@ internal sealed partial class IngestionBackPressure(
     /// <summary>Readings this Gateway stored: the partition's end moved to just after <paramref name="stored"/>.</summary>
     public void Stored(TopicPartitionOffset stored)
     {
-        if (_standing.Partitions.Count == 0)
+        if (options.Value.Groups.Count == 0)
         {
             return;
         }
@@ -76,8 +76,9 @@ internal sealed partial class IngestionBackPressure(
         {
             do
             {
+                var waiting = Interlocked.Exchange(ref _nextCheck, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 await CheckAsync(lag, stoppingToken);
-                Interlocked.Exchange(ref _checked, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                waiting.TrySetResult();
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
