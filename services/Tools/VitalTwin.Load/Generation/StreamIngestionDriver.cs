@@ -148,9 +148,10 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             {
                 await call.RequestStream.WriteAsync(tick, cancellationToken);
             }
-            catch (RpcException)
+            catch (Exception ex) when (ex is RpcException or IOException)
             {
-                // The Gateway ended the call; its status comes with the response.
+                // The Gateway ended the call (refusing it for back-pressure ends many at once, and HTTP/2 may then reset
+                // the streams still being written); its status comes with the response.
                 _ended = true;
             }
         }
@@ -165,7 +166,7 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             {
                 await call.RequestStream.CompleteAsync();
             }
-            catch (RpcException)
+            catch (Exception ex) when (ex is RpcException or IOException)
             {
                 // As above: the response says why.
             }
