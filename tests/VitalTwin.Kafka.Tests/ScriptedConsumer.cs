@@ -90,6 +90,15 @@ internal static class ScriptedHost
 {
     public static async Task<IHost> StartAsync(string bootstrapServers, KafkaTopics topics, string groupId, ConsumerScript script, ITestOutputHelper output)
     {
+        var host = Build(bootstrapServers, topics, groupId, script, output);
+        await host.StartAsync(CancellationToken.None);
+        await host.Services.GetRequiredService<ScriptedConsumer>().Assigned.WaitAsync(Clients.Timeout);
+        return host;
+    }
+
+    /// <summary>The host, not started yet, so a test can listen to its metrics from the first event on; <paramref name="log"/> gets its lines too.</summary>
+    public static IHost Build(string bootstrapServers, KafkaTopics topics, string groupId, ConsumerScript script, ITestOutputHelper output, ILoggerProvider? log = null)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "VitalTwin.Kafka.Tests", DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -102,11 +111,12 @@ internal static class ScriptedHost
             ["Kafka:Topics:DeadLetter"] = topics.DeadLetter,
         });
         builder.Logging.ClearProviders().AddProvider(new TestOutputLoggerProvider(output));
+        if (log is not null)
+        {
+            builder.Logging.AddProvider(log);
+        }
         builder.Services.AddSingleton(script).AddKafka().AddEventConsumer<ScriptedConsumer>(topics => topics.Telemetry);
-        var host = builder.Build();
-        await host.StartAsync(CancellationToken.None);
-        await host.Services.GetRequiredService<ScriptedConsumer>().Assigned.WaitAsync(Clients.Timeout);
-        return host;
+        return builder.Build();
     }
 
     /// <summary>Publishes events with the given message ids, keyed round-robin over a few patients, as an outside producer.</summary>

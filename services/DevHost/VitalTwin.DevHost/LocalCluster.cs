@@ -37,6 +37,10 @@ public sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     public const string LocalHl7Sender = "local-monitor-gateway";
 
+    // The consumer groups that read the telemetry topic, as their services' appsettings.json name them.
+    private const string TwinStateGroup = "vitaltwin-twin-state";
+    private const string AnomalyDetectionGroup = "vitaltwin-anomaly-detection";
+
     // Ports handed out by any cluster in this process: tests run several clusters side by side.
     private static readonly HashSet<int> Ports = [];
 
@@ -255,6 +259,10 @@ public sealed class LocalCluster : IAsyncDisposable
             environment["Gateway__Hl7__Senders__0__Networks__0"] = "127.0.0.1";
             // Seconds of CPU at every start that the tests' clusters, which post no FHIR, cannot spare; the first FHIR request builds the validator.
             environment["Gateway__Fhir__WarmUp"] = "false";
+            // The mock cluster keeps about 5 MiB a partition and drops older records silently: the Gateway refuses
+            // readings before the telemetry topic's consumer groups lag that far behind (README, "Back-pressure").
+            environment["Gateway__Backpressure__Groups__0"] = TwinStateGroup;
+            environment["Gateway__Backpressure__Groups__1"] = AnomalyDetectionGroup;
         }
         foreach (var (key, value) in _options.Environment)
         {

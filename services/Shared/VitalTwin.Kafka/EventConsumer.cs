@@ -20,6 +20,8 @@ namespace VitalTwin.Kafka;
 /// revoke hooks checkpoint, and what is stored is committed before the member leaves its group.
 /// An error from a poll is handled as every consume loop handles it (<see cref="ConsumeErrors"/>): a transient one
 /// pauses the loop, a fatal one ends it, and with it the host.
+/// A group that fell further behind than the topic keeps resumes at the oldest record kept (<c>auto.offset.reset</c>
+/// earliest), never silently: <see cref="SkippedRecords"/> logs an error and counts what was skipped.
 /// </summary>
 public abstract partial class EventConsumer : BackgroundService
 {
@@ -157,6 +159,7 @@ public abstract partial class EventConsumer : BackgroundService
     private async Task ConsumeLoopAsync(CancellationToken stoppingToken)
     {
         var metrics = _producer.Metrics;
+        var skipped = new SkippedRecords(_groupId, metrics, _logger);
         var subscribed = _topology.SubscriptionOf(GetType(), _topics);
         var joinsTopics = subscribed.Count > 1;
         var config = _options.Connect(new ConsumerConfig
@@ -165,6 +168,8 @@ public abstract partial class EventConsumer : BackgroundService
             ClientId = _clientId,
             EnableAutoCommit = true,
             EnableAutoOffsetStore = false,
+            // Where a new group starts, and where one resumes whose committed offset retention dropped: the oldest
+            // record kept. The latter loses records; SkippedRecords reports it.
             AutoOffsetReset = AutoOffsetReset.Earliest,
             // A consumer of several topics joins them by patient, so a member must hold partition i of every one of
             // them: librdkafka's range assignor gives partition i of each topic with equal partition counts to the same
@@ -188,6 +193,7 @@ public abstract partial class EventConsumer : BackgroundService
                 var revoked = partitions.Select(p => p.TopicPartition).ToList();
                 OnPartitionsRevoked(revoked);
                 metrics.ForgetLag(_groupId, revoked);
+                skipped.Released(revoked);
             })
             .SetPartitionsLostHandler((_, partitions) =>
             {
@@ -196,6 +202,7 @@ public abstract partial class EventConsumer : BackgroundService
                 var lost = partitions.Select(p => p.TopicPartition).ToList();
                 OnPartitionsLost(lost);
                 metrics.ForgetLag(_groupId, lost);
+                skipped.Released(lost);
             })
             .Build();
         _consumer = consumer;
@@ -228,6 +235,7 @@ public abstract partial class EventConsumer : BackgroundService
                     ReportLag(consumer, metrics);
                     continue;
                 }
+                skipped.Consumed(consumer, result);
                 await ProcessAsync(result, handling);
                 if (!StoresOffsetsItself)
                 {

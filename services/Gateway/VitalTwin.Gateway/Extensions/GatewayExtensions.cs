@@ -40,6 +40,9 @@ internal static class GatewayExtensions
         builder.Services.AddSingleton<ReadingValidator>();
         builder.Services.AddSingleton<DeliveredReadings>();
         builder.Services.AddSingleton<DeviceRateLimiter>();
+        builder.Services.AddOptions<BackPressureOptions>().BindConfiguration(BackPressureOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IngestionBackPressure>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestionBackPressure>());
         builder.Services.AddSingleton<ReadingIngestor>();
         builder.Services.AddKafkaTopology(topology => topology.Produces(topics => topics.Telemetry, topics => topics.TelemetryRejected));
         builder.Services.AddSingleton<IngestionMetrics>();

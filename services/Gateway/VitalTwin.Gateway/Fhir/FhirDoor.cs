@@ -204,6 +204,10 @@ internal sealed partial class FhirDoor(
             LogNotStored(logger);
             return ([], Refusal(StatusCodes.Status503ServiceUnavailable, IssueType.Transient, ex.Message, TimeSpan.FromSeconds(1)));
         }
+        catch (ConsumersBehindException ex)
+        {
+            return ([], Refusal(StatusCodes.Status503ServiceUnavailable, IssueType.Transient, ex.Message, ex.RetryAfter));
+        }
         var refusals = ack.Rejections.ToLookup(r => origin[ordered[(int)r.Index]].Observation);
         var answers = new List<ObservationAnswer>(observations.Count);
         for (var i = 0; i < observations.Count; i++)

@@ -118,6 +118,10 @@ internal sealed partial class MllpConnectionHandler(
         {
             return Refusal(message, 207, "NOT_STORED", "the readings were not stored: send the message again");
         }
+        catch (ConsumersBehindException ex)
+        {
+            return Refusal(message, 207, "BUSY", ex.Message);
+        }
     }
 
     /// <summary>The next frame's message; null when the connection ended, or stayed silent or half-sent past its timeout.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,8 @@ internal sealed partial class IngestionService(
     TimeProvider clock,
     ILogger<IngestionService> logger) : VitalSignIngestion.VitalSignIngestionBase
 {
+    private const string RetryPushbackHeader = "grpc-retry-pushback-ms";
+
     public static void BindService(ServiceBinderBase binder, VitalSignIngestion.VitalSignIngestionBase? service) =>
         VitalSignIngestion.BindService(new StrictRequestBinder(binder), service);
 
@@ -74,6 +77,13 @@ internal sealed partial class IngestionService(
         catch (ReadingsNotStoredException ex)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        catch (ConsumersBehindException ex)
+        {
+            // The retry hint gRPC's own retry policy honours (gRFC A6), as every UNAVAILABLE of VitalTwin's gives it.
+            throw new RpcException(
+                new Status(StatusCode.Unavailable, ex.Message),
+                new Metadata { { RetryPushbackHeader, ((long)ex.RetryAfter.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) } });
         }
     }
 

@@ -14,6 +14,8 @@ namespace VitalTwin.Gateway.Ingestion;
 /// device, boot and sequence number) is acknowledged again without a second copy; see <see cref="DeliveredReadings"/>.
 /// A reading over its device's rate limit is refused on the acknowledgement only, not published: the device
 /// still has it and resends it later, and a flood must not become a flood of copies on the rejected topic.
+/// While the telemetry topic's consumers are too far behind, a batch is refused whole before anything of it is
+/// taken (<see cref="IngestionBackPressure"/>), rather than stored and then dropped by retention unread.
 /// This is the ingestion core every front door (gRPC, MQTT, FHIR, HL7 v2) hands its readings to, after authenticating
 /// the <see cref="Sender"/> and translating its payload; it knows no transport.
 /// </summary>
@@ -22,6 +24,7 @@ internal sealed partial class ReadingIngestor(
     DeviceCredentials credentials,
     DeliveredReadings delivered,
     DeviceRateLimiter rateLimiter,
+    IngestionBackPressure backPressure,
     IOptions<DeviceRateLimitOptions> rateLimit,
     EventProducer producer,
     IOptions<KafkaTopics> topics,
@@ -41,6 +44,7 @@ internal sealed partial class ReadingIngestor(
     /// <param name="sender">Who authenticated the call: a reading of a device it may not send for is refused on the ack only.</param>
     /// <exception cref="BatchTooLargeException">The batch holds more than <see cref="GatewayOptions.MaxBatchSize"/> readings; nothing was taken.</exception>
     /// <exception cref="ReadingsNotStoredException">Kafka did not take them all; the sender should resend the batch.</exception>
+    /// <exception cref="ConsumersBehindException">The telemetry topic's consumers are too far behind; nothing was taken.</exception>
     public async Task IngestAsync(IReadOnlyList<VitalSignReading> batch, Sender sender, uint firstIndex, IngestAck ack, CancellationToken cancellationToken)
     {
         var limits = options.Value;
@@ -48,8 +52,10 @@ internal sealed partial class ReadingIngestor(
         {
             throw new BatchTooLargeException(limits.MaxBatchSize);
         }
+        backPressure.ThrowIfRefusing(batch.Count);
         var receivedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
         var deliveries = new List<Task>(batch.Count);
+        var stored = new List<Task<TopicPartitionOffset>>(batch.Count);
         var published = new List<VitalSignReading>(batch.Count);
         var inBatch = new HashSet<(string DeviceId, ulong BootId, ulong SequenceNumber)>();
         var rejections = new List<RejectionReason>();
@@ -95,7 +101,9 @@ internal sealed partial class ReadingIngestor(
                 var eventId = EventId(reading.DeviceId, reading.BootId, reading.SequenceNumber);
                 published.Add(validation.Normalised!);
                 var recorded = new VitalSignsRecorded { EventId = eventId, Reading = validation.Normalised, ReceivedAt = receivedAt };
-                deliveries.Add(producer.PublishAsync(topics.Value.Telemetry, reading.PatientId, recorded, eventId, cancellationToken));
+                var delivery = producer.PublishAsync(topics.Value.Telemetry, reading.PatientId, recorded, eventId, cancellationToken);
+                deliveries.Add(delivery);
+                stored.Add(delivery);
             }
             else if (!validation.Storable)
             {
@@ -136,6 +144,10 @@ internal sealed partial class ReadingIngestor(
         {
             LogDeliveryFailed(logger, ex.Error.Code);
             throw new ReadingsNotStoredException(ex);
+        }
+        foreach (var delivery in stored)
+        {
+            backPressure.Stored(await delivery);
         }
         foreach (var reading in published)
         {

@@ -177,12 +177,12 @@ internal sealed partial class MqttDoor(
             Refuse(publish, session, MqttPubAckReasonCode.QuotaExceeded, ex.Message);
             return;
         }
-        catch (ReadingsNotStoredException)
+        catch (Exception ex) when (ex is ReadingsNotStoredException or ConsumersBehindException)
         {
             // Not refused but left unacknowledged, in both versions: the connection is closed without a PUBACK, so the
             // message stays with the client, which resends it on reconnecting (a bridge's persistent session does it by
             // itself). An MQTT 5 error code would end the delivery, and a bridge would drop the readings. (The ingestor
-            // has logged the failure.)
+            // has logged the failure.) The same while the consumers are behind: the client's reconnect back-off paces it.
             publish.CloseConnection = true;
             return;
         }

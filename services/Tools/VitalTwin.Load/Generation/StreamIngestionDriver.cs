@@ -33,6 +33,7 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             var counters = Of(phase);
             var opened = Clock.Time.GetTimestamp();
             var calls = new Dictionary<SyntheticPatient, MonitorCall>();
+            TimeSpan? waitFor = null;
             try
             {
                 while (Clock.Time.GetElapsedTime(opened) < segment)
@@ -66,7 +67,8 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
                     }
                 }
                 var failed = await CompleteAsync(calls.Values, counters, abort);
-                failures = failed is null ? 0 : failures + 1;
+                waitFor = failed is null ? null : BackPressure(failed);
+                failures = failed is null || waitFor is not null ? 0 : failures + 1;
                 if (failures >= MaxConsecutiveFailures)
                 {
                     throw new InvalidOperationException($"The Gateway failed stream calls in {failures} rounds in a row (last: {failed!.StatusCode}, {failed.Status.Detail}).", failed);
@@ -79,8 +81,29 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
                     call.Dispose();
                 }
             }
+            if (waitFor is { } pushback)
+            {
+                try
+                {
+                    await Task.Delay(pushback, Clock.Time, stop);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+            }
         }
     }
+
+    /// <summary>
+    /// The wait the Gateway asked for when it refused for back-pressure (UNAVAILABLE with <c>grpc-retry-pushback-ms</c>):
+    /// the system protecting its consumers, not a failing Gateway, so such rounds never count towards giving up.
+    /// </summary>
+    private static TimeSpan? BackPressure(RpcException failure) =>
+        failure.StatusCode == StatusCode.Unavailable
+        && failure.Trailers.GetValue("grpc-retry-pushback-ms") is { } text
+        && long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var milliseconds)
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : null;
 
     /// <summary>Completes every call of a round and counts its acknowledgement; returns the last failure, null when none failed.</summary>
     private async Task<RpcException?> CompleteAsync(IEnumerable<MonitorCall> calls, IngestionCounters counters, CancellationToken abort)
@@ -96,7 +119,7 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             }
             catch (RpcException ex) when (!abort.IsCancellationRequested)
             {
-                counters.Failed(call.Written, ex.StatusCode.ToString());
+                counters.Failed(call.Written, BackPressure(ex) is null ? ex.StatusCode.ToString() : "Unavailable (back-pressure)");
                 failed = ex;
             }
         }
@@ -125,9 +148,10 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             {
                 await call.RequestStream.WriteAsync(tick, cancellationToken);
             }
-            catch (RpcException)
+            catch (Exception ex) when (ex is RpcException or IOException)
             {
-                // The Gateway ended the call; its status comes with the response.
+                // The Gateway ended the call (refusing it for back-pressure ends many at once, and HTTP/2 may then reset
+                // the streams still being written); its status comes with the response.
                 _ended = true;
             }
         }
@@ -142,7 +166,7 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             {
                 await call.RequestStream.CompleteAsync();
             }
-            catch (RpcException)
+            catch (Exception ex) when (ex is RpcException or IOException)
             {
                 // As above: the response says why.
             }
