@@ -264,6 +264,11 @@ public sealed class LocalCluster : IAsyncDisposable
             environment["Gateway__Backpressure__Groups__0"] = TwinStateGroup;
             environment["Gateway__Backpressure__Groups__1"] = AnomalyDetectionGroup;
         }
+        // That lag counts from the groups' committed offsets, which TwinState and AnomalyDetection store at their
+        // checkpoints: at the default 30 s a partition takes more than the mock keeps (about 11k readings) before its
+        // offsets move, so checkpoint often enough that the committed offsets stay inside what the mock holds.
+        environment["TwinState__Durability__CheckpointInterval"] = "00:00:02";
+        environment["Detection__CheckpointInterval"] = "00:00:02";
         foreach (var (key, value) in _options.Environment)
         {
             environment[key] = value;
