@@ -267,8 +267,8 @@ public sealed class LocalCluster : IAsyncDisposable
         // That lag counts from the groups' committed offsets, which TwinState and AnomalyDetection store at their
         // checkpoints: at the default 30 s a partition takes more than the mock keeps (about 11k readings) before its
         // offsets move, so checkpoint often enough that the committed offsets stay inside what the mock holds.
-        environment["TwinState__Durability__CheckpointInterval"] = "00:00:02";
-        environment["Detection__CheckpointInterval"] = "00:00:02";
+        environment["TwinState__Durability__CheckpointInterval"] = "00:00:01";
+        environment["Detection__CheckpointInterval"] = "00:00:01";
         foreach (var (key, value) in _options.Environment)
         {
             environment[key] = value;
