@@ -47,12 +47,13 @@ internal sealed partial class ObservationProfiles(ILogger<ObservationProfiles> l
     /// Loads the specification and compiles the profiles: a cold first validation takes seconds, a warm one a few
     /// milliseconds, so the Gateway pays it as it starts rather than on a device's first request.
     /// </summary>
-    public void WarmUp()
+    public void WarmUp(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         // Each profile compiles on first use; systolic pressure alone is validated against the generic one.
         foreach (var loinc in Specific.Select(p => p.Loinc).Append("8480-6"))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Errors(new Observation
             {
                 Status = ObservationStatus.Final,
@@ -79,7 +80,9 @@ internal sealed partial class ObservationProfiles(ILogger<ObservationProfiles> l
     /// </summary>
     internal sealed class WarmUpService(ObservationProfiles profiles, IOptions<FhirOptions> options) : BackgroundService
     {
+        // A stop does not wait for the profile being compiled (seconds of CPU, no state): the Gateway had taken up to
+        // 19 s to exit on SIGTERM soon after it started.
         protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-            options.Value.WarmUp ? Task.Run(profiles.WarmUp, stoppingToken) : Task.CompletedTask;
+            options.Value.WarmUp ? Task.Run(() => profiles.WarmUp(stoppingToken), stoppingToken).WaitAsync(stoppingToken) : Task.CompletedTask;
     }
 }
