@@ -23,8 +23,8 @@ WORKDIR /app
 COPY --from=build /app ./
 # The services bind the listeners named in Kestrel:Endpoints (Grpc: HTTP/2; Http: HTTP/1 for /alive and /health);
 # in a container they listen on every interface at fixed ports. The base image's ASPNETCORE_HTTP_PORTS is cleared:
-# Kestrel binds these instead, but left set, its http://*:8080 stayed among the server's addresses, where the routing
-# of a service with replicas looks for its own gRPC address and failed to parse it (the containers smoke test found it).
+# Kestrel binds these instead, and left set, its http://*:8080 stays among the server's addresses beside them (the
+# routing of a service with replicas, which looks for its own gRPC address there, reads a wildcard as every interface).
 ENV Kestrel__Endpoints__Grpc__Url=http://+:8080 \
     Kestrel__Endpoints__Http__Url=http://+:8081 \
     ASPNETCORE_HTTP_PORTS=
