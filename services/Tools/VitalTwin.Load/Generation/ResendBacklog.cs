@@ -28,7 +28,9 @@ internal sealed class ResendBacklog(long capacity)
         long dropped = 0;
         while (Readings > capacity && _ticks.First is { } oldest)
         {
-            dropped += Drop(oldest.Value);
+            var readings = Drop(oldest.Value);
+            dropped += readings;
+            Readings -= readings;
             _ticks.RemoveFirst();
         }
         return dropped;
