@@ -41,10 +41,10 @@ internal sealed class IngestionCounters
     /// <summary>Sender rounds in which the Gateway refused calls for back-pressure.</summary>
     public long RefusedRounds => Interlocked.Read(ref _refusedRounds);
 
-    /// <summary>Refused readings written again after the Gateway's hinted wait.</summary>
+    /// <summary>Readings written again: refused ones after the Gateway's hinted wait, and those of calls their connection failed.</summary>
     public long Resent => Interlocked.Read(ref _resent);
 
-    /// <summary>Refused readings the senders gave up: beyond their backlog's capacity, or still kept when the run ended.</summary>
+    /// <summary>Readings to resend the senders gave up: beyond their backlog's capacity, or still kept when the run ended.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>When the last acknowledgement arrived; null before the first.</summary>

@@ -9,7 +9,8 @@ namespace VitalTwin.Load.Generation;
 /// keeps a VitalSignIngestion.IngestStream call open per monitor, with the monitor's credential, for
 /// <see cref="LoadOptions.StreamSeconds"/> or until the phase changes; then every call is completed for its
 /// acknowledgement, so counts arrive steadily and no call spans two phases. The ticks of calls the Gateway refused
-/// for back-pressure are sent again, first thing, once its hinted wait is over (<see cref="ResendBacklog"/>).
+/// for back-pressure are sent again, first thing, once its hinted wait is over (<see cref="ResendBacklog"/>); so are
+/// those of calls their connection failed.
 /// </summary>
 internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
     : IngestionDriver(gateways, patients, options, clock, deteriorated, accessToken)
@@ -157,8 +158,13 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
                 counters.Failed(call.Written, backPressure ? "Unavailable (back-pressure)" : ex.StatusCode.ToString());
                 if (backPressure)
                 {
-                    // Nothing after the refused batch was taken; what came before it was, and the twin skips it as a resend.
                     refused += call.Written;
+                }
+                // A monitor resends what a refused call or a failed connection (HTTP/2 resets it with ENHANCE_YOUR_CALM,
+                // RESOURCE_EXHAUSTED to gRPC, when many calls end at once) did not deliver. What came before the failing
+                // batch was taken, and the twin skips it as a resend.
+                if (backPressure || ex.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted)
+                {
                     counters.Dropping(backlog.Keep(call.Ticks.Select(tick => (patient, tick))));
                 }
                 failed = ex;

@@ -45,7 +45,8 @@ internal static class Findings
         }
         if (t.RefusedForBackPressure > 0)
         {
-            Add($"The Gateway refused {t.RefusedForBackPressure:N0} readings for back-pressure in {t.RefusedRounds:N0} rounds (its consumers lagged near what the embedded Kafka keeps); the senders resent {t.Resent:N0} readings after the hinted wait{(t.DroppedBySenders > 0 ? $" and dropped {t.DroppedBySenders:N0} they could no longer keep or deliver" : "")}. Refused readings were not lost: the Gateway never took them.");
+            var otherFailures = t.Unacknowledged - t.RefusedForBackPressure;
+            Add($"The Gateway refused {t.RefusedForBackPressure:N0} readings for back-pressure in {t.RefusedRounds:N0} rounds (its consumers lagged near what the embedded Kafka keeps); the senders resent {t.Resent:N0} readings after the hinted wait{(otherFailures > 0 ? $" (with those of failed calls: {otherFailures:N0} readings)" : "")}{(t.DroppedBySenders > 0 ? $" and dropped {t.DroppedBySenders:N0} they could no longer keep or deliver" : "")}. Refused readings were not lost: the Gateway never took them.");
         }
         if (t.OfferedPerSecond < 0.95 * s.Rate)
         {
