@@ -319,7 +319,11 @@ internal sealed class LoadBenchmark(LoadOptions options, TextWriter output, Time
             Math.Round(admission.Time.TotalSeconds, 2),
             admission.Complete,
             Math.Round(warmup.TotalSeconds, 2),
-            following);
+            following,
+            counters.Refused,
+            counters.RefusedRounds,
+            counters.Resent,
+            counters.Dropped);
         var latency = new LatencyResult(
             telemetry.Produced.Total(),
             telemetry.Received.Total(),

@@ -13,10 +13,14 @@ internal sealed class IngestionCounters
     private long _failedCalls;
     private long _unacknowledged;
     private long _lastAckTicks;
+    private long _refused;
+    private long _refusedRounds;
+    private long _resent;
+    private long _dropped;
     private readonly ConcurrentDictionary<RejectionReason, long> _rejections = new();
     private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
 
-    /// <summary>Readings written to a stream.</summary>
+    /// <summary>New readings written to a stream (a resend is counted in <see cref="Resent"/> instead).</summary>
     public long Sent => Interlocked.Read(ref _sent);
 
     /// <summary>Readings the Gateway acknowledged as accepted: durable on the telemetry topic.</summary>
@@ -30,6 +34,18 @@ internal sealed class IngestionCounters
 
     /// <summary>Readings of failed calls: the Gateway may or may not have stored them, and a device would resend them.</summary>
     public long Unacknowledged => Interlocked.Read(ref _unacknowledged);
+
+    /// <summary>Readings of calls the Gateway refused for back-pressure: part of <see cref="Unacknowledged"/>, kept to be sent again.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <summary>Sender rounds in which the Gateway refused calls for back-pressure.</summary>
+    public long RefusedRounds => Interlocked.Read(ref _refusedRounds);
+
+    /// <summary>Readings written again: refused ones after the Gateway's hinted wait, and those of calls their connection failed.</summary>
+    public long Resent => Interlocked.Read(ref _resent);
+
+    /// <summary>Readings to resend the senders gave up: beyond their backlog's capacity, or still kept when the run ended.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>When the last acknowledgement arrived; null before the first.</summary>
     public DateTimeOffset? LastAck => Interlocked.Read(ref _lastAckTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
@@ -57,6 +73,17 @@ internal sealed class IngestionCounters
         }
         while (at.UtcTicks > seen && Interlocked.CompareExchange(ref _lastAckTicks, at.UtcTicks, seen) != seen);
     }
+
+    public void Resending(int readings) => Interlocked.Add(ref _resent, readings);
+
+    /// <summary>A round in which calls carrying <paramref name="readings"/> readings were refused for back-pressure.</summary>
+    public void RefusedRound(long readings)
+    {
+        Interlocked.Increment(ref _refusedRounds);
+        Interlocked.Add(ref _refused, readings);
+    }
+
+    public void Dropping(long readings) => Interlocked.Add(ref _dropped, readings);
 
     /// <param name="failure">Why, as the door says it: a gRPC status, or the transport's exception.</param>
     public void Failed(long readings, string failure)

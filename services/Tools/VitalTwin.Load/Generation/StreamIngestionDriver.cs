@@ -8,7 +8,9 @@ namespace VitalTwin.Load.Generation;
 /// The gRPC door as the benchmark has always driven it. The Gateway authenticates a call as one device, so a sender
 /// keeps a VitalSignIngestion.IngestStream call open per monitor, with the monitor's credential, for
 /// <see cref="LoadOptions.StreamSeconds"/> or until the phase changes; then every call is completed for its
-/// acknowledgement, so counts arrive steadily and no call spans two phases.
+/// acknowledgement, so counts arrive steadily and no call spans two phases. The ticks of calls the Gateway refused
+/// for back-pressure are sent again, first thing, once its hinted wait is over (<see cref="ResendBacklog"/>); so are
+/// those of calls their connection failed.
 /// </summary>
 internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gateways, IReadOnlyList<SyntheticPatient> patients, LoadOptions options, RunClock clock, Action<SyntheticPatient, DateTimeOffset> deteriorated, string accessToken)
     : IngestionDriver(gateways, patients, options, clock, deteriorated, accessToken)
@@ -22,13 +24,31 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
     {
         var client = new VitalSignIngestion.VitalSignIngestionClient(Channels[stream]);
         var random = new Random(stream + 1);
-        var bucket = new TokenBucket(Options.Rate / (double)Options.Streams, 2.0 * Options.BatchSize, Clock.Time);
+        var share = Options.Rate / (double)Options.Streams;
+        var bucket = new TokenBucket(share, 2.0 * Options.BatchSize, Clock.Time);
+        var backlog = new ResendBacklog((long)Math.Max(Options.BatchSize, share * ResendBacklogSeconds));
         var segment = TimeSpan.FromSeconds(Options.StreamSeconds);
         var cursor = 0;
         var paid = false;
         var failures = 0;
-        while (!stop.IsCancellationRequested)
+        long? stoppedAt = null;
+        while (true)
         {
+            if (stop.IsCancellationRequested)
+            {
+                // Sending has ended, but a monitor still delivers what it kept: the backlog is resent until it is
+                // empty, for as long as the run waits for the twins to drain.
+                stoppedAt ??= Clock.Time.GetTimestamp();
+                if (backlog.IsEmpty)
+                {
+                    break;
+                }
+                if (Clock.Time.GetElapsedTime(stoppedAt.Value) >= TimeSpan.FromSeconds(Options.DrainTimeout))
+                {
+                    Of(Clock.Phase).Dropping(backlog.DropAll());
+                    break;
+                }
+            }
             var phase = Clock.Phase;
             var counters = Of(phase);
             var opened = Clock.Time.GetTimestamp();
@@ -36,7 +56,13 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             TimeSpan? waitFor = null;
             try
             {
-                while (Clock.Time.GetElapsedTime(opened) < segment)
+                // What was refused goes first, so each monitor's readings still reach the Gateway in sequence order.
+                foreach (var (patient, tick) in backlog.TakeAll())
+                {
+                    await CallOf(calls, client, patient, abort).WriteAsync(tick, abort);
+                    counters.Resending(tick.Readings.Count);
+                }
+                while (!stop.IsCancellationRequested && Clock.Time.GetElapsedTime(opened) < segment)
                 {
                     if (!paid)
                     {
@@ -57,16 +83,11 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
                     }
                     foreach (var (patient, tick) in NextTicks(patients, ref cursor, random))
                     {
-                        if (!calls.TryGetValue(patient, out var call))
-                        {
-                            call = new MonitorCall(client.IngestStream(Credentials(patient), cancellationToken: abort));
-                            calls[patient] = call;
-                        }
-                        await call.WriteAsync(tick, abort);
+                        await CallOf(calls, client, patient, abort).WriteAsync(tick, abort);
                         counters.Wrote(tick.Readings.Count);
                     }
                 }
-                var failed = await CompleteAsync(calls.Values, counters, abort);
+                var failed = await CompleteAsync(calls, counters, backlog, abort);
                 waitFor = failed is null ? null : BackPressure(failed);
                 failures = failed is null || waitFor is not null ? 0 : failures + 1;
                 if (failures >= MaxConsecutiveFailures)
@@ -83,15 +104,26 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             }
             if (waitFor is { } pushback)
             {
-                try
-                {
-                    await Task.Delay(pushback, Clock.Time, stop);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                }
+                // Not cut short by the end of sending: the refused readings are resent after it.
+                await Task.Delay(pushback, Clock.Time, abort);
             }
         }
+    }
+
+    /// <summary>
+    /// How much a sender keeps to resend, in seconds of its share of the rate: at one tick a second, a monitor's last
+    /// 30 ticks. A Gateway refusing for longer than that loses the sender's oldest readings, counted as dropped.
+    /// </summary>
+    internal const int ResendBacklogSeconds = 30;
+
+    private static MonitorCall CallOf(Dictionary<SyntheticPatient, MonitorCall> calls, VitalSignIngestion.VitalSignIngestionClient client, SyntheticPatient patient, CancellationToken abort)
+    {
+        if (!calls.TryGetValue(patient, out var call))
+        {
+            call = new MonitorCall(client.IngestStream(Credentials(patient), cancellationToken: abort));
+            calls[patient] = call;
+        }
+        return call;
     }
 
     /// <summary>
@@ -105,13 +137,16 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             ? TimeSpan.FromMilliseconds(milliseconds)
             : null;
 
-    /// <summary>Completes every call of a round and counts its acknowledgement; returns the last failure, null when none failed.</summary>
-    private async Task<RpcException?> CompleteAsync(IEnumerable<MonitorCall> calls, IngestionCounters counters, CancellationToken abort)
+    /// <summary>
+    /// Completes every call of a round and counts its acknowledgement; the ticks of calls refused for back-pressure
+    /// are kept in <paramref name="backlog"/> to be sent again. Returns the last failure, null when none failed.
+    /// </summary>
+    private async Task<RpcException?> CompleteAsync(Dictionary<SyntheticPatient, MonitorCall> calls, IngestionCounters counters, ResendBacklog backlog, CancellationToken abort)
     {
-        var open = calls.ToList();
-        await Task.WhenAll(open.Select(call => call.CompleteAsync()));
+        await Task.WhenAll(calls.Values.Select(call => call.CompleteAsync()));
         RpcException? failed = null;
-        foreach (var call in open)
+        long refused = 0;
+        foreach (var (patient, call) in calls)
         {
             try
             {
@@ -119,9 +154,25 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
             }
             catch (RpcException ex) when (!abort.IsCancellationRequested)
             {
-                counters.Failed(call.Written, BackPressure(ex) is null ? ex.StatusCode.ToString() : "Unavailable (back-pressure)");
+                var backPressure = BackPressure(ex) is not null;
+                counters.Failed(call.Written, backPressure ? "Unavailable (back-pressure)" : ex.StatusCode.ToString());
+                if (backPressure)
+                {
+                    refused += call.Written;
+                }
+                // A monitor resends what a refused call or a failed connection (HTTP/2 resets it with ENHANCE_YOUR_CALM,
+                // RESOURCE_EXHAUSTED to gRPC, when many calls end at once) did not deliver. What came before the failing
+                // batch was taken, and the twin skips it as a resend.
+                if (backPressure || ex.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted)
+                {
+                    counters.Dropping(backlog.Keep(call.Ticks.Select(tick => (patient, tick))));
+                }
                 failed = ex;
             }
+        }
+        if (refused > 0)
+        {
+            counters.RefusedRound(refused);
         }
         return failed;
     }
@@ -131,15 +182,20 @@ internal sealed class StreamIngestionDriver(IReadOnlyList<GatewayInstance> gatew
     /// <summary>One monitor's stream call in a round, and the readings written to it.</summary>
     private sealed class MonitorCall(AsyncClientStreamingCall<VitalSignBatch, IngestAck> call) : IDisposable
     {
+        private readonly List<VitalSignBatch> _ticks = [];
         private bool _ended;
 
         public long Written { get; private set; }
+
+        /// <summary>The ticks written to the call, in order.</summary>
+        public IReadOnlyList<VitalSignBatch> Ticks => _ticks;
 
         public Task<IngestAck> Response => call.ResponseAsync;
 
         public async Task WriteAsync(VitalSignBatch tick, CancellationToken cancellationToken)
         {
             Written += tick.Readings.Count;
+            _ticks.Add(tick);
             if (_ended)
             {
                 return;

@@ -9,7 +9,7 @@ namespace VitalTwin.Load.Generation;
 /// a little around the patient's own levels, all scoring 0. A deteriorating patient switches once, at a
 /// known instant, to values that each score 2 or 3 (NEWS2 14), and stays there.
 /// Each patient is driven by exactly one stream, so only that stream writes its fields; other threads read
-/// <see cref="LastSentTicks"/> and <see cref="ReadingsSent"/>.
+/// <see cref="LastSentTicks"/>, <see cref="ReadingsSent"/> and <see cref="ReadingsDropped"/>.
 /// </summary>
 internal sealed class SyntheticPatient
 {
@@ -27,6 +27,7 @@ internal sealed class SyntheticPatient
     private ulong _sequence;
     private long _lastSentTicks;
     private long _readingsSent;
+    private long _readingsDropped;
 
     public SyntheticPatient(int number, TimeSpan? deterioratesAfter, Random random)
     {
@@ -55,6 +56,11 @@ internal sealed class SyntheticPatient
     public long LastSentTicks => Volatile.Read(ref _lastSentTicks);
 
     public long ReadingsSent => Volatile.Read(ref _readingsSent);
+
+    /// <summary>Readings of this monitor refused for back-pressure that its sender gave up resending: never delivered, not lost.</summary>
+    public long ReadingsDropped => Volatile.Read(ref _readingsDropped);
+
+    public void Dropped(int readings) => Volatile.Write(ref _readingsDropped, _readingsDropped + readings);
 
     /// <summary>What the monitor signs in with at any door: its id and the credential its registration issued (none before it).</summary>
     public DeviceLogin Login { get; private set; }

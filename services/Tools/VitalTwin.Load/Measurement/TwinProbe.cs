@@ -83,9 +83,12 @@ internal sealed class TwinProbe : IAsyncDisposable
         return windowSent <= 0 ? 1 : Math.Clamp((applied - _atWindowStart.Applied) / (double)windowSent, 0, 1);
     }
 
-    /// <summary>Readings the sampled twins applied, and readings sent to those patients: a shortfall is data lost on the way.</summary>
+    /// <summary>
+    /// Readings the sampled twins applied, and readings sent to those patients that their senders stood by (refused
+    /// ones they gave up resending are not expected): a shortfall is data lost on the way.
+    /// </summary>
     public (long Applied, long Sent) Completeness() =>
-        (_twins.Values.Sum(t => (long)t.ReadingsApplied), _sample.Sum(p => p.ReadingsSent));
+        (_twins.Values.Sum(t => (long)t.ReadingsApplied), _sample.Sum(p => p.ReadingsSent - p.ReadingsDropped));
 
     private async Task WatchAsync(GrpcChannel channel, CancellationToken cancellationToken)
     {

@@ -41,7 +41,12 @@ internal static class Findings
         if (t.AdmissionSeconds > 5)
         {
             var twinEvents = report.LagAtEnd.SelectMany(l => l.Topics).FirstOrDefault(topic => topic.Topic.Contains("twin-events", StringComparison.Ordinal))?.HighWatermark;
-            Add($"Admitting {s.Patients:N0} new patients (one tick each) took {t.AdmissionSeconds:0.0} s, {s.Patients / t.AdmissionSeconds:N0} patients/s: a new patient's first five readings each change NEWS2's inputs, so TwinState publishes a twin-event for each ({twinEvents:N0} twin-events in the whole run), and it awaits each publish (producer linger 5 ms plus a broker round trip) before it applies the next reading of the partition.");
+            Add($"Admitting {s.Patients:N0} new patients (one tick each) took {t.AdmissionSeconds:0.0} s, {s.Patients / t.AdmissionSeconds:N0} patients/s: a new patient's first readings each change NEWS2's inputs, so TwinState creates a twin and publishes a twin-event for each ({twinEvents:N0} twin-events in the whole run). It hands them to the producer in order without waiting for each; its checkpoint awaits their delivery.");
+        }
+        if (t.RefusedForBackPressure > 0)
+        {
+            var otherFailures = t.Unacknowledged - t.RefusedForBackPressure;
+            Add($"The Gateway refused {t.RefusedForBackPressure:N0} readings for back-pressure in {t.RefusedRounds:N0} rounds (its consumers lagged near what the embedded Kafka keeps); the senders resent {t.Resent:N0} readings after the hinted wait{(otherFailures > 0 ? $" (with those of failed calls: {otherFailures:N0} readings)" : "")}{(t.DroppedBySenders > 0 ? $" and dropped {t.DroppedBySenders:N0} they could no longer keep or deliver" : "")}. Refused readings were not lost: the Gateway never took them.");
         }
         if (t.OfferedPerSecond < 0.95 * s.Rate)
         {
@@ -49,7 +54,7 @@ internal static class Findings
         }
         if (t.AcceptedPerSecond < 0.95 * t.OfferedPerSecond)
         {
-            Add($"The Gateway accepted {t.AcceptedPerSecond:N0} of the {t.OfferedPerSecond:N0} readings/s offered ({t.Rejected:N0} rejected, {t.Unacknowledged:N0} in failed calls).");
+            Add($"The Gateway accepted {t.AcceptedPerSecond:N0} of the {t.OfferedPerSecond:N0} readings/s offered ({t.Rejected:N0} rejected, {t.Unacknowledged - t.RefusedForBackPressure:N0} in failed calls, {t.RefusedForBackPressure:N0} refused for back-pressure).");
         }
         if (t.TwinsCaughtUpAfterWindowSeconds is null)
         {
@@ -59,9 +64,11 @@ internal static class Findings
         {
             Add($"TwinState fell behind during the window and needed {t.TwinsCaughtUpAfterWindowSeconds:0.0} s after it to catch up.");
         }
-        if (t.SampledTwinReadingsApplied < t.SampledTwinReadingsSent - t.Rejected)
+        // Sent counts only what the senders stood by (refused readings they dropped are not expected), and refused
+        // readings count until resent: a shortfall once the twins caught up is readings that went missing.
+        if (t.TwinsCaughtUpAfterWindowSeconds is not null && t.SampledTwinReadingsApplied < t.SampledTwinReadingsSent - t.Rejected)
         {
-            Add($"The watched twins applied {t.SampledTwinReadingsApplied:N0} of the {t.SampledTwinReadingsSent:N0} readings sent to them ({t.WindowCompleteness:P0} of the window's): readings were lost on the way, most likely to the mock cluster's per-partition retention (about 5 MiB, a second or two of telemetry at this rate) overtaking TwinState while it lagged; its consumer then skips to the oldest record kept. The sustained rate counts only what was applied.");
+            Add($"The watched twins applied {t.SampledTwinReadingsApplied:N0} of the {t.SampledTwinReadingsSent:N0} readings sent to them and not dropped by the senders ({t.WindowCompleteness:P0} of the window's): readings the Gateway accepted went missing on the way, most likely to the mock cluster's per-partition retention (about 5 MiB, a second or two of telemetry at this rate) overtaking TwinState while it lagged; its consumer then skips to the oldest record kept. The sustained rate counts only what was applied.");
         }
         if (report.Alerts.RaisedOnLaterTick > 0)
         {

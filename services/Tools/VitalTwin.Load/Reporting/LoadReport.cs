@@ -28,7 +28,7 @@ internal sealed record RunSettings(
     int Deteriorating, int TwinSample, double StreamSeconds, int DrainTimeoutSeconds, int ProcessorCount, int Replicas,
     string Transport = "grpc");
 
-/// <param name="OfferedPerSecond">Readings written to the streams per second of the window.</param>
+/// <param name="OfferedPerSecond">New readings written to the streams per second of the window (resends not counted).</param>
 /// <param name="AcceptedPerSecond">Readings the Gateway acknowledged (durable on the telemetry topic) per second, until the last acknowledgement.</param>
 /// <param name="SustainedPerSecond">
 /// Accepted readings the twins had applied, per second from the window's opening until they had (or until the
@@ -39,6 +39,10 @@ internal sealed record RunSettings(
 /// <param name="AdmissionSeconds">From sending every patient's first tick to TwinState having applied them all (or the admission timeout).</param>
 /// <param name="WarmupSeconds">The warm-up as it was: the time asked for, plus any wait for the twins to follow the senders.</param>
 /// <param name="WindowCompleteness">Of the readings sent to the watched patients in the window, the share their twins applied; below 1 when data was lost.</param>
+/// <param name="RefusedForBackPressure">Readings of calls the Gateway refused for back-pressure (part of Unacknowledged).</param>
+/// <param name="RefusedRounds">Sender rounds in which the Gateway refused calls for back-pressure.</param>
+/// <param name="Resent">Refused readings the senders sent again after the Gateway's hinted wait.</param>
+/// <param name="DroppedBySenders">Refused readings the senders gave up (beyond their backlog, or left when the run ended); not expected of the twins.</param>
 /// <param name="AppliedFraction">Share of the window's readings the twins had applied when measurement ended (1 when caught up).</param>
 internal sealed record ThroughputResult(
     double WindowSeconds,
@@ -62,7 +66,11 @@ internal sealed record ThroughputResult(
     double AdmissionSeconds,
     bool AdmissionComplete,
     double WarmupSeconds,
-    bool TwinsFollowingAtWindowStart);
+    bool TwinsFollowingAtWindowStart,
+    long RefusedForBackPressure = 0,
+    long RefusedRounds = 0,
+    long Resent = 0,
+    long DroppedBySenders = 0);
 
 internal sealed record LatencyResult(
     LatencySummary DeviceToGatewayProduce,

@@ -56,10 +56,11 @@ internal static class ReportWriter
         Line($"| Sustained end to end | **{t.SustainedPerSecond:N0} readings/s** |");
         Line($"| Accepted by the Gateway | {t.AcceptedPerSecond:N0} readings/s ({t.Accepted:N0} in {t.WindowSeconds:0.0} s) |");
         Line($"| Admission of {s.Patients:N0} patients (first tick applied) | {t.AdmissionSeconds:0.0} s{(t.AdmissionComplete ? "" : ", incomplete")} ({s.Patients / Math.Max(t.AdmissionSeconds, 0.001):N0} patients/s) |");
-        Line($"| Offered by the senders | {t.OfferedPerSecond:N0} readings/s (target {s.Rate:N0}) |");
+        Line($"| Offered by the senders (new readings) | {t.OfferedPerSecond:N0} readings/s (target {s.Rate:N0}) |");
         Line($"| Rejected / unacknowledged | {t.Rejected:N0} / {t.Unacknowledged:N0} ({t.FailedCalls:N0} failed calls) |");
+        Line($"| Refused for back-pressure / resent / dropped by the senders | {t.RefusedForBackPressure:N0} in {t.RefusedRounds:N0} rounds / {t.Resent:N0} / {t.DroppedBySenders:N0} |");
         Line($"| Twins caught up after the window | {(t.TwinsCaughtUpAfterWindowSeconds is { } caught ? caught.ToString("0.00 's'", CultureInfo.InvariantCulture) : $"not within {s.DrainTimeoutSeconds} s ({t.AppliedFraction:P1} of the window applied)")} |");
-        Line($"| Watched twins: readings applied / sent (whole run) | {t.SampledTwinReadingsApplied:N0} / {t.SampledTwinReadingsSent:N0}; {t.WindowCompleteness:P1} of the window's applied |");
+        Line($"| Watched twins: readings applied / sent and not dropped (whole run) | {t.SampledTwinReadingsApplied:N0} / {t.SampledTwinReadingsSent:N0}; {t.WindowCompleteness:P1} of the window's applied |");
         Line($"| Device→twin p50 / p99 / p99.9 | {Triple(l.DeviceToTwin)} |");
         Line($"| Device→alert p50 / p99 / p99.9 | {Triple(l.DeviceToAlert)} ({report.Alerts.Measured} of {report.Alerts.Expected} alerts) |");
         md.AppendLine();
