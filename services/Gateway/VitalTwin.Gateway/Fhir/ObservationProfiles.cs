@@ -47,13 +47,12 @@ internal sealed partial class ObservationProfiles(ILogger<ObservationProfiles> l
     /// Loads the specification and compiles the profiles: a cold first validation takes seconds, a warm one a few
     /// milliseconds, so the Gateway pays it as it starts rather than on a device's first request.
     /// </summary>
-    public void WarmUp(CancellationToken cancellationToken)
+    public void WarmUp()
     {
         var started = Stopwatch.GetTimestamp();
         // Each profile compiles on first use; systolic pressure alone is validated against the generic one.
         foreach (var loinc in Specific.Select(p => p.Loinc).Append("8480-6"))
         {
-            cancellationToken.ThrowIfCancellationRequested();
             Errors(new Observation
             {
                 Status = ObservationStatus.Final,
@@ -80,9 +79,10 @@ internal sealed partial class ObservationProfiles(ILogger<ObservationProfiles> l
     /// </summary>
     internal sealed class WarmUpService(ObservationProfiles profiles, IOptions<FhirOptions> options) : BackgroundService
     {
-        // A stop does not wait for the profile being compiled (seconds of CPU, no state): the Gateway had taken up to
-        // 19 s to exit on SIGTERM soon after it started.
+        // A stop does not wait for the warm-up (seconds of CPU, no state of this host: the compiled profiles are the
+        // process's), which had held the Gateway's exit on SIGTERM for up to 19 s soon after it started. The warm-up
+        // itself always runs to the end, so no profile is left to compile under a device's request.
         protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-            options.Value.WarmUp ? Task.Run(() => profiles.WarmUp(stoppingToken), stoppingToken).WaitAsync(stoppingToken) : Task.CompletedTask;
+            options.Value.WarmUp ? Task.Run(profiles.WarmUp, CancellationToken.None).WaitAsync(stoppingToken) : Task.CompletedTask;
     }
 }
