@@ -79,10 +79,7 @@ internal sealed partial class ObservationProfiles(ILogger<ObservationProfiles> l
     /// </summary>
     internal sealed class WarmUpService(ObservationProfiles profiles, IOptions<FhirOptions> options) : BackgroundService
     {
-        // A stop does not wait for the warm-up (seconds of CPU, no state of this host: the compiled profiles are the
-        // process's), which had held the Gateway's exit on SIGTERM for up to 19 s soon after it started. The warm-up
-        // itself always runs to the end, so no profile is left to compile under a device's request.
         protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-            options.Value.WarmUp ? Task.Run(profiles.WarmUp, CancellationToken.None).WaitAsync(stoppingToken) : Task.CompletedTask;
+            options.Value.WarmUp ? Task.Run(profiles.WarmUp, stoppingToken) : Task.CompletedTask;
     }
 }
