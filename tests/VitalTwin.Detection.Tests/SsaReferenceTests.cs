@@ -22,21 +22,14 @@ public sealed class SsaReferenceTests(ITestOutputHelper output)
     public void Spike_detector_in_parity_mode_matches_MLNET_raw_scores_and_alerts_on_every_row(string series)
     {
         float[] values = MlNetReference.NabValues(series);
-        var expected = MlNetReference.Outputs("ssaspike", series);
         var detector = SsaSpikeDetector.ForMlNetParity(values, 99, 100, 500, 50);
-        double worst = 0;
-        int alerts = 0;
-        for (int i = 0; i < values.Length; i++)
+        var alerts = AssertParity(series, values, MlNetReference.Outputs("ssaspike", series), value =>
         {
-            var result = detector.Update(values[i]);
-            Assert.True(expected[i].Alert == result.Alert, $"alert differs at row {i}");
-            worst = Math.Max(worst, Math.Abs(result.RawScore - expected[i].RawScore));
-            alerts += result.Alert ? 1 : 0;
-        }
+            var result = detector.Update(value);
+            return (result.Alert, result.RawScore);
+        });
 
-        output.WriteLine($"{series}: {values.Length} rows, {alerts} alerts; max absolute raw score difference {worst:E3}");
         Assert.True(alerts > 0, "the reference series should exercise alerts");
-        Assert.True(worst <= RawScoreTolerance, $"raw score differs by {worst:E3}");
     }
 
     [Theory]
@@ -46,13 +39,22 @@ public sealed class SsaReferenceTests(ITestOutputHelper output)
     public void Change_point_detector_in_parity_mode_matches_MLNET_raw_scores_and_alerts_on_every_row(string series)
     {
         float[] values = MlNetReference.NabValues(series);
-        var expected = MlNetReference.Outputs("ssacp", series);
         var detector = SsaChangePointDetector.ForMlNetParity(values, 95, 20, 500, 50);
+        AssertParity(series, values, MlNetReference.Outputs("ssacp", series), value =>
+        {
+            var result = detector.Update(value);
+            return (result.Alert, result.RawScore);
+        });
+    }
+
+    /// <summary>Every row's alert as ML.NET's and its raw score within <see cref="RawScoreTolerance"/>; returns the alert count.</summary>
+    private int AssertParity(string series, float[] values, ReferenceRow[] expected, Func<float, (bool Alert, double RawScore)> update)
+    {
         double worst = 0;
         int alerts = 0;
         for (int i = 0; i < values.Length; i++)
         {
-            var result = detector.Update(values[i]);
+            var result = update(values[i]);
             Assert.True(expected[i].Alert == result.Alert, $"alert differs at row {i}");
             worst = Math.Max(worst, Math.Abs(result.RawScore - expected[i].RawScore));
             alerts += result.Alert ? 1 : 0;
@@ -60,6 +62,7 @@ public sealed class SsaReferenceTests(ITestOutputHelper output)
 
         output.WriteLine($"{series}: {values.Length} rows, {alerts} alerts; max absolute raw score difference {worst:E3}");
         Assert.True(worst <= RawScoreTolerance, $"raw score differs by {worst:E3}");
+        return alerts;
     }
 
     [Theory]
